@@ -1,0 +1,1 @@
+"""The `proliferate-infra` command. Each subcommand lives in its own module of this package."""

@@ -1,0 +1,305 @@
+"""Run a Pulumi program under Pulumi's own mocks and record every registration.
+
+`capture(program)` runs ``program`` (a callable, or a project directory via
+:func:`capture_project`) the way the Python language host does (``run_in_stack``), against
+a :class:`RecordingMonitor` - a ``pulumi.runtime.mocks.MockMonitor`` subclass that records
+each ``RegisterResource`` request with its options (protect, parent, dependencies,
+property dependencies, delete-before-replace, ignore-changes, retain-on-delete, aliases,
+import id) and each resource's outputs. Nothing touches a network or a cloud account.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
+
+from ..errors import UnansweredInvokeError
+from .mocks import OfflineMocks
+
+SECRET_MARKER = "[secret]"
+"""What every secret value is replaced with in :meth:`Registration.plain_inputs` and exports."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One ``RegisterResource`` call, as the engine would have received it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    remote: bool
+    protect: bool | None
+    dependencies: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    provider: str
+    delete_before_replace: bool
+    ignore_changes: tuple[str, ...]
+    replace_on_changes: tuple[str, ...]
+    retain_on_delete: bool | None
+    aliases: tuple[str, ...]
+    import_id: str
+    inputs: Mapping[str, Any]
+    """Inputs as deserialized from the request; secrets stay wrapped (see ``is_secret``)."""
+    id: str = ""
+    outputs: Mapping[str, Any] = field(default_factory=dict[str, Any])
+
+    def input(self, key: str, default: Any = None) -> Any:
+        """An input with secrets unwrapped (for assertions on values)."""
+        return unwrap(self.inputs.get(key, default))
+
+    def plain_inputs(self) -> dict[str, Any]:
+        """Inputs with every secret replaced by :data:`SECRET_MARKER` (safe to print)."""
+        return {k: redact(v) for k, v in self.inputs.items()}
+
+    def is_secret(self, key: str) -> bool:
+        return rpc.is_rpc_secret(self.inputs.get(key))
+
+
+def unwrap(value: Any) -> Any:
+    """Recursively unwrap Pulumi RPC secrets."""
+    if rpc.is_rpc_secret(value):
+        return unwrap(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+def redact(value: Any) -> Any:
+    """Recursively replace Pulumi RPC secrets by :data:`SECRET_MARKER`."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_MARKER
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [redact(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, pulumi.Resource):
+        return "<resource>"
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that records each registration with its resource options."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self.stack_urn = ""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        outputs = rpc.deserialize_properties(response.object, keep_unknowns=True) if response.object else {}
+        secret_outputs = set(request.additionalSecretOutputs)
+        if secret_outputs:
+            # The engine, not the SDK, marks additional secret outputs (e.g. a RandomPassword's
+            # `result`): do the same so secrets stay secrets downstream.
+            outputs = {k: rpc.wrap_rpc_secret(v) if k in secret_outputs else v for k, v in outputs.items()}
+            response = resource_pb2.RegisterResourceResponse(
+                urn=response.urn, id=response.id, object=_sync_await(rpc.serialize_properties(outputs, {}))
+            )
+        prop_deps = {k: tuple(v.urns) for k, v in request.propertyDependencies.items()}
+        aliases = tuple(a.urn or a.spec.name for a in request.aliases) if request.aliases else ()
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                remote=bool(request.remote),
+                protect=request.protect if request.HasField("protect") else None,
+                dependencies=tuple(request.dependencies),
+                property_dependencies=prop_deps,
+                provider=request.provider,
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=tuple(request.ignoreChanges),
+                replace_on_changes=tuple(request.replaceOnChanges),
+                retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
+                aliases=aliases,
+                import_id=request.importId,
+                inputs=inputs,
+                id=response.id,
+                outputs=outputs,
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if request.urn == self.stack_urn:
+            self.stack_outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
+        return super().RegisterResourceOutputs(request)
+
+
+@dataclass
+class Capture:
+    """Everything a program registered, in registration order, plus its stack outputs."""
+
+    project: str
+    stack: str
+    config: Mapping[str, str]
+    resources: list[Registration]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> Registration:
+        """The single resource of ``type_`` (and ``name``); fails loudly otherwise."""
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(type_)]
+            raise AssertionError(f"expected one {type_} named {name!r}, found {len(found)} among {names}")
+        return found[0]
+
+    def named(self, name: str) -> Registration:
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one resource named {name!r}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        raise KeyError(urn)
+
+    def children_of(self, parent: Registration | str) -> list[Registration]:
+        urn = parent if isinstance(parent, str) else parent.urn
+        return [r for r in self.resources if r.parent == urn]
+
+    def output(self, key: str) -> Any:
+        return unwrap(self.outputs[key])
+
+
+@contextlib.contextmanager
+def _isolated_runtime() -> Iterator[None]:
+    """Give each capture a fresh root resource and config, restored afterwards."""
+    token_root = settings.ROOT.set(None)
+    try:
+        yield
+    finally:
+        settings.ROOT.reset(token_root)
+
+
+def capture(
+    program: Callable[[], Any],
+    *,
+    config: Mapping[str, Any] | None = None,
+    secret_keys: list[str] | None = None,
+    project: str = "proliferate",
+    stack: str = "dev",
+    mocks: pulumi.runtime.Mocks | None = None,
+    preview: bool = True,
+) -> Capture:
+    """Run ``program`` under mocks and return what it registered.
+
+    Args:
+        program: a callable that creates resources and may call ``pulumi.export``.
+        config: Pulumi config, ``{"proliferate:workerCpu": "512", ...}`` (values are
+            strings as the CLI would pass them; non-strings are converted).
+        secret_keys: config keys to treat as secret.
+        project, stack: names used in URNs and by ``pulumi.get_project/get_stack``.
+        mocks: answers for resources and invokes (default :class:`OfflineMocks` in the
+            config's ``aws:region``).
+        preview: run as ``pulumi preview`` (True) or ``pulumi up`` (False).
+
+    Raises:
+        UnansweredInvokeError: the program called a provider function with no offline answer.
+        Whatever the program raised (e.g. :class:`~proliferate_components.errors.ConfigError`).
+    """
+    cfg = {k: v if isinstance(v, str) else _config_string(v) for k, v in (config or {}).items()}
+    region = cfg.get("aws:region", "us-east-1")
+    the_mocks = mocks if mocks is not None else OfflineMocks(region=region)
+    monitor = RecordingMonitor(the_mocks)
+    with _isolated_runtime():
+        set_all_config(cfg, secret_keys or [])
+        pulumi.runtime.set_mocks(the_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        settings.ROOT.set(None)
+        try:
+            _sync_await(run_in_stack(program))
+        except Exception as exc:
+            unanswered = getattr(the_mocks, "unanswered", None)
+            if unanswered:
+                raise unanswered[0] from exc
+            if isinstance(exc, UnansweredInvokeError):
+                raise
+            raise
+        finally:
+            set_all_config({}, [])
+    return Capture(project=project, stack=stack, config=cfg, resources=monitor.registrations, outputs=monitor.stack_outputs)
+
+
+def capture_project(
+    project_dir: str | os.PathLike[str],
+    *,
+    config: Mapping[str, Any] | None = None,
+    secret_keys: list[str] | None = None,
+    project: str | None = None,
+    stack: str = "dev",
+    mocks: pulumi.runtime.Mocks | None = None,
+    main: str | None = None,
+) -> Capture:
+    """Run a Pulumi Python project directory (its ``__main__.py`` or ``main``) under mocks.
+
+    The directory is put first on ``sys.path`` and made the working directory for the
+    run, as the language host does; both are restored afterwards. Modules the program
+    imported from its own directory are dropped from ``sys.modules`` afterwards so the
+    next run starts clean.
+    """
+    root = Path(project_dir).resolve()
+    entry = root / (main or "")
+    if entry.is_dir():
+        entry = entry / "__main__.py"
+    if not entry.exists():
+        raise FileNotFoundError(f"no Pulumi program at {entry}")
+    name = project or root.name
+    before = set(sys.modules)
+    old_cwd = Path.cwd()
+    sys.path.insert(0, str(entry.parent))
+
+    def program() -> None:
+        runpy.run_path(str(entry), run_name="__main__")
+
+    try:
+        os.chdir(entry.parent)
+        return capture(program, config=config, secret_keys=secret_keys, project=name, stack=stack, mocks=mocks)
+    finally:
+        os.chdir(old_cwd)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(entry.parent))
+        for mod in set(sys.modules) - before:
+            file = getattr(sys.modules[mod], "__file__", None) or ""
+            if file.startswith(str(entry.parent)):
+                del sys.modules[mod]
+
+
+def _config_string(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)
