@@ -36,9 +36,9 @@ class UnansweredInvokeError(ProliferateError, RuntimeError):
 
     def __init__(self, token: str, args: dict[str, Any] | None = None) -> None:
         self.token = token
-        self.args = dict(args or {})
+        self.invoke_args = dict(args or {})
         super().__init__(
-            f"invoke {token!r} cannot be answered offline (args: {sorted(self.args)}); "
+            f"invoke {token!r} cannot be answered offline (args: {sorted(self.invoke_args)}); "
             "pass the value as an input instead of looking it up, or add an answer with "
             "OfflineMocks(invokes={...})"
         )

@@ -14,7 +14,7 @@ import contextlib
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,20 +104,28 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = response.urn
             return response
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        outputs = rpc.deserialize_properties(response.object, keep_unknowns=True) if response.object else {}
+        outputs: dict[str, Any] = (
+            rpc.deserialize_properties(response.object, keep_unknowns=True)
+            if response.object
+            else {}
+        )
         secret_outputs = set(request.additionalSecretOutputs)
         if secret_outputs:
             # The engine, not the SDK, marks additional secret outputs (e.g. a RandomPassword's
             # `result`): do the same so secrets stay secrets downstream.
-            outputs = {k: rpc.wrap_rpc_secret(v) if k in secret_outputs else v for k, v in outputs.items()}
+            outputs = {
+                k: rpc.wrap_rpc_secret(v) if k in secret_outputs else v for k, v in outputs.items()
+            }
             response = resource_pb2.RegisterResourceResponse(
-                urn=response.urn, id=response.id, object=_sync_await(rpc.serialize_properties(outputs, {}))
+                urn=response.urn,
+                id=response.id,
+                object=_sync_await(rpc.serialize_properties(outputs, {})),
             )
         prop_deps = {k: tuple(v.urns) for k, v in request.propertyDependencies.items()}
         aliases = tuple(a.urn or a.spec.name for a in request.aliases) if request.aliases else ()
@@ -136,7 +144,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 ignore_changes=tuple(request.ignoreChanges),
                 replace_on_changes=tuple(request.replaceOnChanges),
-                retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
+                retain_on_delete=request.retainOnDelete
+                if request.HasField("retainOnDelete")
+                else None,
                 aliases=aliases,
                 import_id=request.importId,
                 inputs=inputs,
@@ -146,7 +156,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn == self.stack_urn:
             self.stack_outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)
         return super().RegisterResourceOutputs(request)
@@ -170,7 +180,9 @@ class Capture:
         found = [r for r in self.of_type(type_) if name is None or r.name == name]
         if len(found) != 1:
             names = [r.name for r in self.of_type(type_)]
-            raise AssertionError(f"expected one {type_} named {name!r}, found {len(found)} among {names}")
+            raise AssertionError(
+                f"expected one {type_} named {name!r}, found {len(found)} among {names}"
+            )
         return found[0]
 
     def named(self, name: str) -> Registration:
@@ -191,16 +203,6 @@ class Capture:
 
     def output(self, key: str) -> Any:
         return unwrap(self.outputs[key])
-
-
-@contextlib.contextmanager
-def _isolated_runtime() -> Iterator[None]:
-    """Give each capture a fresh root resource and config, restored afterwards."""
-    token_root = settings.ROOT.set(None)
-    try:
-        yield
-    finally:
-        settings.ROOT.reset(token_root)
 
 
 def capture(
@@ -233,22 +235,37 @@ def capture(
     region = cfg.get("aws:region", "us-east-1")
     the_mocks = mocks if mocks is not None else OfflineMocks(region=region)
     monitor = RecordingMonitor(the_mocks)
-    with _isolated_runtime():
+    token_root = settings.ROOT.set(None)
+    try:
         set_all_config(cfg, secret_keys or [])
-        pulumi.runtime.set_mocks(the_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(
+            the_mocks, project=project, stack=stack, preview=preview, monitor=monitor
+        )
         settings.ROOT.set(None)
+        # A failed earlier run leaves its exception and pending tasks in the ambient RPC
+        # manager; start from a clean one, as `pulumi.runtime.test` does.
+        ambient: Any = settings.SETTINGS
+        ambient.rpc_manager.clear()
+        ambient.outputs.clear()
         try:
             _sync_await(run_in_stack(program))
         except Exception as exc:
-            unanswered = getattr(the_mocks, "unanswered", None)
-            if unanswered:
+            # The SDK may wrap an invoke failure; surface the invoke that had no answer.
+            unanswered: list[UnansweredInvokeError] = getattr(the_mocks, "unanswered", [])
+            if unanswered and exc is not unanswered[0]:
                 raise unanswered[0] from exc
-            if isinstance(exc, UnansweredInvokeError):
-                raise
             raise
         finally:
             set_all_config({}, [])
-    return Capture(project=project, stack=stack, config=cfg, resources=monitor.registrations, outputs=monitor.stack_outputs)
+    finally:
+        settings.ROOT.reset(token_root)
+    return Capture(
+        project=project,
+        stack=stack,
+        config=cfg,
+        resources=monitor.registrations,
+        outputs=monitor.stack_outputs,
+    )
 
 
 def capture_project(
@@ -284,7 +301,9 @@ def capture_project(
 
     try:
         os.chdir(entry.parent)
-        return capture(program, config=config, secret_keys=secret_keys, project=name, stack=stack, mocks=mocks)
+        return capture(
+            program, config=config, secret_keys=secret_keys, project=name, stack=stack, mocks=mocks
+        )
     finally:
         os.chdir(old_cwd)
         with contextlib.suppress(ValueError):

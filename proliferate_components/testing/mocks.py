@@ -101,12 +101,13 @@ class OfflineMocks(pulumi.runtime.Mocks):
         }
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # pyright: ignore[reportIncompatibleMethodOverride]
+        call_args: dict[str, Any] = dict(args.args)  # pyright: ignore[reportUnknownArgumentType]
         answer = self._invokes.get(args.token)
         if answer is None:
-            err = UnansweredInvokeError(args.token, dict(args.args))
+            err = UnansweredInvokeError(args.token, call_args)
             self.unanswered.append(err)
             raise err
-        return answer(dict(args.args))
+        return answer(call_args)
 
     # -- resources -------------------------------------------------------------------------
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
@@ -114,9 +115,11 @@ class OfflineMocks(pulumi.runtime.Mocks):
         account = ACCOUNT_ID if service not in {"s3"} else ""
         return f"arn:aws:{service}:{region}:{account}:{resource}"
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         typ = args.typ
-        inputs: dict[str, Any] = dict(args.inputs)
+        inputs: dict[str, Any] = dict(args.inputs)  # pyright: ignore[reportUnknownArgumentType]
         h = _digest(typ, args.name)
         physical = str(inputs.get("name") or f"{args.name}-{h[:7]}")
         outputs: dict[str, Any] = dict(inputs)
@@ -159,7 +162,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 primaryEndpointAddress=host,
                 readerEndpointAddress=host.replace("master.", "replica.", 1),
                 port=inputs.get("port", 6379),
-                memberClusters=[f"{rid}-{i + 1:03d}" for i in range(int(inputs.get("numCacheClusters", 1) or 1))],
+                memberClusters=[
+                    f"{rid}-{i + 1:03d}" for i in range(int(inputs.get("numCacheClusters", 1) or 1))
+                ],
                 clusterEnabled=False,
             )
         elif typ == "aws:elasticache/parameterGroup:ParameterGroup":
@@ -213,7 +218,11 @@ class OfflineMocks(pulumi.runtime.Mocks):
             )
             rid = physical
         elif typ == "aws:iam/role:Role":
-            outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}", name=physical, uniqueId=f"AROA{h.upper()}")
+            outputs.update(
+                arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
+                name=physical,
+                uniqueId=f"AROA{h.upper()}",
+            )
             rid = physical
         elif typ == "aws:iam/policy:Policy":
             outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{physical}", name=physical)
@@ -222,7 +231,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
             outputs.update(arn=self.arn("logs", f"log-group:{physical}"), name=physical)
             rid = physical
         elif typ == "aws:secretsmanager/secret:Secret":
-            outputs.update(arn=self.arn("secretsmanager", f"secret:{physical}-{h[:6]}"), name=physical)
+            outputs.update(
+                arn=self.arn("secretsmanager", f"secret:{physical}-{h[:6]}"), name=physical
+            )
             rid = outputs["arn"]
         elif typ == "aws:secretsmanager/secretVersion:SecretVersion":
             outputs.update(versionId=f"{h[:8]}-{h[8:12]}-{h[12:16]}", arn=inputs.get("secretId"))
@@ -272,7 +283,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
             outputs.update(
                 zoneId=rid,
                 arn=f"arn:aws:route53:::hostedzone/{rid}",
-                nameServers=[f"ns-{int(h[i:i + 3], 16) % 2048}.awsdns-{i:02d}.{tld}" for i, tld in ((0, "com"), (3, "net"), (6, "org"), (9, "co.uk"))],
+                nameServers=[
+                    f"ns-{int(h[i : i + 3], 16) % 2048}.awsdns-{i:02d}.{tld}"
+                    for i, tld in ((0, "com"), (3, "net"), (6, "org"), (9, "co.uk"))
+                ],
             )
         elif typ == "aws:route53/record:Record":
             rid = f"{inputs.get('zoneId')}_{inputs.get('name')}_{inputs.get('type')}"

@@ -1,0 +1,140 @@
+"""The capture harness records what the engine would receive, options included."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+import pytest
+
+from proliferate_components.errors import UnansweredInvokeError
+from proliferate_components.testing import SECRET_MARKER, OfflineMocks, capture
+
+
+class _Pair(pulumi.ComponentResource):
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("proliferate:test:Pair", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block="10.1.0.0/16",
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        self.subnet = aws.ec2.Subnet(
+            f"{name}-subnet",
+            vpc_id=self.vpc.id,
+            cidr_block="10.1.1.0/24",
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["tags"], delete_before_replace=True
+            ),
+        )
+        self.password = random.RandomPassword(
+            f"{name}-password", length=24, special=False, opts=child
+        )
+        self.register_outputs({"vpc_id": self.vpc.id})
+
+
+def _program() -> None:
+    pair = _Pair("pair")
+    pulumi.export("vpcId", pair.vpc.id)
+    pulumi.export("password", pair.password.result)
+
+
+def test_records_options_parents_and_dependencies() -> None:
+    cap = capture(_program)
+    component = cap.one("proliferate:test:Pair")
+    vpc = cap.one("aws:ec2/vpc:Vpc")
+    subnet = cap.one("aws:ec2/subnet:Subnet")
+    assert component.custom is False and vpc.custom is True
+    assert vpc.parent == component.urn and subnet.parent == component.urn
+    assert vpc.protect is True
+    assert subnet.protect in (None, False)
+    assert subnet.delete_before_replace is True
+    assert subnet.ignore_changes == ("tags",)
+    assert vpc.urn in subnet.dependencies
+    assert subnet.property_dependencies["vpcId"] == (vpc.urn,)
+    assert subnet.input("vpcId") == vpc.id and vpc.id.startswith("vpc-")
+    assert {r.name for r in cap.children_of(component)} == {
+        "pair-vpc",
+        "pair-subnet",
+        "pair-password",
+    }
+
+
+def test_stack_outputs_and_secrets_are_marked() -> None:
+    cap = capture(_program)
+    password = cap.one("random:index/randomPassword:RandomPassword")
+    assert len(password.outputs["result"]["value"]) == 24
+    assert cap.output("password") == password.outputs["result"]["value"]
+    assert cap.output("vpcId") == cap.one("aws:ec2/vpc:Vpc").id
+    assert pulumi.runtime.rpc.is_rpc_secret(cap.outputs["password"])
+
+
+def test_outputs_are_deterministic_across_runs() -> None:
+    first, second = capture(_program), capture(_program)
+    # Registration order depends on asyncio scheduling; identity is by URN.
+    assert sorted((r.urn, r.id, repr(dict(r.inputs))) for r in first.resources) == sorted(
+        (r.urn, r.id, repr(dict(r.inputs))) for r in second.resources
+    )
+    assert first.outputs == second.outputs
+
+
+def test_config_and_region_reach_the_program() -> None:
+    seen: dict[str, object] = {}
+
+    def program() -> None:
+        seen["size"] = pulumi.Config("proliferate").get_int("workerCpu")
+        seen["stack"] = pulumi.get_stack()
+        azs = aws.get_availability_zones_output()
+        aws.ec2.Subnet(
+            "s", vpc_id="vpc-1", cidr_block="10.0.0.0/24", availability_zone=azs.names[1]
+        )
+
+    cap = capture(
+        program, config={"proliferate:workerCpu": 512, "aws:region": "eu-west-1"}, stack="prod"
+    )
+    assert seen == {"size": 512, "stack": "prod"}
+    assert cap.one("aws:ec2/subnet:Subnet").input("availabilityZone") == "eu-west-1b"
+
+
+def test_unanswered_invoke_names_the_token() -> None:
+    def program() -> None:
+        aws.ec2.get_vpc_output(default=True)
+
+    with pytest.raises(UnansweredInvokeError, match=r"aws:ec2/getVpc:getVpc"):
+        capture(program)
+
+
+def test_extra_invoke_answers() -> None:
+    mocks = OfflineMocks(
+        invokes={"aws:ec2/getVpc:getVpc": lambda _a: {"id": "vpc-123", "cidrBlock": "10.9.0.0/16"}}
+    )
+
+    def program() -> None:
+        vpc = aws.ec2.get_vpc_output(default=True)
+        aws.ec2.Subnet("s", vpc_id=vpc.id, cidr_block=vpc.cidr_block)
+
+    cap = capture(program, mocks=mocks)
+    assert cap.one("aws:ec2/subnet:Subnet").input("cidrBlock") == "10.9.0.0/16"
+
+
+def test_plain_inputs_redact_secrets() -> None:
+    def program() -> None:
+        aws.secretsmanager.SecretVersion(
+            "v", secret_id="arn:x", secret_string=pulumi.Output.secret("hunter2")
+        )
+
+    reg = capture(program).one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert reg.is_secret("secretString")
+    assert reg.input("secretString") == "hunter2"
+    assert reg.plain_inputs()["secretString"] == SECRET_MARKER
+    assert "hunter2" not in repr(reg.plain_inputs())
+
+
+def test_program_errors_propagate_and_nothing_leaks_into_next_run() -> None:
+    def bad() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        capture(bad)
+    assert len(capture(_program).resources) == 4
