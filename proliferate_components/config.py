@@ -1,0 +1,847 @@
+"""The typed, validated configuration of a Proliferate stack.
+
+:class:`StackConfig` is an immutable dataclass that can be built three ways:
+
+- in Python, ``StackConfig(worker_cpu=512, worker_memory_mib=1024)`` or
+  ``StackConfig.prod(domain_name=...)`` (errors name the field, e.g. ``worker_memory_mib``);
+- from Pulumi config, ``StackConfig.from_pulumi_config()`` inside a Pulumi program, reading
+  the ``proliferate`` namespace and ``aws:region`` (errors name the Pulumi key, e.g.
+  ``proliferate:workerMemory``);
+- from a plain ``{"proliferate:workerCpu": "512", ...}`` mapping with
+  :meth:`StackConfig.from_mapping` (same parsing and errors, no Pulumi runtime needed).
+
+Priority, one rule everywhere: **an explicit key > the profile's defaults > the built-in
+defaults**. The built-in defaults are the spec's dev sizing; ``profile=prod`` (Pulumi key
+``proliferate:profile``, or :meth:`StackConfig.prod`) switches the defaults listed as "prod"
+in :data:`CONFIG_KEYS` to the spec's prod sizing plus production protections (one NAT
+gateway per AZ, Multi-AZ PostgreSQL, 7-day Redis snapshots, 14-day database backups, flow
+logs, autoscaling). Everything is validated before any resource is registered.
+
+:data:`CONFIG_KEYS` is the single description of every key (docs, the Pulumi.yaml config
+block from :func:`pulumi_yaml_config_schema`, the setup wizard). Keys in the ``proliferate``
+namespace written in ``UPPER_SNAKE_CASE`` (``proliferate:ANTHROPIC_API_KEY``) are the
+platform's secret environment values (see :mod:`proliferate_components.environment`) and
+are left alone here.
+
+``certificateArn`` is declared secret (the spec says so) but an ACM ARN is not sensitive in
+practice: :class:`StackConfig` keeps it as a plain ``str``. Components must not export
+outputs derived from it in plaintext; errors about it do not echo it when it came from a
+secret config value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from types import MappingProxyType
+from typing import Any, Literal
+
+from .errors import ConfigError
+from .sizing import (
+    CLOUDWATCH_LOG_RETENTION_DAYS,
+    FARGATE_CPU_MEMORY_MIB,
+    validate_az_count,
+    validate_cache_node_type,
+    validate_certificate_arn,
+    validate_choice,
+    validate_cidr_block,
+    validate_db_instance_class,
+    validate_domain_name,
+    validate_fargate_size,
+    validate_int_range,
+    validate_log_retention_days,
+    validate_region,
+)
+from .subnets import SubnetLayout, plan_subnets
+
+__all__ = [
+    "CONFIG_KEYS",
+    "DEFAULT_REDIS_ENGINE_VERSIONS",
+    "DEV_PRESET",
+    "NAMESPACE",
+    "PROD_DEFAULTS",
+    "PROD_PRESET",
+    "PROFILES",
+    "ConfigKey",
+    "ServiceSizing",
+    "StackConfig",
+    "config_key",
+    "config_keys_markdown",
+    "pulumi_yaml_config_schema",
+]
+
+NAMESPACE = "proliferate"
+"""The Pulumi config namespace (and project name) of every key this library reads."""
+
+PROFILES: tuple[str, ...] = ("dev", "prod")
+"""Names of the defaults profiles (``proliferate:profile``)."""
+
+DEFAULT_REDIS_ENGINE_VERSIONS: Mapping[str, str] = MappingProxyType(
+    {"redis": "7.1", "valkey": "8.0"}
+)
+"""Engine version used when ``redis_engine_version`` is not set, per engine."""
+
+_REDIS_MAJORS: Mapping[str, tuple[int, ...]] = MappingProxyType({"redis": (7,), "valkey": (7, 8)})
+_ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
+_VERSION_RE = re.compile(r"^(?P<major>[0-9]+)\.(?P<minor>[0-9]+)$")
+_DB_VERSION_RE = re.compile(r"^(?P<major>1[4-7])(\.[0-9]{1,2})?$")
+_IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_HOSTED_ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_TRUE = ("true", "True")
+_FALSE = ("false", "False")
+_MAX_DESIRED_COUNT = 100
+
+ValueType = Literal["string", "integer", "boolean"]
+ConfigValue = str | int | bool | None
+
+
+@dataclass(frozen=True)
+class ServiceSizing:
+    """CPU, memory and task count of one Fargate service."""
+
+    cpu: int
+    """Task CPU units (1024 = 1 vCPU)."""
+    memory_mib: int
+    """Task memory in MiB."""
+    desired_count: int
+    """Tasks to run (the minimum when autoscaling is on)."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything a Proliferate stack can be configured with, validated on construction.
+
+    Defaults are the spec's dev sizing; :meth:`prod` applies the prod profile. Building one
+    with invalid values raises :class:`~proliferate_components.errors.ConfigError` naming
+    the field (or the Pulumi key when built by :meth:`from_pulumi_config`).
+    """
+
+    profile: str = "dev"
+    """Defaults profile this config was built from, ``dev`` or ``prod``. Informational: it
+    does not change other fields when set directly (use :meth:`prod`); it is written back by
+    :meth:`to_pulumi_config` and may be used for tags."""
+    region: str = "us-east-1"
+    """AWS region (Pulumi key ``aws:region``)."""
+
+    # --- network ---
+    vpc_cidr: str = "10.0.0.0/16"
+    """VPC network, IPv4 /16 to /24 (subnets are planned by :func:`plan_subnets`)."""
+    az_count: int = 2
+    """Availability zones to spread subnets and data stores over, 2 to 6."""
+    nat_strategy: str = "single"
+    """``single`` NAT gateway (cheaper, dev) or ``one_per_az`` (survives an AZ outage; prod)."""
+    enable_flow_logs: bool = False
+    """Send VPC flow logs to CloudWatch Logs (prod: on)."""
+    flow_log_retention_days: int = 30
+    """Retention of the flow-log group; one of CloudWatch's allowed periods (prod: 90)."""
+
+    # --- services ---
+    worker_cpu: int = 256
+    """Worker task CPU units (prod: 512)."""
+    worker_memory_mib: int = 512
+    """Worker task memory in MiB, valid for ``worker_cpu`` (prod: 1024)."""
+    worker_desired_count: int = 1
+    """Worker tasks (prod: 2)."""
+    llm_proxy_cpu: int = 512
+    """LLM proxy task CPU units (prod: 1024)."""
+    llm_proxy_memory_mib: int = 1024
+    """LLM proxy task memory in MiB (prod: 2048)."""
+    llm_proxy_desired_count: int = 1
+    """LLM proxy tasks (prod: 2)."""
+    gateway_cpu: int = 256
+    """Gateway (WebSocket) task CPU units (prod: 512)."""
+    gateway_memory_mib: int = 512
+    """Gateway task memory in MiB (prod: 1024)."""
+    gateway_desired_count: int = 1
+    """Gateway tasks (prod: 2)."""
+    enable_web: bool = False
+    """Run the Next.js web app on ECS; off by default because Vercel is the default host."""
+    web_cpu: int = 512
+    """Web task CPU units, used when ``enable_web`` (prod: 1024)."""
+    web_memory_mib: int = 1024
+    """Web task memory in MiB (prod: 2048)."""
+    web_desired_count: int = 1
+    """Web tasks (prod: 2)."""
+    enable_autoscaling: bool = False
+    """Scale services on CPU between their desired count and ``autoscaling_max_count``
+    (prod: on)."""
+    autoscaling_max_count: int = 4
+    """Most tasks per service when autoscaling (prod: 8)."""
+    image_tag: str = "latest"
+    """Container image tag deployed for every service."""
+    log_retention_days: int = 30
+    """Retention of the services' CloudWatch log groups (spec: 30 days)."""
+    enable_execute_command: bool = False
+    """Allow ``aws ecs execute-command`` shells into tasks (off: it is an access path)."""
+
+    # --- Redis (ElastiCache) ---
+    redis_cache_node_type: str = "cache.t3.micro"
+    """ElastiCache node type (prod: cache.t3.small)."""
+    redis_engine: str = "redis"
+    """``redis`` (Redis OSS 7) or ``valkey``."""
+    redis_engine_version: str | None = None
+    """Engine version ``<major>.<minor>``; unset = :data:`DEFAULT_REDIS_ENGINE_VERSIONS`
+    for the engine (redis 7.1, valkey 8.0)."""
+    redis_num_cache_clusters: int = 2
+    """Nodes (primary + replicas), 1 to 6; 2 or more enables automatic failover and
+    Multi-AZ. 1 needs ``redis_allow_single_node``."""
+    redis_allow_single_node: bool = False
+    """Explicit opt-out of Redis high availability, allowing ``redis_num_cache_clusters=1``."""
+    redis_snapshot_retention_days: int = 1
+    """Daily snapshots kept, 1 to 35 (prod: 7)."""
+
+    # --- PostgreSQL (RDS) ---
+    enable_rds: bool = True
+    """Create RDS PostgreSQL; false = the stack takes ``DATABASE_URL`` from secret config."""
+    db_instance_class: str = "db.t4g.micro"
+    """RDS instance class (prod: db.t4g.medium)."""
+    db_engine_version: str = "16"
+    """PostgreSQL major (or major.minor) version, 14 to 17."""
+    db_allocated_storage_gib: int = 20
+    """Initial storage in GiB, 20 to 65536 (prod: 50)."""
+    db_max_allocated_storage_gib: int = 100
+    """Storage autoscaling ceiling in GiB, >= the allocated storage; 0 turns storage
+    autoscaling off (prod: 500)."""
+    db_multi_az: bool = False
+    """Standby in a second AZ (prod: on)."""
+    db_backup_retention_days: int = 7
+    """Automated backups kept, 7 to 35 days (prod: 14)."""
+
+    # --- protection ---
+    protect_data_stores: bool = True
+    """Pulumi ``protect`` and AWS deletion protection on data stores. Setting it false is
+    the explicit, documented opt-out (e.g. for throw-away test stacks)."""
+
+    # --- HTTPS and DNS ---
+    enable_https: bool = False
+    """Serve HTTPS on the load balancer; needs ``certificate_arn`` or ``manage_dns`` with
+    ``domain_name``."""
+    certificate_arn: str | None = None
+    """ACM certificate (same region as the stack) for HTTPS. Secret config in Pulumi."""
+    domain_name: str | None = None
+    """Custom domain of the app, e.g. ``app.example.com``."""
+    manage_dns: bool = False
+    """Let Pulumi manage Route53 records and request/validate an ACM certificate for
+    ``domain_name`` (used when ``certificate_arn`` is not set)."""
+    hosted_zone_id: str | None = None
+    """Existing Route53 hosted zone to use when ``manage_dns``; unset = one is created."""
+
+    def __post_init__(self) -> None:
+        _validate({f.name: getattr(self, f.name) for f in fields(self)}, key_of=_field_name)
+
+    # --- constructors ---
+
+    @classmethod
+    def dev(cls, **overrides: Any) -> StackConfig:
+        """The dev profile (the built-in defaults) with ``overrides`` (field names)."""
+        kwargs: dict[str, Any] = {"profile": "dev", **overrides}
+        return cls(**kwargs)
+
+    @classmethod
+    def prod(cls, **overrides: Any) -> StackConfig:
+        """The prod profile (:data:`PROD_DEFAULTS`) with ``overrides`` (field names)."""
+        kwargs: dict[str, Any] = {**PROD_DEFAULTS, "profile": "prod", **overrides}
+        return cls(**kwargs)
+
+    @classmethod
+    def from_mapping(
+        cls, values: Mapping[str, str], *, secret_keys: frozenset[str] | set[str] = frozenset()
+    ) -> StackConfig:
+        """Build from Pulumi-style config strings, ``{"proliferate:workerCpu": "512", ...}``.
+
+        Keys of other namespaces (except ``aws:region``) and ``proliferate:UPPER_SNAKE``
+        keys (platform secrets) are ignored. A ``proliferate:`` key that is not known but
+        close to a known one is rejected as a typo; other unknown keys are left for the
+        user's own program. Empty strings count as unset.
+
+        Args:
+            values: config key -> string value, as ``pulumi config`` stores them.
+            secret_keys: keys whose values are secret; errors about them do not echo them.
+
+        Raises:
+            ConfigError: naming the Pulumi key, the bad value and what is valid.
+        """
+        by_full_key = {k.full_key: k for k in CONFIG_KEYS}
+        known_names = [k.key for k in CONFIG_KEYS if k.namespace == NAMESPACE]
+        present: dict[str, str] = {}
+        for raw_key, raw_value in values.items():
+            full_key = _normalize_key(raw_key)
+            if full_key in by_full_key:
+                if raw_value != "":
+                    present[full_key] = raw_value
+                continue
+            namespace, _, name = full_key.partition(":")
+            if namespace != NAMESPACE or _ENV_NAME_RE.match(name):
+                continue
+            lowered = {n.lower(): n for n in known_names}
+            close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+            if close:
+                suggestion = f"{NAMESPACE}:{lowered[close[0]]}"
+                raise ConfigError(
+                    full_key,
+                    raw_value,
+                    f"{full_key} is not a known key; did you mean {suggestion}? "
+                    f"(run `pulumi config rm {full_key}` and set {suggestion})",
+                    secret=raw_key in secret_keys or full_key in secret_keys,
+                )
+
+        def is_secret(full_key: str) -> bool:
+            return full_key in secret_keys or by_full_key[full_key].secret
+
+        profile_key = by_full_key[f"{NAMESPACE}:profile"]
+        profile = present.get(profile_key.full_key, "dev")
+        validate_choice(profile, key=profile_key.full_key, choices=PROFILES)
+        parsed: dict[str, Any] = dict(PROD_DEFAULTS) if profile == "prod" else {}
+        for full_key, text in present.items():
+            ck = by_full_key[full_key]
+            parsed[ck.field] = _parse(ck, text, secret=is_secret(full_key))
+        parsed["profile"] = profile
+        merged = {f.name: parsed.get(f.name, f.default) for f in fields(cls)}
+        field_to_key = {k.field: k.full_key for k in CONFIG_KEYS}
+        secret_fields = frozenset(k.field for k in CONFIG_KEYS if is_secret(k.full_key))
+        _validate(merged, key_of=field_to_key.__getitem__, secret_fields=secret_fields)
+        return cls(**merged)
+
+    @classmethod
+    def from_pulumi_config(cls) -> StackConfig:
+        """Read the current Pulumi program's config (``proliferate:*`` and ``aws:region``).
+
+        Secret config keys stay unechoed in errors. See :meth:`from_mapping` for the rules.
+
+        Raises:
+            ConfigError: naming the Pulumi key, before anything is registered.
+        """
+        from pulumi.runtime import config as runtime_config
+
+        values: dict[str, str] = {}
+        for source in (runtime_config.get_config_env(), runtime_config.CONFIG.get()):
+            for key, value in source.items():
+                values[str(key)] = value if isinstance(value, str) else str(value)
+        secret_keys = set(runtime_config.get_config_secret_keys_env())
+        secret_keys |= {k for k in values if runtime_config.is_config_secret(k)}
+        return cls.from_mapping(values, secret_keys=frozenset(secret_keys))
+
+    # --- conversions ---
+
+    def to_pulumi_config(self, *, include_defaults: bool = False) -> dict[str, str]:
+        """The ``pulumi config set`` values that rebuild this config.
+
+        Always contains ``aws:region``; ``proliferate:profile`` and every other key only
+        when it differs from the profile's default, unless ``include_defaults`` (then every
+        key that has a value). Unset optional keys are omitted. Values are the strings the
+        CLI stores (``true``/``false``, decimal integers). Keys marked ``secret`` in
+        :data:`CONFIG_KEYS` (``proliferate:certificateArn``) should be set with
+        ``--secret``. ``StackConfig.from_mapping(c.to_pulumi_config()) == c``.
+        """
+        out: dict[str, str] = {}
+        for ck in CONFIG_KEYS:
+            value = getattr(self, ck.field)
+            if value is None:
+                continue
+            is_default = value == ck.default_for(self.profile)
+            if ck.full_key == "aws:region" or include_defaults or not is_default:
+                out[ck.full_key] = _format(value)
+        return out
+
+    # --- derived values ---
+
+    @property
+    def resolved_redis_engine_version(self) -> str:
+        """``redis_engine_version``, or the engine's default when it is unset."""
+        return self.redis_engine_version or DEFAULT_REDIS_ENGINE_VERSIONS[self.redis_engine]
+
+    @property
+    def redis_parameter_group_family(self) -> str:
+        """ElastiCache parameter group family for the engine and version, e.g. ``redis7``."""
+        major = self.resolved_redis_engine_version.split(".", 1)[0]
+        return f"{self.redis_engine}{major}"
+
+    @property
+    def subnet_layout(self) -> SubnetLayout:
+        """Public and private subnet CIDRs for ``vpc_cidr`` and ``az_count``."""
+        return plan_subnets(self.vpc_cidr, self.az_count)
+
+    @property
+    def https_enabled_with_managed_certificate(self) -> bool:
+        """True when HTTPS is on and Pulumi must request the certificate (no ARN given)."""
+        return self.enable_https and self.certificate_arn is None
+
+    def service_sizing(self, service: str) -> ServiceSizing:
+        """CPU, memory and desired count of ``web``, ``worker``, ``gateway`` or ``llm-proxy``.
+
+        Raises:
+            ConfigError: if ``service`` is not one of those names.
+        """
+        prefix = {"web": "web", "worker": "worker", "gateway": "gateway", "llm-proxy": "llm_proxy"}
+        if service not in prefix:
+            raise ConfigError("service", service, f"one of {', '.join(prefix)}")
+        p = prefix[service]
+        return ServiceSizing(
+            cpu=getattr(self, f"{p}_cpu"),
+            memory_mib=getattr(self, f"{p}_memory_mib"),
+            desired_count=getattr(self, f"{p}_desired_count"),
+        )
+
+    def with_overrides(self, **overrides: Any) -> StackConfig:
+        """A copy with ``overrides`` applied (validated again)."""
+        return replace(self, **overrides)
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One Pulumi config key of a Proliferate stack."""
+
+    key: str
+    """Key without namespace, camelCase, e.g. ``workerMemory`` (``region`` for ``aws:region``)."""
+    field: str
+    """The :class:`StackConfig` field it sets, e.g. ``worker_memory_mib``."""
+    type: ValueType
+    """Pulumi.yaml config type: ``string``, ``integer`` or ``boolean``."""
+    default: ConfigValue
+    """Built-in (dev) default; ``None`` = unset by default."""
+    description: str
+    """One-line description for docs and the Pulumi.yaml ``description``."""
+    secret: bool = False
+    """Set it with ``pulumi config set --secret``."""
+    prod_default: ConfigValue = None
+    """Default under ``profile=prod`` when it differs from ``default``; ``None`` = same."""
+    valid: str = ""
+    """What values are accepted, for errors and docs."""
+    choices: tuple[str, ...] = ()
+    """The allowed values of a string key with a fixed set of values."""
+    namespace: str = NAMESPACE
+    """Config namespace: ``proliferate``, or ``aws`` for ``aws:region``."""
+
+    @property
+    def full_key(self) -> str:
+        """``<namespace>:<key>``, e.g. ``proliferate:workerMemory``."""
+        return f"{self.namespace}:{self.key}"
+
+    def default_for(self, profile: str) -> ConfigValue:
+        """The default under ``profile`` (``dev`` or ``prod``)."""
+        if profile == "prod" and self.prod_default is not None:
+            return self.prod_default
+        return self.default
+
+    @property
+    def profile_dependent(self) -> bool:
+        """True when the prod profile has a different default."""
+        return self.prod_default is not None and self.prod_default != self.default
+
+
+_FIELD_DEFAULTS: Mapping[str, Any] = {f.name: f.default for f in fields(StackConfig)}
+
+
+def _value_type(value: object) -> ValueType | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+def _k(
+    key: str,
+    field_name: str,
+    value_type: ValueType,
+    description: str,
+    *,
+    prod: ConfigValue = None,
+    secret: bool = False,
+    valid: str = "",
+    choices: tuple[str, ...] = (),
+    namespace: str = NAMESPACE,
+) -> ConfigKey:
+    return ConfigKey(
+        key=key,
+        field=field_name,
+        type=value_type,
+        default=_FIELD_DEFAULTS[field_name],
+        description=description,
+        secret=secret,
+        prod_default=prod,
+        valid=valid or (f"one of {', '.join(choices)}" if choices else ""),
+        choices=choices,
+        namespace=namespace,
+    )
+
+
+_CPUS = ", ".join(str(c) for c in FARGATE_CPU_MEMORY_MIB)
+_CPU_VALID = f"Fargate CPU units, one of {_CPUS}"
+_MEM_VALID = "MiB, a size Fargate accepts with the service's CPU (256 CPU: 512, 1024 or 2048)"
+_LOG_VALID = f"one of {', '.join(str(d) for d in CLOUDWATCH_LOG_RETENTION_DAYS)}"
+_COUNT_VALID = f"from 0 to {_MAX_DESIRED_COUNT}"
+
+CONFIG_KEYS: tuple[ConfigKey, ...] = (
+    _k("profile", "profile", "string", "Defaults profile: dev (small, cheap) or prod (sized and protected for production)", choices=PROFILES),
+    _k("region", "region", "string", "AWS region to deploy to", namespace="aws", valid="an AWS region name such as us-east-1"),
+    # network
+    _k("vpcCidr", "vpc_cidr", "string", "VPC IPv4 network (/16 to /24)", valid="an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16"),
+    _k("azCount", "az_count", "integer", "Availability zones to use", valid="from 2 to 6"),
+    _k("natStrategy", "nat_strategy", "string", "NAT gateways: single (cheaper) or one_per_az (highly available)", prod="one_per_az", choices=("single", "one_per_az")),
+    _k("enableFlowLogs", "enable_flow_logs", "boolean", "Send VPC flow logs to CloudWatch Logs", prod=True),
+    _k("flowLogRetentionDays", "flow_log_retention_days", "integer", "Days to keep VPC flow logs", prod=90, valid=_LOG_VALID),
+    # services
+    _k("workerCpu", "worker_cpu", "integer", "Worker task CPU units", prod=512, valid=_CPU_VALID),
+    _k("workerMemory", "worker_memory_mib", "integer", "Worker task memory (MiB)", prod=1024, valid=_MEM_VALID),
+    _k("workerDesiredCount", "worker_desired_count", "integer", "Worker tasks to run", prod=2, valid=_COUNT_VALID),
+    _k("llmProxyCpu", "llm_proxy_cpu", "integer", "LLM proxy task CPU units", prod=1024, valid=_CPU_VALID),
+    _k("llmProxyMemory", "llm_proxy_memory_mib", "integer", "LLM proxy task memory (MiB)", prod=2048, valid=_MEM_VALID),
+    _k("llmProxyDesiredCount", "llm_proxy_desired_count", "integer", "LLM proxy tasks to run", prod=2, valid=_COUNT_VALID),
+    _k("gatewayCpu", "gateway_cpu", "integer", "Gateway (WebSocket) task CPU units", prod=512, valid=_CPU_VALID),
+    _k("gatewayMemory", "gateway_memory_mib", "integer", "Gateway task memory (MiB)", prod=1024, valid=_MEM_VALID),
+    _k("gatewayDesiredCount", "gateway_desired_count", "integer", "Gateway tasks to run", prod=2, valid=_COUNT_VALID),
+    _k("enableWeb", "enable_web", "boolean", "Run the Next.js web app on ECS (false: host it on Vercel)"),
+    _k("webCpu", "web_cpu", "integer", "Web task CPU units", prod=1024, valid=_CPU_VALID),
+    _k("webMemory", "web_memory_mib", "integer", "Web task memory (MiB)", prod=2048, valid=_MEM_VALID),
+    _k("webDesiredCount", "web_desired_count", "integer", "Web tasks to run", prod=2, valid=_COUNT_VALID),
+    _k("enableAutoscaling", "enable_autoscaling", "boolean", "Scale services on CPU between their desired count and autoscalingMaxCount", prod=True),
+    _k("autoscalingMaxCount", "autoscaling_max_count", "integer", "Most tasks per service when autoscaling", prod=8, valid=f"from 1 to {_MAX_DESIRED_COUNT}, at least every desired count"),
+    _k("imageTag", "image_tag", "string", "Container image tag to deploy", valid="a Docker tag: letters, digits, _ . - (up to 128, not starting with . or -)"),
+    _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs", valid=_LOG_VALID),
+    _k("enableExecuteCommand", "enable_execute_command", "boolean", "Allow `aws ecs execute-command` into tasks"),
+    # redis
+    _k("redisCacheNodeType", "redis_cache_node_type", "string", "ElastiCache node type", prod="cache.t3.small", valid="cache.<family><generation>.<size>, e.g. cache.t3.micro"),
+    _k("redisEngine", "redis_engine", "string", "Cache engine", choices=("redis", "valkey")),
+    _k("redisEngineVersion", "redis_engine_version", "string", "Cache engine version (unset: redis 7.1, valkey 8.0)", valid="<major>.<minor>: redis 7.x, valkey 7.x or 8.x"),
+    _k("redisNumCacheClusters", "redis_num_cache_clusters", "integer", "Cache nodes (primary + replicas); 2+ enables failover and Multi-AZ", valid="from 2 to 6 (1 only with redisAllowSingleNode=true)"),
+    _k("redisAllowSingleNode", "redis_allow_single_node", "boolean", "Explicit opt-out of Redis high availability (allows redisNumCacheClusters=1)"),
+    _k("redisSnapshotRetentionDays", "redis_snapshot_retention_days", "integer", "Days of Redis snapshots to keep", prod=7, valid="from 1 to 35"),
+    # postgres
+    _k("enableRds", "enable_rds", "boolean", "Create RDS PostgreSQL (false: use an external DATABASE_URL from secret config)"),
+    _k("dbInstanceClass", "db_instance_class", "string", "RDS instance class", prod="db.t4g.medium", valid="db.<family><generation>.<size>, e.g. db.t4g.micro"),
+    _k("dbEngineVersion", "db_engine_version", "string", "PostgreSQL version", valid="a PostgreSQL major version 14 to 17, optionally with a minor, e.g. 16 or 16.4"),
+    _k("dbAllocatedStorageGib", "db_allocated_storage_gib", "integer", "Initial database storage (GiB)", prod=50, valid="from 20 to 65536"),
+    _k("dbMaxAllocatedStorageGib", "db_max_allocated_storage_gib", "integer", "Storage autoscaling ceiling (GiB); 0 disables it", prod=500, valid="0, or from dbAllocatedStorageGib to 65536"),
+    _k("dbMultiAz", "db_multi_az", "boolean", "Run a standby database in a second AZ", prod=True),
+    _k("dbBackupRetentionDays", "db_backup_retention_days", "integer", "Days of automated database backups", prod=14, valid="from 7 to 35"),
+    # protection
+    _k("protectDataStores", "protect_data_stores", "boolean", "Protect Redis and PostgreSQL from deletion and replacement (false is an explicit opt-out)"),
+    # https / dns
+    _k("enableHttps", "enable_https", "boolean", "Serve HTTPS (requires certificateArn, or manageDns with domainName)"),
+    _k("certificateArn", "certificate_arn", "string", "ACM certificate ARN for HTTPS (same region as the stack)", secret=True, valid="arn:aws:acm:<region>:<account>:certificate/<id>"),
+    _k("domainName", "domain_name", "string", "Custom domain of the app, e.g. app.example.com", valid="a domain name such as app.example.com"),
+    _k("manageDns", "manage_dns", "boolean", "Let Pulumi manage Route53 records and the ACM certificate for domainName"),
+    _k("hostedZoneId", "hosted_zone_id", "string", "Existing Route53 hosted zone id (manageDns; unset: create one)", valid="a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ"),
+)  # fmt: skip
+"""Every config key, in documentation order (the single source for docs and Pulumi.yaml)."""
+
+PROD_DEFAULTS: Mapping[str, ConfigValue] = MappingProxyType(
+    {k.field: k.prod_default for k in CONFIG_KEYS if k.prod_default is not None}
+)
+"""Field -> value of the prod profile, where it differs from the built-in (dev) defaults."""
+
+_PLACEHOLDER_CERTIFICATE_ARN = (
+    "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+)
+
+DEV_PRESET: Mapping[str, str] = MappingProxyType(
+    {
+        "aws:region": "us-east-1",
+        "proliferate:workerCpu": "256",
+        "proliferate:workerMemory": "512",
+        "proliferate:redisCacheNodeType": "cache.t3.micro",
+        "proliferate:enableHttps": "false",
+    }
+)
+"""The spec's dev ``pulumi config set`` lines ("Stack Config (CLI Only)"), as key -> value."""
+
+PROD_PRESET: Mapping[str, str] = MappingProxyType(
+    {
+        "aws:region": "us-east-1",
+        "proliferate:workerCpu": "512",
+        "proliferate:workerMemory": "1024",
+        "proliferate:llmProxyCpu": "1024",
+        "proliferate:llmProxyMemory": "2048",
+        "proliferate:gatewayCpu": "512",
+        "proliferate:gatewayMemory": "1024",
+        "proliferate:redisCacheNodeType": "cache.t3.small",
+        "proliferate:enableHttps": "true",
+        "proliferate:certificateArn": _PLACEHOLDER_CERTIFICATE_ARN,
+        "proliferate:domainName": "app.example.com",
+    }
+)
+"""The spec's prod ``pulumi config set`` lines, with a syntactically valid placeholder
+certificate ARN (account 123456789012) and ``app.example.com``. It mirrors the spec exactly,
+so it sets sizing only: add ``proliferate:profile=prod`` for the prod protections."""
+
+
+def config_key(field_or_key: str) -> ConfigKey:
+    """The :class:`ConfigKey` for a field name, a key or a full key (``proliferate:workerCpu``).
+
+    Raises:
+        KeyError: if nothing matches.
+    """
+    for ck in CONFIG_KEYS:
+        if field_or_key in (ck.field, ck.key, ck.full_key):
+            return ck
+    raise KeyError(field_or_key)
+
+
+def pulumi_yaml_config_schema() -> dict[str, Any]:
+    """The ``config:`` block of a ``Pulumi.yaml`` for the project ``proliferate``.
+
+    Pulumi's rules (sdk/go/common/workspace/project.go, config.go) decide what can be
+    declared without changing behaviour:
+
+    - ``aws:region`` belongs to another namespace: only ``value`` is allowed (no type or
+      default); it is given as ``value: us-east-1``.
+    - A project key declared without ``default`` becomes *required* ("Stack 'dev' is
+      missing configuration value ..."), so optional keys (``domainName``,
+      ``hostedZoneId``, ``redisEngineVersion``) are not declared.
+    - A declared ``default`` is applied as an explicit stack value before the program runs,
+      which would override the prod profile; so keys whose default depends on the profile
+      (the sizing keys among others) are not declared.
+    - A ``secret: true`` key must be set encrypted and cannot take a default, so the optional
+      secret ``certificateArn`` is not declared either.
+
+    Every other key is declared with its ``type``, ``description`` and ``default``. The
+    undeclared keys keep working: Pulumi passes any ``proliferate:`` key to the program, and
+    :class:`StackConfig` validates them all.
+    """
+    block: dict[str, Any] = {}
+    for ck in CONFIG_KEYS:
+        if ck.namespace != NAMESPACE:
+            if ck.default is not None:
+                block[ck.full_key] = {"value": ck.default}
+            continue
+        if ck.default is None or ck.secret or ck.profile_dependent:
+            continue
+        block[ck.full_key] = {"type": ck.type, "description": ck.description, "default": ck.default}
+    return block
+
+
+def config_keys_markdown() -> str:
+    """A Markdown table of :data:`CONFIG_KEYS` (key, type, dev default, prod default, description)."""
+    lines = [
+        "| Key | Type | Default (dev) | prod profile | Description |",
+        "|-----|------|---------------|--------------|-------------|",
+    ]
+    for ck in CONFIG_KEYS:
+        dev = "(unset)" if ck.default is None else f"`{_format(ck.default)}`"
+        prod = f"`{_format(ck.prod_default)}`" if ck.profile_dependent else "same"
+        secret = " (secret)" if ck.secret else ""
+        valid = f" Valid: {ck.valid}." if ck.valid else ""
+        lines.append(
+            f"| `{ck.full_key}` | {ck.type}{secret} | {dev} | {prod} | {ck.description}.{valid} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --- parsing and validation ---
+
+
+def _field_name(name: str) -> str:
+    return name
+
+
+def _normalize_key(key: str) -> str:
+    # Old engines passed "<namespace>:config:<key>"; the SDK accepts both.
+    namespace, sep, rest = key.partition(":")
+    if sep and rest.startswith("config:"):
+        return f"{namespace}:{rest[len('config:') :]}"
+    return key
+
+
+def _format(value: ConfigValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _parse(ck: ConfigKey, text: str, *, secret: bool) -> ConfigValue:
+    if ck.type == "boolean":
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ConfigError(ck.full_key, text, "a boolean, true or false", secret=secret)
+    if ck.type == "integer":
+        stripped = text.strip()
+        if re.fullmatch(r"[+-]?[0-9]+", stripped):
+            return int(stripped)
+        what = f"an integer, {ck.valid}" if ck.valid else "an integer"
+        raise ConfigError(ck.full_key, text, what, secret=secret)
+    return text
+
+
+def _check_type(value: Any, ck: ConfigKey, key: str) -> None:
+    optional = ck.default is None
+    if value is None and optional:
+        return
+    expected = ck.type
+    actual = _value_type(value)
+    if actual != expected:
+        what = {"boolean": "a bool", "integer": "an int", "string": "a str"}[expected]
+        suffix = " or None" if optional else ""
+        hint = f" ({ck.valid})" if ck.valid else ""
+        raise ConfigError(key, value, f"{what}{suffix}{hint}")
+
+
+def _validate(
+    values: Mapping[str, Any],
+    *,
+    key_of: Callable[[str], str],
+    secret_fields: frozenset[str] = frozenset(),
+) -> None:
+    """Validate a complete set of field values; errors name ``key_of(field)``."""
+    try:
+        _validate_values(values, key_of)
+    except ConfigError as exc:
+        if any(exc.key == key_of(f) for f in secret_fields):
+            raise ConfigError(exc.key, exc.value, exc.valid, secret=True) from None
+        raise
+
+
+def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None:
+    for ck in CONFIG_KEYS:
+        _check_type(v[ck.field], ck, key_of(ck.field))
+
+    def key(name: str) -> str:
+        return key_of(name)
+
+    validate_choice(v["profile"], key=key("profile"), choices=PROFILES)
+    validate_region(v["region"], key=key("region"))
+
+    # network
+    validate_cidr_block(v["vpc_cidr"], key=key("vpc_cidr"))
+    validate_az_count(v["az_count"], key=key("az_count"))
+    validate_choice(v["nat_strategy"], key=key("nat_strategy"), choices=("single", "one_per_az"))
+    validate_log_retention_days(v["flow_log_retention_days"], key=key("flow_log_retention_days"))
+
+    # services
+    for service in ("worker", "llm_proxy", "gateway", "web"):
+        validate_fargate_size(
+            v[f"{service}_cpu"],
+            v[f"{service}_memory_mib"],
+            cpu_key=key(f"{service}_cpu"),
+            memory_key=key(f"{service}_memory_mib"),
+        )
+        validate_int_range(
+            v[f"{service}_desired_count"],
+            key=key(f"{service}_desired_count"),
+            minimum=0,
+            maximum=_MAX_DESIRED_COUNT,
+            what="tasks",
+        )
+    validate_int_range(
+        v["autoscaling_max_count"],
+        key=key("autoscaling_max_count"),
+        minimum=1,
+        maximum=_MAX_DESIRED_COUNT,
+        what="tasks",
+    )
+    if v["enable_autoscaling"]:
+        services = ["worker", "llm_proxy", "gateway"] + (["web"] if v["enable_web"] else [])
+        biggest = max(services, key=lambda s: v[f"{s}_desired_count"])
+        if v[f"{biggest}_desired_count"] > v["autoscaling_max_count"]:
+            raise ConfigError(
+                key("autoscaling_max_count"),
+                v["autoscaling_max_count"],
+                f"at least every service's desired count when {key('enable_autoscaling')}=true "
+                f"({key(f'{biggest}_desired_count')}={v[f'{biggest}_desired_count']})",
+            )
+    if not _IMAGE_TAG_RE.match(v["image_tag"]):
+        raise ConfigError(key("image_tag"), v["image_tag"], config_key("image_tag").valid)
+    validate_log_retention_days(v["log_retention_days"], key=key("log_retention_days"))
+
+    # redis
+    validate_cache_node_type(v["redis_cache_node_type"], key=key("redis_cache_node_type"))
+    engine = v["redis_engine"]
+    validate_choice(engine, key=key("redis_engine"), choices=tuple(_REDIS_MAJORS))
+    version = v["redis_engine_version"]
+    if version is not None:
+        match = _VERSION_RE.match(version)
+        majors = _REDIS_MAJORS[engine]
+        if not match or int(match.group("major")) not in majors:
+            allowed = " or ".join(f"{m}.x" for m in majors)
+            raise ConfigError(
+                key("redis_engine_version"),
+                version,
+                f"a {engine} version <major>.<minor> of {allowed} with {key('redis_engine')}={engine} "
+                f"(e.g. {DEFAULT_REDIS_ENGINE_VERSIONS[engine]}), or unset for the default",
+            )
+    nodes = v["redis_num_cache_clusters"]
+    validate_int_range(
+        nodes,
+        key=key("redis_num_cache_clusters"),
+        minimum=1,
+        maximum=6,
+        what="primary + up to 5 replicas",
+    )
+    if nodes == 1 and not v["redis_allow_single_node"]:
+        raise ConfigError(
+            key("redis_num_cache_clusters"),
+            nodes,
+            "at least 2 (a replica gives automatic failover and Multi-AZ); a single node needs "
+            f"the explicit opt-out {key('redis_allow_single_node')}=true",
+        )
+    validate_int_range(
+        v["redis_snapshot_retention_days"],
+        key=key("redis_snapshot_retention_days"),
+        minimum=1,
+        maximum=35,
+        what="days; ElastiCache allows 0 to 35 but 0 turns backups off, which this library does not allow",
+    )
+
+    # postgres
+    validate_db_instance_class(v["db_instance_class"], key=key("db_instance_class"))
+    if not _DB_VERSION_RE.match(v["db_engine_version"]):
+        raise ConfigError(
+            key("db_engine_version"), v["db_engine_version"], config_key("db_engine_version").valid
+        )
+    allocated = v["db_allocated_storage_gib"]
+    validate_int_range(
+        allocated, key=key("db_allocated_storage_gib"), minimum=20, maximum=65536, what="GiB"
+    )
+    ceiling = v["db_max_allocated_storage_gib"]
+    if ceiling != 0 and not allocated <= ceiling <= 65536:
+        raise ConfigError(
+            key("db_max_allocated_storage_gib"),
+            ceiling,
+            f"0 (storage autoscaling off) or from {key('db_allocated_storage_gib')}={allocated} to 65536 GiB",
+        )
+    validate_int_range(
+        v["db_backup_retention_days"],
+        key=key("db_backup_retention_days"),
+        minimum=7,
+        maximum=35,
+        what="days; RDS allows 1 to 35, this library keeps at least a week",
+    )
+
+    # https / dns
+    if v["domain_name"] is not None:
+        validate_domain_name(v["domain_name"], key=key("domain_name"))
+    if v["certificate_arn"] is not None:
+        validate_certificate_arn(
+            v["certificate_arn"], key=key("certificate_arn"), region=v["region"]
+        )
+    if v["hosted_zone_id"] is not None:
+        if not _HOSTED_ZONE_RE.match(v["hosted_zone_id"]):
+            raise ConfigError(
+                key("hosted_zone_id"), v["hosted_zone_id"], config_key("hosted_zone_id").valid
+            )
+        if not v["manage_dns"]:
+            raise ConfigError(
+                key("hosted_zone_id"),
+                v["hosted_zone_id"],
+                f"only used with {key('manage_dns')}=true: set it, or unset {key('hosted_zone_id')}",
+            )
+    if v["manage_dns"] and v["domain_name"] is None:
+        raise ConfigError(
+            key("manage_dns"),
+            True,
+            f"{key('manage_dns')}=true needs {key('domain_name')} (e.g. app.example.com)",
+        )
+    if v["enable_https"] and v["certificate_arn"] is None and not v["manage_dns"]:
+        raise ConfigError(
+            key("enable_https"),
+            True,
+            f"HTTPS needs a certificate: set {key('certificate_arn')} to an ACM certificate in "
+            f"{v['region']}, or set {key('manage_dns')}=true and {key('domain_name')} to let Pulumi "
+            f"request one, or set {key('enable_https')}=false",
+        )
