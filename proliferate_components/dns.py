@@ -102,7 +102,8 @@ class DnsTls(pulumi.ComponentResource):
       the validation CNAMEs (``aws.route53.Record``);
     - ``{name}-certificate-validation``: ``aws.acm.CertificateValidation`` (waits for issuance);
     - after :meth:`alias_to`: ``{name}-alias-app``, ``{name}-alias-gateway``,
-      ``{name}-alias-llm-proxy`` (``A`` alias records to the load balancer).
+      ``{name}-alias-llm-proxy`` (``A`` alias records to the load balancer; the app's only
+      when its role is asked for).
 
     Outputs:
         certificate_arn: the certificate's ARN, known only once it is issued (use it for
@@ -183,25 +184,44 @@ class DnsTls(pulumi.ComponentResource):
             }
         )
 
-    def alias_to(self, target: AliasTarget) -> dict[str, aws.route53.Record]:
-        """Create ``A`` alias records for the app, gateway and llm-proxy hosts to ``target``.
+    def alias_to(
+        self, target: AliasTarget, roles: Sequence[str] | None = None
+    ) -> dict[str, aws.route53.Record]:
+        """Create ``A`` alias records for the hosts of ``roles`` pointing at ``target``.
 
-        Called once the load balancer exists (it needs the validated certificate first, so
-        it cannot be an argument of the constructor). Returns role -> record.
+        Called once the load balancer exists (the load balancer's listener needs the
+        validated certificate first, so the target cannot be a constructor argument).
+
+        Args:
+            target: the load balancer's DNS name and canonical zone.
+            roles: which hosts to alias, a subset of ``app``, ``gateway``, ``llm-proxy``.
+                Default ``None``: all three. Leave ``app`` out when the web app is hosted
+                elsewhere (e.g. on Vercel, the default) and its record points there.
+
+        Returns:
+            role -> record.
 
         Raises:
-            ConfigError: if called a second time (the records would be duplicates).
+            ConfigError: on an unknown role, or if called a second time (the records would
+                be duplicates).
         """
+        hosts = self.hosts.by_role()
+        wanted = tuple(hosts) if roles is None else tuple(roles)
+        unknown = [r for r in wanted if r not in hosts]
+        if unknown or len(set(wanted)) != len(wanted):
+            raise ConfigError(
+                "DnsTls.alias_to.roles", list(wanted), f"distinct roles among {', '.join(hosts)}"
+            )
         if self._aliased:
             raise ConfigError(
-                f"DnsTls({self._name}).alias_to", "second call", "call alias_to once per DnsTls"
+                "DnsTls.alias_to", "second call", "call alias_to once per DnsTls component"
             )
         self._aliased = True
         return {
             role: aws.route53.Record(
                 f"{self._name}-alias-{role}",
                 zone_id=self.zone_id,
-                name=host,
+                name=hosts[role],
                 type="A",
                 aliases=[
                     aws.route53.RecordAliasArgs(
@@ -210,7 +230,7 @@ class DnsTls(pulumi.ComponentResource):
                 ],
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            for role, host in self.hosts.by_role().items()
+            for role in wanted
         }
 
 
