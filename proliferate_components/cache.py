@@ -1,0 +1,427 @@
+"""`RedisCache`: an ElastiCache replication group configured for BullMQ.
+
+BullMQ needs ``maxmemory-policy noeviction`` (ElastiCache's default ``volatile-lru`` may
+silently drop queue keys) and cannot check it itself on ElastiCache (``CONFIG GET`` is
+blocked), so the component always creates its own parameter group with that policy.
+
+Engine versions (checked against the ElastiCache engine list; change with care, see
+:data:`FORCES_REPLACEMENT`):
+
+- ``engine="redis"``: ``7.0`` or ``7.1`` (family ``redis7``); default ``7.1``, the last
+  Redis OSS release ElastiCache offers.
+- ``engine="valkey"``: ``7.2`` (family ``valkey7``), ``8.0`` or ``8.1`` (family
+  ``valkey8``); default ``8.0``. Moving from Redis 7.x to Valkey is an in-place upgrade.
+
+Child names (a public contract; ``C`` is the component name, ``i`` the index in
+``allowed_security_group_ids``):
+
+- ``C-auth-token`` (``random.RandomPassword``)
+- ``C-params`` (parameter group; its AWS name is ``<replication group id>-<family>``)
+- ``C-subnets`` (subnet group; AWS name ``<replication group id>-subnets``)
+- ``C-sg`` (security group, no inline rules), ``C-ingress-i`` (one rule per allowed SG)
+- ``C-replication-group`` (the data store; ``protect=True`` by default)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from ._options import (
+    child_opts,
+    merge_tags,
+    physical_name,
+    validate_bool,
+    validate_id_list,
+    validate_identifier,
+    validate_tags,
+    validate_windows,
+)
+from .errors import ConfigError
+from .sizing import validate_cache_node_type, validate_choice, validate_int_range
+
+__all__ = [
+    "DEFAULT_ENGINE_VERSIONS",
+    "ENGINE_FAMILIES",
+    "FORCES_REPLACEMENT",
+    "RedisCache",
+    "RedisCacheArgs",
+    "parameter_group_family",
+]
+
+CacheEngine = Literal["redis", "valkey"]
+
+ENGINE_FAMILIES: Mapping[tuple[str, str], str] = MappingProxyType(
+    {
+        ("redis", "7.0"): "redis7",
+        ("redis", "7.1"): "redis7",
+        ("valkey", "7.2"): "valkey7",
+        ("valkey", "8.0"): "valkey8",
+        ("valkey", "8.1"): "valkey8",
+    }
+)
+"""(engine, engine_version) -> ElastiCache parameter group family, for every accepted pair."""
+
+DEFAULT_ENGINE_VERSIONS: Mapping[str, str] = MappingProxyType({"redis": "7.1", "valkey": "8.0"})
+"""The engine version used when :attr:`RedisCacheArgs.engine_version` is ``None``."""
+
+FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
+    {
+        "replication_group_id": "the group's identifier is immutable (and derived from the "
+        "component name and stack when not set): a new id creates a new, empty group",
+        "port": "the port of a replication group cannot be modified",
+        "kms_key_id": "at-rest encryption (always on) and its key are fixed at creation",
+        "engine": "going back from valkey to redis is a downgrade ElastiCache cannot do in "
+        "place (redis -> valkey is an in-place upgrade)",
+        "engine_version": "a lower version than the running one is a downgrade and replaces "
+        "the group (higher versions upgrade in place)",
+    }
+)
+"""Arguments of :class:`RedisCacheArgs` whose change replaces the replication group (and so
+loses its data unless restored from the final snapshot). ``protect=True`` makes Pulumi
+refuse such a change; with an explicit id the new group's creation would also fail because
+the old one still holds the id. Encryption at rest and in transit are always on (not
+arguments), so they never change."""
+
+_AUTH_TOKEN_LENGTH = 64
+_NAME_MAX = 40  # ElastiCache replication group ids are at most 40 characters
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedisCacheArgs:
+    """Arguments of :class:`RedisCache`.
+
+    Replacement: changing ``replication_group_id`` (or the component name/stack it is
+    derived from), ``port``, ``kms_key_id``, or downgrading ``engine``/``engine_version``
+    replaces the replication group; see :data:`FORCES_REPLACEMENT`.
+    """
+
+    vpc_id: pulumi.Input[str]
+    """The VPC of the cache (e.g. ``Network.vpc_id``). Required."""
+
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets for the subnet group, at least 2 in different AZs (e.g.
+    ``Network.private_subnet_ids``). Required. Changing them updates the subnet group in
+    place (its name never changes)."""
+
+    allowed_security_group_ids: Sequence[pulumi.Input[str]]
+    """Security groups whose members may connect on ``port``; one ingress rule each, no
+    CIDR ingress ever. Required (an empty list admits nothing: add
+    ``aws.vpc.SecurityGroupIngressRule`` resources against ``security_group_id`` later).
+    Rules are named by position, so append rather than reorder."""
+
+    node_type: str = "cache.t3.micro"
+    """ElastiCache node type. Default ``cache.t3.micro`` (dev); e.g. ``cache.t3.small`` or
+    ``cache.r7g.large`` for prod. Changing it resizes in place."""
+
+    engine: CacheEngine = "redis"
+    """``"redis"`` (default, Redis OSS 7) or ``"valkey"``."""
+
+    engine_version: str | None = None
+    """Engine version ``major.minor``. Default ``None``: ``7.1`` for redis, ``8.0`` for
+    valkey (see :data:`ENGINE_FAMILIES` for every accepted pair)."""
+
+    port: int = 6379
+    """TCP port of the nodes, 1024-65535. Default 6379. Changing it replaces the group."""
+
+    num_cache_clusters: int = 2
+    """Nodes in the group (1 primary + replicas), 1 to 6. Default 2, which turns on
+    automatic failover and Multi-AZ. 1 is refused unless ``allow_single_node`` is True."""
+
+    allow_single_node: bool = False
+    """Explicit opt-out of high availability: allow ``num_cache_clusters=1`` (no replica, no
+    automatic failover, no Multi-AZ; a node failure loses the queue until restored from a
+    snapshot). Default False."""
+
+    snapshot_retention_days: int = 1
+    """Days ElastiCache keeps automatic daily snapshots, 1 to 35. Default 1 (dev; use 7 in
+    prod). 0 (no backups) is not accepted."""
+
+    snapshot_window: str = "03:00-04:00"
+    """Daily UTC window for the automatic snapshot, ``hh24:mi-hh24:mi``, at least 60
+    minutes. Default ``03:00-04:00``. Must not overlap ``maintenance_window``."""
+
+    maintenance_window: str = "sun:05:00-sun:06:00"
+    """Weekly UTC maintenance window, ``ddd:hh24:mi-ddd:hh24:mi``, 60 minutes to 24 hours.
+    Default ``sun:05:00-sun:06:00``."""
+
+    apply_immediately: bool = False
+    """Apply modifications now instead of in the next maintenance window. Default False
+    (a node type or version change waits for the window)."""
+
+    auto_minor_version_upgrade: bool = True
+    """Let ElastiCache apply minor engine upgrades in the maintenance window. Default True."""
+
+    kms_key_id: pulumi.Input[str] | None = None
+    """ARN of a customer-managed KMS key for encryption at rest. Default ``None``: the
+    AWS-managed key (encryption at rest is always on). Changing it replaces the group."""
+
+    replication_group_id: str | None = None
+    """The group's AWS identifier (1-40 lowercase letters, digits, hyphens). Default
+    ``None``: derived from the component name and the stack name, e.g.
+    ``proliferate-cache-dev``. Set it to adopt or keep an existing group's id. The
+    parameter group, subnet group and final snapshot names are derived from it."""
+
+    protect: bool = True
+    """Pulumi ``protect`` on the replication group: Pulumi refuses to delete or replace it
+    while True. Default True. Setting False is the explicit, documented opt-out (e.g. to
+    destroy a dev stack); a final snapshot is still taken on delete."""
+
+    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Tags added to every taggable child (plus ``Name``). Default: none besides ``Name``."""
+
+
+def parameter_group_family(engine: str, engine_version: str) -> str:
+    """The ElastiCache parameter group family of an engine and version, e.g. ``redis7``.
+
+    Raises:
+        ConfigError: on ``RedisCacheArgs.engine_version`` for an unsupported pair.
+    """
+    family = ENGINE_FAMILIES.get((engine, engine_version))
+    if family is None:
+        versions = [v for (e, v) in ENGINE_FAMILIES if e == engine]
+        raise ConfigError(
+            "RedisCacheArgs.engine_version",
+            engine_version,
+            f"for engine {engine!r} one of {', '.join(versions)}"
+            if versions
+            else "a version of engine redis or valkey",
+        )
+    return family
+
+
+def _validate(args: RedisCacheArgs) -> tuple[str, str]:
+    """Validate every argument; return (engine_version, family)."""
+    if not isinstance(args, RedisCacheArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigError("RedisCache.args", args, "a RedisCacheArgs instance")
+    p = "RedisCacheArgs."
+    if args.vpc_id is None or (isinstance(args.vpc_id, str) and not args.vpc_id.startswith("vpc-")):  # pyright: ignore[reportUnnecessaryComparison]
+        raise ConfigError(p + "vpc_id", args.vpc_id, "a VPC id shaped vpc-<hex> or a Pulumi Output")
+    validate_id_list(
+        args.subnet_ids, key=p + "subnet_ids", prefix="subnet-", what="subnet", min_count=2
+    )
+    if isinstance(args.allowed_security_group_ids, pulumi.Output):
+        raise ConfigError(
+            p + "allowed_security_group_ids",
+            "<Output>",
+            "a plain list (each entry may be an Output): one ingress rule is created per entry",
+        )
+    validate_id_list(
+        args.allowed_security_group_ids,
+        key=p + "allowed_security_group_ids",
+        prefix="sg-",
+        what="security group",
+        min_count=0,
+    )
+    validate_cache_node_type(args.node_type, key=p + "node_type")
+    validate_choice(args.engine, key=p + "engine", choices=("redis", "valkey"))
+    version = (
+        args.engine_version
+        if args.engine_version is not None
+        else DEFAULT_ENGINE_VERSIONS[args.engine]
+    )
+    family = parameter_group_family(args.engine, version)
+    validate_int_range(args.port, key=p + "port", minimum=1024, maximum=65535, what="TCP port")
+    validate_bool(args.allow_single_node, key=p + "allow_single_node")
+    validate_int_range(
+        args.num_cache_clusters, key=p + "num_cache_clusters", minimum=1, maximum=6, what="nodes"
+    )
+    if args.num_cache_clusters < 2 and not args.allow_single_node:
+        raise ConfigError(
+            p + "num_cache_clusters",
+            args.num_cache_clusters,
+            "at least 2 nodes (a primary and a replica: automatic failover and Multi-AZ); "
+            "set allow_single_node=True to run one node without failover",
+        )
+    validate_int_range(
+        args.snapshot_retention_days,
+        key=p + "snapshot_retention_days",
+        minimum=1,
+        maximum=35,
+        what="days of automatic snapshots",
+    )
+    validate_windows(
+        args.snapshot_window,
+        args.maintenance_window,
+        daily_key=p + "snapshot_window",
+        weekly_key=p + "maintenance_window",
+        min_minutes=60,
+    )
+    validate_bool(args.apply_immediately, key=p + "apply_immediately")
+    validate_bool(args.auto_minor_version_upgrade, key=p + "auto_minor_version_upgrade")
+    if isinstance(args.kms_key_id, str) and not args.kms_key_id.startswith("arn:"):
+        raise ConfigError(
+            p + "kms_key_id", args.kms_key_id, "a KMS key ARN (arn:aws:kms:...) or None"
+        )
+    if args.replication_group_id is not None:
+        validate_identifier(
+            args.replication_group_id, key=p + "replication_group_id", max_length=_NAME_MAX
+        )
+    validate_bool(args.protect, key=p + "protect")
+    validate_tags(args.tags, key=p + "tags")
+    return version, family
+
+
+class RedisCache(pulumi.ComponentResource):
+    """An encrypted, password-protected ElastiCache (Redis OSS or Valkey) replication group
+    for BullMQ, reachable only from the security groups you name.
+
+    Outputs:
+        primary_endpoint: the primary's DNS name.
+        reader_endpoint: the reader endpoint's DNS name.
+        port: the TCP port.
+        redis_url: secret ``rediss://:<token>@<primary>:<port>`` (TLS); ioredis and BullMQ
+            accept it as is.
+        auth_token: the AUTH token (secret).
+        security_group_id: the cache's security group (add ingress rules here if needed).
+        replication_group_id: the group's AWS identifier.
+        parameter_group_name: the AWS name of the parameter group in use.
+    """
+
+    primary_endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    port: pulumi.Output[int]
+    redis_url: pulumi.Output[str]
+    auth_token: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    replication_group_id: pulumi.Output[str]
+    parameter_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        """Validate ``args`` (raising :class:`ConfigError` before anything is registered),
+        then create the cache."""
+        version, family = _validate(args)
+        super().__init__("proliferate:cache:RedisCache", name, None, opts)
+
+        group_id = args.replication_group_id or physical_name(
+            name, pulumi.get_stack(), max_length=_NAME_MAX
+        )
+        tags = dict(args.tags)
+        multi_node = args.num_cache_clusters >= 2
+
+        token = random.RandomPassword(
+            f"{name}-auth-token",
+            length=_AUTH_TOKEN_LENGTH,
+            # ElastiCache AUTH: 16-128 printable characters without / " @. Letters and digits
+            # only, so the token sits unescaped in a URL.
+            special=False,
+            upper=True,
+            lower=True,
+            numeric=True,
+            opts=child_opts(self),
+        )
+
+        params = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            # The family is part of the AWS name: a family change (e.g. redis7 -> valkey8)
+            # makes a group with a new name, created before the old one is deleted.
+            name=physical_name(group_id, family, max_length=255),
+            family=family,
+            description=f"BullMQ settings (maxmemory-policy noeviction) for {group_id}",
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(
+                    name="maxmemory-policy", value="noeviction"
+                )
+            ],
+            tags=merge_tags(tags, f"{name}-params"),
+            opts=child_opts(self),
+        )
+
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets",
+            # A fixed name: the replication group's subnet_group_name forces replacement.
+            name=physical_name(group_id, "subnets", max_length=255),
+            description=f"Private subnets of {group_id}",
+            subnet_ids=args.subnet_ids,
+            tags=merge_tags(tags, f"{name}-subnets"),
+            opts=child_opts(self),
+        )
+
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"{group_id}: port {args.port} from allowed security groups only",
+            tags=merge_tags(tags, f"{name}-sg"),
+            opts=child_opts(self),
+        )
+        for i, source in enumerate(args.allowed_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-{i}",
+                security_group_id=security_group.id,
+                referenced_security_group_id=source,
+                ip_protocol="tcp",
+                from_port=args.port,
+                to_port=args.port,
+                description=f"{args.engine} from an allowed security group",
+                tags=merge_tags(tags, f"{name}-ingress-{i}"),
+                opts=child_opts(self),
+            )
+
+        group = aws.elasticache.ReplicationGroup(
+            f"{name}-replication-group",
+            replication_group_id=group_id,
+            description=f"Proliferate BullMQ store ({name})",
+            engine=args.engine,
+            engine_version=version,
+            node_type=args.node_type,
+            port=args.port,
+            cluster_mode="disabled",
+            num_cache_clusters=args.num_cache_clusters,
+            automatic_failover_enabled=multi_node,
+            multi_az_enabled=multi_node,
+            parameter_group_name=params.name,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[security_group.id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_id,
+            transit_encryption_enabled=True,
+            auth_token=token.result,
+            snapshot_retention_limit=args.snapshot_retention_days,
+            snapshot_window=args.snapshot_window,
+            maintenance_window=args.maintenance_window,
+            final_snapshot_identifier=f"{group_id}-final",
+            apply_immediately=args.apply_immediately,
+            auto_minor_version_upgrade=args.auto_minor_version_upgrade,
+            tags=merge_tags(tags, f"{name}-replication-group"),
+            opts=child_opts(self, protect=args.protect),
+        )
+
+        port = args.port
+        self.primary_endpoint = group.primary_endpoint_address
+        self.reader_endpoint = group.reader_endpoint_address
+        self.port = pulumi.Output.from_input(port)
+        self.auth_token = pulumi.Output.secret(token.result)
+        self.redis_url = pulumi.Output.secret(
+            pulumi.Output.all(token.result, group.primary_endpoint_address).apply(
+                lambda values: _redis_url(str(values[0]), str(values[1]), port)
+            )
+        )
+        self.security_group_id = security_group.id
+        self.replication_group_id = group.id
+        self.parameter_group_name = params.name
+        self.register_outputs(
+            {
+                "primary_endpoint": self.primary_endpoint,
+                "reader_endpoint": self.reader_endpoint,
+                "port": self.port,
+                "redis_url": self.redis_url,
+                "auth_token": self.auth_token,
+                "security_group_id": self.security_group_id,
+                "replication_group_id": self.replication_group_id,
+                "parameter_group_name": self.parameter_group_name,
+            }
+        )
+
+
+def _redis_url(token: str, host: str, port: int) -> str:
+    # rediss:// makes ioredis (and so BullMQ) use TLS; the empty user means the default
+    # user authenticated by the AUTH token.
+    return f"rediss://:{token}@{host}:{port}"

@@ -1,0 +1,452 @@
+"""`PostgresDb`: an RDS PostgreSQL instance for Proliferate, protected by default.
+
+Encrypted gp3 storage with autoscaling, private (not publicly accessible), TLS enforced by
+a parameter group (``rds.force_ssl=1``), deletion protection, Pulumi ``protect``, daily
+backups and a final snapshot with a stable identifier.
+
+Why a generated password instead of ``manage_master_user_password``: the services need a
+complete ``DATABASE_URL`` at deploy time. With an RDS-managed secret the password only
+exists in Secrets Manager (and rotates behind Pulumi's back), so the URL could not be
+composed, stored as one secret and handed to the services. The password comes from
+``pulumi_random.RandomPassword`` (letters and digits only, so the URL needs no escaping);
+it and the URL are Pulumi secrets, encrypted in the stack state.
+
+Child names (a public contract; ``D`` is the component name, ``i`` the index in
+``allowed_security_group_ids``):
+
+- ``D-password`` (``random.RandomPassword``)
+- ``D-params`` (parameter group; AWS name ``<identifier>-postgres<major>``)
+- ``D-subnets`` (DB subnet group; AWS name ``<identifier>-subnets``)
+- ``D-sg`` (security group, no inline rules), ``D-ingress-i`` (one rule per allowed SG)
+- ``D-instance`` (the data store; ``protect=True`` and deletion protection by default)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from ._options import (
+    child_opts,
+    merge_tags,
+    physical_name,
+    validate_bool,
+    validate_id_list,
+    validate_identifier,
+    validate_tags,
+    validate_windows,
+)
+from .errors import ConfigError
+from .sizing import validate_db_instance_class, validate_int_range
+
+__all__ = [
+    "FORCES_REPLACEMENT",
+    "POSTGRES_MAJOR_VERSIONS",
+    "PostgresDb",
+    "PostgresDbArgs",
+    "parameter_group_family",
+]
+
+POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = (14, 15, 16, 17)
+"""PostgreSQL major versions RDS currently offers under standard support."""
+
+FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
+    {
+        "db_name": "the initial database name is fixed at creation: a new name creates a new, "
+        "empty instance",
+        "username": "the master user name is fixed at creation",
+        "kms_key_id": "storage encryption (always on) and its key are fixed at creation",
+    }
+)
+"""Arguments of :class:`PostgresDbArgs` whose change replaces the DB instance (a new, empty
+database unless restored from the final snapshot). ``protect=True`` makes Pulumi refuse
+such a change, and because the identifier is explicit the new instance could not be created
+next to the old one anyway. ``storage_encrypted`` and the availability zone are also
+replacement-forcing in RDS, which is why encryption is always on and no zone is pinned.
+Not replacements but disruptive: changing ``identifier`` renames the instance in place
+(its endpoint, and so ``database_url``, changes); lowering ``allocated_storage_gib`` is
+refused by RDS."""
+
+_IDENTIFIER_MAX = 63
+_PASSWORD_LENGTH = 40
+_VERSION_RE = re.compile(r"^(?P<major>[0-9]{2})(\.[0-9]{1,2})?$")
+_PG_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_RESERVED_USERS = frozenset(
+    {"rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "public", "user"}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostgresDbArgs:
+    """Arguments of :class:`PostgresDb`.
+
+    Replacement: changing ``db_name``, ``username`` or ``kms_key_id`` replaces the instance;
+    see :data:`FORCES_REPLACEMENT`.
+    """
+
+    vpc_id: pulumi.Input[str]
+    """The VPC of the database (e.g. ``Network.vpc_id``). Required."""
+
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets in at least 2 AZs for the DB subnet group (RDS requires 2 AZs even
+    for a single-AZ instance), e.g. ``Network.private_subnet_ids``. Required."""
+
+    allowed_security_group_ids: Sequence[pulumi.Input[str]]
+    """Security groups whose members may connect on ``port``; one ingress rule each, no
+    CIDR ingress ever. Required (an empty list admits nothing: add rules against
+    ``security_group_id`` later). Rules are named by position: append, do not reorder."""
+
+    instance_class: str = "db.t4g.micro"
+    """RDS instance class. Default ``db.t4g.micro`` (dev). Changing it resizes in place
+    (a short outage, or a failover with ``multi_az``)."""
+
+    engine_version: str = "16"
+    """PostgreSQL version: a major version 14-17 (``"16"``: RDS picks the latest minor and
+    ``auto_minor_version_upgrade`` keeps it current) or ``major.minor`` (``"16.4"``).
+    Default ``"16"``. A major upgrade needs ``allow_major_version_upgrade=True`` and moves
+    to a new parameter group (its name contains the family, so it is created first)."""
+
+    allow_major_version_upgrade: bool = False
+    """Allow RDS to perform a major version upgrade when ``engine_version``'s major changes.
+    Default False (such a change then fails instead of upgrading)."""
+
+    allocated_storage_gib: int = 20
+    """Initial storage in GiB, 20 to 65536. Default 20. It can grow, never shrink."""
+
+    max_allocated_storage_gib: int = 100
+    """Ceiling for storage autoscaling in GiB, at least ``allocated_storage_gib``, at most
+    65536. Default 100. Equal to ``allocated_storage_gib`` turns autoscaling off."""
+
+    multi_az: bool = False
+    """Run a synchronous standby in another AZ (automatic failover). Default False (dev);
+    the prod profile turns it on."""
+
+    port: int = 5432
+    """TCP port, 1150-65535. Default 5432."""
+
+    db_name: str = "proliferate"
+    """The database created with the instance (lowercase letters, digits, underscores; at
+    most 63). Default ``proliferate``. Changing it replaces the instance."""
+
+    username: str = "proliferate"
+    """Master user name (lowercase letters, digits, underscores; at most 63; not an RDS
+    reserved name). Default ``proliferate``. Changing it replaces the instance."""
+
+    backup_retention_days: int = 7
+    """Days of automated backups (point-in-time recovery), 1 to 35. Default 7."""
+
+    backup_window: str = "03:00-04:00"
+    """Daily UTC backup window ``hh24:mi-hh24:mi``, at least 30 minutes. Default
+    ``03:00-04:00``. Must not overlap ``maintenance_window``."""
+
+    maintenance_window: str = "sun:05:00-sun:06:00"
+    """Weekly UTC maintenance window ``ddd:hh24:mi-ddd:hh24:mi``. Default
+    ``sun:05:00-sun:06:00``."""
+
+    deletion_protection: bool = True
+    """RDS deletion protection: AWS refuses to delete the instance while True. Default
+    True. Setting False is the explicit, documented opt-out (needed before a destroy)."""
+
+    protect: bool = True
+    """Pulumi ``protect`` on the instance: Pulumi refuses to delete or replace it while
+    True. Default True. Setting False is the explicit, documented opt-out."""
+
+    skip_final_snapshot: bool = False
+    """Delete without a final snapshot. Default False: RDS takes the snapshot
+    ``<identifier>-final`` on delete (a stable name, so no churn between runs; if a snapshot
+    of that name already exists from an earlier delete, the delete fails rather than lose
+    data - rename or remove the old snapshot first)."""
+
+    apply_immediately: bool = False
+    """Apply modifications now instead of in the next maintenance window. Default False."""
+
+    auto_minor_version_upgrade: bool = True
+    """Let RDS apply minor version upgrades in the maintenance window. Default True."""
+
+    kms_key_id: pulumi.Input[str] | None = None
+    """ARN of a customer-managed KMS key for storage encryption (always on). Default
+    ``None``: the AWS-managed ``aws/rds`` key. Changing it replaces the instance."""
+
+    identifier: str | None = None
+    """The instance's AWS identifier (1-63 lowercase letters, digits, hyphens). Default
+    ``None``: derived from the component name and the stack name, e.g.
+    ``proliferate-db-dev``. Changing it renames the instance in place (new endpoint). The
+    parameter group, subnet group and final snapshot names are derived from it."""
+
+    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Tags added to every taggable child (plus ``Name``); RDS copies them to snapshots.
+    Default: none besides ``Name``."""
+
+
+def parameter_group_family(engine_version: str) -> str:
+    """The RDS parameter group family of a PostgreSQL version, e.g. ``postgres16``.
+
+    Raises:
+        ConfigError: on ``PostgresDbArgs.engine_version`` for an unsupported version.
+    """
+    valid = (
+        "a PostgreSQL major version "
+        + ", ".join(str(v) for v in POSTGRES_MAJOR_VERSIONS)
+        + " or major.minor such as 16.4"
+    )
+    match = _VERSION_RE.match(engine_version) if isinstance(engine_version, str) else None  # pyright: ignore[reportUnnecessaryIsInstance]
+    if not match or int(match.group("major")) not in POSTGRES_MAJOR_VERSIONS:
+        raise ConfigError("PostgresDbArgs.engine_version", engine_version, valid)
+    return f"postgres{int(match.group('major'))}"
+
+
+def _validate(args: PostgresDbArgs) -> str:
+    """Validate every argument; return the parameter group family."""
+    if not isinstance(args, PostgresDbArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigError("PostgresDb.args", args, "a PostgresDbArgs instance")
+    p = "PostgresDbArgs."
+    if args.vpc_id is None or (isinstance(args.vpc_id, str) and not args.vpc_id.startswith("vpc-")):  # pyright: ignore[reportUnnecessaryComparison]
+        raise ConfigError(p + "vpc_id", args.vpc_id, "a VPC id shaped vpc-<hex> or a Pulumi Output")
+    validate_id_list(
+        args.subnet_ids, key=p + "subnet_ids", prefix="subnet-", what="subnet", min_count=2
+    )
+    if isinstance(args.allowed_security_group_ids, pulumi.Output):
+        raise ConfigError(
+            p + "allowed_security_group_ids",
+            "<Output>",
+            "a plain list (each entry may be an Output): one ingress rule is created per entry",
+        )
+    validate_id_list(
+        args.allowed_security_group_ids,
+        key=p + "allowed_security_group_ids",
+        prefix="sg-",
+        what="security group",
+        min_count=0,
+    )
+    validate_db_instance_class(args.instance_class, key=p + "instance_class")
+    family = parameter_group_family(args.engine_version)
+    validate_bool(args.allow_major_version_upgrade, key=p + "allow_major_version_upgrade")
+    validate_int_range(
+        args.allocated_storage_gib,
+        key=p + "allocated_storage_gib",
+        minimum=20,
+        maximum=65536,
+        what="GiB",
+    )
+    validate_int_range(
+        args.max_allocated_storage_gib,
+        key=p + "max_allocated_storage_gib",
+        minimum=args.allocated_storage_gib,
+        maximum=65536,
+        what="GiB, at least allocated_storage_gib",
+    )
+    validate_bool(args.multi_az, key=p + "multi_az")
+    validate_int_range(args.port, key=p + "port", minimum=1150, maximum=65535, what="TCP port")
+    for key, value in ((p + "db_name", args.db_name), (p + "username", args.username)):
+        if not isinstance(value, str) or not _PG_NAME_RE.match(value):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ConfigError(
+                key, value, "1-63 lowercase letters, digits and underscores, starting with a letter"
+            )
+    if args.username in _RESERVED_USERS:
+        raise ConfigError(
+            p + "username", args.username, f"a name other than {', '.join(sorted(_RESERVED_USERS))}"
+        )
+    if args.db_name in {"template0", "template1", "rdsadmin"}:
+        raise ConfigError(
+            p + "db_name", args.db_name, "a name other than template0, template1, rdsadmin"
+        )
+    validate_int_range(
+        args.backup_retention_days,
+        key=p + "backup_retention_days",
+        minimum=1,
+        maximum=35,
+        what="days of automated backups",
+    )
+    validate_windows(
+        args.backup_window,
+        args.maintenance_window,
+        daily_key=p + "backup_window",
+        weekly_key=p + "maintenance_window",
+        min_minutes=30,
+    )
+    for key in (
+        "deletion_protection",
+        "protect",
+        "skip_final_snapshot",
+        "apply_immediately",
+        "auto_minor_version_upgrade",
+    ):
+        validate_bool(getattr(args, key), key=p + key)
+    if isinstance(args.kms_key_id, str) and not args.kms_key_id.startswith("arn:"):
+        raise ConfigError(
+            p + "kms_key_id", args.kms_key_id, "a KMS key ARN (arn:aws:kms:...) or None"
+        )
+    if args.identifier is not None:
+        validate_identifier(args.identifier, key=p + "identifier", max_length=_IDENTIFIER_MAX)
+    validate_tags(args.tags, key=p + "tags")
+    return family
+
+
+class PostgresDb(pulumi.ComponentResource):
+    """An encrypted, private RDS PostgreSQL instance reachable only from named security
+    groups, with deletion protection, backups and a final snapshot.
+
+    Outputs:
+        endpoint: ``host:port``.
+        address: the host name.
+        port: the TCP port.
+        database_url: secret ``postgresql://user:password@host:port/db?sslmode=require``.
+        password: the master password (secret).
+        username, db_name: as configured.
+        security_group_id: the database's security group.
+        identifier: the instance's AWS identifier.
+    """
+
+    endpoint: pulumi.Output[str]
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    database_url: pulumi.Output[str]
+    password: pulumi.Output[str]
+    username: pulumi.Output[str]
+    db_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    identifier: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: PostgresDbArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        """Validate ``args`` (raising :class:`ConfigError` before anything is registered),
+        then create the database."""
+        family = _validate(args)
+        super().__init__("proliferate:database:PostgresDb", name, None, opts)
+
+        identifier = args.identifier or physical_name(
+            name, pulumi.get_stack(), max_length=_IDENTIFIER_MAX
+        )
+        tags = dict(args.tags)
+
+        password = random.RandomPassword(
+            f"{name}-password",
+            length=_PASSWORD_LENGTH,
+            # RDS forbids / @ " and space; letters and digits only keep the URL unescaped.
+            special=False,
+            upper=True,
+            lower=True,
+            numeric=True,
+            opts=child_opts(self),
+        )
+
+        params = aws.rds.ParameterGroup(
+            f"{name}-params",
+            # The family is part of the AWS name, so a major upgrade creates the new group
+            # before the old one is deleted.
+            name=physical_name(identifier, family, max_length=255),
+            family=family,
+            description=f"TLS-only settings for {identifier}",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(
+                    name="rds.force_ssl", value="1", apply_method="immediate"
+                )
+            ],
+            tags=merge_tags(tags, f"{name}-params"),
+            opts=child_opts(self),
+        )
+
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            name=physical_name(identifier, "subnets", max_length=255),
+            description=f"Private subnets of {identifier}",
+            subnet_ids=args.subnet_ids,
+            tags=merge_tags(tags, f"{name}-subnets"),
+            opts=child_opts(self),
+        )
+
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"{identifier}: port {args.port} from allowed security groups only",
+            tags=merge_tags(tags, f"{name}-sg"),
+            opts=child_opts(self),
+        )
+        for i, source in enumerate(args.allowed_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-{i}",
+                security_group_id=security_group.id,
+                referenced_security_group_id=source,
+                ip_protocol="tcp",
+                from_port=args.port,
+                to_port=args.port,
+                description="PostgreSQL from an allowed security group",
+                tags=merge_tags(tags, f"{name}-ingress-{i}"),
+                opts=child_opts(self),
+            )
+
+        instance = aws.rds.Instance(
+            f"{name}-instance",
+            identifier=identifier,
+            engine="postgres",
+            engine_version=args.engine_version,
+            allow_major_version_upgrade=args.allow_major_version_upgrade,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gib,
+            max_allocated_storage=args.max_allocated_storage_gib,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_id,
+            db_name=args.db_name,
+            username=args.username,
+            password=password.result,
+            port=args.port,
+            multi_az=args.multi_az,
+            publicly_accessible=False,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            parameter_group_name=params.name,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=args.skip_final_snapshot,
+            final_snapshot_identifier=f"{identifier}-final",
+            enabled_cloudwatch_logs_exports=["postgresql"],
+            auto_minor_version_upgrade=args.auto_minor_version_upgrade,
+            apply_immediately=args.apply_immediately,
+            tags=merge_tags(tags, f"{name}-instance"),
+            opts=child_opts(self, protect=args.protect),
+        )
+
+        port, user, db = args.port, args.username, args.db_name
+        self.endpoint = instance.endpoint
+        self.address = instance.address
+        self.port = pulumi.Output.from_input(port)
+        self.password = pulumi.Output.secret(password.result)
+        self.username = pulumi.Output.from_input(user)
+        self.db_name = pulumi.Output.from_input(db)
+        self.database_url = pulumi.Output.secret(
+            pulumi.Output.all(password.result, instance.address).apply(
+                lambda values: _database_url(user, str(values[0]), str(values[1]), port, db)
+            )
+        )
+        self.security_group_id = security_group.id
+        self.identifier = instance.identifier
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "address": self.address,
+                "port": self.port,
+                "database_url": self.database_url,
+                "password": self.password,
+                "username": self.username,
+                "db_name": self.db_name,
+                "security_group_id": self.security_group_id,
+                "identifier": self.identifier,
+            }
+        )
+
+
+def _database_url(user: str, password: str, host: str, port: int, db: str) -> str:
+    # sslmode=require: the parameter group refuses unencrypted connections anyway.
+    return f"postgresql://{user}:{password}@{host}:{port}/{db}?sslmode=require"

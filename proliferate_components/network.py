@@ -1,0 +1,433 @@
+"""`Network`: the VPC every other Proliferate component lives in.
+
+One public and one private subnet per availability zone (layout from
+:func:`~proliferate_components.subnets.plan_subnets`), an internet gateway, NAT gateway(s),
+route tables, a closed default security group and optional VPC flow logs. Only plain
+``pulumi_aws`` resources are used, so every child is visible to unit tests and policies.
+
+Child names (a public contract; ``N`` is the component name, ``i`` the AZ index from 0):
+
+- ``N-vpc``
+- ``N-public-subnet-i``, ``N-private-subnet-i``
+- ``N-igw``
+- ``N-nat-eip-j``, ``N-nat-j`` (``j`` = 0 with ``nat_strategy="single"``, else one per AZ)
+- ``N-public-rt``, ``N-public-default-route``, ``N-public-rta-i``
+- ``N-private-rt-j``, ``N-private-default-route-j``, ``N-private-rta-i``
+- ``N-default-sg``
+- with flow logs: ``N-flow-logs`` (log group), ``N-flow-logs-role``,
+  ``N-flow-logs-policy``, ``N-flow-log``
+
+Switching ``nat_strategy`` from ``single`` to ``one_per_az`` keeps ``N-nat-0`` and
+``N-private-rt-0`` and adds the others; private subnets are re-associated in place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from ._options import child_opts, merge_tags, physical_name, validate_bool, validate_tags
+from .errors import ConfigError
+from .sizing import validate_az_count, validate_choice, validate_log_retention_days
+from .subnets import plan_subnets
+
+__all__ = ["FORCES_REPLACEMENT", "NAT_STRATEGIES", "Network", "NetworkArgs"]
+
+NatStrategy = Literal["single", "one_per_az"]
+NAT_STRATEGIES: tuple[str, ...] = ("single", "one_per_az")
+"""Accepted values of :attr:`NetworkArgs.nat_strategy`."""
+
+FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
+    {
+        "cidr_block": "the VPC's primary CIDR is immutable: a new VPC and new subnets are created, "
+        "which replaces everything placed in them (cache, database, services)",
+        "availability_zone_count": "the subnet layout depends on the AZ count: crossing a power "
+        "of two (2->3, 4->5) resizes, and so replaces, every subnet",
+        "availability_zones": "a subnet's availability zone is immutable: changing the zone of "
+        "index i replaces that AZ's subnets",
+    }
+)
+"""Arguments whose change replaces network resources (and so the data stores inside them)."""
+
+_AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkArgs:
+    """Arguments of :class:`Network`.
+
+    Replacement: changing ``cidr_block``, or an AZ, or crossing a power of two in
+    ``availability_zone_count`` replaces subnets and so everything inside them; see
+    :data:`FORCES_REPLACEMENT`.
+    """
+
+    cidr_block: str = "10.0.0.0/16"
+    """The VPC's IPv4 network, /16 to /24 with zero host bits. Default ``10.0.0.0/16``.
+    Changing it replaces the VPC and everything in it."""
+
+    availability_zone_count: int = 2
+    """How many availability zones to spread over, 2 to 6. Default 2 (one public and one
+    private subnet in each)."""
+
+    availability_zones: Sequence[str] | None = None
+    """Explicit zone names, e.g. ``["us-east-1a", "us-east-1b"]``, exactly
+    ``availability_zone_count`` distinct ones. Default ``None``: the first
+    ``availability_zone_count`` zones of the region that are available and need no opt-in
+    (looked up with ``aws.get_availability_zones``). An explicit list avoids the lookup
+    and pins the zones should AWS ever reorder them."""
+
+    nat_strategy: NatStrategy = "single"
+    """``"single"`` (default, the dev profile): one NAT gateway in the first public subnet
+    that every private subnet routes through - cheapest, but egress from every AZ fails if
+    that AZ fails. ``"one_per_az"`` (the prod profile): a NAT gateway and private route
+    table per AZ, so an AZ failure only affects that AZ."""
+
+    enable_flow_logs: bool = False
+    """Record VPC flow logs (all traffic) to a CloudWatch log group through an IAM role.
+    Default ``False`` (no log group, no role, no cost)."""
+
+    flow_log_retention_days: int = 30
+    """Days CloudWatch keeps flow logs (one of CloudWatch's accepted periods). Default 30.
+    Only used with ``enable_flow_logs``."""
+
+    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Tags added to every taggable child (plus ``Name``). Default: none besides ``Name``."""
+
+
+def _validate(args: NetworkArgs) -> None:
+    if not isinstance(args, NetworkArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigError("Network.args", args, "a NetworkArgs instance")
+    validate_az_count(args.availability_zone_count, key="NetworkArgs.availability_zone_count")
+    # plan_subnets validates the CIDR (shape, /16../24, host bits) and the AZ count.
+    plan_subnets(
+        args.cidr_block,
+        args.availability_zone_count,
+        cidr_key="NetworkArgs.cidr_block",
+        az_count_key="NetworkArgs.availability_zone_count",
+    )
+    azs = args.availability_zones
+    if azs is not None:
+        key = "NetworkArgs.availability_zones"
+        if isinstance(azs, str) or not isinstance(azs, (list, tuple)):
+            raise ConfigError(
+                key, azs, "a list of availability zone names, or None to look them up"
+            )
+        zones: Sequence[Any] = azs
+        if len(zones) != args.availability_zone_count:
+            raise ConfigError(
+                key,
+                list(zones),
+                f"exactly availability_zone_count={args.availability_zone_count} zone names "
+                "(or None to use the region's first ones)",
+            )
+        for zone in zones:
+            if not isinstance(zone, str) or not _AZ_RE.match(zone):  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise ConfigError(
+                    key, list(zones), f"zone names such as us-east-1a; bad entry {zone!r}"
+                )
+        if len(set(zones)) != len(zones):
+            raise ConfigError(key, list(zones), "distinct zone names (each AZ once)")
+        regions = {z[:-1] for z in zones}
+        if len(regions) != 1:
+            raise ConfigError(key, list(zones), "zones of a single region")
+    validate_choice(args.nat_strategy, key="NetworkArgs.nat_strategy", choices=NAT_STRATEGIES)
+    validate_bool(args.enable_flow_logs, key="NetworkArgs.enable_flow_logs")
+    validate_log_retention_days(
+        args.flow_log_retention_days, key="NetworkArgs.flow_log_retention_days"
+    )
+    validate_tags(args.tags, key="NetworkArgs.tags")
+
+
+def _pick_zones(names: Sequence[str], count: int) -> list[str]:
+    if len(names) < count:
+        raise ConfigError(
+            "NetworkArgs.availability_zone_count",
+            count,
+            f"at most {len(names)} (the region has only these available zones: {', '.join(names)})",
+        )
+    return list(names[:count])
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC with public and private subnets across availability zones.
+
+    Outputs:
+        vpc_id: the VPC id.
+        vpc_cidr: the VPC's IPv4 CIDR.
+        public_subnet_ids: one public subnet id per AZ (for load balancers; NAT lives here).
+        private_subnet_ids: one private subnet id per AZ (services, cache, database).
+        availability_zones: the zone names, index ``i`` matching the subnet lists.
+        nat_gateway_ids, public_route_table_id, private_route_table_ids,
+        default_security_group_id: for callers that add routes or audit the network.
+    """
+
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
+    public_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_ids: list[pulumi.Output[str]]
+    availability_zones: pulumi.Output[list[str]]
+    nat_gateway_ids: list[pulumi.Output[str]]
+    public_route_table_id: pulumi.Output[str]
+    private_route_table_ids: list[pulumi.Output[str]]
+    default_security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: NetworkArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Validate ``args`` (raising :class:`ConfigError` before anything is registered),
+        then create the network. ``args`` defaults to ``NetworkArgs()``."""
+        args = args if args is not None else NetworkArgs()
+        _validate(args)
+        super().__init__("proliferate:network:Network", name, None, opts)
+
+        count = args.availability_zone_count
+        layout = plan_subnets(args.cidr_block, count)
+        tags = dict(args.tags)
+
+        def tagged(child: str) -> dict[str, str]:
+            return merge_tags(tags, child)
+
+        if args.availability_zones is not None:
+            zones: pulumi.Output[list[str]] = pulumi.Output.from_input(
+                list(args.availability_zones)
+            )
+            zone_at: list[pulumi.Input[str]] = list(args.availability_zones)
+        else:
+            found = aws.get_availability_zones_output(
+                state="available",
+                filters=[
+                    aws.GetAvailabilityZonesFilterArgs(
+                        name="opt-in-status", values=["opt-in-not-required"]
+                    )
+                ],
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            )
+            zones = found.names.apply(lambda names: _pick_zones(names, count))
+            zone_at = [zones.apply(lambda z, i=i: z[i]) for i in range(count)]
+
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.cidr_block,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags=tagged(f"{name}-vpc"),
+            opts=child_opts(self),
+        )
+
+        public_subnets: list[aws.ec2.Subnet] = []
+        private_subnets: list[aws.ec2.Subnet] = []
+        for i in range(count):
+            public_subnets.append(
+                aws.ec2.Subnet(
+                    f"{name}-public-subnet-{i}",
+                    vpc_id=vpc.id,
+                    cidr_block=layout.public[i],
+                    availability_zone=zone_at[i],
+                    map_public_ip_on_launch=False,
+                    tags={**tagged(f"{name}-public-subnet-{i}"), "proliferate:tier": "public"},
+                    opts=child_opts(self),
+                )
+            )
+        for i in range(count):
+            private_subnets.append(
+                aws.ec2.Subnet(
+                    f"{name}-private-subnet-{i}",
+                    vpc_id=vpc.id,
+                    cidr_block=layout.private[i],
+                    availability_zone=zone_at[i],
+                    map_public_ip_on_launch=False,
+                    tags={**tagged(f"{name}-private-subnet-{i}"), "proliferate:tier": "private"},
+                    opts=child_opts(self),
+                )
+            )
+
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc.id, tags=tagged(f"{name}-igw"), opts=child_opts(self)
+        )
+
+        nat_count = 1 if args.nat_strategy == "single" else count
+        nats: list[aws.ec2.NatGateway] = []
+        for j in range(nat_count):
+            eip = aws.ec2.Eip(
+                f"{name}-nat-eip-{j}",
+                domain="vpc",
+                tags=tagged(f"{name}-nat-eip-{j}"),
+                opts=child_opts(self, depends_on=[igw]),
+            )
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{j}",
+                    allocation_id=eip.allocation_id,
+                    subnet_id=public_subnets[j].id,
+                    connectivity_type="public",
+                    tags=tagged(f"{name}-nat-{j}"),
+                    opts=child_opts(self, depends_on=[igw]),
+                )
+            )
+
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=vpc.id,
+            tags=tagged(f"{name}-public-rt"),
+            opts=child_opts(self),
+        )
+        aws.ec2.Route(
+            f"{name}-public-default-route",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child_opts(self),
+        )
+        for i, subnet in enumerate(public_subnets):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-rta-{i}",
+                subnet_id=subnet.id,
+                route_table_id=public_rt.id,
+                opts=child_opts(self),
+            )
+
+        private_rts: list[aws.ec2.RouteTable] = []
+        for j, nat in enumerate(nats):
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-rt-{j}",
+                vpc_id=vpc.id,
+                tags=tagged(f"{name}-private-rt-{j}"),
+                opts=child_opts(self),
+            )
+            aws.ec2.Route(
+                f"{name}-private-default-route-{j}",
+                route_table_id=rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=child_opts(self),
+            )
+            private_rts.append(rt)
+        for i, subnet in enumerate(private_subnets):
+            rt = private_rts[i if len(private_rts) > 1 else 0]
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-rta-{i}",
+                subnet_id=subnet.id,
+                route_table_id=rt.id,
+                opts=child_opts(self),
+            )
+
+        # Adopt the VPC's default security group and strip every rule from it: nothing
+        # should ever use it, and an open default SG is a classic audit finding.
+        default_sg = aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=vpc.id,
+            ingress=[],
+            egress=[],
+            tags=tagged(f"{name}-default-sg"),
+            opts=child_opts(self),
+        )
+
+        if args.enable_flow_logs:
+            self._flow_logs(name, args, vpc, tagged)
+
+        self.vpc_id = vpc.id
+        self.vpc_cidr = vpc.cidr_block
+        self.public_subnet_ids = [s.id for s in public_subnets]
+        self.private_subnet_ids = [s.id for s in private_subnets]
+        self.availability_zones = zones
+        self.nat_gateway_ids = [n.id for n in nats]
+        self.public_route_table_id = public_rt.id
+        self.private_route_table_ids = [rt.id for rt in private_rts]
+        self.default_security_group_id = default_sg.id
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "vpc_cidr": self.vpc_cidr,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "availability_zones": self.availability_zones,
+                "nat_gateway_ids": self.nat_gateway_ids,
+                "public_route_table_id": self.public_route_table_id,
+                "private_route_table_ids": self.private_route_table_ids,
+                "default_security_group_id": self.default_security_group_id,
+            }
+        )
+
+    def _flow_logs(
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc: aws.ec2.Vpc,
+        tagged: Any,
+    ) -> None:
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/vpc/flow-logs/{physical_name(name, pulumi.get_stack(), max_length=200)}",
+            retention_in_days=args.flow_log_retention_days,
+            tags=tagged(f"{name}-flow-logs"),
+            opts=child_opts(self),
+        )
+        assume = vpc.owner_id.apply(
+            lambda account: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                        }
+                    ],
+                },
+                sort_keys=True,
+            )
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=assume,
+            description="Lets VPC Flow Logs write to its CloudWatch log group",
+            tags=tagged(f"{name}-flow-logs-role"),
+            opts=child_opts(self),
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogGroups",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    },
+                    sort_keys=True,
+                )
+            ),
+            opts=child_opts(self),
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=600,
+            tags=tagged(f"{name}-flow-log"),
+            opts=child_opts(self, depends_on=[policy]),
+        )
