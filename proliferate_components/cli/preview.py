@@ -1,0 +1,211 @@
+"""``proliferate-infra preview --offline [PROJECT_DIR]``: check a stack with no cloud account.
+
+Runs the project's Python program under Pulumi mocks (realistic ids, ARNs and endpoints;
+no network), records every resource with its options, runs a CrossGuard policy pack over
+them through the Analyzer gRPC protocol exactly as ``pulumi preview --policy-pack`` does,
+and prints a resource tree, the policy report and a summary.
+
+Config precedence (later wins): ``Pulumi.yaml`` defaults and values, ``Pulumi.<stack>.yaml``
+plain values, ``--preset``, then ``--config``/``--secret``.
+
+Exit codes: 0 no mandatory violation; 1 at least one mandatory violation; 2 invalid
+input (``Pulumi.yaml``, config, options), a program error, an invoke with no offline
+answer, or a policy pack that could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, ProliferateError
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "parse_assignments", "register", "run"]
+
+EXIT_OK = 0
+"""No mandatory violation."""
+EXIT_VIOLATIONS = 1
+"""At least one mandatory policy violation."""
+EXIT_ERROR = 2
+"""Invalid input, program error, unanswered invoke, or the policy pack could not run."""
+
+_ONLINE_HINT = """\
+proliferate-infra preview runs offline only: add --offline.
+For a preview against your AWS account and Pulumi backend, run in the project directory:
+    pulumi preview --policy-pack {pack}{config}
+"""
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``preview`` subcommand to ``proliferate-infra``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "preview",
+        help="preview a stack offline and check it with the policy pack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "project_dir",
+        nargs="?",
+        metavar="PROJECT_DIR",
+        help="directory holding Pulumi.yaml (default: the bundled example, examples/proliferate)",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="run under mocks, no cloud account (required for now)"
+    )
+    parser.add_argument("--stack", default="dev", metavar="NAME", help="stack name (default: dev)")
+    parser.add_argument(
+        "--config",
+        "-c",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config value as `pulumi config set` takes it (repeatable; a key without a colon "
+        "gets the project's namespace, e.g. proliferate:); wins over --preset",
+    )
+    parser.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="like --config but secret (`pulumi config set --secret`); never printed",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=("dev", "prod"),
+        help="start from the spec's dev or prod config set (explicit --config values win)",
+    )
+    parser.add_argument(
+        "--policy-pack", metavar="DIR", help="CrossGuard policy pack directory (default: the bundled pack)"
+    )
+    parser.add_argument(
+        "--policy-pack-config",
+        metavar="FILE",
+        help="JSON file of enforcement levels and properties, as for `pulumi preview --policy-pack-config`",
+    )
+    parser.add_argument("--no-policy", action="store_true", help="do not run any policy pack")
+    parser.add_argument("--json", dest="json_file", metavar="FILE", help="write the resources, outputs and violations as JSON")
+    parser.add_argument(
+        "--diagram", metavar="FILE", help="write a Mermaid architecture diagram (.mmd, or .md with a mermaid block)"
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="show the resolved config and tracebacks")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def parse_assignments(items: list[str], option: str) -> dict[str, str]:
+    """Turn ``["key=value", ...]`` into a dict (the value may contain ``=``).
+
+    Raises:
+        ConfigError: an item without ``=`` or with an empty key (key ``option``).
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(option, item, "KEY=VALUE, e.g. proliferate:workerCpu=512", secret=option == "--secret")
+        out[key.strip()] = value
+    return out
+
+
+def _default_pack() -> Path:
+    try:
+        from ..analyzer import BUNDLED_PACK_DIR
+    except ImportError as exc:
+        raise ConfigError(
+            "--policy-pack", None, f"a policy pack directory (the bundled pack is unavailable: {exc}); or --no-policy"
+        ) from None
+    return Path(BUNDLED_PACK_DIR)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle ``proliferate-infra preview``; returns the exit code."""
+    verbose = bool(args.verbose)
+    try:
+        return _run(args)
+    except ProliferateError as exc:
+        _print_error(exc, verbose)
+        return EXIT_ERROR
+    except Exception as exc:  # a policy pack that crashed, an unwritable file...
+        _print_error(_Unexpected(exc), verbose)
+        return EXIT_ERROR
+    finally:
+        # The mock runtime leaves an asyncio loop in a reference cycle; collect it now so its
+        # finaliser does not print noise at interpreter exit.
+        import gc
+
+        gc.collect()
+
+
+class _Unexpected(ProliferateError):
+    """Wraps an exception that is not one of ours, for a one-line message."""
+
+    def __init__(self, original: BaseException) -> None:
+        self.original = original
+        super().__init__(f"{type(original).__name__}: {original}")
+
+
+def _print_error(exc: BaseException, verbose: bool) -> None:
+    if verbose:
+        import traceback
+
+        cause = getattr(exc, "original", None)
+        shown = cause if isinstance(cause, BaseException) else exc
+        traceback.print_exception(type(shown), shown, shown.__traceback__, file=sys.stderr)
+    print(f"error: {exc}", file=sys.stderr)
+    if not verbose and not isinstance(exc, ConfigError):
+        print("(run with --verbose for the traceback)", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.offline:
+        pack = args.policy_pack or _pack_hint()
+        extra = f" --policy-pack-config {args.policy_pack_config}" if args.policy_pack_config else ""
+        sys.stderr.write(_ONLINE_HINT.format(pack=pack, config=extra))
+        return EXIT_ERROR
+    config = parse_assignments(list(args.config), "--config")
+    secrets = parse_assignments(list(args.secret), "--secret")
+    if args.no_policy and (args.policy_pack or args.policy_pack_config):
+        raise ConfigError("--no-policy", True, "not together with --policy-pack or --policy-pack-config")
+    if args.diagram and Path(args.diagram).suffix not in (".mmd", ".md"):
+        raise ConfigError("--diagram", args.diagram, "a file ending in .mmd (Mermaid) or .md (Markdown)")
+
+    from ..preview.runner import load_policy_pack_config, run_preview
+
+    policy_config = load_policy_pack_config(args.policy_pack_config) if args.policy_pack_config else None
+    pack = None if args.no_policy else (Path(args.policy_pack) if args.policy_pack else _default_pack())
+    result = run_preview(
+        args.project_dir,
+        stack=args.stack,
+        config=config,
+        secret_config=secrets,
+        preset=args.preset,
+        policy_pack=pack,
+        policy_config=policy_config,
+    )
+
+    from ..preview.export import redactor_for, write_json
+    from ..preview.report import print_report
+
+    redactor = redactor_for(result)
+    if args.json_file:
+        write_json(result, args.json_file, redactor)
+    if args.diagram:
+        from ..preview.diagram import write_diagram
+
+        write_diagram(result.capture.resources, args.diagram)
+    print_report(result, file=sys.stdout, verbose=bool(args.verbose), redactor=redactor)
+    if args.json_file:
+        print(f"wrote {args.json_file}")
+    if args.diagram:
+        print(f"wrote {args.diagram}")
+    return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
+
+
+def _pack_hint() -> str:
+    try:
+        return str(_default_pack())
+    except ConfigError:
+        return "policies"

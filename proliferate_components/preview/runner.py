@@ -1,0 +1,329 @@
+"""Run a Pulumi Python project offline: config, program under mocks, then the policy pack.
+
+:func:`run_preview` is the whole ``proliferate-infra preview --offline`` without printing:
+it loads and validates ``Pulumi.yaml``, resolves the stack's config (type-checked before any
+program code runs), runs the program under :class:`~proliferate_components.testing.OfflineMocks`
+with the recording monitor, and runs a CrossGuard policy pack over the registrations through
+the Analyzer gRPC protocol (:mod:`proliferate_components.analyzer`), exactly as
+``pulumi preview --policy-pack`` would. The pack's process starts in the background while
+the program runs, so the policy check costs little more than the analysis itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError, ProliferateError
+from .project import PulumiProject, ResolvedConfig, load_project
+
+if TYPE_CHECKING:
+    import pulumi
+
+    from ..analyzer import AnalyzerProcess, Violation
+    from ..testing import Capture
+
+__all__ = [
+    "PRESETS",
+    "PreviewResult",
+    "ProgramError",
+    "bundled_example_dir",
+    "load_policy_pack_config",
+    "preset_values",
+    "run_preview",
+]
+
+PRESETS: tuple[str, ...] = ("dev", "prod")
+"""Names accepted by ``--preset`` (``config.DEV_PRESET`` and ``config.PROD_PRESET``)."""
+
+
+class ProgramError(ProliferateError):
+    """The Pulumi program itself raised; ``__cause__`` holds the original exception.
+
+    Attributes:
+        project: the project name.
+        original: the exception the program raised.
+    """
+
+    def __init__(self, project: str, original: BaseException) -> None:
+        self.project = project
+        self.original = original
+        kind = type(original).__name__
+        super().__init__(f"the program of project {project!r} failed: {kind}: {original}")
+
+
+@dataclass
+class PreviewResult:
+    """Everything one offline preview produced."""
+
+    project: PulumiProject
+    """The validated ``Pulumi.yaml``."""
+    stack: str
+    """The stack name used for URNs and ``pulumi.get_stack()``."""
+    config: ResolvedConfig
+    """The config the program saw."""
+    capture: Capture
+    """Every registration (with options, inputs and mocked outputs) and the stack outputs."""
+    violations: list[Violation]
+    """What the policy pack reported (empty when no pack ran)."""
+    policy_pack: Path | None
+    """The pack directory that ran, or ``None`` with ``--no-policy``."""
+    timings_seconds: dict[str, float] = field(default_factory=dict[str, float])
+    """Wall time of ``program``, ``policy`` (analysis after the program) and ``total``."""
+    log: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
+    """``(level, message)`` the program logged through ``pulumi.log`` at warning or above."""
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        """Violations whose enforcement level is ``mandatory`` (they fail the preview)."""
+        return [v for v in self.violations if v.enforcement == "mandatory"]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any mandatory violation was reported, else 0."""
+        return 1 if self.mandatory else 0
+
+
+def bundled_example_dir() -> Path:
+    """The bundled example project: ``examples/proliferate`` in a checkout, or the copy
+    shipped inside the wheel as ``proliferate_components/_examples/proliferate``.
+
+    Raises:
+        ConfigError: neither exists (key ``PROJECT_DIR``).
+    """
+    package = Path(__file__).resolve().parent.parent
+    candidates = (package / "_examples" / "proliferate", package.parent / "examples" / "proliferate")
+    for candidate in candidates:
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    raise ConfigError(
+        "PROJECT_DIR",
+        None,
+        "a Pulumi project directory (the bundled example was not found at "
+        + " or ".join(str(c) for c in candidates)
+        + ")",
+    )
+
+
+def preset_values(name: str) -> Mapping[str, str]:
+    """The config set of a preset (``dev`` or ``prod``), from :mod:`proliferate_components.config`.
+
+    Raises:
+        ConfigError: unknown preset name (key ``--preset``).
+    """
+    if name not in PRESETS:
+        raise ConfigError("--preset", name, f"one of {', '.join(PRESETS)}")
+    from .. import config as stack_config
+
+    return dict(stack_config.DEV_PRESET if name == "dev" else stack_config.PROD_PRESET)
+
+
+def load_policy_pack_config(path: str | Path) -> dict[str, Any]:
+    """Read a ``--policy-pack-config`` JSON file (same format as ``pulumi preview``'s).
+
+    The format is ``{"all": "<level>", "<policy>": "<level>" | {"enforcementLevel": ...,
+    "<property>": ...}}`` with levels ``advisory``, ``mandatory``, ``remediate`` or ``disabled``.
+
+    Raises:
+        ConfigError: unreadable file, invalid JSON, or an entry of the wrong shape
+            (key ``--policy-pack-config``, or the policy name).
+    """
+    import json
+
+    levels = ("advisory", "mandatory", "remediate", "disabled")
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError("--policy-pack-config", str(path), f"a readable JSON file ({exc.strerror})") from None
+    except ValueError as exc:
+        raise ConfigError("--policy-pack-config", str(path), f"valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError("--policy-pack-config", str(path), 'a JSON object such as {"all": "mandatory"}')
+    out: dict[str, Any] = {}
+    for key, value in data.items():  # pyright: ignore[reportUnknownVariableType]
+        name = str(key)  # pyright: ignore[reportUnknownArgumentType]
+        level = value.get("enforcementLevel") if isinstance(value, dict) else value  # pyright: ignore[reportUnknownMemberType]
+        if isinstance(value, str) or (isinstance(value, dict) and level is not None):
+            if level not in levels:
+                raise ConfigError(f"{file.name}: {name}", level, f"an enforcement level: {', '.join(levels)}")
+        elif not isinstance(value, dict):
+            raise ConfigError(f"{file.name}: {name}", value, 'a level string or an object {"enforcementLevel": ...}')
+        out[name] = value
+    return out
+
+
+def run_preview(
+    project_dir: str | Path | None = None,
+    *,
+    stack: str = "dev",
+    config: Mapping[str, str] | None = None,
+    secret_config: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    policy_pack: str | Path | None = None,
+    policy_config: Mapping[str, Any] | None = None,
+    mocks: pulumi.runtime.Mocks | None = None,
+) -> PreviewResult:
+    """Preview a Pulumi Python project offline and check it with a policy pack.
+
+    Args:
+        project_dir: the directory holding ``Pulumi.yaml``; ``None`` for the bundled example.
+        stack: the stack name (in URNs and ``pulumi.get_stack()``); default ``dev``.
+        config: ``{key: value}`` as ``pulumi config set`` takes them (strings; keys without
+            a colon get the project's namespace). They win over the preset.
+        secret_config: like ``config`` but the values are secret (``pulumi config set --secret``).
+        preset: ``dev`` or ``prod`` to start from the spec's config sets; ``None`` for none.
+        policy_pack: the pack directory to run; ``None`` runs no pack.
+        policy_config: ``--policy-pack-config`` content (enforcement levels and properties).
+        mocks: answers for resources and invokes; default
+            :class:`~proliferate_components.testing.OfflineMocks` in the config's region.
+
+    Raises:
+        ConfigError: invalid ``Pulumi.yaml``, config or options (before the program runs).
+        UnansweredInvokeError: the program called a provider function with no offline answer.
+        ProgramError: the program raised anything else (also a ``ConfigError`` of its own is
+            re-raised as is, since it already names its key).
+    """
+    started = time.perf_counter()
+    project = load_project(project_dir if project_dir is not None else bundled_example_dir())
+    layers = ((f"--preset {preset}", preset_values(preset)),) if preset else ()
+    resolved = project.resolve_config(stack, config, secret_overrides=secret_config, layers=layers)
+    pack_dir = _check_pack_dir(policy_pack) if policy_pack is not None else None
+
+    timings: dict[str, float] = {}
+    log: list[tuple[str, str]] = []
+    violations: list[Violation] = []
+    with contextlib.ExitStack() as stack_ctx:
+        pending: Future[AnalyzerProcess] | None = None
+        if pack_dir is not None:
+            pending = _start_analyzer(stack_ctx, pack_dir, policy_config)
+        t0 = time.perf_counter()
+        with _collect_log(log):
+            capture = _run_program(project, stack, resolved, mocks)
+        timings["program"] = time.perf_counter() - t0
+        if pending is not None:
+            t1 = time.perf_counter()
+            analyzer = pending.result()
+            violations = sorted(analyzer.analyze(capture.resources), key=_violation_key)
+            timings["policy"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - started
+    return PreviewResult(
+        project=project,
+        stack=stack,
+        config=resolved,
+        capture=capture,
+        violations=violations,
+        policy_pack=pack_dir,
+        timings_seconds=timings,
+        log=log,
+    )
+
+
+def _violation_key(v: Violation) -> tuple[int, str, str, str]:
+    order = {"mandatory": 0, "remediate": 1, "advisory": 2}
+    return (order.get(v.enforcement, 3), v.policy, v.urn, v.message)
+
+
+def _check_pack_dir(policy_pack: str | Path) -> Path:
+    pack = Path(policy_pack).expanduser().resolve()
+    if not (pack / "PulumiPolicy.yaml").is_file():
+        raise ConfigError(
+            "--policy-pack", str(policy_pack), "a policy pack directory holding PulumiPolicy.yaml (not found)"
+        )
+    return pack
+
+
+def _start_analyzer(
+    exits: contextlib.ExitStack, pack_dir: Path, policy_config: Mapping[str, Any] | None
+) -> Future[AnalyzerProcess]:
+    """Start the pack's process in a background thread; its shutdown is registered on ``exits``."""
+    from ..analyzer import AnalyzerProcess
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-pack")
+    exits.callback(pool.shutdown, wait=True)
+
+    def start() -> AnalyzerProcess:
+        process = AnalyzerProcess(pack_dir, config=dict(policy_config) if policy_config else None)
+        return process.__enter__()
+
+    future = pool.submit(start)
+
+    def stop() -> None:
+        with contextlib.suppress(Exception):
+            future.result().__exit__(None, None, None)
+
+    exits.callback(stop)
+    return future
+
+
+def _run_program(
+    project: PulumiProject, stack: str, resolved: ResolvedConfig, mocks: pulumi.runtime.Mocks | None
+) -> Capture:
+    from ..errors import UnansweredInvokeError
+    from ..testing import capture_project
+
+    try:
+        return capture_project(
+            project.directory,
+            config=dict(resolved.values),
+            secret_keys=sorted(resolved.secret_keys),
+            project=project.name,
+            stack=stack,
+            mocks=mocks,
+            main=project.main,
+        )
+    except (UnansweredInvokeError, ConfigError):
+        raise
+    except ProliferateError:
+        raise
+    except Exception as exc:
+        unanswered = _find_cause(exc, UnansweredInvokeError)
+        if unanswered is not None:
+            raise unanswered from exc
+        config_error = _find_cause(exc, ConfigError)
+        if config_error is not None:
+            raise config_error from exc
+        raise ProgramError(project.name, _root_cause(exc)) from exc
+
+
+def _find_cause(exc: BaseException, kind: type[BaseException]) -> Any:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """Unwrap Pulumi's RunError wrappers to the exception the program raised."""
+    current = exc
+    while current.__cause__ is not None and type(current).__name__ in ("RunError", "InputPropertyError"):
+        current = current.__cause__
+    return current
+
+
+@contextlib.contextmanager
+def _collect_log(sink: list[tuple[str, str]]) -> Iterator[None]:
+    """Collect what the program logs through ``pulumi.log`` (the mock engine logs to the root logger)."""
+
+    class _Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sink.append((record.levelname.lower(), record.getMessage()))
+
+    root = logging.getLogger()
+    handler = _Handler(level=logging.WARNING)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+
