@@ -1,0 +1,913 @@
+"""`FargateService`: one Proliferate service on ECS Fargate, from image to running tasks.
+
+Everything is a plain ``pulumi_aws`` resource (visible to unit tests and policy packs)
+except the optional image build, which uses ``awsx.ecr.Image`` because it adds a capability
+pulumi_aws lacks (building and pushing a Docker image). ``awsx.ecr.Image`` is a remote
+component: under mocks it is one opaque resource whose ``imageUri`` is whatever the mock
+returns, so tests see that a build is requested, not the build itself.
+
+Child names (a public contract; ``S`` is the component name, ``i`` an index in
+``ingress_security_group_ids``):
+
+- ``S-repo`` (``aws.ecr.Repository``, scan on push) and ``S-repo-lifecycle``
+  (``aws.ecr.LifecyclePolicy``), when ``create_repository``;
+- ``S-image`` (``awsx.ecr.Image``), only with ``build_context``;
+- ``S-logs`` (``aws.cloudwatch.LogGroup``, ``retention_days``);
+- ``S-execution`` (:class:`~proliferate_components.iam.EcsExecutionRole`) when no execution
+  role is given, or ``S-execution-policy`` (``aws.iam.RolePolicy`` on the shared
+  ``execution_role``) granting this service's repository, log group and secrets;
+- ``S-task-role`` (``aws.iam.Role``, no permissions) and ``S-task-policy`` (only with
+  ``task_role_policy_statements`` or ``enable_execute_command``);
+- ``S-sg`` (security group, no inline rules), ``S-ingress-i``
+  (``aws.vpc.SecurityGroupIngressRule`` on the container port from each ingress security
+  group) and ``S-egress`` (all egress to ``0.0.0.0/0``: tasks pull images, read secrets and
+  call third-party APIs through the NAT gateway; no VPC endpoints are assumed);
+- ``S-task`` (``aws.ecs.TaskDefinition``, container definitions serialised with sorted
+  keys so an unchanged service never registers a new revision);
+- ``S-service`` (``aws.ecs.Service``, private subnets, no public IP, circuit breaker with
+  rollback);
+- ``S-scaling-target`` and ``S-scaling-cpu`` (``aws.appautoscaling``), only with
+  ``autoscaling``; the service then ignores changes to ``desiredCount`` so ``pulumi up``
+  never resets what the autoscaler chose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._options import (
+    child_opts,
+    merge_tags,
+    physical_name,
+    validate_bool,
+    validate_id_list,
+    validate_tags,
+)
+from .environment import ALIASES, ENVIRONMENT, looks_secret
+from .errors import ConfigError
+from .iam import (
+    EcsExecutionRole,
+    EcsExecutionRoleArgs,
+    ecs_assume_role_policy,
+    ecs_exec_statements,
+    execution_role_policy,
+    secret_arn_of_value_from,
+    task_role_policy,
+    validate_statements,
+)
+from .sizing import (
+    validate_choice,
+    validate_fargate_size,
+    validate_int_range,
+    validate_log_retention_days,
+)
+
+__all__ = [
+    "IMAGE_TAG_MUTABILITY",
+    "AutoscalingArgs",
+    "FargateService",
+    "FargateServiceArgs",
+    "container_definitions",
+    "default_health_check_command",
+    "ecr_lifecycle_policy",
+    "validate_environment_names",
+]
+
+IMAGE_TAG_MUTABILITY: tuple[str, ...] = (
+    "IMMUTABLE_WITH_EXCLUSION",
+    "IMMUTABLE",
+    "MUTABLE",
+    "MUTABLE_WITH_EXCLUSION",
+)
+"""Accepted ``image_tag_mutability`` values (ECR)."""
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_KEYS = frozenset(v.name for v in ENVIRONMENT if v.secret)
+_PLAIN_KEYS = frozenset(v.name for v in ENVIRONMENT if not v.secret)
+
+
+def default_health_check_command(port: int, path: str) -> tuple[str, ...]:
+    """``CMD-SHELL`` health check fetching ``http://localhost:<port><path>``.
+
+    Tries ``wget``, then ``curl``, then ``node`` (``fetch``), then ``python3`` (``urllib``),
+    so it works in Alpine/BusyBox, Debian, Node and Python images alike. The image must have
+    ``/bin/sh`` and one of these tools (distroless images have neither: pass your own
+    ``health_check_command`` or ``container_health_check=False``).
+    """
+    url = f"http://localhost:{port}{path}"
+    node = f"node -e \"fetch('{url}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))\""
+    python = f"python3 -c \"import urllib.request as u; u.urlopen('{url}', timeout=4)\""
+    return (
+        "CMD-SHELL",
+        f"wget -q -O /dev/null {url} || curl -fsS -o /dev/null {url} || {node} || {python} || exit 1",
+    )
+
+
+def ecr_lifecycle_policy(keep_tagged_images: int, untagged_expiry_days: int) -> str:
+    """ECR lifecycle policy JSON: expire untagged images ``untagged_expiry_days`` after push
+    (priority 1) and keep only the newest ``keep_tagged_images`` tagged images (priority 2)."""
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"Expire untagged images after {untagged_expiry_days} days",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": untagged_expiry_days,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
+                    "description": f"Keep the last {keep_tagged_images} tagged images",
+                    "selection": {
+                        "tagStatus": "tagged",
+                        "tagPatternList": ["*"],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": keep_tagged_images,
+                    },
+                    "action": {"type": "expire"},
+                },
+            ]
+        },
+        sort_keys=True,
+    )
+
+
+def validate_environment_names(
+    environment: Mapping[str, Any], secrets: Mapping[str, Any], *, key: str
+) -> None:
+    """Check a service's ``environment`` (plain settings) and ``secrets`` (valueFrom) names.
+
+    A plain key is rejected when the environment schema marks it secret, or when it is not
+    in the schema and its name looks secret (KEY, SECRET, TOKEN, PASSWORD, PRIVATE); schema
+    keys that are public by design (e.g. ``NEXT_PUBLIC_POSTHOG_KEY``) are allowed. A name in
+    both mappings is rejected. Plain ``secrets`` values must be ARNs (a ``valueFrom``), never
+    the secret itself.
+
+    Raises:
+        ConfigError: naming the offending key (values of secrets are never echoed).
+    """
+    for name, value in environment.items():
+        canonical = ALIASES.get(name, name)
+        if not isinstance(name, str) or not _ENV_NAME.match(name):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ConfigError(
+                f"{key}.environment",
+                name,
+                "variable names of letters, digits and _ (not starting with a digit)",
+            )
+        if canonical in _SECRET_KEYS or (canonical not in _PLAIN_KEYS and looks_secret(name)):
+            raise ConfigError(
+                f"{key}.environment[{name!r}]",
+                value,
+                "a plain setting; this name is (or looks) secret: pass it in `secrets` as a valueFrom "
+                "reference (e.g. SecretsBundle.secrets_for(service))",
+                secret=True,
+            )
+        if name in secrets:
+            raise ConfigError(
+                f"{key}.environment[{name!r}]",
+                "[value]",
+                "a name given in either environment or secrets, not both",
+            )
+    for name, value in secrets.items():
+        if not isinstance(name, str) or not _ENV_NAME.match(name):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ConfigError(
+                f"{key}.secrets",
+                name,
+                "variable names of letters, digits and _ (not starting with a digit)",
+            )
+        if isinstance(value, str):
+            try:
+                secret_arn_of_value_from(value)
+            except ConfigError:
+                raise ConfigError(
+                    f"{key}.secrets[{name!r}]",
+                    value,
+                    "a valueFrom ARN (arn:aws:secretsmanager:...:secret:NAME[:KEY::] or an SSM parameter ARN), "
+                    "not the secret value",
+                    secret=True,
+                ) from None
+        elif not isinstance(value, pulumi.Output):
+            raise ConfigError(f"{key}.secrets[{name!r}]", value, "a valueFrom ARN string or Output")
+
+
+def container_definitions(
+    *,
+    container_name: str,
+    image: str,
+    container_port: int,
+    environment: Mapping[str, str],
+    secrets: Mapping[str, str],
+    log_group_name: str,
+    log_region: str,
+    health_check_command: Sequence[str] | None,
+    health_check_interval_seconds: int = 30,
+    health_check_timeout_seconds: int = 5,
+    health_check_retries: int = 3,
+    health_check_start_period_seconds: int = 60,
+    readonly_root_filesystem: bool = False,
+    init_process_enabled: bool = False,
+) -> str:
+    """The task's container definitions as JSON, deterministic: keys sorted, environment and
+    secrets sorted by name, so equal inputs give byte-identical text (no new revision)."""
+    container: dict[str, Any] = {
+        "name": container_name,
+        "image": image,
+        "essential": True,
+        "portMappings": [
+            {"containerPort": container_port, "hostPort": container_port, "protocol": "tcp"}
+        ],
+        "environment": [{"name": k, "value": environment[k]} for k in sorted(environment)],
+        "secrets": [{"name": k, "valueFrom": secrets[k]} for k in sorted(secrets)],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": log_region,
+                "awslogs-stream-prefix": container_name,
+            },
+        },
+        "readonlyRootFilesystem": readonly_root_filesystem,
+        "mountPoints": [],
+        "volumesFrom": [],
+        "systemControls": [],
+    }
+    if health_check_command:
+        container["healthCheck"] = {
+            "command": list(health_check_command),
+            "interval": health_check_interval_seconds,
+            "timeout": health_check_timeout_seconds,
+            "retries": health_check_retries,
+            "startPeriod": health_check_start_period_seconds,
+        }
+    if init_process_enabled:
+        container["linuxParameters"] = {"initProcessEnabled": True}
+    return json.dumps([container], sort_keys=True)
+
+
+def _empty_map() -> dict[str, Any]:
+    return {}
+
+
+def _empty_tuple() -> tuple[Any, ...]:
+    return ()
+
+
+def _latest_only() -> tuple[str, ...]:
+    return ("latest",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoscalingArgs:
+    """Target-tracking autoscaling of a :class:`FargateService` on average CPU."""
+
+    min_capacity: int = 1
+    """Fewest tasks. Default 1."""
+    max_capacity: int = 4
+    """Most tasks. Default 4."""
+    cpu_target_percent: int = 60
+    """Average CPU utilisation the autoscaler aims for (1-100). Default 60."""
+    scale_in_cooldown_seconds: int = 300
+    """Wait after a scale-in before the next. Default 300."""
+    scale_out_cooldown_seconds: int = 60
+    """Wait after a scale-out before the next. Default 60."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FargateServiceArgs:
+    """Arguments of :class:`FargateService`."""
+
+    cluster_arn: pulumi.Input[str]
+    """ARN of the ECS cluster (``arn:aws:ecs:<region>:<account>:cluster/<name>``). Required."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the service's security group. Required."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets the tasks run in (never a public IP). Required."""
+    image: pulumi.Input[str] | None = None
+    """Full image reference (``registry/repo:tag`` or ``@sha256:``). Default ``None``: the
+    service's own ECR repository with ``image_tag`` (or the image built from
+    ``build_context``)."""
+    image_tag: str = "latest"
+    """Tag used with the own repository. Default ``latest`` (see ``image_tag_mutability``)."""
+    image_repository_arns: Sequence[pulumi.Input[str]] = field(default_factory=_empty_tuple)
+    """Other ECR repositories the execution role may pull ``image`` from. Default none."""
+    create_repository: bool = True
+    """Create the service's ECR repository (scan on push, lifecycle policy). Default True."""
+    image_tag_mutability: str = "IMMUTABLE_WITH_EXCLUSION"
+    """ECR tag mutability. Default ``IMMUTABLE_WITH_EXCLUSION``: every tag is immutable
+    except those in ``mutable_tags`` (so ``latest`` can be re-pushed while release tags
+    cannot be overwritten)."""
+    mutable_tags: tuple[str, ...] = field(default_factory=_latest_only)
+    """Tags (wildcards allowed) exempt from immutability with ``*_WITH_EXCLUSION``. Default
+    ``("latest",)``."""
+    keep_tagged_images: int = 20
+    """Tagged images kept by the lifecycle policy (older ones expire). Default 20."""
+    untagged_expiry_days: int = 7
+    """Days after push an untagged image expires. Default 7."""
+    force_delete_repository: bool = False
+    """Let ``pulumi destroy`` delete the repository with its images. Default False."""
+    build_context: str | None = None
+    """Directory to build and push with ``awsx.ecr.Image`` on every ``pulumi up``. Default
+    ``None``: no build (CI pushes images). Needs ``create_repository`` and no ``image``."""
+    dockerfile: str | None = None
+    """Dockerfile for ``build_context``. Default ``None``: ``<build_context>/Dockerfile``."""
+    build_platform: str = "linux/amd64"
+    """Platform of the built image. Default ``linux/amd64`` (matches ``cpu_architecture``)."""
+    cpu: int = 256
+    """Task CPU units (256, 512, 1024, ...). Default 256."""
+    memory_mib: int = 512
+    """Task memory in MiB, valid for ``cpu`` per the Fargate table. Default 512."""
+    cpu_architecture: str = "X86_64"
+    """``X86_64`` or ``ARM64``. Default ``X86_64``."""
+    container_port: int = 8080
+    """Port the container listens on (and its health endpoint). Default 8080."""
+    container_name: str | None = None
+    """Container name in the task. Default ``None``: the component name."""
+    container_health_check: bool = True
+    """Give the container an ECS health check. Default True."""
+    health_check_command: tuple[str, ...] | None = None
+    """Health check command (``("CMD-SHELL", "...")`` or ``("CMD", ...)``). Default ``None``:
+    :func:`default_health_check_command` of ``container_port`` and ``health_check_path``
+    (needs ``/bin/sh`` and wget, curl, node or python3 in the image)."""
+    health_check_path: str = "/health"
+    """Path of the HTTP health endpoint used by the default command. Default ``/health``."""
+    health_check_interval_seconds: int = 30
+    """Seconds between health checks (5-300). Default 30."""
+    health_check_timeout_seconds: int = 5
+    """Seconds before a check fails (2-120). Default 5."""
+    health_check_retries: int = 3
+    """Failures before the container is unhealthy (1-10). Default 3."""
+    health_check_start_period_seconds: int = 60
+    """Grace period after start (0-300). Default 60."""
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=_empty_map)
+    """Plain settings (never secrets: a key that is or looks secret raises ConfigError).
+    Default none."""
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=_empty_map)
+    """Env name -> ``valueFrom`` ARN (e.g. ``SecretsBundle.secrets_for("worker")``).
+    Default none."""
+    execution_role_arn: pulumi.Input[str] | None = None
+    """An existing execution role, used as is (its owner grants the image, log group and
+    secrets). Default ``None``. Exclusive with ``execution_role``."""
+    execution_role: EcsExecutionRole | None = None
+    """The stack's shared :class:`EcsExecutionRole`; the service adds an inline policy for
+    its own repository, log group and secrets (``S-execution-policy``). Default ``None``:
+    without either, the service creates its own role ``S-execution``."""
+    task_role_policy_statements: Sequence[Mapping[str, Any]] = field(default_factory=_empty_tuple)
+    """IAM statements granted to the task role. Default none: the task role may do
+    nothing."""
+    desired_count: int = 1
+    """Tasks to run (the initial count when ``autoscaling`` is set). Default 1."""
+    deployment_minimum_healthy_percent: int = 100
+    """Healthy tasks kept during a deployment, % of desired (0-100). Default 100."""
+    deployment_maximum_percent: int = 200
+    """Tasks allowed during a deployment, % of desired (100-400). Default 200."""
+    ingress_security_group_ids: Sequence[pulumi.Input[str]] = field(default_factory=_empty_tuple)
+    """Security groups allowed to reach ``container_port`` (e.g. the load balancer's). Default
+    none: nothing can connect (right for the worker)."""
+    target_group_arn: pulumi.Input[str] | None = None
+    """Load balancer target group to register tasks with. Default ``None``."""
+    health_check_grace_period_seconds: int = 60
+    """With a target group, seconds ECS ignores failing load balancer checks after a task
+    starts. Default 60."""
+    autoscaling: AutoscalingArgs | None = None
+    """Target-tracking CPU autoscaling. Default ``None``: a fixed ``desired_count``."""
+    enable_execute_command: bool = False
+    """Allow ``aws ecs execute-command`` (grants the ssmmessages actions to the task role and
+    enables the init process). Default False."""
+    retention_days: int = 30
+    """CloudWatch Logs retention of the service's log group. Default 30."""
+    readonly_root_filesystem: bool = False
+    """Mount the container's root filesystem read-only. Default False (Node apps write to
+    their working directories)."""
+    platform_version: str = "LATEST"
+    """Fargate platform version (>= 1.4.0 is needed for JSON-key ``valueFrom``). Default
+    ``LATEST``."""
+    tags: Mapping[str, str] = field(default_factory=_empty_map)
+    """Tags on every child (tasks get them via ``propagate_tags``). Default none."""
+
+
+class FargateService(pulumi.ComponentResource):
+    """One ECS Fargate service with its image repository, logs, roles and security group.
+
+    See the module docstring for the children and their names.
+
+    Attributes:
+        service_name: the ECS service's name.
+        task_definition_arn: the task definition's ARN (with revision).
+        task_definition_family: the task definition family (for one-off ``run-task``).
+        security_group_id: the service's security group.
+        repository_url: the ECR repository URL (``None`` output without a repository).
+        repository_arn: the ECR repository ARN (``None`` output without a repository).
+        log_group_name: the CloudWatch log group.
+        task_role_arn: the task role (grant permissions with ``task_role_policy_statements``).
+        execution_role_arn: the execution role the tasks start with.
+        container_name: the container's name (for load balancer attachments).
+    """
+
+    service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    task_definition_family: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    repository_url: pulumi.Output[str | None]
+    repository_arn: pulumi.Output[str | None]
+    log_group_name: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    container_name: str
+
+    def __init__(
+        self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _validate(name, args)
+        tags = dict(args.tags)
+        super().__init__("proliferate:service:FargateService", name, None, opts)
+        container_name = args.container_name or name
+        self.container_name = container_name
+
+        # -- image ------------------------------------------------------------------------
+        repository: aws.ecr.Repository | None = None
+        if args.create_repository:
+            with_exclusion = args.image_tag_mutability.endswith("_WITH_EXCLUSION")
+            repository = aws.ecr.Repository(
+                f"{name}-repo",
+                image_scanning_configuration={"scan_on_push": True},
+                image_tag_mutability=args.image_tag_mutability,
+                image_tag_mutability_exclusion_filters=(
+                    [{"filter": t, "filter_type": "WILDCARD"} for t in args.mutable_tags]
+                    if with_exclusion
+                    else None
+                ),
+                encryption_configurations=[{"encryption_type": "AES256"}],
+                force_delete=args.force_delete_repository,
+                tags=merge_tags(tags, f"{name}-repo"),
+                opts=child_opts(self),
+            )
+            aws.ecr.LifecyclePolicy(
+                f"{name}-repo-lifecycle",
+                repository=repository.name,
+                policy=ecr_lifecycle_policy(args.keep_tagged_images, args.untagged_expiry_days),
+                opts=child_opts(self),
+            )
+        image: pulumi.Input[str]
+        if args.image is not None:
+            image = args.image
+        elif args.build_context is not None and repository is not None:
+            import pulumi_awsx as awsx  # only here: the build is the one capability awsx adds
+
+            built = awsx.ecr.Image(
+                f"{name}-image",
+                repository_url=repository.repository_url,
+                context=args.build_context,
+                dockerfile=args.dockerfile,
+                platform=args.build_platform,
+                image_tag=args.image_tag,
+                opts=child_opts(self),
+            )
+            image = built.image_uri
+        else:
+            assert repository is not None  # _validate guarantees it
+            image = pulumi.Output.concat(repository.repository_url, ":", args.image_tag)
+
+        # -- logs -------------------------------------------------------------------------
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            retention_in_days=args.retention_days,
+            tags=merge_tags(tags, f"{name}-logs"),
+            opts=child_opts(self),
+        )
+
+        # -- execution role ---------------------------------------------------------------
+        repository_arns: list[pulumi.Input[str]] = [*args.image_repository_arns]
+        if repository is not None:
+            repository_arns.append(repository.arn)
+        secret_values: list[pulumi.Input[str]] = list(args.secrets.values())
+        start_dependencies: list[pulumi.Resource] = []
+        execution_role_arn: pulumi.Input[str]
+        if args.execution_role_arn is not None:
+            execution_role_arn = args.execution_role_arn
+        elif args.execution_role is not None:
+            shared = args.execution_role
+            grant = aws.iam.RolePolicy(
+                f"{name}-execution-policy",
+                role=shared.role_name,
+                policy=pulumi.Output.all(
+                    pulumi.Output.all(*repository_arns),
+                    pulumi.Output.all(*secret_values),
+                    log_group.arn,
+                ).apply(
+                    lambda v: execution_role_policy(
+                        [str(a) for a in v[0]],
+                        [str(s) for s in v[1]],
+                        [str(v[2])],
+                        include_authorization_token=False,
+                    )
+                ),
+                opts=child_opts(self),
+            )
+            start_dependencies += [grant, shared]
+            execution_role_arn = shared.role_arn
+        else:
+            own = EcsExecutionRole(
+                f"{name}-execution",
+                EcsExecutionRoleArgs(
+                    repository_arns=repository_arns,
+                    secret_arns=secret_values,
+                    log_group_arns=[log_group.arn],
+                    tags=tags,
+                ),
+                opts=child_opts(self),
+            )
+            start_dependencies.append(own)
+            execution_role_arn = own.role_arn
+
+        # -- task role --------------------------------------------------------------------
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            assume_role_policy=ecs_assume_role_policy(),
+            description=f"Task role of {name}: no permissions unless granted",
+            tags=merge_tags(tags, f"{name}-task-role"),
+            opts=child_opts(self),
+        )
+        statements = [dict(s) for s in args.task_role_policy_statements]
+        if args.enable_execute_command:
+            statements += ecs_exec_statements()
+        policy = task_role_policy(statements)
+        if policy is not None:
+            start_dependencies.append(
+                aws.iam.RolePolicy(
+                    f"{name}-task-policy", role=task_role.name, policy=policy, opts=child_opts(self)
+                )
+            )
+
+        # -- network ----------------------------------------------------------------------
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"{name}: port {args.container_port} from allowed security groups only",
+            tags=merge_tags(tags, f"{name}-sg"),
+            opts=child_opts(self),
+        )
+        for i, source in enumerate(args.ingress_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-{i}",
+                security_group_id=security_group.id,
+                referenced_security_group_id=source,
+                ip_protocol="tcp",
+                from_port=args.container_port,
+                to_port=args.container_port,
+                description=f"{name} container port from an allowed security group",
+                tags=merge_tags(tags, f"{name}-ingress-{i}"),
+                opts=child_opts(self),
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-egress",
+            security_group_id=security_group.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1",
+            description="Image pulls, Secrets Manager, logs and third-party APIs via the NAT gateway",
+            tags=merge_tags(tags, f"{name}-egress"),
+            opts=child_opts(self),
+        )
+
+        # -- task definition --------------------------------------------------------------
+        health_command: tuple[str, ...] | None = None
+        if args.container_health_check:
+            health_command = args.health_check_command or default_health_check_command(
+                args.container_port, args.health_check_path
+            )
+        env_names = sorted(args.environment)
+        secret_names = sorted(args.secrets)
+        definitions = pulumi.Output.all(
+            image,
+            log_group.name,
+            log_group.arn,
+            pulumi.Output.all(*[args.environment[k] for k in env_names]),
+            pulumi.Output.all(*[args.secrets[k] for k in secret_names]),
+        ).apply(
+            lambda v: container_definitions(
+                container_name=container_name,
+                image=str(v[0]),
+                container_port=args.container_port,
+                environment={k: str(x) for k, x in zip(env_names, v[3], strict=True)},
+                secrets={k: str(x) for k, x in zip(secret_names, v[4], strict=True)},
+                log_group_name=str(v[1]),
+                log_region=str(v[2]).split(":")[3],
+                health_check_command=health_command,
+                health_check_interval_seconds=args.health_check_interval_seconds,
+                health_check_timeout_seconds=args.health_check_timeout_seconds,
+                health_check_retries=args.health_check_retries,
+                health_check_start_period_seconds=args.health_check_start_period_seconds,
+                readonly_root_filesystem=args.readonly_root_filesystem,
+                init_process_enabled=args.enable_execute_command,
+            )
+        )
+        family = physical_name(pulumi.get_stack(), name, max_length=255)
+        task = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=family,
+            cpu=str(args.cpu),
+            memory=str(args.memory_mib),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={
+                "operating_system_family": "LINUX",
+                "cpu_architecture": args.cpu_architecture,
+            },
+            execution_role_arn=execution_role_arn,
+            task_role_arn=task_role.arn,
+            container_definitions=definitions,
+            tags=merge_tags(tags, f"{name}-task"),
+            opts=child_opts(self),
+        )
+
+        # -- service ----------------------------------------------------------------------
+        load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] | None = None
+        if args.target_group_arn is not None:
+            load_balancers = [
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn,
+                    container_name=container_name,
+                    container_port=args.container_port,
+                )
+            ]
+        service = aws.ecs.Service(
+            f"{name}-service",
+            cluster=args.cluster_arn,
+            task_definition=task.arn,
+            desired_count=args.desired_count,
+            launch_type="FARGATE",
+            platform_version=args.platform_version,
+            network_configuration={
+                "subnets": args.subnet_ids,
+                "security_groups": [security_group.id],
+                "assign_public_ip": False,
+            },
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=args.deployment_minimum_healthy_percent,
+            deployment_maximum_percent=args.deployment_maximum_percent,
+            load_balancers=load_balancers,
+            health_check_grace_period_seconds=(
+                args.health_check_grace_period_seconds
+                if args.target_group_arn is not None
+                else None
+            ),
+            enable_execute_command=args.enable_execute_command,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            wait_for_steady_state=False,
+            tags=merge_tags(tags, f"{name}-service"),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=start_dependencies or None,
+                ignore_changes=["desiredCount"] if args.autoscaling is not None else None,
+            ),
+        )
+
+        # -- autoscaling ------------------------------------------------------------------
+        if args.autoscaling is not None:
+            scaling = args.autoscaling
+            cluster_name = pulumi.Output.from_input(args.cluster_arn).apply(
+                lambda arn: str(arn).split("/")[-1]
+            )
+            target = aws.appautoscaling.Target(
+                f"{name}-scaling-target",
+                service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
+                min_capacity=scaling.min_capacity,
+                max_capacity=scaling.max_capacity,
+                tags=merge_tags(tags, f"{name}-scaling-target"),
+                opts=child_opts(self),
+            )
+            aws.appautoscaling.Policy(
+                f"{name}-scaling-cpu",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "predefined_metric_specification": {
+                        "predefined_metric_type": "ECSServiceAverageCPUUtilization",
+                    },
+                    "target_value": float(scaling.cpu_target_percent),
+                    "scale_in_cooldown": scaling.scale_in_cooldown_seconds,
+                    "scale_out_cooldown": scaling.scale_out_cooldown_seconds,
+                },
+                opts=child_opts(self),
+            )
+
+        self.service_name = service.name
+        self.task_definition_arn = task.arn
+        self.task_definition_family = task.family
+        self.security_group_id = security_group.id
+        self.repository_url = (
+            repository.repository_url if repository is not None else pulumi.Output.from_input(None)
+        )
+        self.repository_arn = (
+            repository.arn if repository is not None else pulumi.Output.from_input(None)
+        )
+        self.log_group_name = log_group.name
+        self.task_role_arn = task_role.arn
+        self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "task_definition_arn": self.task_definition_arn,
+                "task_definition_family": self.task_definition_family,
+                "security_group_id": self.security_group_id,
+                "repository_url": self.repository_url,
+                "repository_arn": self.repository_arn,
+                "log_group_name": self.log_group_name,
+                "task_role_arn": self.task_role_arn,
+                "execution_role_arn": self.execution_role_arn,
+            }
+        )
+
+
+def _validate(name: str, args: FargateServiceArgs) -> None:
+    """Every argument check, before anything is registered."""
+    k = "FargateServiceArgs"
+    validate_fargate_size(
+        args.cpu, args.memory_mib, cpu_key=f"{k}.cpu", memory_key=f"{k}.memory_mib"
+    )
+    validate_choice(args.cpu_architecture, key=f"{k}.cpu_architecture", choices=("X86_64", "ARM64"))
+    validate_int_range(args.container_port, key=f"{k}.container_port", minimum=1, maximum=65535)
+    validate_int_range(args.desired_count, key=f"{k}.desired_count", minimum=0, maximum=1000)
+    validate_int_range(
+        args.deployment_minimum_healthy_percent,
+        key=f"{k}.deployment_minimum_healthy_percent",
+        minimum=0,
+        maximum=100,
+    )
+    validate_int_range(
+        args.deployment_maximum_percent,
+        key=f"{k}.deployment_maximum_percent",
+        minimum=100,
+        maximum=400,
+    )
+    validate_log_retention_days(args.retention_days, key=f"{k}.retention_days")
+    validate_int_range(
+        args.keep_tagged_images, key=f"{k}.keep_tagged_images", minimum=1, maximum=10000
+    )
+    validate_int_range(
+        args.untagged_expiry_days, key=f"{k}.untagged_expiry_days", minimum=1, maximum=3650
+    )
+    validate_int_range(
+        args.health_check_interval_seconds,
+        key=f"{k}.health_check_interval_seconds",
+        minimum=5,
+        maximum=300,
+    )
+    validate_int_range(
+        args.health_check_timeout_seconds,
+        key=f"{k}.health_check_timeout_seconds",
+        minimum=2,
+        maximum=120,
+    )
+    validate_int_range(
+        args.health_check_retries, key=f"{k}.health_check_retries", minimum=1, maximum=10
+    )
+    validate_int_range(
+        args.health_check_start_period_seconds,
+        key=f"{k}.health_check_start_period_seconds",
+        minimum=0,
+        maximum=300,
+    )
+    validate_int_range(
+        args.health_check_grace_period_seconds,
+        key=f"{k}.health_check_grace_period_seconds",
+        minimum=0,
+        maximum=2147483647,
+    )
+    if args.health_check_interval_seconds <= args.health_check_timeout_seconds:
+        raise ConfigError(
+            f"{k}.health_check_timeout_seconds",
+            args.health_check_timeout_seconds,
+            f"less than health_check_interval_seconds ({args.health_check_interval_seconds})",
+        )
+    validate_choice(
+        args.image_tag_mutability, key=f"{k}.image_tag_mutability", choices=IMAGE_TAG_MUTABILITY
+    )
+    for flag in (
+        "create_repository",
+        "container_health_check",
+        "enable_execute_command",
+        "readonly_root_filesystem",
+        "force_delete_repository",
+    ):
+        validate_bool(getattr(args, flag), key=f"{k}.{flag}")
+    if not args.health_check_path.startswith("/"):
+        raise ConfigError(
+            f"{k}.health_check_path", args.health_check_path, "a path starting with '/'"
+        )
+    if args.health_check_command is not None and (
+        len(args.health_check_command) < 2
+        or args.health_check_command[0] not in ("CMD", "CMD-SHELL")
+    ):
+        raise ConfigError(
+            f"{k}.health_check_command",
+            args.health_check_command,
+            "('CMD-SHELL', '<shell command>') or ('CMD', '<exe>', ...)",
+        )
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", args.image_tag):
+        raise ConfigError(
+            f"{k}.image_tag",
+            args.image_tag,
+            "a Docker tag: up to 128 letters, digits, _ . - (not starting with . or -)",
+        )
+    if args.container_name is not None and not re.fullmatch(
+        r"[A-Za-z0-9_-]{1,255}", args.container_name
+    ):
+        raise ConfigError(
+            f"{k}.container_name",
+            args.container_name,
+            "1-255 letters, digits, hyphens and underscores",
+        )
+    if args.image is None and not args.create_repository:
+        raise ConfigError(
+            f"{k}.image",
+            None,
+            "an image reference, or create_repository=True to use the service's own repository",
+        )
+    if args.build_context is not None:
+        if args.image is not None:
+            raise ConfigError(
+                f"{k}.build_context",
+                args.build_context,
+                "None when `image` is given (build or reference, not both)",
+            )
+        if not args.create_repository:
+            raise ConfigError(
+                f"{k}.build_context",
+                args.build_context,
+                "used with create_repository=True (the push target)",
+            )
+    if args.execution_role_arn is not None and args.execution_role is not None:
+        raise ConfigError(
+            f"{k}.execution_role",
+            "<EcsExecutionRole>",
+            "None when execution_role_arn is given (one or the other)",
+        )
+    validate_id_list(
+        args.subnet_ids, key=f"{k}.subnet_ids", prefix="subnet-", what="subnet", min_count=1
+    )
+    validate_id_list(
+        list(args.ingress_security_group_ids),
+        key=f"{k}.ingress_security_group_ids",
+        prefix="sg-",
+        what="security group",
+        min_count=0,
+    )
+    validate_environment_names(args.environment, args.secrets, key=k)
+    validate_statements(
+        list(args.task_role_policy_statements), key=f"{k}.task_role_policy_statements"
+    )
+    validate_tags(args.tags, key=f"{k}.tags")
+    if args.autoscaling is not None:
+        s = args.autoscaling
+        validate_int_range(
+            s.min_capacity, key=f"{k}.autoscaling.min_capacity", minimum=1, maximum=1000
+        )
+        validate_int_range(
+            s.max_capacity, key=f"{k}.autoscaling.max_capacity", minimum=1, maximum=1000
+        )
+        validate_int_range(
+            s.cpu_target_percent, key=f"{k}.autoscaling.cpu_target_percent", minimum=1, maximum=100
+        )
+        validate_int_range(
+            s.scale_in_cooldown_seconds,
+            key=f"{k}.autoscaling.scale_in_cooldown_seconds",
+            minimum=0,
+            maximum=3600,
+        )
+        validate_int_range(
+            s.scale_out_cooldown_seconds,
+            key=f"{k}.autoscaling.scale_out_cooldown_seconds",
+            minimum=0,
+            maximum=3600,
+        )
+        if s.max_capacity < s.min_capacity:
+            raise ConfigError(
+                f"{k}.autoscaling.max_capacity",
+                s.max_capacity,
+                f"at least min_capacity ({s.min_capacity})",
+            )
+        if not s.min_capacity <= args.desired_count <= s.max_capacity:
+            raise ConfigError(
+                f"{k}.desired_count",
+                args.desired_count,
+                f"between autoscaling.min_capacity ({s.min_capacity}) and max_capacity ({s.max_capacity})",
+            )
+    if not name:
+        raise ConfigError("FargateService name", name, "a non-empty name")
