@@ -288,7 +288,7 @@ class StackConfig:
                 )
 
         def is_secret(full_key: str) -> bool:
-            return full_key in secret_keys or by_full_key[full_key].secret
+            return full_key in secret_keys
 
         profile_key = by_full_key[f"{NAMESPACE}:profile"]
         profile = present.get(profile_key.full_key, "dev")
