@@ -319,6 +319,10 @@ class StackConfig:
         for source in (runtime_config.get_config_env(), runtime_config.CONFIG.get()):
             for key, value in source.items():
                 values[str(key)] = value if isinstance(value, str) else str(value)
+        for ck in CONFIG_KEYS:  # also honours PULUMI_CONFIG_<KEY> variables, as Config.get does
+            value = runtime_config.get_config(ck.full_key)
+            if value is not None:
+                values[ck.full_key] = value if isinstance(value, str) else str(value)
         secret_keys = set(runtime_config.get_config_secret_keys_env())
         secret_keys |= {k for k in values if runtime_config.is_config_secret(k)}
         return cls.from_mapping(values, secret_keys=frozenset(secret_keys))

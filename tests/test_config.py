@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -634,6 +635,20 @@ def test_config_error_is_raised_before_any_registration(config: dict[str, str], 
         capture(program, config=config, mocks=mocks)
     assert info.value.key == key
     assert mocks.created == []
+
+
+def test_from_pulumi_config_reads_the_environment_like_pulumi_config_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps({"proliferate:workerCpu": "512", "proliferate:workerMemory": "4096"}),
+    )
+    monkeypatch.setenv("PULUMI_CONFIG_PROLIFERATE_AZCOUNT", "3")
+    c = StackConfig.from_pulumi_config()
+    assert (c.worker_cpu, c.worker_memory_mib, c.az_count) == (512, 4096, 3)
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"proliferate:workerCpuu": "512"}))
+    assert _error(StackConfig.from_pulumi_config).key == "proliferate:workerCpuu"
 
 
 def test_secret_config_is_not_echoed_from_the_runtime() -> None:
