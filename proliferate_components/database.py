@@ -419,7 +419,8 @@ class PostgresDb(pulumi.ComponentResource):
         )
 
         port, user, db = args.port, args.username, args.db_name
-        self.endpoint = instance.endpoint
+        # host:port, composed here (same value as the instance's `endpoint` attribute).
+        self.endpoint = pulumi.Output.concat(instance.address, ":", str(port))
         self.address = instance.address
         self.port = pulumi.Output.from_input(port)
         self.password = pulumi.Output.secret(password.result)
