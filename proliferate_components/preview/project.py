@@ -361,11 +361,29 @@ def load_project(project_dir: str | Path) -> PulumiProject:
 # -- helpers ------------------------------------------------------------------------------
 
 
+def _yaml12_loader() -> Any:
+    """A safe loader with YAML 1.2 booleans (only true/false), as Pulumi's Go YAML reads them:
+    ``on``, ``yes`` and ``no`` stay strings."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first, entries in resolvers.items():
+        resolvers[first] = [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:bool"]
+    Loader.yaml_implicit_resolvers = resolvers
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return Loader
+
+
 def _read_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml12_loader())  # noqa: S506 (safe loader)
     except yaml.YAMLError as exc:
         raise ProjectFileError(path, path.name, "<unparsable>", f"valid YAML ({exc})") from None
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.tree import Tree
 
+    from ..analyzer import Violation
     from ..testing import Registration
     from .runner import PreviewResult
 
@@ -110,28 +111,30 @@ def _tree(result: PreviewResult, red: Redactor) -> Tree:
 
 
 def _print_policy(console: Console, result: PreviewResult, red: Redactor) -> None:
-    from rich.table import Table
-
     if result.policy_pack is None:
         console.print("[dim]Policies: skipped (--no-policy)[/dim]")
         return
     if not result.violations:
         console.print(f"[green]Policies:[/green] no violations ({_esc(str(result.policy_pack))})")
         return
-    table = Table(title=f"Policy report ({result.policy_pack.name})", title_justify="left", show_lines=True)
-    table.add_column("level")
-    table.add_column("policy")
-    table.add_column("resource")
-    table.add_column("message", overflow="fold")
+    packs = sorted({v.pack for v in result.violations if v.pack}) or [result.policy_pack.name]
+    console.print(f"[bold]Policy report[/bold] ({_esc(', '.join(packs))})")
+    by_rule: dict[tuple[str, str], list[Violation]] = {}
     for v in result.violations:
-        style = _LEVEL_STYLE.get(v.enforcement, "")
-        table.add_row(
-            f"[{style}]{_esc(v.enforcement)}[/{style}]" if style else _esc(v.enforcement),
-            _esc(v.policy),
-            _esc(_short_urn(v.urn)),
-            _esc(red.text(v.message)),
-        )
-    console.print(table)
+        by_rule.setdefault((v.enforcement, v.policy), []).append(v)
+    order = {"mandatory": 0, "remediate": 1, "advisory": 2}
+    for (level, policy), found in sorted(by_rule.items(), key=lambda kv: (order.get(kv[0][0], 3), kv[0][1])):
+        style = _LEVEL_STYLE.get(level, "")
+        description = found[0].description
+        head = f"  [{style}]{_esc(level)}[/{style}] [bold]{_esc(policy)}[/bold] ({len(found)})"
+        if description:
+            head += f" [dim]{_esc(red.text(description))}[/dim]"
+        console.print(head)
+        for v in found:
+            message = v.message
+            if description and message.startswith(description):
+                message = message[len(description) :].lstrip("\n")
+            console.print(f"    - {_esc(_short_urn(v.urn))}: {_esc(red.text(message.strip()))}")
 
 
 def _short_urn(urn: str) -> str:

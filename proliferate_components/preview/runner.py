@@ -125,38 +125,23 @@ def preset_values(name: str) -> Mapping[str, str]:
 
 
 def load_policy_pack_config(path: str | Path) -> dict[str, Any]:
-    """Read a ``--policy-pack-config`` JSON file (same format as ``pulumi preview``'s).
+    """Read and check a ``--policy-pack-config`` JSON file (same format as ``pulumi preview``'s).
 
     The format is ``{"all": "<level>", "<policy>": "<level>" | {"enforcementLevel": ...,
     "<property>": ...}}`` with levels ``advisory``, ``mandatory``, ``remediate`` or ``disabled``.
+    Properties are checked against each policy's schema when the pack runs.
 
     Raises:
-        ConfigError: unreadable file, invalid JSON, or an entry of the wrong shape
-            (key ``--policy-pack-config``, or the policy name).
+        ConfigError: unreadable file, invalid JSON, or an entry of the wrong shape.
     """
-    import json
+    from ..analyzer import parse_policy_pack_config, read_policy_pack_config
 
-    levels = ("advisory", "mandatory", "remediate", "disabled")
-    file = Path(path)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        config = read_policy_pack_config(path)
     except OSError as exc:
         raise ConfigError("--policy-pack-config", str(path), f"a readable JSON file ({exc.strerror})") from None
-    except ValueError as exc:
-        raise ConfigError("--policy-pack-config", str(path), f"valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ConfigError("--policy-pack-config", str(path), 'a JSON object such as {"all": "mandatory"}')
-    out: dict[str, Any] = {}
-    for key, value in data.items():  # pyright: ignore[reportUnknownVariableType]
-        name = str(key)  # pyright: ignore[reportUnknownArgumentType]
-        level = value.get("enforcementLevel") if isinstance(value, dict) else value  # pyright: ignore[reportUnknownMemberType]
-        if isinstance(value, str) or (isinstance(value, dict) and level is not None):
-            if level not in levels:
-                raise ConfigError(f"{file.name}: {name}", level, f"an enforcement level: {', '.join(levels)}")
-        elif not isinstance(value, dict):
-            raise ConfigError(f"{file.name}: {name}", value, 'a level string or an object {"enforcementLevel": ...}')
-        out[name] = value
-    return out
+    parse_policy_pack_config(config)
+    return config
 
 
 def run_preview(
@@ -202,7 +187,14 @@ def run_preview(
     with contextlib.ExitStack() as stack_ctx:
         pending: Future[AnalyzerProcess] | None = None
         if pack_dir is not None:
-            pending = _start_analyzer(stack_ctx, pack_dir, policy_config)
+            pending = _start_analyzer(
+                stack_ctx,
+                pack_dir,
+                policy_config,
+                project=project.name,
+                stack=stack,
+                stack_config=dict(resolved.values),
+            )
         t0 = time.perf_counter()
         with _collect_log(log):
             capture = _run_program(project, stack, resolved, mocks)
@@ -240,7 +232,13 @@ def _check_pack_dir(policy_pack: str | Path) -> Path:
 
 
 def _start_analyzer(
-    exits: contextlib.ExitStack, pack_dir: Path, policy_config: Mapping[str, Any] | None
+    exits: contextlib.ExitStack,
+    pack_dir: Path,
+    policy_config: Mapping[str, Any] | None,
+    *,
+    project: str,
+    stack: str,
+    stack_config: Mapping[str, str],
 ) -> Future[AnalyzerProcess]:
     """Start the pack's process in a background thread; its shutdown is registered on ``exits``."""
     from ..analyzer import AnalyzerProcess
@@ -249,7 +247,13 @@ def _start_analyzer(
     exits.callback(pool.shutdown, wait=True)
 
     def start() -> AnalyzerProcess:
-        process = AnalyzerProcess(pack_dir, config=dict(policy_config) if policy_config else None)
+        process = AnalyzerProcess(
+            pack_dir,
+            config=dict(policy_config) if policy_config else None,
+            project=project,
+            stack=stack,
+            stack_config=stack_config,
+        )
         return process.__enter__()
 
     future = pool.submit(start)
