@@ -1,0 +1,132 @@
+"""Build the CrossGuard ``PolicyPack`` from the rules library.
+
+Only a policy pack's ``__main__.py`` may call :func:`build_pack`: constructing a
+``pulumi_policy.PolicyPack`` starts a gRPC Analyzer server, prints its port and blocks
+forever. Tests drive the pack in a subprocess through
+:class:`proliferate_components.analyzer.AnalyzerProcess` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from .catalog import RULES
+from .rule import Enforcement, Resource, ResourceRule, StackRule
+
+if TYPE_CHECKING:
+    from pulumi_policy import (
+        PolicyPack,
+        ReportViolation,
+        ResourceValidationArgs,
+        StackValidationArgs,
+    )
+
+DEFAULT_PACK_NAME = "proliferate-aws"
+"""Name of the bundled pack (what ``pulumi preview --policy-pack`` reports)."""
+
+
+def plain(value: Any) -> Any:
+    """Deep copy of a ``pulumi_policy`` property proxy as plain dicts/lists.
+
+    The proxies raise on access to an unknown value; the rules prefer to see the engine's
+    unknown markers and skip what they cannot decide, so unwrap without touching values.
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Mapping, Sequence)):
+        return value
+    target: Any = cast("Any", value)
+    with contextlib.suppress(KeyError, TypeError, IndexError):
+        target = cast("Any", value)["__target"]  # a pulumi_policy proxy
+    if isinstance(target, Mapping):
+        return {str(k): plain(v) for k, v in cast("Mapping[Any, Any]", target).items()}
+    return [plain(v) for v in cast("Sequence[Any]", target)]
+
+
+def _resource_validator(rule: ResourceRule) -> Any:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in rule.resource_types:
+            return
+        resource = Resource(
+            type=args.resource_type,
+            name=args.name,
+            urn=args.urn,
+            props=plain(args.props),
+            protect=bool(args.opts.protect),
+            parent=args.opts.parent or "",
+        )
+        for message in rule.evaluate(resource, args.get_config()):
+            report_violation(message, None)
+
+    return validate
+
+
+def _stack_validator(rule: StackRule) -> Any:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [
+            Resource(
+                type=r.resource_type,
+                name=r.name,
+                urn=r.urn,
+                props=plain(r.props),
+                protect=bool(r.opts.protect),
+                parent=r.parent.urn if r.parent is not None else (r.opts.parent or ""),
+                dependencies=tuple(d.urn for d in r.dependencies),
+                property_dependencies={
+                    k: tuple(d.urn for d in v) for k, v in r.property_dependencies.items()
+                },
+            )
+            for r in args.resources
+        ]
+        for urn, message in rule.evaluate(resources, args.get_config()):
+            report_violation(message, urn if urn.startswith("urn:") else None)
+
+    return validate
+
+
+def build_pack(
+    name: str = DEFAULT_PACK_NAME,
+    enforcement_level: Enforcement | None = None,
+    rules: Sequence[ResourceRule | StackRule] = RULES,
+) -> PolicyPack:
+    """Build (and thereby serve, forever) the policy pack.
+
+    Args:
+        name: pack name (letters, digits, ``-``, ``_``, ``.``; default ``proliferate-aws``).
+        enforcement_level: one level for every rule (default: each rule's own default,
+            e.g. mandatory for noeviction, advisory for access logs, disabled for rotation).
+        rules: the rules to serve (default: all of :data:`RULES`).
+    """
+    from pulumi_policy import (
+        EnforcementLevel,
+        PolicyConfigSchema,
+        PolicyPack,
+        ResourceValidationPolicy,
+        Severity,
+        StackValidationPolicy,
+    )
+
+    policies: list[Any] = []
+    for rule in rules:
+        level = None if enforcement_level is not None else EnforcementLevel(rule.enforcement)
+        common: dict[str, Any] = {
+            "name": rule.id,
+            "description": rule.description,
+            "enforcement_level": level,
+            "config_schema": PolicyConfigSchema(rule.config_schema()) if rule.config else None,
+            "severity": Severity(rule.severity),
+            "tags": [rule.service, *rule.equivalents],
+            "remediation_steps": rule.remediation,
+        }
+        if isinstance(rule, StackRule):
+            policies.append(StackValidationPolicy(validate=_stack_validator(rule), **common))
+        else:
+            policies.append(ResourceValidationPolicy(validate=_resource_validator(rule), **common))
+    return PolicyPack(
+        name=name,
+        policies=policies,
+        enforcement_level=EnforcementLevel(enforcement_level) if enforcement_level else None,
+        description="Guards a self-hosted Proliferate stack on AWS (proliferate-components).",
+        provider="aws",
+        tags=["proliferate", "aws", "bullmq"],
+    )
