@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
+from proliferate_components._options import physical_name, validate_identifier, validate_windows
 from proliferate_components.cache import RedisCache, RedisCacheArgs
 from proliferate_components.database import (
     FORCES_REPLACEMENT,
@@ -23,6 +24,7 @@ from proliferate_components.database import (
     PostgresDbArgs,
     parameter_group_family,
 )
+from proliferate_components.errors import ConfigError
 from proliferate_components.network import Network, NetworkArgs
 from proliferate_components.testing import Capture, capture, unwrap
 
@@ -340,3 +342,53 @@ def test_data_tier_composes_from_network_outputs() -> None:
     )
     protected = {r.type for r in cap.resources if r.protect}
     assert protected == {T_INSTANCE, "aws:elasticache/replicationGroup:ReplicationGroup"}
+
+
+# -- shared helpers (used by RedisCache and PostgresDb alike) ---------------------------------
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _minutes_daily(start: int, length: int) -> set[int]:
+    return {(day * 1440 + start + m) % (7 * 1440) for day in range(7) for m in range(length)}
+
+
+def _minutes_weekly(start: int, length: int) -> set[int]:
+    return {(start + m) % (7 * 1440) for m in range(length)}
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    d_start=st.integers(0, 1439),
+    d_len=st.integers(60, 300),
+    w_start=st.integers(0, 7 * 1440 - 1),
+    w_len=st.integers(60, 600),
+)
+def test_windows_overlap_exactly_when_they_share_a_minute(
+    d_start: int, d_len: int, w_start: int, w_len: int
+) -> None:
+    daily = f"{_hhmm(d_start)}-{_hhmm(d_start + d_len)}"
+    w_end = (w_start + w_len) % (7 * 1440)
+    weekly = f"{_DAYS[w_start // 1440]}:{_hhmm(w_start)}-{_DAYS[w_end // 1440]}:{_hhmm(w_end)}"
+    overlap = bool(_minutes_daily(d_start, d_len) & _minutes_weekly(w_start, w_len))
+    if overlap:
+        with pytest.raises(ConfigError) as info:
+            validate_windows(daily, weekly, daily_key="d", weekly_key="w", min_minutes=60)
+        assert info.value.key == "w"
+    else:
+        validate_windows(daily, weekly, daily_key="d", weekly_key="w", min_minutes=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=3),
+    limit=st.integers(12, 63),
+)
+def test_physical_names_are_always_valid_identifiers(parts: list[str], limit: int) -> None:
+    name = physical_name(*parts, max_length=limit)
+    validate_identifier(name, key="k", max_length=limit)
+    assert physical_name(*parts, max_length=limit) == name

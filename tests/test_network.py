@@ -43,7 +43,7 @@ def by_id(cap: Capture) -> dict[str, Registration]:
     return {r.id: r for r in cap.resources if r.custom}
 
 
-def check_routing(cap: Capture, az_count: int, strategy: str) -> None:
+def check_routing(cap: Capture, az_count: int, strategy: str, cidr: str = "10.0.0.0/16") -> None:
     """The invariants of a correct network, checked on the recorded registrations."""
     ids = by_id(cap)
     vpc = cap.one("aws:ec2/vpc:Vpc")
@@ -53,7 +53,8 @@ def check_routing(cap: Capture, az_count: int, strategy: str) -> None:
     public = {r.name: r for r in subnets if r.name.startswith("net-public-subnet-")}
     private = {r.name: r for r in subnets if r.name.startswith("net-private-subnet-")}
     assert len(public) == len(private) == az_count
-    layout = plan_subnets("10.0.0.0/16", az_count)
+    assert vpc.input("cidrBlock") == cidr
+    layout = plan_subnets(cidr, az_count)
     zones = [public[f"net-public-subnet-{i}"].input("availabilityZone") for i in range(az_count)]
     assert len(set(zones)) == az_count, "one AZ per subnet index"
     for i in range(az_count):
@@ -130,12 +131,13 @@ def test_defaults_are_the_dev_network() -> None:
 @given(
     az_count=st.integers(min_value=2, max_value=6),
     strategy=st.sampled_from(["single", "one_per_az"]),
+    cidr=st.sampled_from(["10.0.0.0/16", "172.16.0.0/20", "192.168.10.0/24"]),
 )
 def test_routing_invariants_for_every_az_count_and_nat_strategy(
-    az_count: int, strategy: str
+    az_count: int, strategy: str, cidr: str
 ) -> None:
-    cap = run(NetworkArgs(availability_zone_count=az_count, nat_strategy=strategy))  # type: ignore[arg-type]
-    check_routing(cap, az_count, strategy)
+    args = NetworkArgs(cidr_block=cidr, availability_zone_count=az_count, nat_strategy=strategy)  # type: ignore[arg-type]
+    check_routing(run(args), az_count, strategy, cidr)
 
 
 def test_one_per_az_keeps_the_single_nat_names() -> None:
