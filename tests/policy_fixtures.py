@@ -128,7 +128,9 @@ def parameter_group(name: str = "queue-params", policy: str | None = "noeviction
     return res(PG, name, {"family": "redis7", "parameters": params, "name": name}, id=name)
 
 
-def replication_group(name: str = "queue", protect: bool = True, pg: Res | None = None, **changes: Any) -> Res:
+def replication_group(
+    name: str = "queue", protect: bool = True, pg: Res | None = None, **changes: Any
+) -> Res:
     props: dict[str, Any] = {
         "description": "BullMQ queue",
         "engine": "redis",
@@ -174,12 +176,21 @@ def db_instance(name: str = "app-db", protect: bool = True, **changes: Any) -> R
 
 
 def security_group(name: str, ingress: list[dict[str, Any]] | None = None) -> Res:
-    return res(SG, name, {"vpcId": "vpc-main", "ingress": ingress or [], "egress": []}, id=f"sg-{name}")
+    return res(
+        SG, name, {"vpcId": "vpc-main", "ingress": ingress or [], "egress": []}, id=f"sg-{name}"
+    )
 
 
-def open_ingress(port: int, cidr: str = "0.0.0.0/0", protocol: str = "tcp", to_port: int | None = None) -> dict[str, Any]:
+def open_ingress(
+    port: int, cidr: str = "0.0.0.0/0", protocol: str = "tcp", to_port: int | None = None
+) -> dict[str, Any]:
     key = "ipv6CidrBlocks" if ":" in cidr else "cidrBlocks"
-    return {"protocol": protocol, "fromPort": port, "toPort": to_port if to_port is not None else port, key: [cidr]}
+    return {
+        "protocol": protocol,
+        "fromPort": port,
+        "toPort": to_port if to_port is not None else port,
+        key: [cidr],
+    }
 
 
 def load_balancer(name: str = "web", groups: Sequence[Res] = (), **changes: Any) -> Res:
@@ -195,11 +206,22 @@ def load_balancer(name: str = "web", groups: Sequence[Res] = (), **changes: Any)
     props.update(changes)
     deps = {"securityGroups": [g["urn"] for g in groups]} if groups else None
     arn = f"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/{name}/abc"
-    return res(LB, name, {k: v for k, v in props.items() if v is not None}, id=arn, outputs={"arn": arn}, property_dependencies=deps)
+    return res(
+        LB,
+        name,
+        {k: v for k, v in props.items() if v is not None},
+        id=arn,
+        outputs={"arn": arn},
+        property_dependencies=deps,
+    )
 
 
 def listener(name: str, lb: Res, protocol: str, **changes: Any) -> Res:
-    props: dict[str, Any] = {"loadBalancerArn": lb["id"], "protocol": protocol, "port": 443 if protocol == "HTTPS" else 80}
+    props: dict[str, Any] = {
+        "loadBalancerArn": lb["id"],
+        "protocol": protocol,
+        "port": 443 if protocol == "HTTPS" else 80,
+    }
     if protocol == "HTTPS":
         props.update(
             sslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -208,10 +230,18 @@ def listener(name: str, lb: Res, protocol: str, **changes: Any) -> Res:
         )
     else:
         props["defaultActions"] = [
-            {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+            {
+                "type": "redirect",
+                "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
+            }
         ]
     props.update(changes)
-    return res(LISTENER, name, {k: v for k, v in props.items() if v is not None}, property_dependencies={"loadBalancerArn": [lb["urn"]]})
+    return res(
+        LISTENER,
+        name,
+        {k: v for k, v in props.items() if v is not None},
+        property_dependencies={"loadBalancerArn": [lb["urn"]]},
+    )
 
 
 def task_definition(name: str = "worker", **container_changes: Any) -> Res:
@@ -219,11 +249,23 @@ def task_definition(name: str = "worker", **container_changes: Any) -> Res:
         "name": name,
         "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/worker:abc",
         "essential": True,
-        "environment": [{"name": "NODE_ENV", "value": "production"}, {"name": "LOG_LEVEL", "value": "info"}],
-        "secrets": [{"name": "DATABASE_URL", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbC:DATABASE_URL::"}],
+        "environment": [
+            {"name": "NODE_ENV", "value": "production"},
+            {"name": "LOG_LEVEL", "value": "info"},
+        ],
+        "secrets": [
+            {
+                "name": "DATABASE_URL",
+                "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbC:DATABASE_URL::",
+            }
+        ],
         "logConfiguration": {
             "logDriver": "awslogs",
-            "options": {"awslogs-group": "/proliferate/worker", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "worker"},
+            "options": {
+                "awslogs-group": "/proliferate/worker",
+                "awslogs-region": "us-east-1",
+                "awslogs-stream-prefix": "worker",
+            },
         },
     }
     container.update(container_changes)
@@ -241,7 +283,11 @@ def task_definition(name: str = "worker", **container_changes: Any) -> Res:
 
 
 def repository(name: str = "worker", **changes: Any) -> Res:
-    props: dict[str, Any] = {"name": name, "imageScanningConfiguration": {"scanOnPush": True}, "imageTagMutability": "IMMUTABLE"}
+    props: dict[str, Any] = {
+        "name": name,
+        "imageScanningConfiguration": {"scanOnPush": True},
+        "imageTagMutability": "IMMUTABLE",
+    }
     props.update(changes)
     return res(REPO, name, {k: v for k, v in props.items() if v is not None}, id=name)
 
@@ -266,7 +312,11 @@ class Case:
 
 def _noeviction() -> Case:
     pg = parameter_group()
-    return Case([pg, replication_group(pg=pg)], [replication_group(parameterGroupName="default.redis7")], "queue")
+    return Case(
+        [pg, replication_group(pg=pg)],
+        [replication_group(parameterGroupName="default.redis7")],
+        "queue",
+    )
 
 
 def _public_ingress() -> Case:
@@ -275,10 +325,19 @@ def _public_ingress() -> Case:
     http_rule = res(
         INGRESS_RULE,
         "lb-http",
-        {"securityGroupId": lb_sg["id"], "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 80, "toPort": 80},
+        {
+            "securityGroupId": lb_sg["id"],
+            "cidrIpv4": "0.0.0.0/0",
+            "ipProtocol": "tcp",
+            "fromPort": 80,
+            "toPort": 80,
+        },
         property_dependencies={"securityGroupId": [lb_sg["urn"]]},
     )
-    app_sg = security_group("app", [{"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "securityGroups": [lb_sg["id"]]}])
+    app_sg = security_group(
+        "app",
+        [{"protocol": "tcp", "fromPort": 8080, "toPort": 8080, "securityGroups": [lb_sg["id"]]}],
+    )
     bad = security_group("bastion", [open_ingress(22)])
     return Case([lb_sg, lb, http_rule, app_sg], [bad], "bastion")
 
@@ -290,13 +349,17 @@ def _elb_pair() -> tuple[Res, Res, Res]:
 
 def _http_redirect() -> Case:
     lb, https, http = _elb_pair()
-    forward = listener("http", lb, "HTTP", defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}])
+    forward = listener(
+        "http", lb, "HTTP", defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}]
+    )
     return Case([lb, https, http], [lb, https, forward], "http")
 
 
 def _https_listener() -> Case:
     lb, https, http = _elb_pair()
-    forward = listener("http", lb, "HTTP", defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}])
+    forward = listener(
+        "http", lb, "HTTP", defaultActions=[{"type": "forward", "targetGroupArn": "arn:tg"}]
+    )
     return Case([lb, https, http], [lb, forward], "web")
 
 
@@ -305,7 +368,11 @@ def _flow_logs() -> Case:
     fl = res(
         FLOW_LOG,
         "main-flow-log",
-        {"vpcId": "vpc-main", "trafficType": "ALL", "logDestination": "arn:aws:logs:us-east-1:123456789012:log-group:/vpc"},
+        {
+            "vpcId": "vpc-main",
+            "trafficType": "ALL",
+            "logDestination": "arn:aws:logs:us-east-1:123456789012:log-group:/vpc",
+        },
         property_dependencies={"vpcId": [vpc["urn"]]},
     )
     return Case([vpc, fl], [vpc], "main")
@@ -313,7 +380,12 @@ def _flow_logs() -> Case:
 
 def _lifecycle() -> Case:
     repo = repository()
-    lp = res(LIFECYCLE, "worker-lifecycle", {"repository": "worker", "policy": '{"rules": []}'}, property_dependencies={"repository": [repo["urn"]]})
+    lp = res(
+        LIFECYCLE,
+        "worker-lifecycle",
+        {"repository": "worker", "policy": '{"rules": []}'},
+        property_dependencies={"repository": [repo["urn"]]},
+    )
     return Case([repo, lp], [repo], "worker")
 
 
@@ -322,7 +394,11 @@ def _rotation() -> Case:
     rot = res(
         ROTATION,
         "app-secrets-rotation",
-        {"secretId": s["id"], "rotationLambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:rotate", "rotationRules": {"automaticallyAfterDays": 30}},
+        {
+            "secretId": s["id"],
+            "rotationLambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:rotate",
+            "rotationRules": {"automaticallyAfterDays": 30},
+        },
         property_dependencies={"secretId": [s["urn"]]},
     )
     return Case([s, rot], [s], "app-secrets")
@@ -334,61 +410,145 @@ def _single(compliant: Res, noncompliant: Res) -> Case:
 
 CASES: dict[str, Case] = {
     "proliferate-elasticache-noeviction": _noeviction(),
-    "proliferate-elasticache-snapshot-retention": _single(replication_group(), replication_group(snapshotRetentionLimit=0)),
-    "proliferate-elasticache-automatic-failover": _single(replication_group(), replication_group(automaticFailoverEnabled=False, multiAzEnabled=False)),
-    "proliferate-elasticache-multi-az": _single(replication_group(), replication_group(multiAzEnabled=False)),
-    "proliferate-elasticache-encryption-at-rest": _single(replication_group(), replication_group(atRestEncryptionEnabled=False)),
-    "proliferate-elasticache-encryption-in-transit": _single(replication_group(), replication_group(transitEncryptionEnabled=False)),
-    "proliferate-elasticache-auth-token": _single(replication_group(), replication_group(authToken=None)),
-    "proliferate-elasticache-no-single-node-redis": _single(
-        res(EC_CLUSTER, "sessions", {"engine": "memcached", "nodeType": "cache.t3.micro", "numCacheNodes": 2}),
-        res(EC_CLUSTER, "queue-node", {"engine": "redis", "nodeType": "cache.t3.micro", "numCacheNodes": 1}),
+    "proliferate-elasticache-snapshot-retention": _single(
+        replication_group(), replication_group(snapshotRetentionLimit=0)
     ),
-    "proliferate-elasticache-in-vpc": _single(replication_group(), replication_group(subnetGroupName=None)),
-    "proliferate-rds-deletion-protection": _single(db_instance(), db_instance(deletionProtection=False)),
+    "proliferate-elasticache-automatic-failover": _single(
+        replication_group(), replication_group(automaticFailoverEnabled=False, multiAzEnabled=False)
+    ),
+    "proliferate-elasticache-multi-az": _single(
+        replication_group(), replication_group(multiAzEnabled=False)
+    ),
+    "proliferate-elasticache-encryption-at-rest": _single(
+        replication_group(), replication_group(atRestEncryptionEnabled=False)
+    ),
+    "proliferate-elasticache-encryption-in-transit": _single(
+        replication_group(), replication_group(transitEncryptionEnabled=False)
+    ),
+    "proliferate-elasticache-auth-token": _single(
+        replication_group(), replication_group(authToken=None)
+    ),
+    "proliferate-elasticache-no-single-node-redis": _single(
+        res(
+            EC_CLUSTER,
+            "sessions",
+            {"engine": "memcached", "nodeType": "cache.t3.micro", "numCacheNodes": 2},
+        ),
+        res(
+            EC_CLUSTER,
+            "queue-node",
+            {"engine": "redis", "nodeType": "cache.t3.micro", "numCacheNodes": 1},
+        ),
+    ),
+    "proliferate-elasticache-in-vpc": _single(
+        replication_group(), replication_group(subnetGroupName=None)
+    ),
+    "proliferate-rds-deletion-protection": _single(
+        db_instance(), db_instance(deletionProtection=False)
+    ),
     "proliferate-rds-final-snapshot": _single(db_instance(), db_instance(skipFinalSnapshot=True)),
-    "proliferate-rds-backup-retention": _single(db_instance(), db_instance(backupRetentionPeriod=3)),
-    "proliferate-rds-storage-encrypted": _single(db_instance(), db_instance(storageEncrypted=False)),
+    "proliferate-rds-backup-retention": _single(
+        db_instance(), db_instance(backupRetentionPeriod=3)
+    ),
+    "proliferate-rds-storage-encrypted": _single(
+        db_instance(), db_instance(storageEncrypted=False)
+    ),
     "proliferate-rds-not-public": _single(db_instance(), db_instance(publiclyAccessible=True)),
     "proliferate-rds-multi-az": _single(db_instance(), db_instance(multiAz=False)),
-    "proliferate-rds-iam-auth": _single(db_instance(), db_instance(iamDatabaseAuthenticationEnabled=None)),
-    "proliferate-rds-auto-minor-version-upgrade": _single(db_instance(), db_instance(autoMinorVersionUpgrade=False)),
-    "proliferate-rds-log-exports": _single(db_instance(), db_instance(enabledCloudwatchLogsExports=[])),
+    "proliferate-rds-iam-auth": _single(
+        db_instance(), db_instance(iamDatabaseAuthenticationEnabled=None)
+    ),
+    "proliferate-rds-auto-minor-version-upgrade": _single(
+        db_instance(), db_instance(autoMinorVersionUpgrade=False)
+    ),
+    "proliferate-rds-log-exports": _single(
+        db_instance(), db_instance(enabledCloudwatchLogsExports=[])
+    ),
     "proliferate-protect-data-stores": _single(db_instance(), db_instance(protect=False)),
     "proliferate-ec2-no-public-ingress": _public_ingress(),
     "proliferate-ec2-default-security-group-closed": _single(
         res(DEFAULT_SG, "default", {"vpcId": "vpc-main"}),
-        res(DEFAULT_SG, "default-open", {"vpcId": "vpc-main", "ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]}),
+        res(
+            DEFAULT_SG,
+            "default-open",
+            {
+                "vpcId": "vpc-main",
+                "ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}],
+            },
+        ),
     ),
     "proliferate-vpc-flow-logs": _flow_logs(),
     "proliferate-ec2-subnet-no-auto-public-ip": _single(
-        res(SUBNET, "private-a", {"vpcId": "vpc-main", "cidrBlock": "10.0.1.0/24", "mapPublicIpOnLaunch": False}),
-        res(SUBNET, "public-a", {"vpcId": "vpc-main", "cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": True}),
+        res(
+            SUBNET,
+            "private-a",
+            {"vpcId": "vpc-main", "cidrBlock": "10.0.1.0/24", "mapPublicIpOnLaunch": False},
+        ),
+        res(
+            SUBNET,
+            "public-a",
+            {"vpcId": "vpc-main", "cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": True},
+        ),
     ),
     "proliferate-ecs-no-plaintext-secrets": _single(
         task_definition(),
-        task_definition("gateway", environment=[{"name": "NODE_ENV", "value": "production"}, {"name": "DATABASE_URL", "value": "postgres://u:p@h/db"}]),
+        task_definition(
+            "gateway",
+            environment=[
+                {"name": "NODE_ENV", "value": "production"},
+                {"name": "DATABASE_URL", "value": "postgres://u:p@h/db"},
+            ],
+        ),
     ),
-    "proliferate-ecs-awslogs": _single(task_definition(), task_definition("gateway", logConfiguration=None)),
-    "proliferate-ecs-not-privileged": _single(task_definition(), task_definition("gateway", privileged=True)),
+    "proliferate-ecs-awslogs": _single(
+        task_definition(), task_definition("gateway", logConfiguration=None)
+    ),
+    "proliferate-ecs-not-privileged": _single(
+        task_definition(), task_definition("gateway", privileged=True)
+    ),
     "proliferate-ecs-container-insights": _single(
         res(ECS_CLUSTER, "main", {"settings": [{"name": "containerInsights", "value": "enabled"}]}),
-        res(ECS_CLUSTER, "plain", {"settings": [{"name": "containerInsights", "value": "disabled"}]}),
+        res(
+            ECS_CLUSTER, "plain", {"settings": [{"name": "containerInsights", "value": "disabled"}]}
+        ),
     ),
     "proliferate-ecs-no-public-ip": _single(
-        res(SERVICE, "worker", {"cluster": "main", "taskDefinition": "worker", "networkConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": False}}),
-        res(SERVICE, "gateway", {"cluster": "main", "taskDefinition": "gateway", "networkConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": True}}),
+        res(
+            SERVICE,
+            "worker",
+            {
+                "cluster": "main",
+                "taskDefinition": "worker",
+                "networkConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": False},
+            },
+        ),
+        res(
+            SERVICE,
+            "gateway",
+            {
+                "cluster": "main",
+                "taskDefinition": "gateway",
+                "networkConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": True},
+            },
+        ),
     ),
     "proliferate-ecs-separate-task-roles": _single(
         task_definition(),
         res(
             TASK_DEF,
             "shared-role",
-            {**task_definition()["properties"], "taskRoleArn": "arn:aws:iam::123456789012:role/execution"},
+            {
+                **task_definition()["properties"],
+                "taskRoleArn": "arn:aws:iam::123456789012:role/execution",
+            },
         ),
     ),
-    "proliferate-ecr-scan-on-push": _single(repository(), repository("gateway", imageScanningConfiguration={"scanOnPush": False})),
-    "proliferate-ecr-immutable-tags": _single(repository(), repository("gateway", imageTagMutability="MUTABLE")),
+    "proliferate-ecr-scan-on-push": _single(
+        repository(), repository("gateway", imageScanningConfiguration={"scanOnPush": False})
+    ),
+    "proliferate-ecr-immutable-tags": _single(
+        repository(), repository("gateway", imageTagMutability="MUTABLE")
+    ),
     "proliferate-ecr-lifecycle-policy": _lifecycle(),
     "proliferate-logs-retention": _single(
         res(LOG_GROUP, "worker-logs", {"name": "/proliferate/worker", "retentionInDays": 30}),
@@ -400,10 +560,18 @@ CASES: dict[str, Case] = {
         listener("https", load_balancer(), "HTTPS"),
         listener("legacy-https", load_balancer(), "HTTPS", sslPolicy="ELBSecurityPolicy-2016-08"),
     ),
-    "proliferate-elb-drop-invalid-headers": _single(load_balancer(), load_balancer("lax", dropInvalidHeaderFields=False)),
-    "proliferate-elb-access-logs": _single(load_balancer(), load_balancer("quiet", accessLogs=None)),
-    "proliferate-elb-deletion-protection": _single(load_balancer(), load_balancer("fragile", enableDeletionProtection=False)),
-    "proliferate-secretsmanager-recovery-window": _single(a_secret(), a_secret("throwaway", recoveryWindowInDays=0)),
+    "proliferate-elb-drop-invalid-headers": _single(
+        load_balancer(), load_balancer("lax", dropInvalidHeaderFields=False)
+    ),
+    "proliferate-elb-access-logs": _single(
+        load_balancer(), load_balancer("quiet", accessLogs=None)
+    ),
+    "proliferate-elb-deletion-protection": _single(
+        load_balancer(), load_balancer("fragile", enableDeletionProtection=False)
+    ),
+    "proliferate-secretsmanager-recovery-window": _single(
+        a_secret(), a_secret("throwaway", recoveryWindowInDays=0)
+    ),
     "proliferate-secretsmanager-rotation": _rotation(),
 }
 """Policy id -> its compliant and non-compliant resources."""

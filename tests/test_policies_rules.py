@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from proliferate_components.policies import RULES, Resource, ResourceRule, StackRule, catalog, rule, rules_markdown_table
+from proliferate_components.policies import (
+    RULES,
+    Resource,
+    ResourceRule,
+    StackRule,
+    catalog,
+    rule,
+    rules_markdown_table,
+)
 from proliferate_components.policies.values import UNKNOWN, flag, number
 from policy_fixtures import (
     CASES,
@@ -25,7 +33,9 @@ from policy_fixtures import (
 )
 
 
-def run(rule_id: str, resources: list[Res], config: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+def run(
+    rule_id: str, resources: list[Res], config: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
     """(resource name, message) for every violation of ``rule_id`` among ``resources``."""
     r = rule(rule_id)
     if isinstance(r, StackRule):
@@ -61,7 +71,9 @@ def test_noncompliant_fixture_fails_naming_resource_and_fix(rule_id: str) -> Non
 
 def test_metadata_is_complete() -> None:
     for r in RULES:
-        assert r.id.startswith(f"proliferate-{r.service if r.service != 'protection' else 'protect'}") or r.id.startswith("proliferate-vpc")
+        assert r.id.startswith(
+            f"proliferate-{r.service if r.service != 'protection' else 'protect'}"
+        ) or r.id.startswith("proliferate-vpc")
         assert r.severity in {"low", "medium", "high", "critical"}
         assert r.enforcement in {"advisory", "mandatory", "disabled"}
         assert r.description and r.remediation and r.resource_types
@@ -69,7 +81,12 @@ def test_metadata_is_complete() -> None:
             assert eq.split(":", 1)[0] in {"cdk-nag", "checkov", "securityhub"}
     entries = {e["id"]: e for e in catalog()}
     assert entries["proliferate-rds-backup-retention"]["config"]["minRetentionDays"]["default"] == 7
-    assert entries["proliferate-elasticache-snapshot-retention"]["config"]["minRetentionDays"]["default"] == 1
+    assert (
+        entries["proliferate-elasticache-snapshot-retention"]["config"]["minRetentionDays"][
+            "default"
+        ]
+        == 1
+    )
     table = rules_markdown_table()
     assert table.count("\n") == len(RULES) + 2
     assert "| `proliferate-elasticache-noeviction` | elasticache | critical | mandatory |" in table
@@ -77,7 +94,10 @@ def test_metadata_is_complete() -> None:
 
 # -- noeviction: every way a replication group can miss it ------------------------------------
 def test_noeviction_unset_parameter_group_is_a_violation() -> None:
-    found = run("proliferate-elasticache-noeviction", [parameter_group(), replication_group(parameterGroupName=None)])
+    found = run(
+        "proliferate-elasticache-noeviction",
+        [parameter_group(), replication_group(parameterGroupName=None)],
+    )
     assert len(found) == 1 and "volatile-lru" in found[0][1]
 
 
@@ -91,7 +111,13 @@ def test_noeviction_group_without_the_parameter_is_a_violation() -> None:
 
 def test_noeviction_resolves_by_name_without_dependencies() -> None:
     ok = parameter_group("by-name")
-    assert run("proliferate-elasticache-noeviction", [ok, replication_group(parameterGroupName="by-name")]) == []
+    assert (
+        run(
+            "proliferate-elasticache-noeviction",
+            [ok, replication_group(parameterGroupName="by-name")],
+        )
+        == []
+    )
 
 
 def test_noeviction_resolves_by_dependency_when_the_name_is_unknown() -> None:
@@ -103,7 +129,14 @@ def test_noeviction_resolves_by_dependency_when_the_name_is_unknown() -> None:
 def test_noeviction_external_group_needs_trust() -> None:
     rg = replication_group(parameterGroupName="shared-noeviction")
     assert run("proliferate-elasticache-noeviction", [rg])
-    assert run("proliferate-elasticache-noeviction", [rg], {"trustedParameterGroups": ["shared-noeviction"]}) == []
+    assert (
+        run(
+            "proliferate-elasticache-noeviction",
+            [rg],
+            {"trustedParameterGroups": ["shared-noeviction"]},
+        )
+        == []
+    )
 
 
 def test_noeviction_checks_standalone_clusters_but_not_members() -> None:
@@ -114,28 +147,61 @@ def test_noeviction_checks_standalone_clusters_but_not_members() -> None:
 
 
 # -- values as v7 and the engine send them ------------------------------------------------------
-@pytest.mark.parametrize(("raw", "expected"), [(True, True), ("true", True), ("false", False), (False, False), (None, None), (UNKNOWN, None)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(True, True), ("true", True), ("false", False), (False, False), (None, None), (UNKNOWN, None)],
+)
 def test_flag_accepts_v7_string_booleans(raw: Any, expected: bool | None) -> None:
     assert flag(raw) is expected
 
 
 def test_string_boolean_encryption_is_accepted() -> None:
-    assert run("proliferate-elasticache-encryption-at-rest", [replication_group(atRestEncryptionEnabled="true")]) == []
-    assert run("proliferate-elasticache-encryption-at-rest", [replication_group(atRestEncryptionEnabled="false")])
+    assert (
+        run(
+            "proliferate-elasticache-encryption-at-rest",
+            [replication_group(atRestEncryptionEnabled="true")],
+        )
+        == []
+    )
+    assert run(
+        "proliferate-elasticache-encryption-at-rest",
+        [replication_group(atRestEncryptionEnabled="false")],
+    )
 
 
 def test_valkey_is_encrypted_at_rest_by_default() -> None:
-    assert run("proliferate-elasticache-encryption-at-rest", [replication_group(engine="valkey", atRestEncryptionEnabled=None)]) == []
-    assert run("proliferate-elasticache-encryption-at-rest", [replication_group(atRestEncryptionEnabled=None)])
+    assert (
+        run(
+            "proliferate-elasticache-encryption-at-rest",
+            [replication_group(engine="valkey", atRestEncryptionEnabled=None)],
+        )
+        == []
+    )
+    assert run(
+        "proliferate-elasticache-encryption-at-rest",
+        [replication_group(atRestEncryptionEnabled=None)],
+    )
 
 
 def test_numbers_arrive_as_floats() -> None:
     assert number(7.0) == 7 and number("7") == 7 and number(True) is None
-    assert run("proliferate-rds-backup-retention", [res("aws:rds/instance:Instance", "db", {"backupRetentionPeriod": 7.0})]) == []
+    assert (
+        run(
+            "proliferate-rds-backup-retention",
+            [res("aws:rds/instance:Instance", "db", {"backupRetentionPeriod": 7.0})],
+        )
+        == []
+    )
 
 
 def test_unknown_values_are_not_judged() -> None:
-    assert run("proliferate-rds-deletion-protection", [res("aws:rds/instance:Instance", "db", {"deletionProtection": UNKNOWN})]) == []
+    assert (
+        run(
+            "proliferate-rds-deletion-protection",
+            [res("aws:rds/instance:Instance", "db", {"deletionProtection": UNKNOWN})],
+        )
+        == []
+    )
     td = res("aws:ecs/taskDefinition:TaskDefinition", "t", {"containerDefinitions": UNKNOWN})
     assert run("proliferate-ecs-no-plaintext-secrets", [td]) == []
 
@@ -154,17 +220,24 @@ def test_thresholds_change_the_outcome() -> None:
 
 
 def test_final_snapshot_needs_an_identifier() -> None:
-    found = run("proliferate-rds-final-snapshot", [res("aws:rds/instance:Instance", "db", {"skipFinalSnapshot": False})])
+    found = run(
+        "proliferate-rds-final-snapshot",
+        [res("aws:rds/instance:Instance", "db", {"skipFinalSnapshot": False})],
+    )
     assert len(found) == 1 and "finalSnapshotIdentifier" in found[0][1]
 
 
 def test_failover_is_only_required_with_several_nodes() -> None:
-    one = replication_group(numCacheClusters=1, automaticFailoverEnabled=False, multiAzEnabled=False)
+    one = replication_group(
+        numCacheClusters=1, automaticFailoverEnabled=False, multiAzEnabled=False
+    )
     assert run("proliferate-elasticache-automatic-failover", [one]) == []
 
 
 def test_auth_token_without_transit_encryption_is_a_violation() -> None:
-    found = run("proliferate-elasticache-auth-token", [replication_group(transitEncryptionEnabled=False)])
+    found = run(
+        "proliferate-elasticache-auth-token", [replication_group(transitEncryptionEnabled=False)]
+    )
     assert len(found) == 1 and "without transit encryption" in found[0][1]
 
 
@@ -205,13 +278,28 @@ def test_443_open_on_a_group_without_load_balancer_is_a_violation() -> None:
 
 @pytest.mark.parametrize("style", ["vpc-rule", "ec2-rule"])
 @pytest.mark.parametrize(("port", "violates"), [(443, False), (22, True)])
-def test_standalone_rules_resolve_their_group_by_id_output(style: str, port: int, violates: bool) -> None:
+def test_standalone_rules_resolve_their_group_by_id_output(
+    style: str, port: int, violates: bool
+) -> None:
     sg, lb = _lb_group()
     if style == "vpc-rule":
-        props = {"securityGroupId": sg["id"], "cidrIpv6": "::/0", "ipProtocol": "tcp", "fromPort": port, "toPort": port}
+        props = {
+            "securityGroupId": sg["id"],
+            "cidrIpv6": "::/0",
+            "ipProtocol": "tcp",
+            "fromPort": port,
+            "toPort": port,
+        }
         rule_res = res(INGRESS_RULE, "r", props)
     else:
-        props = {"type": "ingress", "securityGroupId": sg["id"], "cidrBlocks": ["0.0.0.0/0"], "protocol": "tcp", "fromPort": port, "toPort": port}
+        props = {
+            "type": "ingress",
+            "securityGroupId": sg["id"],
+            "cidrBlocks": ["0.0.0.0/0"],
+            "protocol": "tcp",
+            "fromPort": port,
+            "toPort": port,
+        }
         rule_res = res(SG_RULE, "r", props)
     found = run("proliferate-ec2-no-public-ingress", [sg, lb, rule_res])
     assert bool(found) is violates
@@ -221,18 +309,40 @@ def test_standalone_rules_resolve_their_group_by_id_output(style: str, port: int
 
 def test_standalone_rule_resolves_by_dependency_when_ids_are_unknown() -> None:
     sg = security_group("lb")
-    lb = res("aws:lb/loadBalancer:LoadBalancer", "web", {"securityGroups": [UNKNOWN]}, property_dependencies={"securityGroups": [sg["urn"]]})
+    lb = res(
+        "aws:lb/loadBalancer:LoadBalancer",
+        "web",
+        {"securityGroups": [UNKNOWN]},
+        property_dependencies={"securityGroups": [sg["urn"]]},
+    )
     rule_res = res(
         INGRESS_RULE,
         "r",
-        {"securityGroupId": UNKNOWN, "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443},
+        {
+            "securityGroupId": UNKNOWN,
+            "cidrIpv4": "0.0.0.0/0",
+            "ipProtocol": "tcp",
+            "fromPort": 443,
+            "toPort": 443,
+        },
         property_dependencies={"securityGroupId": [sg["urn"]]},
     )
     assert run("proliferate-ec2-no-public-ingress", [sg, lb, rule_res]) == []
 
 
 def test_egress_rules_are_ignored() -> None:
-    egress = res(SG_RULE, "out", {"type": "egress", "securityGroupId": "sg-x", "cidrBlocks": ["0.0.0.0/0"], "protocol": "-1", "fromPort": 0, "toPort": 0})
+    egress = res(
+        SG_RULE,
+        "out",
+        {
+            "type": "egress",
+            "securityGroupId": "sg-x",
+            "cidrBlocks": ["0.0.0.0/0"],
+            "protocol": "-1",
+            "fromPort": 0,
+            "toPort": 0,
+        },
+    )
     assert run("proliferate-ec2-no-public-ingress", [egress]) == []
 
 
@@ -246,19 +356,41 @@ def test_load_balancer_ports_are_configurable() -> None:
 # -- task definitions ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "name",
-    ["ANTHROPIC_API_KEY", "NEXTAUTH_SECRET", "GITHUB_TOKEN", "DB_PASSWORD", "PRIVATE_KEY_PEM", "AWS_CREDENTIALS", "DATABASE_URL", "REDIS_URL", "redis_url"],
+    [
+        "ANTHROPIC_API_KEY",
+        "NEXTAUTH_SECRET",
+        "GITHUB_TOKEN",
+        "DB_PASSWORD",
+        "PRIVATE_KEY_PEM",
+        "AWS_CREDENTIALS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "redis_url",
+    ],
 )
 def test_secret_looking_names_are_caught(name: str) -> None:
     container = {"name": "web", "environment": [{"name": name, "value": "x"}]}
-    td = res("aws:ecs/taskDefinition:TaskDefinition", "web", {"containerDefinitions": json.dumps([container])})
+    td = res(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "web",
+        {"containerDefinitions": json.dumps([container])},
+    )
     found = run("proliferate-ecs-no-plaintext-secrets", [td])
     assert len(found) == 1 and name in found[0][1] and "'web'" in found[0][1]
     assert run("proliferate-ecs-no-plaintext-secrets", [td], {"allowedNames": [name]}) == []
 
 
 def test_secrets_list_is_fine() -> None:
-    container = {"name": "web", "secrets": [{"name": "API_KEY", "valueFrom": "arn:...:API_KEY::"}], "environment": [{"name": "PORT", "value": "3000"}]}
-    td = res("aws:ecs/taskDefinition:TaskDefinition", "web", {"containerDefinitions": json.dumps([container])})
+    container = {
+        "name": "web",
+        "secrets": [{"name": "API_KEY", "valueFrom": "arn:...:API_KEY::"}],
+        "environment": [{"name": "PORT", "value": "3000"}],
+    }
+    td = res(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "web",
+        {"containerDefinitions": json.dumps([container])},
+    )
     assert run("proliferate-ecs-no-plaintext-secrets", [td]) == []
 
 

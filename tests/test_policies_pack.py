@@ -1,0 +1,260 @@
+"""The bundled pack driven like the Pulumi engine drives it: subprocess + gRPC Analyzer calls.
+
+One pack process serves the whole module (module-scoped fixture); each test reconfigures it
+through ``Configure``, exactly as a new ``pulumi preview`` would.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from google.protobuf import json_format
+from policy_fixtures import CASES, Res, db_instance, registration, replication_group
+
+from proliferate_components.analyzer import (
+    BUNDLED_PACK_DIR,
+    AnalyzerProcess,
+    PolicyPackError,
+    Violation,
+    run_policy_pack,
+)
+from proliferate_components.errors import ConfigError
+from proliferate_components.policies import RULES, StackRule, rule
+from proliferate_components.testing import capture
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[AnalyzerProcess]:
+    with AnalyzerProcess(BUNDLED_PACK_DIR) as p:
+        yield p
+
+
+def only(rule_id: str) -> dict[str, Any]:
+    """Config that runs ``rule_id`` (mandatory) and disables everything else."""
+    return {"all": "disabled", rule_id: "mandatory"}
+
+
+def analyze(
+    pack: AnalyzerProcess, resources: list[Res], config: dict[str, Any] | None = None
+) -> list[Violation]:
+    return pack.analyze([registration(r) for r in resources], config=config)
+
+
+def test_bundled_pack_dir_is_a_python_pack() -> None:
+    manifest = (BUNDLED_PACK_DIR / "PulumiPolicy.yaml").read_text()
+    assert "runtime: python" in manifest and "version:" in manifest
+    assert (BUNDLED_PACK_DIR / "__main__.py").is_file()
+    assert (BUNDLED_PACK_DIR / "requirements.txt").read_text().split() == ["proliferate-components"]
+
+
+def test_analyzer_info_lists_every_rule_with_schema(pack: AnalyzerProcess) -> None:
+    info = pack.info()
+    assert info.name == "proliferate-aws"
+    assert info.supportsConfig
+    assert info.version == "0.1.0"  # from PulumiPolicy.yaml, as the engine does
+    by_name = {p.name: p for p in info.policies}
+    assert set(by_name) == {r.id for r in RULES}
+    for r in RULES:
+        p = by_name[r.id]
+        assert p.description == r.description
+        assert p.remediation_steps == r.remediation
+        assert set(p.tags) == {r.service, *r.equivalents}
+        assert p.policy_type == (2 if isinstance(r, StackRule) else 1)
+        schema = json_format.MessageToDict(p.configSchema.properties)
+        assert set(schema) == {c.name for c in r.config}
+        for c in r.config:
+            assert schema[c.name]["type"] == c.type
+    backup = json_format.MessageToDict(
+        by_name["proliferate-rds-backup-retention"].configSchema.properties
+    )
+    assert backup["minRetentionDays"]["default"] == 7
+
+
+def test_reconciled_config_fills_defaults_and_levels(pack: AnalyzerProcess) -> None:
+    merged = pack.reconcile({"proliferate-rds-backup-retention": {"minRetentionDays": 14}})
+    assert merged["proliferate-rds-backup-retention"].properties == {"minRetentionDays": 14}
+    assert merged["proliferate-elasticache-snapshot-retention"].properties == {
+        "minRetentionDays": 1
+    }
+    assert merged["proliferate-secretsmanager-rotation"].enforcement == "disabled"
+    assert merged["proliferate-elasticache-noeviction"].enforcement == "mandatory"
+    everything = pack.reconcile({"all": "advisory", "proliferate-rds-not-public": "mandatory"})
+    levels = {k: v.enforcement for k, v in everything.items() if k != "all"}
+    assert levels.pop("proliferate-rds-not-public") == "mandatory"
+    assert set(levels.values()) == {"advisory"}
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_compliant_fixture_passes_through_grpc(pack: AnalyzerProcess, rule_id: str) -> None:
+    found = [
+        v for v in analyze(pack, CASES[rule_id].compliant, only(rule_id)) if v.policy == rule_id
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_noncompliant_fixture_fails_through_grpc(pack: AnalyzerProcess, rule_id: str) -> None:
+    case = CASES[rule_id]
+    found = analyze(pack, case.noncompliant, only(rule_id))
+    assert found, f"{rule_id} passed its non-compliant fixture"
+    offender = next(r for r in case.noncompliant if r["name"] == case.offender)
+    for v in found:
+        assert v.policy == rule_id
+        assert v.pack == "proliferate-aws"
+        assert v.enforcement == "mandatory"
+        assert v.urn == offender["urn"]
+        assert v.severity == rule(rule_id).severity
+        assert v.message.startswith(rule(rule_id).description)
+        assert repr(case.offender) in v.message and "Fix: " in v.message
+
+
+def test_default_levels_are_the_rules_own(pack: AnalyzerProcess) -> None:
+    bad = replication_group(multiAzEnabled=False, snapshotRetentionLimit=0)
+    levels = {v.policy: v.enforcement for v in analyze(pack, [bad])}
+    assert levels["proliferate-elasticache-multi-az"] == "advisory"
+    assert levels["proliferate-elasticache-snapshot-retention"] == "mandatory"
+
+
+def test_enforcement_levels_from_config_are_honoured(pack: AnalyzerProcess) -> None:
+    bad = [db_instance(deletionProtection=False)]
+    rid = "proliferate-rds-deletion-protection"
+
+    def level(config: dict[str, Any] | None) -> list[str]:
+        return [v.enforcement for v in analyze(pack, bad, config) if v.policy == rid]
+
+    assert level(None) == ["mandatory"]
+    assert level({rid: "advisory"}) == ["advisory"]
+    assert level({rid: {"enforcementLevel": "disabled"}}) == []
+    assert level({"all": "advisory"}) == ["advisory"]
+    assert level({"all": "disabled"}) == []
+    assert level({"all": "advisory", rid: "mandatory"}) == ["mandatory"]
+
+
+def test_disabled_by_default_rule_can_be_enabled(pack: AnalyzerProcess) -> None:
+    case = CASES["proliferate-secretsmanager-rotation"]
+    rid = "proliferate-secretsmanager-rotation"
+    assert [v for v in analyze(pack, case.noncompliant) if v.policy == rid] == []
+    assert [
+        v.enforcement
+        for v in analyze(pack, case.noncompliant, {rid: "advisory"})
+        if v.policy == rid
+    ] == ["advisory"]
+
+
+def test_thresholds_from_config_change_the_outcome(pack: AnalyzerProcess) -> None:
+    rid = "proliferate-rds-backup-retention"
+    db = [db_instance(backupRetentionPeriod=10)]
+    assert [v for v in analyze(pack, db, only(rid))] == []
+    strict = {**only(rid), rid: {"enforcementLevel": "mandatory", "minRetentionDays": 14}}
+    found = analyze(pack, db, strict)
+    assert len(found) == 1 and "10 days (minimum 14)" in found[0].message
+    rid = "proliferate-elasticache-snapshot-retention"
+    rg = [replication_group(snapshotRetentionLimit=2)]
+    assert analyze(pack, rg, only(rid)) == []
+    assert analyze(
+        pack, rg, {"all": "disabled", rid: {"enforcementLevel": "mandatory", "minRetentionDays": 3}}
+    )
+
+
+def test_protect_travels_in_resource_options(pack: AnalyzerProcess) -> None:
+    rid = "proliferate-protect-data-stores"
+    assert analyze(pack, [db_instance(protect=True)], only(rid)) == []
+    assert len(analyze(pack, [db_instance(protect=False)], only(rid))) == 1
+
+
+def test_secret_inputs_reach_the_rules_unwrapped(pack: AnalyzerProcess) -> None:
+    rid = "proliferate-elasticache-auth-token"
+    assert analyze(pack, [replication_group()], only(rid)) == []  # authToken is a wrapped secret
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"proliferate-rds-backup-retention": {"minRetentionDays": "seven"}}, "minRetentionDays"),
+        ({"proliferate-rds-backup-retention": {"minRetentionDays": 0}}, "minRetentionDays"),
+        ({"proliferate-rds-not-public": "sometimes"}, "proliferate-rds-not-public"),
+        ({"proliferate-no-such-rule": "mandatory"}, "proliferate-no-such-rule"),
+        ({"all": 3}, "all"),
+    ],
+)
+def test_invalid_config_is_rejected_before_analysis(
+    pack: AnalyzerProcess, config: dict[str, Any], key: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        analyze(pack, [db_instance()], config)
+    assert key in str(err.value)
+
+
+def test_a_captured_program_is_analyzed_with_its_options() -> None:
+    def program() -> None:
+        pg = aws.elasticache.ParameterGroup(
+            "queue-params",
+            family="redis7",
+            parameters=[{"name": "maxmemory-policy", "value": "noeviction"}],
+        )
+        aws.elasticache.ReplicationGroup(
+            "queue",
+            description="queue",
+            engine="redis",
+            node_type="cache.t3.micro",
+            parameter_group_name=pg.name,
+            num_cache_clusters=1,
+            snapshot_retention_limit=1,
+            at_rest_encryption_enabled=True,
+            transit_encryption_enabled=True,
+            auth_token=pulumi.Output.secret("a-long-enough-token-123"),
+            subnet_group_name="s",
+            security_group_ids=["sg-1"],
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        evicting = aws.elasticache.ParameterGroup("lru", family="redis7")
+        aws.elasticache.ReplicationGroup(
+            "cache", description="cache", parameter_group_name=evicting.name
+        )
+
+    cap = capture(program)
+    violations = run_policy_pack(BUNDLED_PACK_DIR, cap.resources)
+    by_rule: dict[str, set[str]] = {}
+    for v in violations:
+        by_rule.setdefault(v.policy, set()).add(v.urn.split("::")[-1])
+    assert by_rule["proliferate-elasticache-noeviction"] == {"cache"}
+    assert by_rule["proliferate-protect-data-stores"] == {"cache"}
+    assert "queue" not in by_rule.get("proliferate-elasticache-auth-token", set())
+
+
+def test_process_is_reaped_on_close() -> None:
+    with AnalyzerProcess(BUNDLED_PACK_DIR) as p:
+        pid = p.pid
+        assert pid is not None
+        os.kill(pid, 0)  # alive
+    assert p.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone and reaped (a zombie would still accept signal 0)
+
+
+def test_a_failing_pack_reports_its_stderr(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (tmp_path / "__main__.py").write_text(
+        textwrap.dedent("""\
+        raise RuntimeError("pack exploded on purpose")
+        """)
+    )
+    with pytest.raises(PolicyPackError) as err:
+        AnalyzerProcess(tmp_path, start_timeout_seconds=30).start()
+    assert "failed to start" in str(err.value)
+    assert "pack exploded on purpose" in str(err.value)
+
+
+def test_a_directory_without_manifest_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        AnalyzerProcess(tmp_path).start()
+    assert "PulumiPolicy.yaml" in str(err.value)
