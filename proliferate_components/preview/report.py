@@ -129,12 +129,13 @@ def _print_policy(console: Console, result: PreviewResult, red: Redactor) -> Non
         head = f"  [{style}]{_esc(level)}[/{style}] [bold]{_esc(policy)}[/bold] ({len(found)})"
         if description:
             head += f" [dim]{_esc(red.text(description))}[/dim]"
-        console.print(head)
+        console.print(head, soft_wrap=True)
         for v in found:
             message = v.message
             if description and message.startswith(description):
                 message = message[len(description) :].lstrip("\n")
-            console.print(f"    - {_esc(_short_urn(v.urn))}: {_esc(red.text(message.strip()))}")
+            line = f"    - {_esc(_short_urn(v.urn))}: {_esc(red.text(message.strip()))}"
+            console.print(line, soft_wrap=True)
 
 
 def _short_urn(urn: str) -> str:

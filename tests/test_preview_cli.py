@@ -1,0 +1,264 @@
+"""`proliferate-infra preview --offline` end to end: exit codes, errors, JSON export, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from proliferate_components.cli.main import main
+from proliferate_components.preview import load_schema, run_preview
+from proliferate_components.testing import SECRET_MARKER
+
+FIXTURES = Path(__file__).parent / "preview_fixtures"
+PLAIN = FIXTURES / "plain_aws"
+PACK = FIXTURES / "policy_pack"
+API_TOKEN_DEFAULT = "fixture-token-7Qm2xV9pL4"  # the secret default in plain_aws/Pulumi.yaml
+
+
+def preview(*args: str) -> int:
+    return main(["preview", "--offline", *args])
+
+
+def validate(document: object) -> None:
+    jsonschema.Draft202012Validator(load_schema()).validate(document)
+
+
+# -- exit codes and the happy path -------------------------------------------------------
+
+
+def test_fixture_passes_the_stand_in_pack_and_prints_tree_and_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code = preview(str(PLAIN), "--policy-pack", str(PACK))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "aws:rds/instance:Instance app-db protect" in out
+    assert "aws:ecs/service:Service app-service" in out
+    assert "advisory fixture-log-retention (1)" in out
+    assert "retentionInDays is 30; set it to at least 90" in out
+    assert "mandatory" not in out.split("Policy report")[1].split("passed")[0]
+    assert "29 resources (29 custom, 0 components, 1 protected)" in out
+    assert "0 mandatory, 1 advisory violation" in out
+
+
+def test_mandatory_violation_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code = preview(str(PLAIN), "--policy-pack", str(PACK), "--config", "deletionProtection=false")
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "mandatory fixture-rds-deletion-protection (1)" in out
+    assert "aws:rds/instance:Instance::app-db: deletionProtection is off" in out
+    assert "FAILED" in out
+
+
+def test_policy_pack_config_changes_levels_and_thresholds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "policy.json"
+    cfg.write_text(json.dumps({"fixture-log-retention": {"enforcementLevel": "mandatory", "minimumDays": 60}}))
+    assert preview(str(PLAIN), "--policy-pack", str(PACK), "--policy-pack-config", str(cfg)) == 1
+    assert "at least 60" in capsys.readouterr().out
+    cfg.write_text(json.dumps({"fixture-log-retention": {"minimumDays": 30}}))
+    assert preview(str(PLAIN), "--policy-pack", str(PACK), "--policy-pack-config", str(cfg)) == 0
+    assert "no violations" in capsys.readouterr().out
+
+
+def test_bad_policy_pack_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "policy.json"
+    cfg.write_text('{"all": "strict"}')
+    assert preview(str(PLAIN), "--policy-pack", str(PACK), "--policy-pack-config", str(cfg)) == 2
+    err = capsys.readouterr().err
+    assert "'strict'" in err and "mandatory" in err
+
+
+def test_no_policy_skips_the_pack(capsys: pytest.CaptureFixture[str]) -> None:
+    assert preview(str(PLAIN), "--no-policy", "--config", "deletionProtection=false") == 0
+    assert "Policies: skipped" in capsys.readouterr().out
+
+
+def test_without_offline_explains_the_online_command_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview", str(PLAIN), "--policy-pack", str(PACK)]) == 2
+    err = capsys.readouterr().err
+    assert "--offline" in err
+    assert f"pulumi preview --policy-pack {PACK}" in err
+
+
+def test_policy_pack_directory_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert preview(str(PLAIN), "--policy-pack", str(tmp_path)) == 2
+    assert "--policy-pack" in capsys.readouterr().err
+
+
+# -- input errors: exit 2 before anything runs --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "shown"),
+    [
+        (["--config", "appPort=eighty"], "plainapp:appPort", "'eighty'"),
+        (["--config", "plainapp:enableDatabase=yes"], "plainapp:enableDatabase", "'yes'"),
+        (["--config", "allowedCidrs=10.0.0.0/8"], "plainapp:allowedCidrs", "'10.0.0.0/8'"),
+        (["--config", "novalue"], "--config", "'novalue'"),
+        (["--diagram", "out.png"], "--diagram", "'out.png'"),
+    ],
+)
+def test_input_errors_name_key_and_value(
+    args: list[str], key: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert preview(str(PLAIN), "--no-policy", *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {key}: invalid value {shown}")
+    assert "Traceback" not in err
+
+
+def test_invalid_pulumi_yaml_exits_2_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nconfig:\n  aws:region:\n    type: string\n")
+    (tmp_path / "__main__.py").write_text("raise SystemExit('must not run')\n")
+    assert preview(str(tmp_path), "--no-policy") == 2
+    err = capsys.readouterr().err
+    assert "aws:region" in err and "Pulumi.yaml" in err
+
+
+def test_program_config_error_is_printed_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert preview(str(PLAIN), "--no-policy", "--config", "appPort=70000") == 2
+    err = capsys.readouterr().err
+    assert "error: plainapp:appPort: invalid value 70000; a TCP port between 1 and 65535" in err
+    assert "Traceback" not in err
+
+
+def test_program_exception_is_clean_and_verbose_shows_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("settings = {}\nvalue = settings['missing-key']\n")
+    assert preview(str(tmp_path), "--no-policy") == 2
+    err = capsys.readouterr().err
+    assert "error: the program of project 'broken' failed: KeyError: 'missing-key'" in err
+    assert "Traceback" not in err
+    assert preview(str(tmp_path), "--no-policy", "--verbose") == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "__main__.py" in err
+
+
+def test_unanswered_invoke_names_the_invoke(capsys: pytest.CaptureFixture[str]) -> None:
+    assert preview(str(FIXTURES / "unanswered_invoke"), "--no-policy") == 2
+    err = capsys.readouterr().err
+    assert "aws:ec2/getAmi:getAmi" in err
+    assert "cannot be answered offline" in err
+    assert "Traceback" not in err
+
+
+# -- JSON export ---------------------------------------------------------------------------
+
+
+def test_json_export_matches_schema_and_recorded_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "preview.json"
+    code = preview(str(PLAIN), "--policy-pack", str(PACK), "--stack", "staging", "--json", str(out))
+    assert code == 0
+    document = json.loads(out.read_text())
+    validate(document)
+    assert list(document) == ["project", "stack", "resources", "outputs", "violations"]
+    assert (document["project"], document["stack"]) == ("plainapp", "staging")
+    urns = [r["urn"] for r in document["resources"]]
+    assert urns == sorted(urns) and len(urns) == 29
+    db = next(r for r in document["resources"] if r["name"] == "app-db")
+    assert db["protect"] is True and db["custom"] is True
+    assert db["inputs"]["password"] == SECRET_MARKER
+    assert db["inputs"]["allocatedStorage"] == 20  # whole numbers stay integers
+    assert db["parent"] == "urn:pulumi:staging::plainapp::pulumi:pulumi:Stack::plainapp-staging"
+    assert any(d.endswith("RandomPassword::db-password") for d in db["dependencies"])
+    assert document["outputs"]["dbPassword"] == SECRET_MARKER
+    assert document["outputs"]["url"].startswith("https://web-lb-")
+    assert document["violations"] == [
+        {
+            "policy": "fixture-log-retention",
+            "urn": "urn:pulumi:staging::plainapp::pulumi:pulumi:Stack$aws:cloudwatch/logGroup:LogGroup::app-logs",
+            "enforcement": "advisory",
+            "message": document["violations"][0]["message"],
+        }
+    ]
+    assert "retentionInDays is 30" in document["violations"][0]["message"]
+    assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_json_export_is_stable_between_runs(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert preview(str(PLAIN), "--no-policy", "--json", str(a)) == 0
+    assert preview(str(PLAIN), "--no-policy", "--json", str(b)) == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_schema_rejects_a_document_with_a_missing_field(tmp_path: Path) -> None:
+    out = tmp_path / "p.json"
+    assert preview(str(PLAIN), "--no-policy", "--json", str(out)) == 0
+    document = json.loads(out.read_text())
+    del document["resources"][0]["protect"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(document)
+
+
+def test_no_secret_value_reaches_json_or_console(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "p.json"
+    supplied = "sup3r-s3cret-supplied-value"
+    code = preview(
+        str(PLAIN),
+        "--policy-pack",
+        str(PACK),
+        "--secret",
+        f"plainapp:extraToken={supplied}",
+        "--json",
+        str(out),
+        "--verbose",
+    )
+    console = capsys.readouterr()
+    assert code == 0
+    # The real secret values of this run, taken from the recording itself.
+    result = run_preview(PLAIN, secret_config={"plainapp:extraToken": supplied})
+    password = result.capture.one("random:index/randomPassword:RandomPassword").outputs["result"]
+    from proliferate_components.testing import unwrap
+
+    secrets = {unwrap(password), API_TOKEN_DEFAULT, supplied, result.capture.output("databaseUrl")}
+    assert all(isinstance(s, str) and len(s) > 8 for s in secrets)
+    text = out.read_text()
+    for secret in secrets:
+        assert secret not in text
+        assert secret not in console.out
+        assert secret not in console.err
+    assert SECRET_MARKER in text
+    assert "plainapp:extraToken" in console.out  # verbose config table lists the key, not the value
+
+
+# -- subprocess: the real entry point --------------------------------------------------------
+
+
+def test_subprocess_entry_point(tmp_path: Path) -> None:
+    out = tmp_path / "p.json"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "proliferate_components.cli.main",
+            "preview",
+            "--offline",
+            str(PLAIN),
+            "--policy-pack",
+            str(PACK),
+            "--config",
+            "deletionProtection=false",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
+    document = json.loads(out.read_text())
+    validate(document)
+    assert {v["policy"] for v in document["violations"] if v["enforcement"] == "mandatory"} == {
+        "fixture-rds-deletion-protection"
+    }
