@@ -39,7 +39,7 @@ def res(
     properties: Mapping[str, Any],
     *,
     protect: bool = False,
-    id: str | None = None,  # noqa: A002
+    id: str | None = None,
     property_dependencies: Mapping[str, Sequence[str]] | None = None,
     outputs: Mapping[str, Any] | None = None,
 ) -> Res:

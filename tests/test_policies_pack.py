@@ -26,7 +26,7 @@ from proliferate_components.analyzer import (
     run_policy_pack,
 )
 from proliferate_components.errors import ConfigError
-from proliferate_components.policies import RULES, StackRule, rule
+from proliferate_components.policies import RULES, StackRule, get_rule
 from proliferate_components.testing import capture
 
 pytestmark = pytest.mark.slow
@@ -112,8 +112,8 @@ def test_noncompliant_fixture_fails_through_grpc(pack: AnalyzerProcess, rule_id:
         assert v.pack == "proliferate-aws"
         assert v.enforcement == "mandatory"
         assert v.urn == offender["urn"]
-        assert v.severity == rule(rule_id).severity
-        assert v.message.startswith(rule(rule_id).description)
+        assert v.severity == get_rule(rule_id).severity
+        assert v.message.startswith(get_rule(rule_id).description)
         assert repr(case.offender) in v.message and "Fix: " in v.message
 
 

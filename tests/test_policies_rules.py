@@ -6,17 +6,6 @@ import json
 from typing import Any
 
 import pytest
-
-from proliferate_components.policies import (
-    RULES,
-    Resource,
-    ResourceRule,
-    StackRule,
-    catalog,
-    rule,
-    rules_markdown_table,
-)
-from proliferate_components.policies.values import UNKNOWN, flag, number
 from policy_fixtures import (
     CASES,
     EC_CLUSTER,
@@ -32,12 +21,23 @@ from policy_fixtures import (
     security_group,
 )
 
+from proliferate_components.policies import (
+    RULES,
+    Resource,
+    ResourceRule,
+    StackRule,
+    catalog,
+    get_rule,
+    rules_markdown_table,
+)
+from proliferate_components.policies.values import UNKNOWN, flag, number
+
 
 def run(
     rule_id: str, resources: list[Res], config: dict[str, Any] | None = None
 ) -> list[tuple[str, str]]:
     """(resource name, message) for every violation of ``rule_id`` among ``resources``."""
-    r = rule(rule_id)
+    r = get_rule(rule_id)
     if isinstance(r, StackRule):
         found = r.evaluate([resource(x, outputs=True) for x in resources], config)
         return [(key.split("::")[-1], msg) for key, msg in found]
@@ -66,7 +66,7 @@ def test_noncompliant_fixture_fails_naming_resource_and_fix(rule_id: str) -> Non
     assert names == {case.offender}
     for _, message in found:
         assert repr(case.offender) in message
-        assert "Fix: " in message and message.endswith(rule(rule_id).remediation)
+        assert "Fix: " in message and message.endswith(get_rule(rule_id).remediation)
 
 
 def test_metadata_is_complete() -> None:

@@ -11,7 +11,7 @@ remediation hint, config schema with defaults and its cdk-nag/checkov equivalent
 gRPC forever). Importing this package imports nothing but the standard library.
 """
 
-from .catalog import RULES, catalog, rule, rules_markdown_table
+from .catalog import RULES, catalog, get_rule, rules_markdown_table
 from .rule import (
     ENFORCEMENT_LEVELS,
     ConfigProperty,
@@ -34,6 +34,6 @@ __all__ = [
     "Severity",
     "StackRule",
     "catalog",
-    "rule",
+    "get_rule",
     "rules_markdown_table",
 ]

@@ -21,7 +21,7 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
 """Every rule, grouped by service (the order of the pack and of the docs table)."""
 
 
-def rule(rule_id: str) -> ResourceRule | StackRule:
+def get_rule(rule_id: str) -> ResourceRule | StackRule:
     """The rule named ``rule_id``.
 
     Raises:
