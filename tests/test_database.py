@@ -302,7 +302,7 @@ def test_forces_replacement_names_real_args_and_is_documented() -> None:
     assert {"db_name", "username", "kms_key_id"} <= set(FORCES_REPLACEMENT) <= fields
     doc = PostgresDbArgs.__doc__ or ""
     for key in FORCES_REPLACEMENT:
-        assert key in doc, key
+        assert f"``{key}``" in doc, key
 
 
 def test_data_tier_composes_from_network_outputs() -> None:
