@@ -834,12 +834,6 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
             args.container_name,
             "1-255 letters, digits, hyphens and underscores",
         )
-    if args.image is None and not args.create_repository:
-        raise ConfigError(
-            f"{k}.image",
-            None,
-            "an image reference, or create_repository=True to use the service's own repository",
-        )
     if args.build_context is not None:
         if args.image is not None:
             raise ConfigError(
@@ -853,6 +847,12 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
                 args.build_context,
                 "used with create_repository=True (the push target)",
             )
+    if args.image is None and not args.create_repository:
+        raise ConfigError(
+            f"{k}.image",
+            None,
+            "an image reference, or create_repository=True to use the service's own repository",
+        )
     if args.execution_role_arn is not None and args.execution_role is not None:
         raise ConfigError(
             f"{k}.execution_role",
