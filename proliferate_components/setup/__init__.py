@@ -1,0 +1,19 @@
+"""The setup wizard behind ``proliferate-infra setup``.
+
+From a fresh clone to a running stack: AWS credentials, a Pulumi S3 state backend, the
+stack and its config, ``pulumi up``, an optional one-off migration task, and a complete
+``.env.prod``. Every step reads the current state first and writes only the difference, so
+running the wizard again with the same answers changes nothing.
+
+Modules (each imported on demand; nothing here imports boto3 or pulumi at import time):
+
+- :mod:`.answers`: where answers come from (flags, environment, answers file, prompts).
+- :mod:`.prompts`: the :class:`~.prompts.Prompter` protocol and its implementations.
+- :mod:`.context`: the run context (answers, prompter, dry-run, change confirmation).
+- :mod:`.aws_errors`, :mod:`.credentials`, :mod:`.state_backend`, :mod:`.secrets_provider`,
+  :mod:`.domain`, :mod:`.migrations`: the AWS steps.
+- :mod:`.pulumi_backend`, :mod:`.fake_pulumi`, :mod:`.pulumi_install`: everything Pulumi.
+- :mod:`.stack_config`: desired stack config and applying it.
+- :mod:`.envfile`, :mod:`.env_resolution`: reading, resolving and writing ``.env.prod``.
+- :mod:`.flow`: the steps in order.
+"""

@@ -1,0 +1,138 @@
+"""An in-memory :class:`~.pulumi_backend.PulumiBackend` for tests and demonstrations.
+
+It keeps stacks, config and outputs in memory (share one instance between runs to model a
+persistent backend), counts every mutating call, and can raise at a chosen call to simulate
+an interruption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import SetupError
+from .pulumi_backend import ConfigEntry, OnOutput, OutputEntry
+
+OutputsFactory = Callable[[Mapping[str, ConfigEntry]], Mapping[str, OutputEntry]]
+"""Computes the outputs of ``up`` from the stack config."""
+
+
+@dataclass
+class FakeStack:
+    """One stack of the fake backend."""
+
+    secrets_provider: str
+    config: dict[str, ConfigEntry] = field(default_factory=dict[str, ConfigEntry])
+    outputs: dict[str, OutputEntry] = field(default_factory=dict[str, OutputEntry])
+    updates: int = 0
+
+
+MUTATING = frozenset({"login", "create_stack", "set_config", "up"})
+"""Names of fake calls that change state."""
+
+
+class InMemoryPulumiBackend:
+    """A fake Pulumi backend.
+
+    Args:
+        installed: whether the CLI is "installed".
+        outputs_factory: computes the outputs of ``up`` (default: none).
+        fail_at: call name -> exception to raise the next time that call is made (once).
+        up_lines: lines streamed to ``on_output`` during ``up``.
+
+    Attributes:
+        stacks: stacks by name.
+        logged_in: the current backend URL.
+        calls: every call as ``(name, args)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        installed: bool = True,
+        outputs_factory: OutputsFactory | None = None,
+        fail_at: dict[str, BaseException] | None = None,
+        up_lines: tuple[str, ...] = ("Updating (dev):", "Resources: 42 created"),
+    ) -> None:
+        self.installed = installed
+        self.outputs_factory = outputs_factory
+        self.fail_at: dict[str, BaseException] = dict(fail_at or {})
+        self.up_lines = up_lines
+        self.stacks: dict[str, FakeStack] = {}
+        self.logged_in: str | None = None
+        self.selected: str | None = None
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def _call(self, name: str, *args: Any) -> None:
+        self.calls.append((name, args))
+        error = self.fail_at.pop(name, None)
+        if error is not None:
+            raise error
+
+    def mutating_calls(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The calls that changed state, in order."""
+        return [call for call in self.calls if call[0] in MUTATING]
+
+    def _stack(self, stack: str) -> FakeStack:
+        if self.logged_in is None:
+            raise SetupError("not logged in to a backend", step="stack")
+        if stack not in self.stacks:
+            raise SetupError(f"no stack named {stack!r}", step="stack")
+        return self.stacks[stack]
+
+    def is_installed(self) -> bool:
+        """The ``installed`` flag."""
+        return self.installed
+
+    def version(self) -> str | None:
+        """``3.272.0`` when installed."""
+        return "3.272.0" if self.installed else None
+
+    def current_backend(self) -> str | None:
+        """The URL logged in to."""
+        return self.logged_in
+
+    def login(self, url: str) -> None:
+        """Remember ``url``."""
+        self._call("login", url)
+        self.logged_in = url
+
+    def stack_exists(self, stack: str) -> bool:
+        """Whether the stack exists."""
+        return self.logged_in is not None and stack in self.stacks
+
+    def select_or_create_stack(self, stack: str, *, secrets_provider: str) -> bool:
+        """Select or create."""
+        if self.logged_in is None:
+            raise SetupError("not logged in to a backend", step="stack")
+        created = stack not in self.stacks
+        if created:
+            self._call("create_stack", stack, secrets_provider)
+            self.stacks[stack] = FakeStack(secrets_provider=secrets_provider)
+        self.selected = stack
+        return created
+
+    def get_all_config(self, stack: str) -> dict[str, ConfigEntry]:
+        """A copy of the config."""
+        return dict(self._stack(stack).config)
+
+    def set_config(self, stack: str, key: str, value: str, *, secret: bool) -> None:
+        """Set one value."""
+        target = self._stack(stack)
+        self._call("set_config", stack, key, secret)
+        target.config[key] = ConfigEntry(value=value, secret=secret)
+
+    def up(self, stack: str, *, on_output: OnOutput) -> None:
+        """Stream ``up_lines`` and compute the outputs."""
+        target = self._stack(stack)
+        self._call("up", stack)
+        for line in self.up_lines:
+            on_output(line)
+        if self.outputs_factory is not None:
+            target.outputs = dict(self.outputs_factory(target.config))
+        target.updates += 1
+
+    def outputs(self, stack: str) -> dict[str, OutputEntry]:
+        """A copy of the outputs."""
+        return dict(self._stack(stack).outputs)
