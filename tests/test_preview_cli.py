@@ -262,3 +262,49 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
     assert {v["policy"] for v in document["violations"] if v["enforcement"] == "mandatory"} == {
         "fixture-rds-deletion-protection"
     }
+
+
+# -- the bundled example ---------------------------------------------------------------------
+
+
+def test_bundled_example_is_found_in_checkout_and_wheel_layouts(tmp_path: Path) -> None:
+    from proliferate_components.errors import ConfigError
+    from proliferate_components.preview import bundled_example_dir
+
+    checkout = tmp_path / "repo"
+    (checkout / "proliferate_components").mkdir(parents=True)
+    (checkout / "examples" / "proliferate").mkdir(parents=True)
+    (checkout / "examples" / "proliferate" / "Pulumi.yaml").write_text("name: proliferate\n")
+    assert bundled_example_dir(checkout / "proliferate_components") == checkout / "examples" / "proliferate"
+
+    wheel = tmp_path / "site-packages" / "proliferate_components"
+    (wheel / "_examples" / "proliferate").mkdir(parents=True)
+    (wheel / "_examples" / "proliferate" / "Pulumi.yaml").write_text("name: proliferate\n")
+    assert bundled_example_dir(wheel) == wheel / "_examples" / "proliferate"
+
+    with pytest.raises(ConfigError) as err:
+        bundled_example_dir(tmp_path / "nowhere" / "proliferate_components")
+    assert err.value.key == "PROJECT_DIR"
+
+
+@pytest.mark.parametrize("preset", ["dev", "prod"])
+def test_bundled_example_passes_every_mandatory_rule_of_the_bundled_pack(
+    preset: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from proliferate_components.preview import bundled_example_dir
+
+    try:
+        bundled_example_dir()
+    except Exception as exc:  # noqa: BLE001 - the reason is shown in the skip
+        pytest.skip(f"bundled example not available: {exc}")
+    out = tmp_path / f"{preset}.json"
+    code = main(["preview", "--offline", "--preset", preset, "--json", str(out)])
+    console = capsys.readouterr()
+    document = json.loads(out.read_text())
+    validate(document)
+    mandatory = [v for v in document["violations"] if v["enforcement"] == "mandatory"]
+    assert mandatory == [], console.out
+    assert code == 0, console.err
+    assert document["project"] == "proliferate"
+    assert any(r["type"] == "aws:elasticache/replicationGroup:ReplicationGroup" for r in document["resources"])
+    assert "passed" in console.out

@@ -90,14 +90,18 @@ class PreviewResult:
         return 1 if self.mandatory else 0
 
 
-def bundled_example_dir() -> Path:
+def bundled_example_dir(package_dir: Path | None = None) -> Path:
     """The bundled example project: ``examples/proliferate`` in a checkout, or the copy
     shipped inside the wheel as ``proliferate_components/_examples/proliferate``.
+
+    Args:
+        package_dir: the ``proliferate_components`` directory to look from (default: this
+            installed package).
 
     Raises:
         ConfigError: neither exists (key ``PROJECT_DIR``).
     """
-    package = Path(__file__).resolve().parent.parent
+    package = package_dir if package_dir is not None else Path(__file__).resolve().parent.parent
     candidates = (package / "_examples" / "proliferate", package.parent / "examples" / "proliferate")
     for candidate in candidates:
         if (candidate / "Pulumi.yaml").is_file():
