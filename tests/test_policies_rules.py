@@ -399,3 +399,12 @@ def test_resource_rules_ignore_other_types() -> None:
     for r in RULES:
         if isinstance(r, ResourceRule):
             assert r.evaluate(other) == []
+
+
+def test_pack_readme_table_matches_the_catalog() -> None:
+    from proliferate_components.analyzer import BUNDLED_PACK_DIR
+
+    readme = (BUNDLED_PACK_DIR / "README.md").read_text(encoding="utf-8")
+    assert rules_markdown_table() in readme, (
+        "regenerate the table in policies/README.md from rules_markdown_table()"
+    )
