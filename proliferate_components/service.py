@@ -594,6 +594,7 @@ class FargateService(pulumi.ComponentResource):
             log_group.arn,
             pulumi.Output.all(*[args.environment[k] for k in env_names]),
             pulumi.Output.all(*[args.secrets[k] for k in secret_names]),
+            pulumi.Output.from_input(_plain_only(name, args.environment)),
         ).apply(
             lambda v: container_definitions(
                 container_name=container_name,
@@ -733,6 +734,22 @@ class FargateService(pulumi.ComponentResource):
                 "execution_role_arn": self.execution_role_arn,
             }
         )
+
+
+async def _plain_only(name: str, environment: Mapping[str, pulumi.Input[str]]) -> bool:
+    """Fail the run before the task definition is registered if a plain setting is a
+    Pulumi secret Output (ECS would store it in plaintext in the task definition)."""
+    for key in sorted(environment):
+        value = environment[key]
+        if isinstance(value, pulumi.Output) and await value.is_secret():
+            raise ConfigError(
+                f"FargateService {name!r}: FargateServiceArgs.environment[{key!r}]",
+                "[secret Output]",
+                "a plain value; this Output is a Pulumi secret: store it in Secrets Manager and pass "
+                "its valueFrom in `secrets`",
+                secret=True,
+            )
+    return True
 
 
 def _validate(name: str, args: FargateServiceArgs) -> None:

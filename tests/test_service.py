@@ -312,6 +312,19 @@ def test_public_by_design_keys_are_allowed_as_plain_settings() -> None:
     assert env == {"LLM_PROXY_KEY_DURATION": "24h", "NEXT_PUBLIC_POSTHOG_KEY": "phc_public"}
 
 
+def test_a_secret_output_as_plain_setting_fails_before_the_task_definition() -> None:
+    def program() -> None:
+        FargateService(
+            "worker",
+            _base(environment={"DB_URL": pulumi.Output.secret("postgres://u:pw-SENTINEL@h/db")}),
+        )
+
+    # Pulumi re-raises the ConfigError from inside the input as a ValueError naming the input.
+    with pytest.raises(ValueError, match=r"environment\['DB_URL'\].*Pulumi secret") as err:
+        capture(program)
+    assert "pw-SENTINEL" not in str(err.value)
+
+
 def test_a_secret_value_passed_as_value_from_is_rejected_without_echo() -> None:
     err = _rejected(lambda: _base(secrets={"ANTHROPIC_API_KEY": "sk-ant-oops"}))
     assert "valueFrom" in str(err) and "sk-ant-oops" not in str(err)
