@@ -19,7 +19,7 @@ What the platform receives:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "workerRepositoryUrl",
     "llmProxyRepositoryUrl",
     "gatewayRepositoryUrl",
+    "migrationsRepositoryUrl",
     "clusterName",
     "albDnsName",
     "migrationsClusterArn",
@@ -103,9 +104,9 @@ class MigrationRunner:
     """The cluster (or equivalent) to run the task on."""
     task_definition_arn: pulumi.Output[str]
     """The task definition (or job template) that runs the migrations."""
-    subnet_ids: pulumi.Output[list[str]]
+    subnet_ids: pulumi.Output[Sequence[str]]
     """Private subnets to place the task in."""
-    security_group_ids: pulumi.Output[list[str]]
+    security_group_ids: pulumi.Output[Sequence[str]]
     """Security groups (or firewall tags) that let the task reach the database."""
     command: tuple[str, ...] = ()
     """The command the task runs (empty: the image's default command)."""
@@ -131,7 +132,7 @@ class PlatformContract:
     """Name of the compute cluster the services run on."""
     load_balancer_dns_name: pulumi.Output[str] | None = None
     """DNS name of the public entry point (point CNAMEs here when DNS is not managed)."""
-    name_servers: pulumi.Output[list[str]] | None = None
+    name_servers: pulumi.Output[Sequence[str]] | None = None
     """Name servers of the managed DNS zone (delegate the domain to them), if any."""
     hosted_zone_id: pulumi.Output[str] | None = None
     """Id of the managed DNS zone, if any."""
@@ -154,6 +155,7 @@ class PlatformContract:
             ("llm-proxy", "llmProxyRepositoryUrl"),
             ("gateway", "gatewayRepositoryUrl"),
             ("web", "webRepositoryUrl"),
+            ("migrations", "migrationsRepositoryUrl"),
         ):
             if service in self.repository_urls:
                 out[key] = self.repository_urls[service]

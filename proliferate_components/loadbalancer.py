@@ -32,6 +32,7 @@ reachable from the load balancer only.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -65,9 +66,6 @@ class LbRoute:
     """Route (service) name, e.g. ``gateway``; lower-case letters, digits and hyphens."""
     port: int
     """The container port the target group sends traffic to."""
-    target_security_group_id: pulumi.Input[str]
-    """The service's security group: the load balancer may reach it on ``port`` and it gets
-    an ingress rule from the load balancer on ``port``."""
     priority: int
     """Listener rule priority (1-50000, unique; lower is evaluated first)."""
     host: str | None = None
@@ -88,6 +86,12 @@ class LbRoute:
     deregistration_delay_seconds: int = 30
     """Seconds a deregistering target keeps its connections (open WebSockets are closed
     after it). Default 30."""
+    target_security_group_id: pulumi.Input[str] | None = None
+    """The service's security group, when it exists already: the load balancer may reach
+    it on ``port`` (egress rule) and it gets an ingress rule from the load balancer on
+    ``port``. Default ``None``: nothing is opened; call
+    :meth:`PublicLoadBalancer.allow_egress_to` once the service's security group exists
+    (and admit :attr:`PublicLoadBalancer.security_group_id` on the service's side)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +100,7 @@ class PublicLoadBalancerArgs:
 
     vpc_id: pulumi.Input[str]
     """The VPC of the load balancer and its target groups."""
-    subnet_ids: pulumi.Input[list[str]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Public subnets, at least two in different availability zones."""
     routes: tuple[LbRoute, ...]
     """The services behind the load balancer (may be empty: then everything gets a 404)."""
@@ -123,8 +127,9 @@ class PublicLoadBalancer(pulumi.ComponentResource):
 
     - ``{name}-sg``: the load balancer's security group, with rules ``{name}-http-ipv4``,
       ``{name}-http-ipv6`` (and ``{name}-https-ipv4``, ``{name}-https-ipv6`` with HTTPS) and
-      ``{name}-to-<route>`` (egress to each target);
-    - ``{name}-<route>-from-lb``: ingress rule on each route's target security group;
+      ``{name}-to-<route>`` (egress to each target: at construction for routes with a
+      ``target_security_group_id``, else by :meth:`allow_egress_to`);
+    - ``{name}-<route>-from-lb``: ingress rule on a route's ``target_security_group_id``;
     - ``{name}-alb``: the ``aws.lb.LoadBalancer``;
     - ``{name}-tg-<route>``: an ``ip`` target group per route;
     - ``{name}-http`` (and ``{name}-https`` with HTTPS): the listeners;
@@ -178,17 +183,14 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                     description=f"{label.upper()} from the internet ({family})",
                     opts=child,
                 )
+        self._name = name
+        self._security_group = sg
+        self._routes = {r.name: r for r in args.routes}
+        self._egress_done: set[str] = set()
         for route in args.routes:
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-to-{route.name}",
-                security_group_id=sg.id,
-                ip_protocol="tcp",
-                from_port=route.port,
-                to_port=route.port,
-                referenced_security_group_id=route.target_security_group_id,
-                description=f"to {route.name} on {route.port}",
-                opts=child,
-            )
+            if route.target_security_group_id is None:
+                continue
+            self.allow_egress_to(route.name, route.target_security_group_id)
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-{route.name}-from-lb",
                 security_group_id=route.target_security_group_id,
@@ -360,6 +362,38 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 "target_group_arns": self.target_group_arns,
                 "urls": self.urls,
             }
+        )
+
+    def allow_egress_to(
+        self, route_name: str, security_group_id: pulumi.Input[str]
+    ) -> aws.vpc.SecurityGroupEgressRule:
+        """Let the load balancer reach ``security_group_id`` on the port of ``route_name``.
+
+        Creates ``{name}-to-<route>`` (an egress rule on the load balancer's security group).
+        Used when the service's security group is created after the load balancer (the
+        service needs the target group first); the service side admits
+        :attr:`security_group_id` on its port itself.
+
+        Raises:
+            ConfigError: unknown route, or egress for that route was added already.
+        """
+        route = self._routes.get(route_name)
+        if route is None or route_name in self._egress_done:
+            raise ConfigError(
+                "PublicLoadBalancer.allow_egress_to.route_name",
+                route_name,
+                f"a route without egress yet, one of {', '.join(sorted(self._routes))}",
+            )
+        self._egress_done.add(route_name)
+        return aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-to-{route.name}",
+            security_group_id=self._security_group.id,
+            ip_protocol="tcp",
+            from_port=route.port,
+            to_port=route.port,
+            referenced_security_group_id=security_group_id,
+            description=f"to {route.name} on {route.port}",
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
 
