@@ -161,7 +161,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 arn=self.arn("elasticache", f"replicationgroup:{rid}"),
                 primaryEndpointAddress=host,
                 readerEndpointAddress=host.replace("master.", "replica.", 1),
-                port=inputs.get("port", 6379),
+                port=int(inputs.get("port", 6379)),
                 memberClusters=[
                     f"{rid}-{i + 1:03d}" for i in range(int(inputs.get("numCacheClusters", 1) or 1))
                 ],
@@ -176,7 +176,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
         elif typ == "aws:rds/instance:Instance":
             rid = str(inputs.get("identifier") or physical)
             address = f"{rid}.c{h[:10]}.{r}.rds.amazonaws.com"
-            port = inputs.get("port", 5432)
+            port = int(inputs.get("port", 5432))
             outputs.update(
                 arn=self.arn("rds", f"db:{rid}"),
                 address=address,
