@@ -324,3 +324,24 @@ def test_bundle_keys_cover_every_secret_a_service_receives() -> None:
 
     received = {k for s in SERVICES for k in service_keys(s).secrets}
     assert set(bundle_keys()) == received
+
+
+def test_settings_from_config_reads_plain_keys_only() -> None:
+    from proliferate_components.secrets import settings_from_config
+
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        seen["settings"] = settings_from_config()
+
+    capture(
+        program,
+        config={
+            "proliferate:DEFAULT_SANDBOX_PROVIDER": "e2b",
+            "proliferate:WORKER_PORT": "8080",
+            "proliferate:ANTHROPIC_API_KEY": "sk-ant-x",
+            "proliferate:AWS_ACCESS_KEY_ID": "AKIA",
+        },
+        secret_keys=["proliferate:ANTHROPIC_API_KEY"],
+    )
+    assert seen["settings"] == {"DEFAULT_SANDBOX_PROVIDER": "e2b", "WORKER_PORT": "8080"}
