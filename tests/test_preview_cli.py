@@ -32,7 +32,9 @@ def validate(document: object) -> None:
 # -- exit codes and the happy path -------------------------------------------------------
 
 
-def test_fixture_passes_the_stand_in_pack_and_prints_tree_and_report(capsys: pytest.CaptureFixture[str]) -> None:
+def test_fixture_passes_the_stand_in_pack_and_prints_tree_and_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = preview(str(PLAIN), "--policy-pack", str(PACK))
     out = capsys.readouterr().out
     assert code == 0
@@ -54,9 +56,13 @@ def test_mandatory_violation_exits_1(capsys: pytest.CaptureFixture[str]) -> None
     assert "FAILED" in out
 
 
-def test_policy_pack_config_changes_levels_and_thresholds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_policy_pack_config_changes_levels_and_thresholds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "policy.json"
-    cfg.write_text(json.dumps({"fixture-log-retention": {"enforcementLevel": "mandatory", "minimumDays": 60}}))
+    cfg.write_text(
+        json.dumps({"fixture-log-retention": {"enforcementLevel": "mandatory", "minimumDays": 60}})
+    )
     assert preview(str(PLAIN), "--policy-pack", str(PACK), "--policy-pack-config", str(cfg)) == 1
     assert "at least 60" in capsys.readouterr().out
     cfg.write_text(json.dumps({"fixture-log-retention": {"minimumDays": 30}}))
@@ -77,14 +83,18 @@ def test_no_policy_skips_the_pack(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Policies: skipped" in capsys.readouterr().out
 
 
-def test_without_offline_explains_the_online_command_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_offline_explains_the_online_command_and_exits_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["preview", str(PLAIN), "--policy-pack", str(PACK)]) == 2
     err = capsys.readouterr().err
     assert "--offline" in err
     assert f"pulumi preview --policy-pack {PACK}" in err
 
 
-def test_policy_pack_directory_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_policy_pack_directory_must_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert preview(str(PLAIN), "--policy-pack", str(tmp_path)) == 2
     assert "--policy-pack" in capsys.readouterr().err
 
@@ -111,8 +121,12 @@ def test_input_errors_name_key_and_value(
     assert "Traceback" not in err
 
 
-def test_invalid_pulumi_yaml_exits_2_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nconfig:\n  aws:region:\n    type: string\n")
+def test_invalid_pulumi_yaml_exits_2_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: demo\nruntime: python\nconfig:\n  aws:region:\n    type: string\n"
+    )
     (tmp_path / "__main__.py").write_text("raise SystemExit('must not run')\n")
     assert preview(str(tmp_path), "--no-policy") == 2
     err = capsys.readouterr().err
@@ -151,7 +165,9 @@ def test_unanswered_invoke_names_the_invoke(capsys: pytest.CaptureFixture[str]) 
 # -- JSON export ---------------------------------------------------------------------------
 
 
-def test_json_export_matches_schema_and_recorded_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_export_matches_schema_and_recorded_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "preview.json"
     code = preview(str(PLAIN), "--policy-pack", str(PACK), "--stack", "staging", "--json", str(out))
     assert code == 0
@@ -197,7 +213,9 @@ def test_schema_rejects_a_document_with_a_missing_field(tmp_path: Path) -> None:
         validate(document)
 
 
-def test_no_secret_value_reaches_json_or_console(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_secret_value_reaches_json_or_console(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "p.json"
     supplied = "sup3r-s3cret-supplied-value"
     code = preview(
@@ -275,7 +293,10 @@ def test_bundled_example_is_found_in_checkout_and_wheel_layouts(tmp_path: Path) 
     (checkout / "proliferate_components").mkdir(parents=True)
     (checkout / "examples" / "proliferate").mkdir(parents=True)
     (checkout / "examples" / "proliferate" / "Pulumi.yaml").write_text("name: proliferate\n")
-    assert bundled_example_dir(checkout / "proliferate_components") == checkout / "examples" / "proliferate"
+    assert (
+        bundled_example_dir(checkout / "proliferate_components")
+        == checkout / "examples" / "proliferate"
+    )
 
     wheel = tmp_path / "site-packages" / "proliferate_components"
     (wheel / "_examples" / "proliferate").mkdir(parents=True)
@@ -295,7 +316,7 @@ def test_bundled_example_passes_every_mandatory_rule_of_the_bundled_pack(
 
     try:
         bundled_example_dir()
-    except Exception as exc:  # noqa: BLE001 - the reason is shown in the skip
+    except Exception as exc:
         pytest.skip(f"bundled example not available: {exc}")
     out = tmp_path / f"{preset}.json"
     code = main(["preview", "--offline", "--preset", preset, "--json", str(out)])
@@ -306,5 +327,8 @@ def test_bundled_example_passes_every_mandatory_rule_of_the_bundled_pack(
     assert mandatory == [], console.out
     assert code == 0, console.err
     assert document["project"] == "proliferate"
-    assert any(r["type"] == "aws:elasticache/replicationGroup:ReplicationGroup" for r in document["resources"])
+    assert any(
+        r["type"] == "aws:elasticache/replicationGroup:ReplicationGroup"
+        for r in document["resources"]
+    )
     assert "passed" in console.out

@@ -18,9 +18,7 @@ FIXTURES = Path(__file__).parent / "preview_fixtures"
 PLAIN = FIXTURES / "plain_aws"
 EXAMPLE = REPO / "examples" / "proliferate"
 ARCHITECTURE = REPO / "docs" / "architecture.mmd"
-REGENERATE = (
-    "proliferate-infra preview --offline examples/proliferate --preset prod --no-policy --diagram docs/architecture.mmd"
-)
+REGENERATE = "proliferate-infra preview --offline examples/proliferate --preset prod --no-policy --diagram docs/architecture.mmd"
 
 
 def subgraph_body(diagram: str, title: str) -> str:
@@ -73,16 +71,26 @@ def test_route_table_makes_a_subnet_public_and_nat_is_placed() -> None:
     def program() -> None:
         vpc = aws.ec2.Vpc("net", cidr_block="10.1.0.0/16")
         igw = aws.ec2.InternetGateway("igw", vpc_id=vpc.id)
-        table = aws.ec2.RouteTable("rt", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}])
+        table = aws.ec2.RouteTable(
+            "rt", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}]
+        )
         edge = aws.ec2.Subnet("edge", vpc_id=vpc.id, cidr_block="10.1.0.0/24")
         inner = aws.ec2.Subnet("inner", vpc_id=vpc.id, cidr_block="10.1.1.0/24")
         aws.ec2.RouteTableAssociation("edge-rta", subnet_id=edge.id, route_table_id=table.id)
         eip = aws.ec2.Eip("nat-ip", domain="vpc")
         aws.ec2.NatGateway("nat", subnet_id=edge.id, allocation_id=eip.id)
         sg = aws.ec2.SecurityGroup(
-            "box-sg", vpc_id=vpc.id, ingress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "self": True}]
+            "box-sg",
+            vpc_id=vpc.id,
+            ingress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "self": True}],
         )
-        aws.ec2.Instance("box", ami="ami-123", instance_type="t3.micro", subnet_id=inner.id, vpc_security_group_ids=[sg.id])
+        aws.ec2.Instance(
+            "box",
+            ami="ami-123",
+            instance_type="t3.micro",
+            subnet_id=inner.id,
+            vpc_security_group_ids=[sg.id],
+        )
         pulumi.export("vpc", vpc.id)
 
     diagram = render_mermaid(capture(program).resources, title="demo")
@@ -114,10 +122,21 @@ def test_readme_architecture_diagram_is_current(tmp_path: Path) -> None:
         pytest.skip("examples/proliferate (the bundled example) is not in the tree yet")
     regenerated = tmp_path / "architecture.mmd"
     code = main(
-        ["preview", "--offline", str(EXAMPLE), "--preset", "prod", "--no-policy", "--diagram", str(regenerated)]
+        [
+            "preview",
+            "--offline",
+            str(EXAMPLE),
+            "--preset",
+            "prod",
+            "--no-policy",
+            "--diagram",
+            str(regenerated),
+        ]
     )
     assert code == 0
-    assert ARCHITECTURE.is_file(), f"docs/architecture.mmd is missing; generate it with: {REGENERATE}"
+    assert ARCHITECTURE.is_file(), (
+        f"docs/architecture.mmd is missing; generate it with: {REGENERATE}"
+    )
     assert regenerated.read_text() == ARCHITECTURE.read_text(), (
         f"docs/architecture.mmd is out of date with examples/proliferate; regenerate it with: {REGENERATE}"
     )

@@ -67,7 +67,9 @@ def test_secret_overrides_are_marked_secret() -> None:
 
 def test_undeclared_project_key_warns_with_a_suggestion() -> None:
     resolved = load_project(FIXTURES / "plain_aws").resolve_config("dev", {"appPrt": "1"})
-    assert resolved.warnings == ("config key 'plainapp:appPrt' is not declared in Pulumi.yaml (did you mean 'plainapp:appPort'?)",)
+    assert resolved.warnings == (
+        "config key 'plainapp:appPrt' is not declared in Pulumi.yaml (did you mean 'plainapp:appPort'?)",
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,7 +100,10 @@ def test_integer_accepts_signed_digits_like_strconv_atoi() -> None:
 
 def test_a_bad_secret_value_is_not_echoed(tmp_path: Path) -> None:
     project = load_project(
-        make_project(tmp_path, "name: demo\nruntime: python\nconfig:\n  pin:\n    type: integer\n    secret: true\n")
+        make_project(
+            tmp_path,
+            "name: demo\nruntime: python\nconfig:\n  pin:\n    type: integer\n    secret: true\n",
+        )
     )
     with pytest.raises(ConfigError) as err:
         project.resolve_config("dev", secret_overrides={"pin": "hunter2-not-a-number"})
@@ -124,10 +129,15 @@ def test_missing_value_for_typed_key_without_default(tmp_path: Path) -> None:
         project.resolve_config("prod")
     assert err.value.key == "demo:domain"
     assert "missing" in err.value.valid and "'prod'" in err.value.valid
-    assert project.resolve_config("prod", {"domain": "a.example.com"}).values["demo:domain"] == "a.example.com"
+    assert (
+        project.resolve_config("prod", {"domain": "a.example.com"}).values["demo:domain"]
+        == "a.example.com"
+    )
 
 
-def test_stack_file_plain_values_apply_and_encrypted_ones_must_be_overridden(tmp_path: Path) -> None:
+def test_stack_file_plain_values_apply_and_encrypted_ones_must_be_overridden(
+    tmp_path: Path,
+) -> None:
     root = make_project(
         tmp_path,
         """
@@ -139,7 +149,9 @@ def test_stack_file_plain_values_apply_and_encrypted_ones_must_be_overridden(tmp
             default: 1
         """,
     )
-    (root / "Pulumi.staging.yaml").write_text("config:\n  demo:size: 3\n  demo:token:\n    secure: AAABAJ==\n")
+    (root / "Pulumi.staging.yaml").write_text(
+        "config:\n  demo:size: 3\n  demo:token:\n    secure: AAABAJ==\n"
+    )
     project = load_project(root)
     with pytest.raises(ConfigError) as err:
         project.resolve_config("staging")
@@ -230,12 +242,16 @@ INVALID_PROJECTS = [
         "declared once",
         id="duplicate-key",
     ),
-    pytest.param("name: demo\nruntime: python\nmain: src/\n", "main", "does not exist", id="missing-main"),
+    pytest.param(
+        "name: demo\nruntime: python\nmain: src/\n", "main", "does not exist", id="missing-main"
+    ),
 ]
 
 
 @pytest.mark.parametrize(("yaml_text", "key", "valid_words"), INVALID_PROJECTS)
-def test_invalid_project_files_name_the_key(tmp_path: Path, yaml_text: str, key: str, valid_words: str) -> None:
+def test_invalid_project_files_name_the_key(
+    tmp_path: Path, yaml_text: str, key: str, valid_words: str
+) -> None:
     with pytest.raises(ProjectFileError) as err:
         load_project(make_project(tmp_path, yaml_text))
     assert err.value.key == key

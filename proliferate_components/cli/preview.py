@@ -53,7 +53,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="directory holding Pulumi.yaml (default: the bundled example, examples/proliferate)",
     )
     parser.add_argument(
-        "--offline", action="store_true", help="run under mocks, no cloud account (required for now)"
+        "--offline",
+        action="store_true",
+        help="run under mocks, no cloud account (required for now)",
     )
     parser.add_argument("--stack", default="dev", metavar="NAME", help="stack name (default: dev)")
     parser.add_argument(
@@ -78,7 +80,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="start from the spec's dev or prod config set (explicit --config values win)",
     )
     parser.add_argument(
-        "--policy-pack", metavar="DIR", help="CrossGuard policy pack directory (default: the bundled pack)"
+        "--policy-pack",
+        metavar="DIR",
+        help="CrossGuard policy pack directory (default: the bundled pack)",
     )
     parser.add_argument(
         "--policy-pack-config",
@@ -86,11 +90,20 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="JSON file of enforcement levels and properties, as for `pulumi preview --policy-pack-config`",
     )
     parser.add_argument("--no-policy", action="store_true", help="do not run any policy pack")
-    parser.add_argument("--json", dest="json_file", metavar="FILE", help="write the resources, outputs and violations as JSON")
     parser.add_argument(
-        "--diagram", metavar="FILE", help="write a Mermaid architecture diagram (.mmd, or .md with a mermaid block)"
+        "--json",
+        dest="json_file",
+        metavar="FILE",
+        help="write the resources, outputs and violations as JSON",
     )
-    parser.add_argument("--verbose", "-v", action="store_true", help="show the resolved config and tracebacks")
+    parser.add_argument(
+        "--diagram",
+        metavar="FILE",
+        help="write a Mermaid architecture diagram (.mmd, or .md with a mermaid block)",
+    )
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="show the resolved config and tracebacks"
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -105,7 +118,12 @@ def parse_assignments(items: list[str], option: str) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(option, item, "KEY=VALUE, e.g. proliferate:workerCpu=512", secret=option == "--secret")
+            raise ConfigError(
+                option,
+                item,
+                "KEY=VALUE, e.g. proliferate:workerCpu=512",
+                secret=option == "--secret",
+            )
         out[key.strip()] = value
     return out
 
@@ -115,7 +133,9 @@ def _default_pack() -> Path:
         from ..analyzer import BUNDLED_PACK_DIR
     except ImportError as exc:
         raise ConfigError(
-            "--policy-pack", None, f"a policy pack directory (the bundled pack is unavailable: {exc}); or --no-policy"
+            "--policy-pack",
+            None,
+            f"a policy pack directory (the bundled pack is unavailable: {exc}); or --no-policy",
         ) from None
     return Path(BUNDLED_PACK_DIR)
 
@@ -162,20 +182,32 @@ def _print_error(exc: BaseException, verbose: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     if not args.offline:
         pack = args.policy_pack or _pack_hint()
-        extra = f" --policy-pack-config {args.policy_pack_config}" if args.policy_pack_config else ""
+        extra = (
+            f" --policy-pack-config {args.policy_pack_config}" if args.policy_pack_config else ""
+        )
         sys.stderr.write(_ONLINE_HINT.format(pack=pack, config=extra))
         return EXIT_ERROR
     config = parse_assignments(list(args.config), "--config")
     secrets = parse_assignments(list(args.secret), "--secret")
     if args.no_policy and (args.policy_pack or args.policy_pack_config):
-        raise ConfigError("--no-policy", True, "not together with --policy-pack or --policy-pack-config")
+        raise ConfigError(
+            "--no-policy", True, "not together with --policy-pack or --policy-pack-config"
+        )
     if args.diagram and Path(args.diagram).suffix not in (".mmd", ".md"):
-        raise ConfigError("--diagram", args.diagram, "a file ending in .mmd (Mermaid) or .md (Markdown)")
+        raise ConfigError(
+            "--diagram", args.diagram, "a file ending in .mmd (Mermaid) or .md (Markdown)"
+        )
 
     from ..preview.runner import load_policy_pack_config, run_preview
 
-    policy_config = load_policy_pack_config(args.policy_pack_config) if args.policy_pack_config else None
-    pack = None if args.no_policy else (Path(args.policy_pack) if args.policy_pack else _default_pack())
+    policy_config = (
+        load_policy_pack_config(args.policy_pack_config) if args.policy_pack_config else None
+    )
+    pack = (
+        None
+        if args.no_policy
+        else (Path(args.policy_pack) if args.policy_pack else _default_pack())
+    )
     result = run_preview(
         args.project_dir,
         stack=args.stack,

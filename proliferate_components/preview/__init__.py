@@ -14,8 +14,20 @@ Importing this package is cheap: Pulumi is imported when a preview runs.
 
 from .diagram import render_mermaid, write_diagram
 from .export import SCHEMA_PATH, UNKNOWN_MARKER, Redactor, load_schema, preview_document, write_json
-from .project import ConfigDeclaration, ProjectFileError, PulumiProject, ResolvedConfig, load_project
-from .runner import PreviewResult, ProgramError, bundled_example_dir, load_policy_pack_config, run_preview
+from .project import (
+    ConfigDeclaration,
+    ProjectFileError,
+    PulumiProject,
+    ResolvedConfig,
+    load_project,
+)
+from .runner import (
+    PreviewResult,
+    ProgramError,
+    bundled_example_dir,
+    load_policy_pack_config,
+    run_preview,
+)
 
 __all__ = [
     "SCHEMA_PATH",

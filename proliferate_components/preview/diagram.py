@@ -41,7 +41,9 @@ _IGW = "aws:ec2/internetGateway:InternetGateway"
 _ROUTE = "aws:ec2/route:Route"
 _ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 _RTA = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-_SUBNET_GROUPS = frozenset({"aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup"})
+_SUBNET_GROUPS = frozenset(
+    {"aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup"}
+)
 
 # kind, label, where its subnets and security groups are (input paths), shape
 _KINDS: dict[str, tuple[str, str]] = {
@@ -114,7 +116,9 @@ class Architecture:
     """VPC URN -> label."""
     nodes: list[Node] = field(default_factory=list[Node])
     """Every node, sorted by kind then label."""
-    edges: dict[tuple[str, str], list[str]] = field(default_factory=dict[tuple[str, str], list[str]])
+    edges: dict[tuple[str, str], list[str]] = field(
+        default_factory=dict[tuple[str, str], list[str]]
+    )
     """(source node id, target node id) -> port labels."""
 
 
@@ -189,9 +193,14 @@ def _public_subnets(index: _Index, resources: Sequence[Registration]) -> set[str
         if r.type == _ROUTE and index.refs(r, "gatewayId", [_IGW]):
             public_tables.update(index.refs(r, "routeTableId", [_ROUTE_TABLE]))
         if r.type == _ROUTE_TABLE:
-            routes = r.input("routes") or []
-            for route in cast("list[Any]", routes if isinstance(routes, list) else []):
-                gw = route.get("gatewayId") if isinstance(route, dict) else None
+            raw_routes: Any = r.input("routes")
+            routes = cast("list[Any]", raw_routes) if isinstance(raw_routes, list) else []
+            for route in routes:
+                gw: Any = (
+                    cast("dict[str, Any]", route).get("gatewayId")
+                    if isinstance(route, dict)
+                    else None
+                )
                 if isinstance(gw, str) and index.by_value.get(gw) in igws:
                     public_tables.add(r.urn)
     public: set[str] = set()
@@ -217,11 +226,18 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
             vpcs = index.refs(r, "vpcId", [VPC])
             if vpcs:
                 subnet_vpc[r.urn] = vpcs[0]
-    sg_vpc = {r.urn: (index.refs(r, "vpcId", [VPC]) or [""])[0] for r in resources if r.type == SECURITY_GROUP}
+    sg_vpc = {
+        r.urn: (index.refs(r, "vpcId", [VPC]) or [""])[0]
+        for r in resources
+        if r.type == SECURITY_GROUP
+    }
 
     used_ids: set[str] = set()
     members: dict[str, list[str]] = {}  # security group URN -> node ids
-    for r in sorted(resources, key=lambda x: (_KIND_ORDER.get(_KINDS.get(x.type, ("", ""))[0], 9), x.name, x.urn)):
+    for r in sorted(
+        resources,
+        key=lambda x: (_KIND_ORDER.get(_KINDS.get(x.type, ("", ""))[0], 9), x.name, x.urn),
+    ):
         if r.type not in _KINDS:
             continue
         kind, what = _KINDS[r.type]
@@ -235,13 +251,18 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
         groups: list[str] = []
         for path in _SG_PATHS.get(r.type, ()):
             groups += index.refs(r, path, [SECURITY_GROUP])
-        vpcs = {subnet_vpc[s] for s in subnets if s in subnet_vpc} or {sg_vpc[g] for g in groups if sg_vpc.get(g)}
+        vpcs = {subnet_vpc[s] for s in subnets if s in subnet_vpc} or {
+            sg_vpc[g] for g in groups if sg_vpc.get(g)
+        }
         vpc = sorted(vpcs)[0] if len(vpcs) == 1 else ""
         tiers = {"public" if s in public else "private" for s in subnets}
         tier = tiers.pop() if len(tiers) == 1 and vpc else ""
         engine = r.input("engine")
         detail = f"{what} {engine}" if kind == "store" and isinstance(engine, str) else what
-        if r.type == "aws:lb/loadBalancer:LoadBalancer" and r.input("loadBalancerType") == "network":
+        if (
+            r.type == "aws:lb/loadBalancer:LoadBalancer"
+            and r.input("loadBalancerType") == "network"
+        ):
             detail = "network load balancer"
         node = Node(
             id=_unique(_slug(f"{kind}_{r.name}"), used_ids),
@@ -381,7 +402,9 @@ def render_mermaid(resources: Sequence[Registration], *, title: str | None = Non
     return "\n".join(lines) + "\n"
 
 
-def write_diagram(resources: Sequence[Registration], path: str | Path, *, title: str | None = None) -> Path:
+def write_diagram(
+    resources: Sequence[Registration], path: str | Path, *, title: str | None = None
+) -> Path:
     """Write the diagram to ``path``: raw Mermaid for ``.mmd``, a fenced block for ``.md``.
 
     Raises:
@@ -397,7 +420,11 @@ def write_diagram(resources: Sequence[Registration], path: str | Path, *, title:
     elif target.suffix == ".md":
         text = f"<!-- {header} -->\n\n```mermaid\n{body}```\n"
     else:
-        raise ConfigError("--diagram", str(path), "a file ending in .mmd (Mermaid) or .md (Markdown with a mermaid block)")
+        raise ConfigError(
+            "--diagram",
+            str(path),
+            "a file ending in .mmd (Mermaid) or .md (Markdown with a mermaid block)",
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target

@@ -133,7 +133,9 @@ class Redactor:
 
 def redactor_for(result: PreviewResult) -> Redactor:
     """A :class:`Redactor` that knows every secret of ``result`` (config and recorded values)."""
-    secrets = [result.config.values[k] for k in result.config.secret_keys if k in result.config.values]
+    secrets = [
+        result.config.values[k] for k in result.config.secret_keys if k in result.config.values
+    ]
     redactor = Redactor(secrets)
     for reg in result.capture.resources:
         redactor.learn(reg.inputs)
@@ -184,5 +186,7 @@ def write_json(result: PreviewResult, path: str | Path, redactor: Redactor | Non
     target = Path(path)
     document = preview_document(result, redactor)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return target

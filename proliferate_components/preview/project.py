@@ -227,7 +227,9 @@ class PulumiProject:
         for decl in self.config:
             if decl.full_key in values:
                 if decl.type is not None:
-                    _check_stack_value(decl, values[decl.full_key], stack, secret=decl.full_key in secret)
+                    _check_stack_value(
+                        decl, values[decl.full_key], stack, secret=decl.full_key in secret
+                    )
                 continue
             if decl.has_value or decl.has_default:
                 raw = decl.default if decl.has_default else decl.value
@@ -271,8 +273,10 @@ class PulumiProject:
         if data is None:
             return []
         if not isinstance(data, dict):
-            raise ProjectFileError(path, "config", data, "a stack file is a mapping with a 'config:' block")
-        config = cast("dict[str, Any]", data).get("config") or {}
+            raise ProjectFileError(
+                path, "config", data, "a stack file is a mapping with a 'config:' block"
+            )
+        config: Any = cast("dict[str, Any]", data).get("config") or {}
         if not isinstance(config, dict):
             raise ProjectFileError(path, "config", config, "'config:' must map keys to values")
         out: list[tuple[str, str, bool]] = []
@@ -296,19 +300,27 @@ def load_project(project_dir: str | Path) -> PulumiProject:
     directory = Path(project_dir).expanduser().resolve()
     if not directory.is_dir():
         raise ConfigError("PROJECT_DIR", str(project_dir), "a directory holding a Pulumi.yaml")
-    path = next((directory / n for n in ("Pulumi.yaml", "Pulumi.yml") if (directory / n).is_file()), None)
+    path = next(
+        (directory / n for n in ("Pulumi.yaml", "Pulumi.yml") if (directory / n).is_file()), None
+    )
     if path is None:
-        raise ConfigError("PROJECT_DIR", str(project_dir), "a directory holding a Pulumi.yaml (none found)")
+        raise ConfigError(
+            "PROJECT_DIR", str(project_dir), "a directory holding a Pulumi.yaml (none found)"
+        )
     data = _read_yaml(path)
     if not isinstance(data, dict):
-        raise ProjectFileError(path, "Pulumi.yaml", data, "a mapping with at least 'name' and 'runtime'")
+        raise ProjectFileError(
+            path, "Pulumi.yaml", data, "a mapping with at least 'name' and 'runtime'"
+        )
     doc = cast("dict[str, Any]", data)
 
     name = doc.get("name")
     if not isinstance(name, str) or not name:
         raise ProjectFileError(path, "name", name, "a non-empty string (the project name)")
     if not _PROJECT_NAME.match(name):
-        raise ProjectFileError(path, "name", name, "letters, digits, hyphens, underscores and periods only")
+        raise ProjectFileError(
+            path, "name", name, "letters, digits, hyphens, underscores and periods only"
+        )
 
     runtime_raw = doc.get("runtime", _MISSING)
     runtime, options = _runtime(path, runtime_raw)
@@ -316,10 +328,14 @@ def load_project(project_dir: str | Path) -> PulumiProject:
     main = doc.get("main")
     if main is not None:
         if not isinstance(main, str) or not main:
-            raise ProjectFileError(path, "main", main, "a path (relative to Pulumi.yaml) to the program")
+            raise ProjectFileError(
+                path, "main", main, "a path (relative to Pulumi.yaml) to the program"
+            )
         target = directory / main
         if not target.exists():
-            raise ProjectFileError(path, "main", main, f"an existing file or directory ({target} does not exist)")
+            raise ProjectFileError(
+                path, "main", main, f"an existing file or directory ({target} does not exist)"
+            )
     description = doc.get("description")
     if description is not None and not isinstance(description, str):
         raise ProjectFileError(path, "description", description, "a string")
@@ -329,13 +345,18 @@ def load_project(project_dir: str | Path) -> PulumiProject:
     if isinstance(config_raw, str):  # legacy spelling of stackConfigDir
         if stack_config_dir is not None:
             raise ProjectFileError(
-                path, "config", config_raw, "use only stackConfigDir (not both it and a 'config' string)"
+                path,
+                "config",
+                config_raw,
+                "use only stackConfigDir (not both it and a 'config' string)",
             )
         stack_config_dir, config_raw = config_raw, None
     if stack_config_dir is not None and not isinstance(stack_config_dir, str):
         raise ProjectFileError(path, "stackConfigDir", stack_config_dir, "a directory path")
     if config_raw is not None and not isinstance(config_raw, dict):
-        raise ProjectFileError(path, "config", config_raw, "a mapping of config keys to declarations")
+        raise ProjectFileError(
+            path, "config", config_raw, "a mapping of config keys to declarations"
+        )
     decls = _declarations(path, name, cast("dict[Any, Any]", config_raw or {}))
 
     project = PulumiProject(
@@ -374,7 +395,9 @@ def _yaml12_loader() -> Any:
         resolvers[first] = [(tag, rx) for tag, rx in entries if tag != "tag:yaml.org,2002:bool"]
     Loader.yaml_implicit_resolvers = resolvers
     Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
     )
     return Loader
 
@@ -383,22 +406,26 @@ def _read_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml12_loader())  # noqa: S506 (safe loader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml12_loader())
     except yaml.YAMLError as exc:
         raise ProjectFileError(path, path.name, "<unparsable>", f"valid YAML ({exc})") from None
 
 
 def _runtime(path: Path, raw: Any) -> tuple[str, dict[str, Any]]:
     if raw is _MISSING or raw is None:
-        raise ProjectFileError(path, "runtime", None, "a runtime: 'python' (the project is missing a 'runtime')")
+        raise ProjectFileError(
+            path, "runtime", None, "a runtime: 'python' (the project is missing a 'runtime')"
+        )
     options: dict[str, Any] = {}
     if isinstance(raw, dict):
         spec = cast("dict[str, Any]", raw)
         extra = set(spec) - {"name", "options"}
         if extra:
-            raise ProjectFileError(path, f"runtime.{sorted(extra)[0]}", spec, "only 'name' and 'options'")
+            raise ProjectFileError(
+                path, f"runtime.{sorted(extra)[0]}", spec, "only 'name' and 'options'"
+            )
         name = spec.get("name")
-        opts = spec.get("options") or {}
+        opts: Any = spec.get("options") or {}
         if not isinstance(opts, dict):
             raise ProjectFileError(path, "runtime.options", opts, "a mapping")
         options = cast("dict[str, Any]", opts)
@@ -408,27 +435,38 @@ def _runtime(path: Path, raw: Any) -> tuple[str, dict[str, Any]]:
         raise ProjectFileError(path, "runtime", raw, "a string or {name: ..., options: {...}}")
     if name != "python":
         raise ProjectFileError(
-            path, "runtime", name, "python (the offline preview runs Python programs; use `pulumi preview` for others)"
+            path,
+            "runtime",
+            name,
+            "python (the offline preview runs Python programs; use `pulumi preview` for others)",
         )
     return name, options
 
 
 def _items(path: Path, key: str, raw: Any) -> ConfigItems:
     if not isinstance(raw, dict) or "type" not in raw:
-        raise ProjectFileError(path, f"{key}.items", raw, "a mapping with a 'type' (e.g. {type: string})")
+        raise ProjectFileError(
+            path, f"{key}.items", raw, "a mapping with a 'type' (e.g. {type: string})"
+        )
     spec = cast("dict[str, Any]", raw)
     typ = spec["type"]
     if typ not in ("string", "integer", "boolean", "array"):
-        raise ProjectFileError(path, f"{key}.items.type", typ, "one of string, integer, boolean, array")
+        raise ProjectFileError(
+            path, f"{key}.items.type", typ, "one of string, integer, boolean, array"
+        )
     nested = None
     if typ == "array":
         if "items" not in spec:
-            raise ProjectFileError(path, f"{key}.items", spec, "an array item type needs its own 'items'")
+            raise ProjectFileError(
+                path, f"{key}.items", spec, "an array item type needs its own 'items'"
+            )
         nested = _items(path, f"{key}.items", spec["items"])
     return ConfigItems(type=typ, items=nested)
 
 
-def _declarations(path: Path, project: str, config: dict[Any, Any]) -> tuple[ConfigDeclaration, ...]:
+def _declarations(
+    path: Path, project: str, config: dict[Any, Any]
+) -> tuple[ConfigDeclaration, ...]:
     out: list[ConfigDeclaration] = []
     seen: dict[str, str] = {}
     for raw_key, raw in config.items():
@@ -438,14 +476,19 @@ def _declarations(path: Path, project: str, config: dict[Any, Any]) -> tuple[Con
         if full in seen:
             raise ProjectFileError(path, key, raw, f"declared once (it duplicates {seen[full]!r})")
         seen[full] = key
-        if not isinstance(raw, dict):  # shorthand: a default for project keys, a value for the others
+        if not isinstance(
+            raw, dict
+        ):  # shorthand: a default for project keys, a value for the others
             spec: dict[str, Any] = {"default": raw} if owned else {"value": raw}
         else:
             spec = cast("dict[str, Any]", raw)
         unknown = sorted(set(spec) - _DECLARATION_ATTRIBUTES)
         if unknown:
             raise ProjectFileError(
-                path, key, {unknown[0]: spec[unknown[0]]}, f"only {', '.join(sorted(_DECLARATION_ATTRIBUTES))}"
+                path,
+                key,
+                {unknown[0]: spec[unknown[0]]},
+                f"only {', '.join(sorted(_DECLARATION_ATTRIBUTES))}",
             )
         has_default, has_value = "default" in spec, "value" in spec
         if has_default and has_value:
@@ -466,24 +509,35 @@ def _declarations(path: Path, project: str, config: dict[Any, Any]) -> tuple[Con
                         {attr: spec[attr]},
                         f"only a 'value': keys outside the project namespace {project!r} may not "
                         f"declare '{attr}' (Pulumi: configuration key {key!r} is not namespaced by the "
-                        "project" + (", use 'value' instead of 'default')" if attr == "default" else ")"),
+                        "project"
+                        + (", use 'value' instead of 'default')" if attr == "default" else ")"),
                     )
             if not has_value:
-                raise ProjectFileError(path, key, spec, "a 'value' (it is outside the project namespace)")
+                raise ProjectFileError(
+                    path, key, spec, "a 'value' (it is outside the project namespace)"
+                )
         items = None
         if typ is not None:
             if typ not in CONFIG_TYPES:
                 raise ProjectFileError(
-                    path, f"{key}.type", typ, f"one of {', '.join(CONFIG_TYPES)} (Pulumi has no {typ!r} type)"
+                    path,
+                    f"{key}.type",
+                    typ,
+                    f"one of {', '.join(CONFIG_TYPES)} (Pulumi has no {typ!r} type)",
                 )
             if typ == "array":
                 if "items" not in spec:
                     raise ProjectFileError(
-                        path, f"{key}.items", None, "an 'items' type: an array must say what it holds"
+                        path,
+                        f"{key}.items",
+                        None,
+                        "an 'items' type: an array must say what it holds",
                     )
                 items = _items(path, key, spec["items"])
         elif "items" in spec:
-            raise ProjectFileError(path, f"{key}.items", spec["items"], "'items' only with type: array")
+            raise ProjectFileError(
+                path, f"{key}.items", spec["items"], "'items' only with type: array"
+            )
         decl = ConfigDeclaration(
             key=key,
             full_key=full,

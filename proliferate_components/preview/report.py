@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["print_report", "summary_line"]
 
-_LEVEL_STYLE = {"mandatory": "bold red", "remediate": "yellow", "advisory": "yellow", "disabled": "dim"}
+_LEVEL_STYLE = {
+    "mandatory": "bold red",
+    "remediate": "yellow",
+    "advisory": "yellow",
+    "disabled": "dim",
+}
 
 
 def summary_line(result: PreviewResult) -> str:
@@ -35,7 +40,9 @@ def summary_line(result: PreviewResult) -> str:
     if result.policy_pack is None:
         policy = "policies skipped"
     else:
-        policy = f"{mandatory} mandatory, {advisory} advisory violation{'s' if advisory != 1 else ''}"
+        policy = (
+            f"{mandatory} mandatory, {advisory} advisory violation{'s' if advisory != 1 else ''}"
+        )
     timing = f"{t.get('total', 0.0):.2f} s (program {t.get('program', 0.0):.2f} s"
     timing += f", policy {t['policy']:.2f} s)" if "policy" in t else ")"
     return (
@@ -57,7 +64,9 @@ def print_report(
     red = redactor or redactor_for(result)
     console = Console(file=file, highlight=False, soft_wrap=False)
     title = f"{result.project.name} / {result.stack}"
-    console.print(f"[bold]Offline preview[/bold] of {_esc(title)} ({_esc(str(result.project.directory))})")
+    console.print(
+        f"[bold]Offline preview[/bold] of {_esc(title)} ({_esc(str(result.project.directory))})"
+    )
     if verbose:
         _print_config(console, result, red)
     console.print(_tree(result, red))
@@ -94,8 +103,12 @@ def _tree(result: PreviewResult, red: Redactor) -> Tree:
     from rich.tree import Tree
 
     resources = result.capture.resources
-    root_urn = next((r.parent for r in resources if r.parent and r.parent not in {x.urn for x in resources}), "")
-    root = Tree(f"[bold]pulumi:pulumi:Stack[/bold] {_esc(result.project.name)}-{_esc(result.stack)}")
+    root_urn = next(
+        (r.parent for r in resources if r.parent and r.parent not in {x.urn for x in resources}), ""
+    )
+    root = Tree(
+        f"[bold]pulumi:pulumi:Stack[/bold] {_esc(result.project.name)}-{_esc(result.stack)}"
+    )
     children: dict[str, list[Registration]] = {}
     for r in resources:
         children.setdefault(r.parent or root_urn, []).append(r)
@@ -123,7 +136,9 @@ def _print_policy(console: Console, result: PreviewResult, red: Redactor) -> Non
     for v in result.violations:
         by_rule.setdefault((v.enforcement, v.policy), []).append(v)
     order = {"mandatory": 0, "remediate": 1, "advisory": 2}
-    for (level, policy), found in sorted(by_rule.items(), key=lambda kv: (order.get(kv[0][0], 3), kv[0][1])):
+    for (level, policy), found in sorted(
+        by_rule.items(), key=lambda kv: (order.get(kv[0][0], 3), kv[0][1])
+    ):
         style = _LEVEL_STYLE.get(level, "")
         description = found[0].description
         head = f"  [{style}]{_esc(level)}[/{style}] [bold]{_esc(policy)}[/bold] ({len(found)})"
@@ -147,4 +162,3 @@ def _short_urn(urn: str) -> str:
         return urn
     typ = tail[-2].rsplit("$", 1)[-1]
     return f"{typ}::{tail[-1]}"
-

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +102,10 @@ def bundled_example_dir(package_dir: Path | None = None) -> Path:
         ConfigError: neither exists (key ``PROJECT_DIR``).
     """
     package = package_dir if package_dir is not None else Path(__file__).resolve().parent.parent
-    candidates = (package / "_examples" / "proliferate", package.parent / "examples" / "proliferate")
+    candidates = (
+        package / "_examples" / "proliferate",
+        package.parent / "examples" / "proliferate",
+    )
     for candidate in candidates:
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
@@ -143,7 +146,9 @@ def load_policy_pack_config(path: str | Path) -> dict[str, Any]:
     try:
         config = read_policy_pack_config(path)
     except OSError as exc:
-        raise ConfigError("--policy-pack-config", str(path), f"a readable JSON file ({exc.strerror})") from None
+        raise ConfigError(
+            "--policy-pack-config", str(path), f"a readable JSON file ({exc.strerror})"
+        ) from None
     parse_policy_pack_config(config)
     return config
 
@@ -230,7 +235,9 @@ def _check_pack_dir(policy_pack: str | Path) -> Path:
     pack = Path(policy_pack).expanduser().resolve()
     if not (pack / "PulumiPolicy.yaml").is_file():
         raise ConfigError(
-            "--policy-pack", str(policy_pack), "a policy pack directory holding PulumiPolicy.yaml (not found)"
+            "--policy-pack",
+            str(policy_pack),
+            "a policy pack directory holding PulumiPolicy.yaml (not found)",
         )
     return pack
 
@@ -314,13 +321,16 @@ def _find_cause(exc: BaseException, kind: type[BaseException]) -> Any:
 def _root_cause(exc: BaseException) -> BaseException:
     """Unwrap Pulumi's RunError wrappers to the exception the program raised."""
     current = exc
-    while current.__cause__ is not None and type(current).__name__ in ("RunError", "InputPropertyError"):
+    while current.__cause__ is not None and type(current).__name__ in (
+        "RunError",
+        "InputPropertyError",
+    ):
         current = current.__cause__
     return current
 
 
 @contextlib.contextmanager
-def _collect_log(sink: list[tuple[str, str]]) -> Iterator[None]:
+def _collect_log(sink: list[tuple[str, str]]) -> Generator[None]:
     """Collect what the program logs through ``pulumi.log`` (the mock engine logs to the root logger)."""
 
     class _Handler(logging.Handler):
@@ -334,4 +344,3 @@ def _collect_log(sink: list[tuple[str, str]]) -> Iterator[None]:
         yield
     finally:
         root.removeHandler(handler)
-

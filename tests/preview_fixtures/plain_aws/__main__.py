@@ -20,15 +20,28 @@ api_token = config.require_secret("apiToken")
 vpc = aws.ec2.Vpc("main", cidr_block="10.20.0.0/16", enable_dns_hostnames=True)
 igw = aws.ec2.InternetGateway("main-igw", vpc_id=vpc.id)
 public_rt = aws.ec2.RouteTable("public-rt", vpc_id=vpc.id)
-aws.ec2.Route("public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+aws.ec2.Route(
+    "public-default",
+    route_table_id=public_rt.id,
+    destination_cidr_block="0.0.0.0/0",
+    gateway_id=igw.id,
+)
 public, private = [], []
 for i, az in enumerate(["us-west-2a", "us-west-2b"]):
     pub = aws.ec2.Subnet(
-        f"public-{i}", vpc_id=vpc.id, cidr_block=f"10.20.{i}.0/24", availability_zone=az, map_public_ip_on_launch=True
+        f"public-{i}",
+        vpc_id=vpc.id,
+        cidr_block=f"10.20.{i}.0/24",
+        availability_zone=az,
+        map_public_ip_on_launch=True,
     )
     aws.ec2.RouteTableAssociation(f"public-{i}-rta", subnet_id=pub.id, route_table_id=public_rt.id)
     public.append(pub)
-    private.append(aws.ec2.Subnet(f"private-{i}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24", availability_zone=az))
+    private.append(
+        aws.ec2.Subnet(
+            f"private-{i}", vpc_id=vpc.id, cidr_block=f"10.20.{10 + i}.0/24", availability_zone=az
+        )
+    )
 
 lb_sg = aws.ec2.SecurityGroup(
     "lb-sg",
@@ -68,11 +81,16 @@ cache_sg = aws.ec2.SecurityGroup(
     "cache-sg",
     vpc_id=vpc.id,
     description="redis",
-    ingress=[{"protocol": "tcp", "from_port": 6379, "to_port": 6379, "security_groups": [app_sg.id]}],
+    ingress=[
+        {"protocol": "tcp", "from_port": 6379, "to_port": 6379, "security_groups": [app_sg.id]}
+    ],
 )
 
 lb = aws.lb.LoadBalancer(
-    "web-lb", load_balancer_type="application", subnets=[s.id for s in public], security_groups=[lb_sg.id]
+    "web-lb",
+    load_balancer_type="application",
+    subnets=[s.id for s in public],
+    security_groups=[lb_sg.id],
 )
 tg = aws.lb.TargetGroup("web-tg", port=app_port, protocol="HTTP", target_type="ip", vpc_id=vpc.id)
 aws.lb.Listener(
@@ -107,7 +125,9 @@ if enable_database:
         final_snapshot_identifier="app-db-final",
         opts=pulumi.ResourceOptions(protect=True),
     )
-    database_url = pulumi.Output.secret(pulumi.Output.format("postgres://app:{0}@{1}/app", password.result, db.endpoint))
+    database_url = pulumi.Output.secret(
+        pulumi.Output.format("postgres://app:{0}@{1}/app", password.result, db.endpoint)
+    )
     pulumi.export("databaseUrl", database_url)
 
 cache_subnets = aws.elasticache.SubnetGroup("cache-subnets", subnet_ids=[s.id for s in private])
@@ -138,7 +158,10 @@ task = aws.ecs.TaskDefinition(
                     "image": "public.ecr.aws/nginx/nginx:latest",
                     "portMappings": [{"containerPort": app_port}],
                     "environment": [{"name": "API_TOKEN", "value": a[1]}],
-                    "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": a[0]}},
+                    "logConfiguration": {
+                        "logDriver": "awslogs",
+                        "options": {"awslogs-group": a[0]},
+                    },
                 }
             ]
         )
@@ -151,7 +174,9 @@ service = aws.ecs.Service(
     desired_count=1,
     launch_type="FARGATE",
     network_configuration={"subnets": [s.id for s in private], "security_groups": [app_sg.id]},
-    load_balancers=[{"target_group_arn": tg.arn, "container_name": "app", "container_port": app_port}],
+    load_balancers=[
+        {"target_group_arn": tg.arn, "container_name": "app", "container_port": app_port}
+    ],
 )
 
 pulumi.export("url", pulumi.Output.concat("https://", lb.dns_name))

@@ -17,7 +17,9 @@ from pulumi_policy import (
 
 
 def rds_deletion_protection(args, report_violation):
-    if args.resource_type == "aws:rds/instance:Instance" and not args.props.get("deletionProtection"):
+    if args.resource_type == "aws:rds/instance:Instance" and not args.props.get(
+        "deletionProtection"
+    ):
         report_violation("deletionProtection is off: set deletion_protection=True on the instance.")
 
 
@@ -25,8 +27,13 @@ def no_world_ssh(args, report_violation):
     if args.resource_type != "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
         return
     allowed = args.get_config().get("allowedCidr", "203.0.113.0/24")
-    if args.props.get("fromPort", 0) <= 22 <= args.props.get("toPort", 0) and args.props.get("cidrIpv4") != allowed:
-        report_violation(f"SSH is open to {args.props.get('cidrIpv4')}; only {allowed} may reach port 22.")
+    if (
+        args.props.get("fromPort", 0) <= 22 <= args.props.get("toPort", 0)
+        and args.props.get("cidrIpv4") != allowed
+    ):
+        report_violation(
+            f"SSH is open to {args.props.get('cidrIpv4')}; only {allowed} may reach port 22."
+        )
 
 
 def log_retention(args, report_violation):
@@ -40,7 +47,9 @@ def log_retention(args, report_violation):
 def data_protected(args, report_violation):
     for r in args.resources:
         if r.resource_type == "aws:rds/instance:Instance" and not r.opts.protect:
-            report_violation("data store is not protected: pass opts=ResourceOptions(protect=True).", r.urn)
+            report_violation(
+                "data store is not protected: pass opts=ResourceOptions(protect=True).", r.urn
+            )
 
 
 PolicyPack(
@@ -58,13 +67,17 @@ PolicyPack(
             description="SSH only from the allowed CIDR.",
             validate=no_world_ssh,
             enforcement_level=EnforcementLevel.MANDATORY,
-            config_schema=PolicyConfigSchema(properties={"allowedCidr": {"type": "string", "default": "203.0.113.0/24"}}),
+            config_schema=PolicyConfigSchema(
+                properties={"allowedCidr": {"type": "string", "default": "203.0.113.0/24"}}
+            ),
         ),
         ResourceValidationPolicy(
             name="fixture-log-retention",
             description="Log groups keep logs long enough.",
             validate=log_retention,
-            config_schema=PolicyConfigSchema(properties={"minimumDays": {"type": "integer", "default": 90}}),
+            config_schema=PolicyConfigSchema(
+                properties={"minimumDays": {"type": "integer", "default": 90}}
+            ),
         ),
         StackValidationPolicy(
             name="fixture-data-protected",
