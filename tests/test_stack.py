@@ -1,0 +1,499 @@
+"""ProliferateStack through the bundled example, and the PublicLoadBalancer on its own."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from proliferate_components.config import DEV_PRESET, PROD_PRESET, StackConfig
+from proliferate_components.errors import ConfigError
+from proliferate_components.loadbalancer import (
+    TLS_POLICY,
+    LbRoute,
+    PublicLoadBalancer,
+    PublicLoadBalancerArgs,
+)
+from proliferate_components.stack import ProliferateStack, ServiceImage
+from proliferate_components.testing import Capture, capture, capture_project, unwrap
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "proliferate"
+
+LISTENER = "aws:lb/listener:Listener"
+TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
+ECS_SERVICE = "aws:ecs/service:Service"
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+USER_SECRETS = {
+    "proliferate:ANTHROPIC_API_KEY": "sk-ant-user-value-0123456789",
+    "proliferate:GITHUB_APP_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----\nuser-pem\n-----END RSA PRIVATE KEY-----",
+    "proliferate:GITHUB_APP_WEBHOOK_SECRET": "whsec-user-value-abcdef",
+    "proliferate:GITHUB_OAUTH_APP_SECRET": "oauth-user-secret-value",
+    "proliferate:MODAL_TOKEN_ID": "ak-modal-user-id-value",
+    "proliferate:MODAL_TOKEN_SECRET": "as-modal-user-secret-value",
+}
+EXTERNAL_DB = "postgres://app:external-db-password@db.example.com:5432/proliferate"
+
+
+@functools.cache
+def _run(
+    preset: str, extra: tuple[tuple[str, str], ...] = (), with_secrets: bool = True
+) -> Capture:
+    config = {**(DEV_PRESET if preset == "dev" else PROD_PRESET), **dict(extra)}
+    secret_keys = ["proliferate:certificateArn"]
+    if with_secrets:
+        config.update(USER_SECRETS)
+        secret_keys += list(USER_SECRETS)
+    if "proliferate:DATABASE_URL" in config:
+        secret_keys.append("proliferate:DATABASE_URL")
+    return capture_project(EXAMPLE, config=config, secret_keys=secret_keys, stack=preset)
+
+
+def _containers(cap: Capture) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for task in cap.of_type(TASK_DEF):
+        (container,) = json.loads(task.input("containerDefinitions"))
+        out[container["name"]] = container
+    return out
+
+
+def _secret_values(cap: Capture) -> set[str]:
+    """Every secret value the stack holds: user values, generated values, data-tier URLs."""
+    values = {v for v in USER_SECRETS.values()}
+    for version in cap.of_type(SECRET_VERSION):
+        assert version.is_secret("secretString"), version.name
+        values |= {str(v) for v in json.loads(version.input("secretString")).values()}
+    for reg in cap.resources:
+        if reg.type.startswith("random:index/randomPassword"):
+            values.add(str(unwrap(reg.outputs["result"])))
+    return {v for v in values if len(v) >= 8}
+
+
+# -- builds ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["dev", "prod"])
+def test_every_child_is_parented_and_names_derive_from_the_stack(preset: str) -> None:
+    cap = _run(preset)
+    (top,) = cap.of_type("proliferate:stack:ProliferateStack")
+    assert top.parent == "" or "pulumi:pulumi:Stack" in top.parent
+    urns = {r.urn for r in cap.resources}
+    for reg in cap.resources:
+        if reg is top:
+            continue
+        assert reg.parent in urns, f"{reg.type} {reg.name} is not parented inside the stack"
+        assert reg.name.startswith("proliferate-"), reg.name
+    direct = {r.name for r in cap.children_of(top)}
+    assert {
+        "proliferate-network",
+        "proliferate-cluster",
+        "proliferate-lb",
+        "proliferate-redis",
+        "proliferate-postgres",
+        "proliferate-secrets",
+        "proliferate-execution",
+        "proliferate-worker",
+        "proliferate-llm-proxy",
+        "proliferate-gateway",
+        "proliferate-migrations",
+    } <= direct
+
+
+@pytest.mark.parametrize("preset", ["dev", "prod"])
+def test_cluster_has_container_insights_and_services_their_sizes(preset: str) -> None:
+    cap = _run(preset)
+    cluster = cap.one("aws:ecs/cluster:Cluster")
+    assert {"name": "containerInsights", "value": "enabled"} in cluster.input("settings")
+    config = StackConfig.from_mapping(DEV_PRESET if preset == "dev" else PROD_PRESET)
+    expected = {
+        "worker": (config.worker_cpu, config.worker_memory_mib),
+        "llm-proxy": (config.llm_proxy_cpu, config.llm_proxy_memory_mib),
+        "gateway": (config.gateway_cpu, config.gateway_memory_mib),
+    }
+    if preset == "prod":
+        assert expected["worker"] == (512, 1024) and expected["llm-proxy"] == (1024, 2048)
+    else:
+        assert expected["worker"] == (256, 512) and expected["llm-proxy"] == (512, 1024)
+    for service, (cpu, memory) in expected.items():
+        task = cap.one(TASK_DEF, f"proliferate-{service}-task")
+        assert (task.input("cpu"), task.input("memory")) == (str(cpu), str(memory)), service
+    worker = _containers(cap)["worker"]
+    assert worker["portMappings"][0]["containerPort"] == 8080
+    assert "8080" in " ".join(worker["healthCheck"]["command"])
+    assert not cap.one(ECS_SERVICE, "proliferate-worker-service").input("loadBalancers")
+
+
+def test_no_churn_two_runs_register_identical_inputs() -> None:
+    first = capture_project(EXAMPLE, config=PROD_PRESET, stack="prod")
+    second = capture_project(EXAMPLE, config=PROD_PRESET, stack="prod")
+    # Registration order depends on when outputs resolve; the set and the inputs must not.
+    a = {r.urn: r for r in first.resources}
+    b = {r.urn: r for r in second.resources}
+    assert len(a) == len(first.resources) and set(a) == set(b)
+    for urn, reg in a.items():
+        assert reg.plain_inputs() == b[urn].plain_inputs(), urn
+        assert reg.input("containerDefinitions") == b[urn].input("containerDefinitions")
+        assert reg.input("policy") == b[urn].input("policy")
+    assert first.outputs == second.outputs
+
+
+# -- secrets -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("preset", "extra"), [("dev", ()), ("prod", (("proliferate:enableWeb", "true"),))]
+)
+def test_no_secret_value_in_any_container_environment(
+    preset: str, extra: tuple[tuple[str, str], ...]
+) -> None:
+    cap = _run(preset, extra)
+    secrets = _secret_values(cap)
+    assert len(secrets) >= len(USER_SECRETS) + 5  # user values, generated values, data URLs
+    arns = {s.outputs["arn"] for s in cap.of_type(SECRET)}
+    containers = _containers(cap)
+    assert set(containers) >= {"worker", "llm-proxy", "gateway", "migrations"}
+    for name, container in containers.items():
+        for item in container["environment"]:
+            for value in secrets:
+                assert value not in item["value"], f"{name}: {item['name']} carries a secret value"
+        env_names = {e["name"] for e in container["environment"]}
+        for item in container["secrets"]:
+            assert item["name"] not in env_names
+            arn, key, stage, version = item["valueFrom"].rsplit(":", 3)
+            assert arn in arns and key == item["name"] and stage == version == "", item
+    # The user's key reaches the services that need it, by reference.
+    for service in ("worker", "gateway", "llm-proxy"):
+        assert "ANTHROPIC_API_KEY" in {s["name"] for s in containers[service]["secrets"]}
+    assert "DATABASE_URL" in {s["name"] for s in containers["migrations"]["secrets"]}
+
+
+def test_execution_roles_read_exactly_the_bundle_secrets() -> None:
+    cap = _run("prod", (("proliferate:enableWeb", "true"),))
+    bundle_arns = {s.outputs["arn"] for s in cap.of_type(SECRET)}
+    assert bundle_arns
+    roles_by_name = {r.outputs["name"]: r for r in cap.of_type(ROLE)}
+    execution_role_arns = {t.input("executionRoleArn") for t in cap.of_type(TASK_DEF)}
+    assert len(execution_role_arns) == 1, "one shared execution role"
+    readable: dict[str, set[str]] = {}
+    for policy in cap.of_type(ROLE_POLICY):
+        role = roles_by_name[policy.input("role")]
+        for statement in json.loads(policy.input("policy"))["Statement"]:
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
+            if any(a.startswith("secretsmanager:") or a == "*" for a in actions):
+                resources = statement["Resource"]
+                readable.setdefault(role.outputs["arn"], set()).update(
+                    resources if isinstance(resources, list) else [resources]
+                )
+    assert set(readable) == execution_role_arns, "only the execution role may read secrets"
+    assert readable[next(iter(execution_role_arns))] == bundle_arns
+
+
+def test_external_database_url_comes_from_user_secret_config() -> None:
+    cap = _run(
+        "dev", (("proliferate:enableRds", "false"), ("proliferate:DATABASE_URL", EXTERNAL_DB))
+    )
+    assert cap.of_type("aws:rds/instance:Instance") == []
+    assert cap.of_type("proliferate:database:PostgresDb") == []
+    data = cap.one(SECRET_VERSION, "proliferate-secrets-data-version")
+    assert json.loads(data.input("secretString"))["DATABASE_URL"] == EXTERNAL_DB
+    assert cap.output("databaseUrl") == EXTERNAL_DB
+    assert pulumi_secret(cap, "databaseUrl")
+    for container in _containers(cap).values():
+        assert EXTERNAL_DB not in json.dumps(container["environment"])
+
+
+def pulumi_secret(cap: Capture, key: str) -> bool:
+    from pulumi.runtime import rpc
+
+    return bool(rpc.is_rpc_secret(cap.outputs[key]))
+
+
+# -- HTTPS, DNS and web ------------------------------------------------------------------
+
+
+def test_https_redirects_http_and_uses_the_tls13_policy() -> None:
+    cap = _run("prod")
+    listeners = {r.input("port"): r for r in cap.of_type(LISTENER)}
+    assert set(listeners) == {80, 443}
+    (redirect,) = listeners[80].input("defaultActions")
+    assert redirect["type"] == "redirect"
+    assert (
+        redirect["redirect"]["protocol"] == "HTTPS"
+        and redirect["redirect"]["statusCode"] == "HTTP_301"
+    )
+    https = listeners[443]
+    assert https.input("protocol") == "HTTPS"
+    assert https.input("sslPolicy") == TLS_POLICY == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https.input("certificateArn") == PROD_PRESET["proliferate:certificateArn"]
+    rules = cap.of_type("aws:lb/listenerRule:ListenerRule")
+    assert rules and all(r.input("listenerArn") == https.outputs["arn"] for r in rules)
+    hosts = sorted(r.input("conditions")[0]["hostHeader"]["values"][0] for r in rules)
+    assert hosts == ["gateway.app.example.com", "llm.app.example.com"]
+    assert cap.output("appUrl") == "https://app.example.com"
+    assert cap.output("gatewayUrl") == "wss://gateway.app.example.com"
+    assert cap.output("llmProxyUrl") == "https://llm.app.example.com"
+
+
+def test_http_only_forwards_with_path_routes() -> None:
+    cap = _run("dev")
+    (listener,) = cap.of_type(LISTENER)
+    assert listener.input("port") == 80 and listener.input("protocol") == "HTTP"
+    assert listener.input("defaultActions")[0]["type"] in ("forward", "fixed-response")
+    rules = {r.name: r for r in cap.of_type("aws:lb/listenerRule:ListenerRule")}
+    gateway = rules["proliferate-lb-rule-gateway"]
+    assert gateway.input("conditions")[0]["pathPattern"]["values"] == ["/gateway", "/gateway/*"]
+    (transform,) = gateway.input("transforms")
+    assert transform["urlRewriteConfig"]["rewrite"] == {
+        "regex": "^/gateway/?(.*)$",
+        "replace": "/$1",
+    }
+    dns = cap.output("albDnsName")
+    assert cap.output("gatewayUrl") == f"ws://{dns}/gateway"
+    assert cap.output("llmProxyUrl") == f"http://{dns}/llm-proxy"
+    lb = cap.one("aws:lb/loadBalancer:LoadBalancer")
+    assert lb.input("dropInvalidHeaderFields") is True
+    assert lb.input("idleTimeout") == 3600
+    assert lb.input("internal") is False
+
+
+def test_managed_dns_creates_zone_certificate_validation_and_aliases() -> None:
+    cap = _run(
+        "prod",
+        (
+            ("proliferate:manageDns", "true"),
+            ("proliferate:certificateArn", ""),
+            ("proliferate:enableWeb", "true"),
+        ),
+    )
+    zone = cap.one("aws:route53/zone:Zone")
+    cert = cap.one("aws:acm/certificate:Certificate")
+    validation = cap.one("aws:acm/certificateValidation:CertificateValidation")
+    records = cap.of_type("aws:route53/record:Record")
+    assert len([r for r in records if "-validation-" in r.name]) == 3
+    aliases = {r.input("name") for r in records if "-alias-" in r.name}
+    assert aliases == {"app.example.com", "gateway.app.example.com", "llm.app.example.com"}
+    https = next(r for r in cap.of_type(LISTENER) if r.input("port") == 443)
+    assert https.input("certificateArn") == cert.outputs["arn"]
+    assert validation.urn in https.dependencies or any(
+        validation.urn in deps for deps in https.property_dependencies.values()
+    ), "the listener must wait for the validated certificate"
+    assert cap.output("nameServers") == zone.outputs["nameServers"]
+    assert cap.output("hostedZoneId") == zone.outputs["zoneId"]
+
+
+def test_managed_dns_without_web_leaves_the_app_record_to_vercel() -> None:
+    cap = _run("prod", (("proliferate:manageDns", "true"),))
+    aliases = {
+        r.input("name") for r in cap.of_type("aws:route53/record:Record") if "-alias-" in r.name
+    }
+    assert aliases == {"gateway.app.example.com", "llm.app.example.com"}
+    # The configured certificate ARN wins over requesting one.
+    https = next(r for r in cap.of_type(LISTENER) if r.input("port") == 443)
+    assert https.input("certificateArn") == PROD_PRESET["proliferate:certificateArn"]
+
+
+@pytest.mark.parametrize("enable_web", [False, True])
+def test_enable_web_toggles_the_web_service(enable_web: bool) -> None:
+    cap = _run("prod", (("proliferate:enableWeb", "true" if enable_web else "false"),))
+    services = {r.name for r in cap.of_type(ECS_SERVICE)}
+    assert ("proliferate-web-service" in services) is enable_web
+    assert ("webRepositoryUrl" in cap.outputs) is enable_web
+    target_groups = {r.name for r in cap.of_type("aws:lb/targetGroup:TargetGroup")}
+    assert ("proliferate-lb-tg-web" in target_groups) is enable_web
+    https = next(r for r in cap.of_type(LISTENER) if r.input("port") == 443)
+    default = https.input("defaultActions")[0]
+    assert default["type"] == ("forward" if enable_web else "fixed-response")
+    if enable_web:
+        web = _containers(cap)["web"]
+        env = {e["name"]: e["value"] for e in web["environment"]}
+        assert env["NEXT_PUBLIC_APP_URL"] == "https://app.example.com"
+        assert env["NEXT_PUBLIC_GATEWAY_URL"] == "wss://gateway.app.example.com"
+        assert env["WEB_PORT"] == str(web["portMappings"][0]["containerPort"])
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_data_stores_are_protected_unless_opted_out(protect: bool) -> None:
+    cap = _run("dev", (("proliferate:protectDataStores", "true" if protect else "false"),))
+    redis = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    db = cap.one("aws:rds/instance:Instance")
+    assert redis.protect is protect
+    assert db.protect is protect
+    assert db.input("deletionProtection") is protect
+    for secret in cap.of_type(SECRET):
+        assert secret.protect is protect
+
+
+def test_migrations_outputs_describe_a_runnable_task() -> None:
+    cap = _run("dev")
+    task = cap.one(TASK_DEF, "proliferate-migrations-task")
+    assert cap.output("migrationsTaskDefinitionArn") == task.outputs["arn"]
+    assert cap.output("migrationsClusterArn") == cap.one("aws:ecs/cluster:Cluster").outputs["arn"]
+    private = [s.id for s in cap.of_type("aws:ec2/subnet:Subnet") if "private" in s.name]
+    assert sorted(cap.output("migrationsSubnetIds")) == sorted(private)
+    migrations_sg = cap.one("aws:ec2/securityGroup:SecurityGroup", "proliferate-migrations-sg")
+    assert cap.output("migrationsSecurityGroupIds") == [migrations_sg.id]
+    service = cap.one(ECS_SERVICE, "proliferate-migrations-service")
+    assert service.input("desiredCount") == 0
+
+
+def test_images_are_inputs() -> None:
+    def program() -> None:
+        config = StackConfig.dev(image_tag="v1.2.3")
+        stack = ProliferateStack(
+            "proliferate",
+            config,
+            images={"gateway": "ghcr.io/proliferate-ai/gateway:v1.2.3"},
+            user_secret_values={},
+            settings={},
+        )
+        stack.export_outputs()
+
+    cap = capture(program)
+    containers = _containers(cap)
+    assert containers["gateway"]["image"] == "ghcr.io/proliferate-ai/gateway:v1.2.3"
+    worker_repo = cap.one("aws:ecr/repository:Repository", "proliferate-worker-repo")
+    assert containers["worker"]["image"] == f"{worker_repo.outputs['repositoryUrl']}:v1.2.3"
+
+
+def test_bad_image_arguments_fail_before_registration() -> None:
+    errors: list[ConfigError] = []
+
+    def program() -> None:
+        try:
+            ProliferateStack(
+                "proliferate",
+                StackConfig.dev(),
+                images={"gateway": ServiceImage(image="x:1", build_context="./gateway")},
+            )
+        except ConfigError as exc:
+            errors.append(exc)
+
+    cap = capture(program)
+    assert [e.key for e in errors] == ["ProliferateStack.images['gateway']"]
+    assert cap.resources == []
+
+
+# -- PublicLoadBalancer on its own --------------------------------------------------------
+
+
+def _lb(args: PublicLoadBalancerArgs) -> Capture:
+    return capture(lambda: PublicLoadBalancer("edge", args))
+
+
+def test_load_balancer_with_existing_target_security_group_opens_both_sides() -> None:
+    cap = _lb(
+        PublicLoadBalancerArgs(
+            vpc_id="vpc-1",
+            subnet_ids=["subnet-a", "subnet-b"],
+            routes=(
+                LbRoute(
+                    name="api",
+                    port=9000,
+                    priority=1,
+                    host="api.example.com",
+                    target_security_group_id="sg-target",
+                ),
+            ),
+        )
+    )
+    egress = cap.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    assert (egress.input("fromPort"), egress.input("toPort")) == (9000, 9000)
+    assert egress.input("referencedSecurityGroupId") == "sg-target"
+    ingress = cap.one(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "edge-api-from-lb"
+    )
+    assert ingress.input("securityGroupId") == "sg-target"
+    assert (
+        ingress.input("referencedSecurityGroupId")
+        == cap.one("aws:ec2/securityGroup:SecurityGroup").id
+    )
+    sg = cap.one("aws:ec2/securityGroup:SecurityGroup")
+    assert (
+        sg.input("ingress") is None and sg.input("egress") is None
+    )  # rules are separate resources
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"enable_https": True}, "PublicLoadBalancerArgs.certificate_arn"),
+        ({"idle_timeout_seconds": 5000}, "PublicLoadBalancerArgs.idle_timeout_seconds"),
+        (
+            {
+                "routes": (
+                    LbRoute(name="a", port=1, priority=1, path_prefix="/a"),
+                    LbRoute(name="b", port=2, priority=1, path_prefix="/b"),
+                )
+            },
+            "PublicLoadBalancerArgs.routes[1].priority",
+        ),
+        (
+            {"routes": (LbRoute(name="a", port=1, priority=1),)},
+            "PublicLoadBalancerArgs.routes[0].host",
+        ),
+        (
+            {"routes": (LbRoute(name="a", port=1, priority=1, path_prefix="/a/"),)},
+            "PublicLoadBalancerArgs.routes[0].path_prefix",
+        ),
+        (
+            {"routes": (LbRoute(name="a", port=70000, priority=1, path_prefix="/a"),)},
+            "PublicLoadBalancerArgs.routes[0].port",
+        ),
+    ],
+)
+def test_load_balancer_rejects_bad_arguments_before_registering(
+    kwargs: dict[str, Any], key: str
+) -> None:
+    errors: list[ConfigError] = []
+
+    def program() -> None:
+        base: dict[str, Any] = {
+            "vpc_id": "vpc-1",
+            "subnet_ids": ["subnet-a", "subnet-b"],
+            "routes": (),
+        }
+        try:
+            PublicLoadBalancer("edge", PublicLoadBalancerArgs(**{**base, **kwargs}))
+        except ConfigError as exc:
+            errors.append(exc)
+
+    cap = capture(program)
+    assert [e.key for e in errors] == [key]
+    assert cap.resources == []
+
+
+def test_allow_egress_to_is_once_per_known_route() -> None:
+    errors: list[str] = []
+
+    def program() -> None:
+        lb = PublicLoadBalancer(
+            "edge",
+            PublicLoadBalancerArgs(
+                vpc_id="vpc-1",
+                subnet_ids=["subnet-a", "subnet-b"],
+                routes=(LbRoute(name="api", port=9000, priority=1, path_prefix="/api"),),
+            ),
+        )
+        lb.allow_egress_to("api", "sg-1")
+        for route in ("api", "nope"):
+            try:
+                lb.allow_egress_to(route, "sg-2")
+            except ConfigError as exc:
+                errors.append(str(exc.value))
+        pulumi.export("url", lb.urls["api"])
+
+    cap = capture(program)
+    assert errors == ["api", "nope"]
+    assert len(cap.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")) == 1
+    assert cap.output("url").endswith(".elb.amazonaws.com/api")
