@@ -28,6 +28,7 @@ import queue
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,6 +351,17 @@ def _drain(stream: IO[bytes], sink: queue.Queue[bytes | None] | list[bytes]) -> 
         sink.put(None)
 
 
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate (then kill) and reap a pack process."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
 class AnalyzerProcess:
     """A policy pack running in a subprocess, driven over gRPC like the Pulumi engine does.
 
@@ -367,6 +379,8 @@ class AnalyzerProcess:
             (``PULUMI_CONFIG``; default: none).
         dry_run: analyse as a preview (True, default) or an update.
         start_timeout_seconds: how long to wait for the pack to print its port (default 60).
+        call_timeout_seconds: deadline of each gRPC call (default 300); a pack that hangs
+            longer fails with :class:`PolicyPackError`.
     """
 
     def __init__(
@@ -380,6 +394,7 @@ class AnalyzerProcess:
         stack_config: Mapping[str, str] | None = None,
         dry_run: bool = True,
         start_timeout_seconds: float = 60.0,
+        call_timeout_seconds: float = 300.0,
     ) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.config: dict[str, Any] = dict(config or {})
@@ -389,6 +404,7 @@ class AnalyzerProcess:
         self.stack_config = dict(stack_config or {})
         self.dry_run = dry_run
         self.start_timeout_seconds = start_timeout_seconds
+        self.call_timeout_seconds = call_timeout_seconds
         self.version = ""
         self._proc: subprocess.Popen[bytes] | None = None
         self._channel: grpc.Channel | None = None
@@ -397,6 +413,7 @@ class AnalyzerProcess:
         self._stdout: queue.Queue[bytes | None] = queue.Queue()
         self._info: analyzer_pb2.AnalyzerInfo | None = None
         self._threads: list[threading.Thread] = []
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         parse_policy_pack_config(self.config)  # fail on a bad config before starting anything
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -460,6 +477,9 @@ class AnalyzerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        # Never leave a pack behind, even if close() is forgotten: terminate it when this
+        # object is collected or the interpreter exits.
+        self._finalizer = weakref.finalize(self, _terminate, self._proc)
         assert self._proc.stdout is not None and self._proc.stderr is not None
         for stream, sink in ((self._proc.stdout, self._stdout), (self._proc.stderr, self._stderr)):
             t = threading.Thread(target=_drain, args=(stream, sink), daemon=True)
@@ -498,7 +518,8 @@ class AnalyzerProcess:
                     engine_address=ENGINE_ADDRESS,
                     root_directory=str(self.pack_dir),
                     program_directory=str(self.pack_dir),
-                )
+                ),
+                timeout=self.call_timeout_seconds,
             )
         self._call(
             "ConfigureStack",
@@ -518,14 +539,11 @@ class AnalyzerProcess:
             self._channel.close()
             self._channel = None
         proc, self._proc = self._proc, None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
         if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
+            _terminate(proc)
             for t in self._threads:
                 t.join(timeout=2)
             for stream in (proc.stdout, proc.stderr):
@@ -551,7 +569,7 @@ class AnalyzerProcess:
 
         self.start()
         try:
-            return getattr(self._stub, method)(request)
+            return getattr(self._stub, method)(request, timeout=self.call_timeout_seconds)
         except grpc.RpcError as exc:
             code = cast("Any", exc).code()
             if unimplemented_ok and code == grpc.StatusCode.UNIMPLEMENTED:

@@ -258,3 +258,33 @@ def test_a_directory_without_manifest_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         AnalyzerProcess(tmp_path).start()
     assert "PulumiPolicy.yaml" in str(err.value)
+
+
+def test_unknown_values_are_skipped_not_reported_as_errors(pack: AnalyzerProcess) -> None:
+    from proliferate_components.policies.values import UNKNOWN
+
+    found = analyze(pack, [db_instance(deletionProtection=UNKNOWN, storageEncrypted=UNKNOWN)])
+    policies = {v.policy for v in found}
+    assert "proliferate-rds-deletion-protection" not in policies
+    assert "proliferate-rds-storage-encrypted" not in policies
+    assert not any("can't run policy" in v.message for v in found)
+
+
+def test_remediate_level_reports_as_mandatory(pack: AnalyzerProcess) -> None:
+    rid = "proliferate-rds-not-public"
+    found = analyze(
+        pack, [db_instance(publiclyAccessible=True)], {"all": "disabled", rid: "remediate"}
+    )
+    assert [(v.policy, v.enforcement) for v in found] == [(rid, "mandatory")]
+
+
+def test_explicit_provider_is_sent_with_its_properties() -> None:
+    def program() -> None:
+        east = aws.Provider("east", region="us-east-1")
+        aws.cloudwatch.LogGroup("forever", opts=pulumi.ResourceOptions(provider=east))
+
+    cap = capture(program)
+    log_group = cap.one("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.provider  # the harness recorded a provider reference
+    found = run_policy_pack(BUNDLED_PACK_DIR, cap.resources, only("proliferate-logs-retention"))
+    assert [(v.policy, v.urn) for v in found] == [("proliferate-logs-retention", log_group.urn)]
