@@ -394,7 +394,8 @@ def test_shared_execution_role_reads_only_the_bundle_and_pulls_only_stack_reposi
     pulled: set[str] = set()
     for policy in policies:
         for s in _policy_statements(policy):
-            resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+            raw: Any = s["Resource"]
+            resources: list[str] = [str(x) for x in raw] if isinstance(raw, list) else [str(raw)]
             if s["Action"] == "secretsmanager:GetSecretValue":
                 read |= set(resources)
             elif s["Action"] == "ecr:GetAuthorizationToken":
