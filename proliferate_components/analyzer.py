@@ -255,14 +255,14 @@ _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 def _wire(value: Any) -> Any:
     """A deserialized property value in the engine's wire shape (secrets stay wrapped)."""
-    import pulumi
-
     if isinstance(value, Mapping):
         return {str(k): _wire(v) for k, v in cast("Mapping[Any, Any]", value).items()}
     if isinstance(value, (list, tuple)):
         return [_wire(v) for v in cast("Sequence[Any]", value)]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    import pulumi
+
     if isinstance(value, pulumi.FileAsset):
         return {_SIG: _ASSET_SIG, "path": value.path}
     if isinstance(value, pulumi.StringAsset):
