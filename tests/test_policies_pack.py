@@ -288,3 +288,19 @@ def test_explicit_provider_is_sent_with_its_properties() -> None:
     assert log_group.provider  # the harness recorded a provider reference
     found = run_policy_pack(BUNDLED_PACK_DIR, cap.resources, only("proliferate-logs-retention"))
     assert [(v.policy, v.urn) for v in found] == [("proliferate-logs-retention", log_group.urn)]
+
+
+def test_assets_and_secrets_are_marshalled_like_the_engine_does(pack: AnalyzerProcess) -> None:
+    def program() -> None:
+        aws.lambda_.LayerVersion(
+            "layer",
+            layer_name="layer",
+            code=pulumi.AssetArchive({"a.txt": pulumi.StringAsset("hello")}),
+        )
+        aws.secretsmanager.SecretVersion(
+            "v", secret_id="s", secret_string=pulumi.Output.secret("p4ss")
+        )
+
+    cap = capture(program)
+    assert cap.one("aws:secretsmanager/secretVersion:SecretVersion").is_secret("secretString")
+    assert pack.analyze(cap.resources, config={"all": "mandatory"}) == []
