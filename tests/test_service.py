@@ -395,7 +395,7 @@ def test_shared_execution_role_reads_only_the_bundle_and_pulls_only_stack_reposi
     for policy in policies:
         for s in _policy_statements(policy):
             raw: Any = s["Resource"]
-            resources: list[str] = [str(x) for x in raw] if isinstance(raw, list) else [str(raw)]
+            resources: list[str] = list(raw) if isinstance(raw, list) else [str(raw)]  # pyright: ignore[reportUnknownArgumentType]
             if s["Action"] == "secretsmanager:GetSecretValue":
                 read |= set(resources)
             elif s["Action"] == "ecr:GetAuthorizationToken":
