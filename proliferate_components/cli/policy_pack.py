@@ -129,10 +129,24 @@ def register(
         ),
     )
     actions = parser.add_subparsers(dest="policy_pack_command", metavar="ACTION")
-    path_parser = actions.add_parser("path", help="print the installed pack directory")
+    path_parser = actions.add_parser(
+        "path",
+        help="print the installed pack directory",
+        description=(
+            "Print the directory of the policy pack inside the installed package, for "
+            '`pulumi preview --policy-pack "$(proliferate-infra policy-pack path)"` run from '
+            "the virtualenv the package is installed in."
+        ),
+    )
     path_parser.set_defaults(handler=_path)
     write_parser = actions.add_parser(
-        "write", help="write a ready pack directory (PulumiPolicy.yaml, __main__.py, requirements)"
+        "write",
+        help="write a ready pack directory (PulumiPolicy.yaml, __main__.py, requirements)",
+        description=(
+            "Write a self-contained policy pack directory: the bundled PulumiPolicy.yaml and "
+            "__main__.py plus a requirements.txt pinning this version of proliferate-components. "
+            "Refuses a non-empty DIR unless --force is given."
+        ),
     )
     write_parser.add_argument("dir", metavar="DIR", help="directory to create (missing or empty)")
     write_parser.add_argument(
