@@ -176,6 +176,8 @@ class ProliferateStack(pulumi.ComponentResource):
             :attr:`SecretsBundleArgs.strict`). Default ``None``: warn in previews, fail in
             ``pulumi up``.
         service_specs: per-service overrides of :data:`DEFAULT_SERVICE_SPECS`.
+        access_logs_bucket: an S3 bucket (its policy must allow ELB log delivery) for the
+            load balancer's access logs. Default ``None``: no access logs.
 
     Children (names are a public contract; ``N`` = ``name``):
 
@@ -221,6 +223,7 @@ class ProliferateStack(pulumi.ComponentResource):
         settings: Mapping[str, str] | None = None,
         strict_secrets: bool | None = None,
         service_specs: Mapping[str, ServiceSpec] | None = None,
+        access_logs_bucket: str | None = None,
     ) -> None:
         specs = {**DEFAULT_SERVICE_SPECS, **dict(service_specs or {})}
         the_images = _validate(config, images, specs)
@@ -295,6 +298,7 @@ class ProliferateStack(pulumi.ComponentResource):
                 enable_https=config.enable_https,
                 certificate_arn=certificate_arn if config.enable_https else None,
                 deletion_protection=config.profile == "prod",
+                access_logs_bucket=access_logs_bucket,
             ),
             opts=child,
         )

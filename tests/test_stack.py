@@ -497,3 +497,23 @@ def test_allow_egress_to_is_once_per_known_route() -> None:
     assert errors == ["api", "nope"]
     assert len(cap.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")) == 1
     assert cap.output("url").endswith(".elb.amazonaws.com/api")
+
+
+def test_access_logs_bucket_reaches_the_load_balancer() -> None:
+    def program() -> None:
+        ProliferateStack(
+            "proliferate",
+            StackConfig.prod(),
+            user_secret_values={},
+            settings={},
+            access_logs_bucket="my-alb-logs",
+        )
+
+    cap = capture(program)
+    lb = cap.one("aws:lb/loadBalancer:LoadBalancer")
+    assert lb.input("accessLogs") == {
+        "bucket": "my-alb-logs",
+        "enabled": True,
+        "prefix": "proliferate-lb",
+    }
+    assert lb.input("enableDeletionProtection") is True  # the prod profile
