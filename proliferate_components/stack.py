@@ -227,6 +227,10 @@ class ProliferateStack(pulumi.ComponentResource):
     ) -> None:
         specs = {**DEFAULT_SERVICE_SPECS, **dict(service_specs or {})}
         the_images = _validate(config, images, specs)
+        the_settings = dict(settings) if settings is not None else _settings_from_config()
+        for service in STACK_SERVICES:  # bad settings fail here, before any registration
+            keys = service_keys(service).environment
+            plain_environment(service, {k: v for k, v in the_settings.items() if k in keys})
         super().__init__("proliferate:stack:ProliferateStack", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         protect = config.protect_data_stores
@@ -361,7 +365,6 @@ class ProliferateStack(pulumi.ComponentResource):
             database_url = self.postgres.database_url
 
         # -- secrets and the shared execution role ----------------------------------------
-        the_settings = dict(settings) if settings is not None else _settings_from_config()
         self.secrets = SecretsBundle(
             f"{name}-secrets",
             SecretsBundleArgs(

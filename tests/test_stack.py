@@ -517,3 +517,22 @@ def test_access_logs_bucket_reaches_the_load_balancer() -> None:
         "prefix": "proliferate-lb",
     }
     assert lb.input("enableDeletionProtection") is True  # the prod profile
+
+
+def test_bad_plain_setting_fails_before_registration() -> None:
+    errors: list[ConfigError] = []
+
+    def program() -> None:
+        try:
+            ProliferateStack(
+                "proliferate",
+                StackConfig.dev(),
+                user_secret_values={},
+                settings={"LOG_LEVEL": "loud"},
+            )
+        except ConfigError as exc:
+            errors.append(exc)
+
+    cap = capture(program)
+    assert [e.key for e in errors] == ["LOG_LEVEL"]
+    assert cap.resources == []
