@@ -176,7 +176,7 @@ def _close_event_loop() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
-            loop = asyncio.get_event_loop_policy().get_event_loop()
+            loop = asyncio.get_event_loop()
         except RuntimeError:
             return
     if not loop.is_running() and not loop.is_closed():
