@@ -88,7 +88,7 @@ _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 _VERSION_RE = re.compile(r"^(?P<major>[0-9]+)\.(?P<minor>[0-9]+)$")
 _DB_VERSION_RE = re.compile(r"^(?P<major>1[4-7])(\.[0-9]{1,2})?$")
 _IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_HOSTED_ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_HOSTED_ZONE_RE = re.compile(r"^[A-Z0-9]{1,32}$")
 _TRUE = ("true", "True")
 _FALSE = ("false", "False")
 _MAX_DESIRED_COUNT = 100
@@ -530,7 +530,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("certificateArn", "certificate_arn", "string", "ACM certificate ARN for HTTPS (same region as the stack)", secret=True, valid="arn:aws:acm:<region>:<account>:certificate/<id>"),
     _k("domainName", "domain_name", "string", "Custom domain of the app, e.g. app.example.com", valid="a domain name such as app.example.com"),
     _k("manageDns", "manage_dns", "boolean", "Let Pulumi manage Route53 records and the ACM certificate for domainName"),
-    _k("hostedZoneId", "hosted_zone_id", "string", "Existing Route53 hosted zone id (manageDns; unset: create one)", valid="a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ"),
+    _k("hostedZoneId", "hosted_zone_id", "string", "Existing Route53 hosted zone id (manageDns; unset: create one)", valid="a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and digits, without /hostedzone/)"),
 )  # fmt: skip
 """Every config key, in documentation order (the single source for docs and Pulumi.yaml)."""
 

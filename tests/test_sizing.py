@@ -6,7 +6,7 @@ import ipaddress
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proliferate_components.errors import ConfigError
@@ -99,6 +99,7 @@ def test_invalid_cpu_lists_valid_cpus(cpu: int) -> None:
     assert "256, 512, 1024, 2048, 4096, 8192, 16384" in str(err)
 
 
+@settings(deadline=None)
 @given(cpu=st.integers(-100, 20000), memory=st.integers(-100, 130000))
 def test_fargate_accepts_exactly_the_table(cpu: int, memory: int) -> None:
     valid = memory in FARGATE_CPU_MEMORY_MIB.get(cpu, ())
@@ -265,6 +266,7 @@ def test_cidrs_rejected(value: str, hint: str) -> None:
     assert hint in str(err) and "/16 to /24" in str(err)
 
 
+@settings(deadline=None)
 @given(st.ip_addresses(v=4), st.integers(0, 32))
 def test_cidr_accepts_exactly_zero_host_bits_16_to_24(
     address: ipaddress.IPv4Address, prefix: int

@@ -6,7 +6,7 @@ import ipaddress
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proliferate_components.errors import ConfigError
@@ -28,6 +28,7 @@ def _nets(cidrs: tuple[str, ...]) -> list[ipaddress.IPv4Network]:
     return [ipaddress.IPv4Network(c) for c in cidrs]
 
 
+@settings(deadline=None)
 @given(vpc=vpc_cidrs(), az_count=az_counts)
 def test_layout_properties(vpc: str, az_count: int) -> None:
     layout = plan_subnets(vpc, az_count)
@@ -46,11 +47,13 @@ def test_layout_properties(vpc: str, az_count: int) -> None:
     assert all(str(n) == c for n, c in zip(everything, layout.public + layout.private, strict=True))
 
 
+@settings(deadline=None)
 @given(vpc=vpc_cidrs(), az_count=az_counts)
 def test_layout_is_deterministic(vpc: str, az_count: int) -> None:
     assert plan_subnets(vpc, az_count) == plan_subnets(vpc, az_count)
 
 
+@settings(deadline=None)
 @given(vpc=vpc_cidrs(), az_count=st.sampled_from([3, 5]))
 def test_adding_an_az_within_a_slot_size_keeps_existing_subnets(vpc: str, az_count: int) -> None:
     smaller, larger = plan_subnets(vpc, az_count), plan_subnets(vpc, az_count + 1)
@@ -116,6 +119,7 @@ def test_callers_choose_the_key_names() -> None:
     assert info.value.key == "NetworkArgs.az_count" and "from 2 to 6" in info.value.valid
 
 
+@settings(deadline=None)
 @given(prefix=st.integers(0, 32).filter(lambda p: not 16 <= p <= 24), az_count=az_counts)
 def test_any_out_of_range_prefix_is_rejected(prefix: int, az_count: int) -> None:
     vpc = str(ipaddress.IPv4Network(f"10.0.0.0/{prefix}", strict=False))
@@ -124,6 +128,7 @@ def test_any_out_of_range_prefix_is_rejected(prefix: int, az_count: int) -> None
     assert info.value.key == "vpc_cidr"
 
 
+@settings(deadline=None)
 @given(vpc=vpc_cidrs(), az_count=st.integers(-10, 20).filter(lambda n: not 2 <= n <= 6))
 def test_any_out_of_range_az_count_is_rejected(vpc: str, az_count: int) -> None:
     with pytest.raises(ConfigError) as info:
