@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -69,16 +69,16 @@ SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 
 
 def _load(path: Path) -> dict[Any, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict), f"{path} is not a mapping"
-    return data
+    return cast("dict[Any, Any]", data)
 
 
 def _on(workflow: dict[Any, Any]) -> dict[str, Any]:
     # PyYAML (YAML 1.1) reads the key `on` as the boolean True.
-    on = workflow.get("on", workflow.get(True))
+    on: Any = workflow.get("on", workflow.get(True))
     assert isinstance(on, dict)
-    return on
+    return cast("dict[str, Any]", on)
 
 
 def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
