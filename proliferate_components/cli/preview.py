@@ -159,16 +159,17 @@ def run(args: argparse.Namespace) -> int:
         _print_error(_Unexpected(exc), verbose)
         return EXIT_ERROR
     finally:
-        _close_event_loop()
+        _close_event_loop_at_exit()
         if was_enabled:
             gc.enable()
 
 
 def _close_event_loop() -> None:
-    """Close the asyncio loop the mock runtime ran on (a fresh one is made by the next run).
+    """Close the asyncio loop the mock runtime ran on, if it is idle.
 
-    Left open, it is finalised at interpreter exit after its self-pipe, and prints an
-    "Exception ignored ... Invalid file descriptor" warning.
+    Left open, it is finalised at interpreter exit after its self-pipe and prints an
+    "Exception ignored ... Invalid file descriptor" warning. Runs at exit (``atexit``), so
+    in-process callers (tests) keep a usable loop for their next preview.
     """
     import asyncio
     import warnings
@@ -181,7 +182,17 @@ def _close_event_loop() -> None:
             return
     if not loop.is_running() and not loop.is_closed():
         loop.close()
-    asyncio.set_event_loop(None)
+
+
+_LOOP_CLOSER_REGISTERED: list[bool] = []
+
+
+def _close_event_loop_at_exit() -> None:
+    if not _LOOP_CLOSER_REGISTERED:
+        import atexit
+
+        atexit.register(_close_event_loop)
+        _LOOP_CLOSER_REGISTERED.append(True)
 
 
 class _Unexpected(ProliferateError):

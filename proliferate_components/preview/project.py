@@ -175,13 +175,16 @@ class PulumiProject:
         secret_overrides: Mapping[str, str] | None = None,
         override_source: str = "--config",
         layers: tuple[tuple[str, Mapping[str, str]], ...] = (),
+        known_keys: frozenset[str] = frozenset(),
+        secret_known_keys: frozenset[str] = frozenset(),
     ) -> ResolvedConfig:
         """Merge config like ``pulumi preview`` and type-check it against the declarations.
 
         Order (later wins): ``Pulumi.yaml`` defaults and values, ``Pulumi.<stack>.yaml``
         plain values, each of ``layers`` (``(source, {key: value})``, e.g. a preset), then
         ``overrides`` and ``secret_overrides`` (both ``{key: value}``; keys without a colon get
-        the project namespace).
+        the project namespace). ``known_keys`` are keys the program reads without declaring them
+        (no "not declared" warning for them); ``secret_known_keys`` are always treated as secret.
 
         Raises:
             ConfigError: a value does not match its declared type, a secret value in the stack
@@ -190,7 +193,7 @@ class PulumiProject:
         """
         values: dict[str, str] = {}
         sources: dict[str, str] = {}
-        secret: set[str] = {d.full_key for d in self.config if d.secret}
+        secret: set[str] = {d.full_key for d in self.config if d.secret} | set(secret_known_keys)
         encrypted: set[str] = set()
         for key, value, is_secure in self._stack_file_values(stack):
             if is_secure:
@@ -250,12 +253,18 @@ class PulumiProject:
 
         warnings: list[str] = []
         declared = {d.full_key for d in self.config}
-        if declared:
+        explicit = {self.full_key(k) for k in [*(overrides or {}), *(secret_overrides or {})]}
+        if declared or known_keys:
             import difflib
 
-            for key in sorted(values):
-                if key.startswith(f"{self.name}:") and key not in declared:
-                    close = difflib.get_close_matches(key, sorted(declared), n=1)
+            candidates = sorted(declared | set(known_keys))
+            for key in sorted(explicit):
+                if (
+                    key.startswith(f"{self.name}:")
+                    and key not in declared
+                    and key not in known_keys
+                ):
+                    close = difflib.get_close_matches(key, candidates, n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     warnings.append(f"config key {key!r} is not declared in Pulumi.yaml{hint}")
         return ResolvedConfig(

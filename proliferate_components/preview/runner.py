@@ -187,7 +187,15 @@ def run_preview(
     started = time.perf_counter()
     project = load_project(project_dir if project_dir is not None else bundled_example_dir())
     layers = ((f"--preset {preset}", preset_values(preset)),) if preset else ()
-    resolved = project.resolve_config(stack, config, secret_overrides=secret_config, layers=layers)
+    known, secret_known = _known_keys(project.name)
+    resolved = project.resolve_config(
+        stack,
+        config,
+        secret_overrides=secret_config,
+        layers=layers,
+        known_keys=known,
+        secret_known_keys=secret_known,
+    )
     pack_dir = _check_pack_dir(policy_pack) if policy_pack is not None else None
 
     timings: dict[str, float] = {}
@@ -224,6 +232,31 @@ def run_preview(
         timings_seconds=timings,
         log=log,
     )
+
+
+def _known_keys(project: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Config keys this package's stack reads (``StackConfig`` and the secret environment),
+    and which of them are secret; empty for projects not named ``proliferate``."""
+    if project != "proliferate":
+        return frozenset(), frozenset()
+    known: set[str] = set()
+    secret: set[str] = set()
+    try:
+        from ..config import CONFIG_KEYS
+
+        known.update(f"proliferate:{k.key}" for k in CONFIG_KEYS if ":" not in k.key)
+    except ImportError:  # pragma: no cover - the config module is part of the package
+        pass
+    try:
+        from ..environment import ENVIRONMENT, config_key
+
+        for var in ENVIRONMENT:
+            known.add(config_key(var.name))
+            if var.secret:
+                secret.add(config_key(var.name))
+    except ImportError:  # pragma: no cover
+        pass
+    return frozenset(known), frozenset(secret)
 
 
 def _violation_key(v: Violation) -> tuple[int, str, str, str]:
