@@ -332,3 +332,18 @@ def test_bundled_example_passes_every_mandatory_rule_of_the_bundled_pack(
         for r in document["resources"]
     )
     assert "passed" in console.out
+
+
+def test_bundled_example_treats_environment_keys_as_secret(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from proliferate_components.environment import config_key
+
+    key = config_key("ANTHROPIC_API_KEY")
+    value = "sk-ant-offline-test-0123456789"
+    code = main(["preview", "--offline", "--no-policy", "--verbose", "--config", f"{key}={value}"])
+    console = capsys.readouterr()
+    assert code == 0, console.err
+    assert key in console.out  # listed in the config table...
+    assert value not in console.out + console.err  # ...but its value never is
+    assert "not declared in Pulumi.yaml" not in console.out  # the stack reads it
