@@ -1,0 +1,191 @@
+"""Read a Terraform state file (format version 4, as written by ``terraform state pull``).
+
+Only what the migration needs: the managed resource instances with their type, address
+and attributes. Data sources are skipped. Every structural problem raises
+:class:`~proliferate_components.errors.ConfigError` naming the JSON path that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from ..errors import ConfigError
+
+__all__ = ["STATE_VERSION", "TfResource", "TfState", "load_state", "parse_state"]
+
+STATE_VERSION = 4
+"""The only Terraform state format version understood (Terraform 0.12 and later)."""
+
+
+@dataclass(frozen=True)
+class TfResource:
+    """One managed resource instance of a Terraform state."""
+
+    address: str
+    """Terraform address, e.g. ``aws_subnet.public[0]`` or ``module.net.aws_vpc.main``."""
+    type: str
+    """Terraform resource type, e.g. ``aws_subnet``."""
+    name: str
+    """Resource name in the configuration, e.g. ``public``."""
+    index_key: int | str | None
+    """``count`` index or ``for_each`` key; ``None`` for a single instance."""
+    attributes: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """The instance's attributes as stored in the state."""
+
+    @property
+    def id(self) -> str:
+        """The Terraform ``id`` attribute (``""`` when absent)."""
+        return str(self.attributes.get("id") or "")
+
+    def attr(self, key: str, default: Any = None) -> Any:
+        """An attribute, ``default`` when absent or null."""
+        value = self.attributes.get(key)
+        return default if value is None else value
+
+    def block(self, key: str) -> Mapping[str, Any]:
+        """The first element of a nested block (Terraform stores blocks as lists), or ``{}``."""
+        value = self.attributes.get(key)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return cast("Mapping[str, Any]", value[0])
+        if isinstance(value, dict):
+            return cast("Mapping[str, Any]", value)
+        return {}
+
+
+@dataclass(frozen=True)
+class TfState:
+    """The managed resources of a Terraform state, in file order."""
+
+    resources: tuple[TfResource, ...]
+    """Every managed resource instance."""
+    terraform_version: str = ""
+    """The Terraform version that wrote the state."""
+    lineage: str = ""
+    """The state's lineage id."""
+
+    def of_type(self, *types: str) -> list[TfResource]:
+        """The instances of the given Terraform types, in file order."""
+        return [r for r in self.resources if r.type in types]
+
+    def by_address(self, address: str) -> TfResource:
+        """The instance at ``address``.
+
+        Raises:
+            KeyError: if there is none.
+        """
+        for r in self.resources:
+            if r.address == address:
+                return r
+        raise KeyError(address)
+
+
+def _address(module: str | None, rtype: str, name: str, index_key: int | str | None) -> str:
+    base = f"{module + '.' if module else ''}{rtype}.{name}"
+    if index_key is None:
+        return base
+    if isinstance(index_key, int):
+        return f"{base}[{index_key}]"
+    return f'{base}["{index_key}"]'
+
+
+def parse_state(data: Any, *, source: str = "state") -> TfState:
+    """Validate and parse a decoded Terraform state document.
+
+    Args:
+        data: the decoded JSON (a dict with ``version: 4`` and ``resources``).
+        source: how errors name the document (e.g. the file path).
+
+    Raises:
+        ConfigError: naming the JSON path (``<source>.version``, ``<source>.resources[3].type``,
+            ...) and what is expected there.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(source, type(data).__name__, "a JSON object (a Terraform state file)")
+    doc = cast("dict[str, Any]", data)
+    version = doc.get("version")
+    if version != STATE_VERSION:
+        hint = (
+            "a Terraform state of format version 4 (Terraform 0.12 or later; get it with "
+            "`terraform state pull > terraform.tfstate`)"
+        )
+        if "format_version" in doc and "values" in doc:
+            hint += "; this looks like `terraform show -json` output, which is not a state file"
+        raise ConfigError(f"{source}.version", version, hint)
+    raw_resources = doc.get("resources", [])
+    if not isinstance(raw_resources, list):
+        raise ConfigError(f"{source}.resources", raw_resources, "a list of resources")
+    found: list[TfResource] = []
+    for i, raw in enumerate(cast("list[Any]", raw_resources)):
+        path = f"{source}.resources[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(path, raw, "a resource object")
+        res = cast("dict[str, Any]", raw)
+        for key in ("mode", "type", "name"):
+            if not isinstance(res.get(key), str) or not res.get(key):
+                raise ConfigError(f"{path}.{key}", res.get(key), "a non-empty string")
+        if res["mode"] == "data":
+            continue
+        if res["mode"] != "managed":
+            raise ConfigError(f"{path}.mode", res["mode"], "'managed' or 'data'")
+        instances = res.get("instances", [])
+        if not isinstance(instances, list):
+            raise ConfigError(f"{path}.instances", instances, "a list of instances")
+        module = res.get("module")
+        if module is not None and not isinstance(module, str):
+            raise ConfigError(f"{path}.module", module, "a module address string")
+        for j, inst in enumerate(cast("list[Any]", instances)):
+            ipath = f"{path}.instances[{j}]"
+            if not isinstance(inst, dict):
+                raise ConfigError(ipath, inst, "an instance object")
+            instance = cast("dict[str, Any]", inst)
+            attributes = instance.get("attributes")
+            if not isinstance(attributes, dict):
+                raise ConfigError(
+                    f"{ipath}.attributes",
+                    attributes,
+                    "an object of attributes (states with only `attributes_flat` are from "
+                    "Terraform < 0.12: upgrade the state first)",
+                )
+            index_key = instance.get("index_key")
+            if index_key is not None and not isinstance(index_key, (int, str)):
+                raise ConfigError(f"{ipath}.index_key", index_key, "an integer or a string")
+            rtype, name = str(res["type"]), str(res["name"])
+            found.append(
+                TfResource(
+                    address=_address(module, rtype, name, index_key),
+                    type=rtype,
+                    name=name,
+                    index_key=index_key,
+                    attributes=cast("dict[str, Any]", attributes),
+                )
+            )
+    return TfState(
+        resources=tuple(found),
+        terraform_version=str(doc.get("terraform_version") or ""),
+        lineage=str(doc.get("lineage") or ""),
+    )
+
+
+def load_state(path: str | Path) -> TfState:
+    """Read and parse a Terraform state file.
+
+    Raises:
+        ConfigError: on ``--state`` when the file is missing or not JSON, else as
+            :func:`parse_state`.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(
+            "--state", str(path), "an existing Terraform state file (terraform.tfstate)"
+        )
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(
+            "--state", str(path), f"a JSON Terraform state file ({exc.__class__.__name__}: {exc})"
+        ) from None
+    return parse_state(data, source=file.name)
