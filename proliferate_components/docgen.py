@@ -67,6 +67,7 @@ CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("policy-pack", "path"),
     ("policy-pack", "write"),
     ("init-ci",),
+    ("migrate", "terraform"),
 )
 """``proliferate-infra`` subcommands whose ``--help`` is documented (missing ones skipped)."""
 
