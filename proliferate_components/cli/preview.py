@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         _print_error(_Unexpected(exc), verbose)
         return EXIT_ERROR
     finally:
-        _close_event_loop_at_exit()
+        _register_exit_hooks()
         if was_enabled:
             gc.enable()
 
@@ -184,15 +184,28 @@ def _close_event_loop() -> None:
         loop.close()
 
 
-_LOOP_CLOSER_REGISTERED: list[bool] = []
+def _freeze_heap() -> None:
+    """Skip the interpreter's final cyclic collection over the preview's objects.
+
+    A preview leaves a few hundred thousand objects (pulumi_aws classes, outputs); the last
+    collection at exit walks them all for ~0.4 s of CPU, then the process ends anyway.
+    ``gc.freeze()`` at exit moves them out of the collector's sight.
+    """
+    import gc
+
+    gc.freeze()
 
 
-def _close_event_loop_at_exit() -> None:
-    if not _LOOP_CLOSER_REGISTERED:
+_EXIT_HOOKS_REGISTERED: list[bool] = []
+
+
+def _register_exit_hooks() -> None:
+    if not _EXIT_HOOKS_REGISTERED:
         import atexit
 
+        atexit.register(_freeze_heap)  # runs last (atexit is LIFO)
         atexit.register(_close_event_loop)
-        _LOOP_CLOSER_REGISTERED.append(True)
+        _EXIT_HOOKS_REGISTERED.append(True)
 
 
 class _Unexpected(ProliferateError):
