@@ -329,10 +329,14 @@ for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
     if info.name.endswith("__main__"):
         continue
     try:
-        importlib.import_module(info.name)
+        module = importlib.import_module(info.name)
         modules.append(info.name)
     except Exception as exc:
         failed[info.name] = repr(exc)
+        continue
+    missing = [n for n in getattr(module, "__all__", []) if not hasattr(module, n)]
+    if missing:
+        failed[info.name] = f"__all__ names missing: {missing}"
 public = {name: hasattr(package, name) for name in getattr(package, "__all__", [])}
 print(json.dumps({"file": package.__file__, "version": package.__version__,
                   "modules": modules, "failed": failed, "public": public}))
