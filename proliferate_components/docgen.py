@@ -113,9 +113,19 @@ def _escape_plain(text: str) -> str:
 
 
 def _cell(text: object) -> str:
-    """One table cell: a single line, pipes escaped (also inside code spans)."""
+    """One table cell: a single line, pipes outside code spans escaped (Python-Markdown's
+    tables do not split cells on a pipe inside a code span, and would show ``\\|`` there)."""
     flat = " ".join(str(text).split())
-    return flat.replace("|", "\\|") if flat else "-"
+    if not flat:
+        return "-"
+    out: list[str] = []
+    position = 0
+    for match in _CODE_SPAN.finditer(flat):
+        out.append(flat[position : match.start()].replace("|", "\\|"))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(flat[position:].replace("|", "\\|"))
+    return "".join(out)
 
 
 def _code(text: object) -> str:
