@@ -65,6 +65,9 @@ __all__ = [
     "PROD_PRESET",
     "PROFILES",
     "ConfigKey",
+    "NatStrategy",
+    "Profile",
+    "RedisEngine",
     "ServiceSizing",
     "StackConfig",
     "config_key",
@@ -94,6 +97,9 @@ _FALSE = ("false", "False")
 _MAX_DESIRED_COUNT = 100
 
 ValueType = Literal["string", "integer", "boolean"]
+Profile = Literal["dev", "prod"]
+NatStrategy = Literal["single", "one_per_az"]
+RedisEngine = Literal["redis", "valkey"]
 ConfigValue = str | int | bool | None
 
 
@@ -118,7 +124,7 @@ class StackConfig:
     the field (or the Pulumi key when built by :meth:`from_pulumi_config`).
     """
 
-    profile: str = "dev"
+    profile: Profile = "dev"
     """Defaults profile this config was built from, ``dev`` or ``prod``. Informational: it
     does not change other fields when set directly (use :meth:`prod`); it is written back by
     :meth:`to_pulumi_config` and may be used for tags."""
@@ -130,7 +136,7 @@ class StackConfig:
     """VPC network, IPv4 /16 to /24 (subnets are planned by :func:`plan_subnets`)."""
     az_count: int = 2
     """Availability zones to spread subnets and data stores over, 2 to 6."""
-    nat_strategy: str = "single"
+    nat_strategy: NatStrategy = "single"
     """``single`` NAT gateway (cheaper, dev) or ``one_per_az`` (survives an AZ outage; prod)."""
     enable_flow_logs: bool = False
     """Send VPC flow logs to CloudWatch Logs (prod: on)."""
@@ -179,7 +185,7 @@ class StackConfig:
     # --- Redis (ElastiCache) ---
     redis_cache_node_type: str = "cache.t3.micro"
     """ElastiCache node type (prod: cache.t3.small)."""
-    redis_engine: str = "redis"
+    redis_engine: RedisEngine = "redis"
     """``redis`` (Redis OSS 7) or ``valkey``."""
     redis_engine_version: str | None = None
     """Engine version ``<major>.<minor>``; unset = :data:`DEFAULT_REDIS_ENGINE_VERSIONS`
