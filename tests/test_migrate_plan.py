@@ -1,0 +1,338 @@
+"""Planning the adoption of the spec's Terraform deployment by ProliferateStack."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import cache
+
+import jsonschema
+import pytest
+from migrate_fixtures.builder import DEV, PROD, TfDeployment, build_state
+from migrate_fixtures.checks import replacement_mismatches
+
+from proliferate_components.config import StackConfig
+from proliferate_components.migrate import (
+    IMPORT_FILE_SCHEMA,
+    MigrationPlan,
+    Status,
+    TfState,
+    build_import_file,
+    parse_state,
+    plan_migration,
+)
+from proliferate_components.subnets import plan_subnets
+
+# A deployment laid out the way the components lay out theirs (plan_subnets layout), so
+# that the network can be adopted.
+NETWORK_LIKE_COMPONENTS = dataclasses.replace(DEV, subnet_layout="component")
+PROD_NETWORK_LIKE_COMPONENTS = dataclasses.replace(PROD, subnet_layout="component")
+
+
+@cache
+def _planned(deployment: TfDeployment, stack: str = "dev") -> tuple[MigrationPlan, TfState]:
+    state = parse_state(build_state(deployment))
+    return plan_migration(state, stack=stack), state
+
+
+def _status(plan: MigrationPlan, address: str) -> Status:
+    return next(r for r in plan.resources if r.address == address).status
+
+
+def _plan(plan: MigrationPlan, address: str):
+    return next(r for r in plan.resources if r.address == address)
+
+
+# -- derived config -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("deployment", [DEV, PROD], ids=["dev", "prod"])
+def test_config_reproduces_the_sizing_of_the_state(deployment: TfDeployment) -> None:
+    plan, _ = _planned(deployment)
+    config = plan.config.stack_config()
+    assert config.vpc_cidr == deployment.vpc_cidr
+    assert config.az_count == deployment.az_count
+    assert (config.worker_cpu, config.worker_memory_mib) == (
+        deployment.worker_cpu,
+        deployment.worker_memory,
+    )
+    assert (config.llm_proxy_cpu, config.llm_proxy_memory_mib) == (
+        deployment.llm_proxy_cpu,
+        deployment.llm_proxy_memory,
+    )
+    assert config.worker_desired_count == deployment.desired_count
+    assert config.redis_cache_node_type == deployment.redis_node_type
+    assert config.redis_engine_version == deployment.redis_engine_version
+    assert config.redis_num_cache_clusters == (
+        1 if deployment.redis_kind == "cluster" else deployment.redis_nodes
+    )
+    assert config.enable_https is deployment.https
+    assert config.nat_strategy == ("one_per_az" if deployment.nat_per_az else "single")
+    assert config.enable_rds is False
+    assert config.log_retention_days == deployment.log_retention_days
+
+
+def test_https_config_carries_the_certificate_as_a_secret() -> None:
+    plan, _ = _planned(PROD)
+    assert plan.config.values["proliferate:certificateArn"] == PROD.certificate_arn
+    assert "proliferate:certificateArn" in plan.config.secret_keys
+    line = next(c for c in plan.config.commands("prod") if "certificateArn" in c)
+    assert "--secret" in line and "--stack prod" in line
+
+
+def test_config_commands_rebuild_the_same_stack_config() -> None:
+    plan, _ = _planned(DEV)
+    rebuilt = {}
+    for line in plan.config.commands("dev"):
+        *_, key, value = line.split(" ")
+        rebuilt[key] = value.strip("'")
+    assert StackConfig.from_mapping(rebuilt) == plan.config.stack_config()
+
+
+def test_single_node_cache_sets_the_explicit_opt_out() -> None:
+    plan, _ = _planned(DEV)
+    assert plan.config.values["proliferate:redisNumCacheClusters"] == "1"
+    assert plan.config.values["proliferate:redisAllowSingleNode"] == "true"
+
+
+def test_value_the_library_refuses_is_dropped_and_explained() -> None:
+    plan, _ = _planned(dataclasses.replace(DEV, log_retention_days=0))
+    assert "proliferate:logRetentionDays" not in plan.config.values
+    assert any("retention 0" in n for n in plan.config.notes)
+
+
+# -- classification -------------------------------------------------------------------------
+
+
+def test_standalone_cache_cluster_cannot_be_adopted_and_gets_the_snapshot_path() -> None:
+    plan, _ = _planned(DEV)
+    redis = _plan(plan, "aws_elasticache_cluster.redis")
+    assert redis.status is Status.BLOCKED
+    assert redis.pulumi_type == "aws:elasticache/replicationGroup:ReplicationGroup"
+    assert "different AWS object" in redis.reason
+    assert "snapshot" in redis.safe_path and "drain" in redis.safe_path
+    assert any("snapshot_name" in m for m in redis.missing_inputs)
+
+
+def test_hand_written_subnet_layout_blocks_the_network_with_the_exact_cidrs() -> None:
+    plan, _ = _planned(DEV)
+    subnet = _plan(plan, "aws_subnet.public[0]")
+    assert subnet.status is Status.BLOCKED
+    cidr = next(d for d in subnet.differences if d.property == "cidrBlock")
+    assert cidr.state_value == "10.0.0.0/24"
+    assert cidr.component_value == plan_subnets("10.0.0.0/16", 2).public[0]
+    assert cidr.forces_replacement
+    vpc = _plan(plan, "aws_vpc.main")
+    assert vpc.status is Status.BLOCKED and "overlaps" in vpc.reason
+    # Everything attached to the VPC follows: nothing would be moved to the new network.
+    assert _status(plan, "aws_internet_gateway.main") is Status.BLOCKED
+    assert _status(plan, "aws_route_table.public") is Status.BLOCKED
+
+
+@pytest.mark.parametrize(
+    "deployment", [NETWORK_LIKE_COMPONENTS, PROD_NETWORK_LIKE_COMPONENTS], ids=["dev", "prod"]
+)
+def test_network_laid_out_like_the_components_is_adopted(deployment: TfDeployment) -> None:
+    plan, _ = _planned(deployment)
+    nat_count = deployment.az_count if deployment.nat_per_az else 1
+    expected = [
+        "aws_vpc.main",
+        "aws_internet_gateway.main",
+        "aws_route_table.public",
+        *(
+            f"aws_subnet.{t}[{i}]"
+            for t in ("public", "private")
+            for i in range(deployment.az_count)
+        ),
+        *(f"aws_nat_gateway.main[{j}]" for j in range(nat_count)),
+        *(f"aws_eip.nat[{j}]" for j in range(nat_count)),
+        *(
+            f"aws_route_table_association.{t}[{i}]"
+            for t in ("public", "private")
+            for i in range(deployment.az_count)
+        ),
+        "aws_route.public_internet",
+    ]
+    for address in expected:
+        assert _plan(plan, address).adopted, (address, _plan(plan, address).reason)
+    subnet = _plan(plan, "aws_subnet.public[0]")
+    assert subnet.logical_name == "proliferate-network-public-subnet-0"
+    assert subnet.urn == (
+        "urn:pulumi:dev::proliferate::proliferate:stack:ProliferateStack$"
+        "proliferate:network:Network$aws:ec2/subnet:Subnet::proliferate-network-public-subnet-0"
+    )
+    # The public subnet maps public IPs on launch in Terraform; the component does not.
+    change = next(d for d in subnet.differences if d.property == "mapPublicIpOnLaunch")
+    assert (change.state_value, change.component_value, change.forces_replacement) == (
+        True,
+        False,
+        False,
+    )
+    assert subnet.status is Status.ADOPT_WITH_CHANGES
+
+
+def test_every_adopted_resource_agrees_on_every_replacement_forcing_property() -> None:
+    for deployment in (DEV, PROD, NETWORK_LIKE_COMPONENTS, PROD_NETWORK_LIKE_COMPONENTS):
+        plan, state = _planned(deployment)
+        assert replacement_mismatches(plan, state) == []
+
+
+def test_the_independent_check_catches_a_replacement() -> None:
+    plan, state = _planned(NETWORK_LIKE_COMPONENTS)
+    # Pretend the migration let the VPC through with another CIDR: the check must object.
+    vpc_address = "aws_vpc.main"
+    tampered = dict(state.by_address(vpc_address).attributes, cidr_block="10.9.0.0/16")
+    resources = tuple(
+        dataclasses.replace(r, attributes=tampered) if r.address == vpc_address else r
+        for r in state.resources
+    )
+    problems = replacement_mismatches(plan, dataclasses.replace(state, resources=resources))
+    assert any("aws_vpc.main: cidrBlock" in p for p in problems)
+
+
+def test_names_pulumi_would_generate_block_adoption_and_name_the_missing_input() -> None:
+    plan, _ = _planned(PROD)
+    for address, missing in (
+        ("aws_ecr_repository.worker", "FargateServiceArgs.repository_name"),
+        ("aws_cloudwatch_log_group.worker", "FargateServiceArgs.log_group_name"),
+        ("aws_ecs_service.worker", "FargateServiceArgs.service_name"),
+        ("aws_lb.main", "PublicLoadBalancerArgs.name"),
+    ):
+        r = _plan(plan, address)
+        assert r.status is Status.BLOCKED
+        name = next(d for d in r.differences if d.property == "name")
+        assert name.component_value == "<auto-name>" and name.forces_replacement
+        assert missing in r.missing_inputs
+    assert "FargateServiceArgs.repository_name" in plan.missing_inputs
+
+
+def test_replication_group_blocked_by_its_security_group_says_so() -> None:
+    plan, _ = _planned(PROD)
+    redis = _plan(plan, "aws_elasticache_replication_group.redis")
+    assert redis.status is Status.BLOCKED
+    props = {d.property for d in redis.differences if d.forces_replacement}
+    # Terraform's group is "proliferate-redis"; the component's is derived from the stack.
+    assert "replicationGroupId" in props
+    assert "transitEncryptionEnabled" not in props  # in place for Redis 7, not a replacement
+
+
+def test_policy_attachments_and_task_definitions_are_not_imported() -> None:
+    plan, _ = _planned(DEV)
+    assert _status(plan, "aws_iam_role_policy_attachment.ecs_execution") is Status.NOT_ADOPTED
+    assert (
+        "detach-role-policy"
+        in _plan(plan, "aws_iam_role_policy_attachment.ecs_execution").safe_path
+    )
+    task = _plan(plan, "aws_ecs_task_definition.worker")
+    assert task.status is Status.NOT_ADOPTED and "revision" in task.safe_path
+    assert task.import_id is None
+
+
+def test_unrecognised_resources_are_reported_not_touched() -> None:
+    extra = {
+        "mode": "managed",
+        "type": "aws_s3_bucket",
+        "name": "assets",
+        "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+        "instances": [{"schema_version": 0, "attributes": {"id": "assets", "bucket": "assets"}}],
+    }
+    document = build_state(DEV)
+    document["resources"].append(extra)
+    plan = plan_migration(parse_state(document))
+    bucket = _plan(plan, "aws_s3_bucket.assets")
+    assert (
+        bucket.status is Status.NOT_ADOPTED and "not one of the spec's resources" in bucket.reason
+    )
+
+
+def test_every_terraform_resource_has_exactly_one_entry() -> None:
+    plan, state = _planned(PROD)
+    assert [r.address for r in plan.resources] == [r.address for r in state.resources]
+    adopted_roles = [r.role for r in plan.resources if r.adopted]
+    assert len(adopted_roles) == len(set(adopted_roles))
+
+
+def test_components_created_new_are_listed() -> None:
+    plan, _ = _planned(DEV)
+    created = {name for _role, _type, name in plan.created}
+    assert "proliferate-gateway-service" in created  # the gateway is new (spec step 7)
+    assert "proliferate-redis-replication-group" in created
+
+
+def test_stack_name_changes_derived_physical_names() -> None:
+    plan, _ = _planned(PROD, stack="prod")
+    redis = _plan(plan, "aws_elasticache_replication_group.redis")
+    group_id = next(d for d in redis.differences if d.property == "replicationGroupId")
+    assert group_id.component_value == "proliferate-redis-prod"
+
+
+# -- import file ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "deployment", [DEV, PROD, NETWORK_LIKE_COMPONENTS, PROD_NETWORK_LIKE_COMPONENTS]
+)
+def test_import_file_matches_pulumis_format(deployment: TfDeployment) -> None:
+    plan, _ = _planned(deployment)
+    document = build_import_file(plan)
+    jsonschema.validate(document, IMPORT_FILE_SCHEMA)
+    names = [e["name"] for e in document["resources"]]
+    assert len(names) == len(set(names))
+    for entry in document["resources"]:
+        if "parent" in entry:
+            parent_index = names.index(entry["parent"])
+            assert parent_index < names.index(entry["name"])
+            assert document["resources"][parent_index].get("component") is True
+    imported = [e for e in document["resources"] if not e.get("component")]
+    assert len(imported) == sum(1 for r in plan.resources if r.adopted)
+
+
+def test_import_file_nests_children_under_their_components() -> None:
+    plan, _ = _planned(NETWORK_LIKE_COMPONENTS)
+    entries = {e["name"]: e for e in build_import_file(plan)["resources"]}
+    vpc = entries["proliferate_network_vpc"]
+    assert vpc == {
+        "type": "aws:ec2/vpc:Vpc",
+        "name": "proliferate_network_vpc",
+        "id": _plan(plan, "aws_vpc.main").tf_id,
+        "logicalName": "proliferate-network-vpc",
+        "parent": "proliferate_network",
+        "version": vpc["version"],
+    }
+    assert entries["proliferate_network"]["parent"] == "proliferate"
+    assert entries["proliferate"] == {
+        "type": "proliferate:stack:ProliferateStack",
+        "name": "proliferate",
+        "logicalName": "proliferate",
+        "component": True,
+    }
+    route = entries["proliferate_network_public_default_route"]
+    rt = _plan(plan, "aws_route_table.public").tf_id
+    assert route["id"] == f"{rt}_0.0.0.0/0"
+    rta = entries["proliferate_network_private_rta_1"]
+    assert rta["id"].endswith("/" + _plan(plan, "aws_route_table.private[0]").tf_id)
+
+
+def test_schema_rejects_what_pulumi_import_rejects() -> None:
+    bad_documents = [
+        {"resources": [{"type": "aws:ec2/vpc:Vpc", "name": "vpc"}]},  # no id
+        {"resources": [{"type": "proliferate:x:Y", "name": "c", "component": True, "id": "x"}]},
+        {"resources": [{"name": "vpc", "id": "vpc-1"}]},  # no type
+        {"resources": [], "extra": 1},
+        {"nameTable": {"p": "not-a-urn"}, "resources": []},
+    ]
+    for document in bad_documents:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(document, IMPORT_FILE_SCHEMA)
+
+
+def test_report_json_is_serialisable_and_counts_add_up() -> None:
+    from proliferate_components.migrate import plan_to_json
+
+    plan, state = _planned(PROD)
+    data = json.loads(json.dumps(plan_to_json(plan), default=str))
+    assert sum(data["summary"].values()) == len(state.resources)
+    for r in data["resources"]:
+        if r["status"] == "blocked":
+            assert r["safePath"], r["address"]
+            assert r["reason"], r["address"]
