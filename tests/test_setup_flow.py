@@ -145,7 +145,14 @@ def test_dry_run_changes_nothing(harness: Harness) -> None:
     assert harness.pulumi.mutating_calls() == []
     assert not (harness.project / ".env.prod").exists()
     joined = "\n".join(result.changes)
-    for expected in ("create S3 bucket", "create KMS key", "pulumi login", "create stack dev", "pulumi up", "write"):
+    for expected in (
+        "create S3 bucket",
+        "create KMS key",
+        "pulumi login",
+        "create stack dev",
+        "pulumi up",
+        "write",
+    ):
         assert expected in joined, expected
 
 
@@ -155,7 +162,12 @@ def test_dry_run_after_a_run_reports_a_changed_answer_only(harness: Harness) -> 
     harness.log.clear()
     config_before = dict(harness.pulumi.stacks["dev"].config)
     result = harness.run(
-        {**answers, "config": {"proliferate:workerCpu": "512", "proliferate:workerMemory": "1024"}, "yes": True, "skip_pulumi_up": True},
+        {
+            **answers,
+            "config": {"proliferate:workerCpu": "512", "proliferate:workerMemory": "1024"},
+            "yes": True,
+            "skip_pulumi_up": True,
+        },
         dry_run=True,
     )
     assert harness.log.mutating() == []
@@ -204,7 +216,10 @@ def test_changed_answer_needs_confirmation_non_interactive(harness: Harness) -> 
 
     answers = base_answers(harness.project)
     harness.run(answers)
-    changed = {**answers, "config": {"proliferate:workerCpu": "512", "proliferate:workerMemory": "1024"}}
+    changed = {
+        **answers,
+        "config": {"proliferate:workerCpu": "512", "proliferate:workerMemory": "1024"},
+    }
     with pytest.raises(ChangeNotConfirmedError) as info:
         harness.run(changed)
     assert "proliferate:workerCpu" in str(info.value)
@@ -223,7 +238,9 @@ def test_changed_env_value_keeps_a_backup(harness: Harness) -> None:
     backup = harness.project / ".env.prod.bak"
     assert backup.read_text() == first
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert harness.pulumi.stacks["dev"].config[config_key("ANTHROPIC_API_KEY")].value == "sk-ant-new"
+    assert (
+        harness.pulumi.stacks["dev"].config[config_key("ANTHROPIC_API_KEY")].value == "sk-ant-new"
+    )
     answers["env"] = {**USER_ENV, "ANTHROPIC_API_KEY": "sk-ant-third"}
     harness.run({**answers, "yes": True, "skip_pulumi_up": True})
     assert backup.read_text() == first, "an older backup is never overwritten"
@@ -332,10 +349,15 @@ def test_existing_certificate_prints_validation_steps(harness: Harness) -> None:
         ValidationMethod="DNS",
     )["CertificateArn"]
     result = harness.run(
-        base_answers(harness.project, domain_name="app.example.com", tls="existing", certificate_arn=arn)
+        base_answers(
+            harness.project, domain_name="app.example.com", tls="existing", certificate_arn=arn
+        )
     )
     config = harness.pulumi.stacks["dev"].config
-    assert config["proliferate:certificateArn"].value == arn and config["proliferate:certificateArn"].secret
+    assert (
+        config["proliferate:certificateArn"].value == arn
+        and config["proliferate:certificateArn"].secret
+    )
     assert config["proliferate:enableHttps"].value == "true"
     assert config["proliferate:domainName"].value == "app.example.com"
     assert any("CNAME gateway.app.example.com" in step for step in result.steps)

@@ -38,7 +38,8 @@ class InMemoryPulumiBackend:
     Args:
         installed: whether the CLI is "installed".
         outputs_factory: computes the outputs of ``up`` (default: none).
-        fail_at: call name -> exception to raise the next time that call is made (once).
+        fail_at: call name -> exception to raise the next time that call is made (once);
+            ``"name#N"`` raises at the N-th call of that name (counted from construction).
         up_lines: lines streamed to ``on_output`` during ``up``.
 
     Attributes:
@@ -66,7 +67,8 @@ class InMemoryPulumiBackend:
 
     def _call(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
-        error = self.fail_at.pop(name, None)
+        count = sum(1 for call in self.calls if call[0] == name)
+        error = self.fail_at.pop(name, None) or self.fail_at.pop(f"{name}#{count}", None)
         if error is not None:
             raise error
 

@@ -247,4 +247,3 @@ class Harness:
             sleep=sleep or (lambda seconds: None),
         )
         return run_setup(ctx, deps)
-
