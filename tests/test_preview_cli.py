@@ -347,3 +347,27 @@ def test_bundled_example_treats_environment_keys_as_secret(
     assert key in console.out  # listed in the config table...
     assert value not in console.out + console.err  # ...but its value never is
     assert "not declared in Pulumi.yaml" not in console.out  # the stack reads it
+
+
+def test_program_errors_do_not_echo_secret_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: leaky\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\n"
+        "from proliferate_components.errors import ConfigError\n"
+        "token = pulumi.Config().require('token')\n"
+        "if pulumi.Config().get('mode') == 'config':\n"
+        "    raise ConfigError('leaky:token', token, f'not {token}')\n"
+        "raise ValueError(f'bad token {token}')\n"
+    )
+    secret = "tok-very-secret-42"
+    assert preview(str(tmp_path), "--no-policy", "--secret", f"token={secret}") == 2
+    err = capsys.readouterr().err
+    assert "ValueError: bad token [secret]" in err
+    assert secret not in err
+    args = ["--no-policy", "--secret", f"token={secret}", "--config", "mode=config"]
+    assert preview(str(tmp_path), *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: leaky:token: invalid value [secret]")
+    assert secret not in err

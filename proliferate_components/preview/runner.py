@@ -51,11 +51,12 @@ class ProgramError(ProliferateError):
         original: the exception the program raised.
     """
 
-    def __init__(self, project: str, original: BaseException) -> None:
+    def __init__(self, project: str, original: BaseException, message: str | None = None) -> None:
         self.project = project
         self.original = original
         kind = type(original).__name__
-        super().__init__(f"the program of project {project!r} failed: {kind}: {original}")
+        detail = message if message is not None else str(original)
+        super().__init__(f"the program of project {project!r} failed: {kind}: {detail}")
 
 
 @dataclass
@@ -326,18 +327,28 @@ def _run_program(
             mocks=mocks,
             main=project.main,
         )
-    except (UnansweredInvokeError, ConfigError):
-        raise
-    except ProliferateError:
-        raise
     except Exception as exc:
-        unanswered = _find_cause(exc, UnansweredInvokeError)
-        if unanswered is not None:
-            raise unanswered from exc
-        config_error = _find_cause(exc, ConfigError)
-        if config_error is not None:
-            raise config_error from exc
-        raise ProgramError(project.name, _root_cause(exc)) from exc
+        found: BaseException = exc
+        if not isinstance(exc, ProliferateError):
+            found = _find_cause(exc, UnansweredInvokeError) or _find_cause(exc, ConfigError) or exc
+        raise _without_secrets(project.name, found, resolved) from exc
+
+
+def _without_secrets(project: str, exc: BaseException, resolved: ResolvedConfig) -> BaseException:
+    """``exc`` as the error to report: program failures wrapped in :class:`ProgramError`, and
+    any secret config value in the message replaced by the marker."""
+    from .export import Redactor
+
+    secrets = [resolved.values[k] for k in resolved.secret_keys if k in resolved.values]
+    redactor = Redactor(secrets)
+    if not isinstance(exc, ProliferateError):
+        original = _root_cause(exc)
+        return ProgramError(project, original, redactor.text(str(original)))
+    if redactor.text(str(exc)) == str(exc):
+        return exc
+    if isinstance(exc, ConfigError):
+        return ConfigError(exc.key, None, redactor.text(exc.valid), secret=True)
+    return ProliferateError(redactor.text(str(exc)))
 
 
 def _find_cause(exc: BaseException, kind: type[BaseException]) -> Any:
