@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from dotenv import dotenv_values
 from moto import mock_aws
-
-from proliferate_components.environment import ENVIRONMENT, config_key
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from setup_fixtures import (
     PEM,
     REGION,
@@ -24,6 +21,9 @@ from setup_fixtures import (
     make_project,
     make_stack_outputs,
 )
+
+from proliferate_components.environment import ENVIRONMENT, config_key
+from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 SERVER_SECRETS = (
     "BETTER_AUTH_SECRET",

@@ -11,10 +11,6 @@ import boto3
 import pytest
 from dotenv import dotenv_values
 from moto import mock_aws
-
-from proliferate_components.errors import ProliferateError
-from proliferate_components.setup import envfile
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from setup_fixtures import (
     REGION,
     Harness,
@@ -24,6 +20,10 @@ from setup_fixtures import (
     make_project,
     make_stack_outputs,
 )
+
+from proliferate_components.errors import ProliferateError
+from proliferate_components.setup import envfile
+from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 GENERATED = (
     "BETTER_AUTH_SECRET",
