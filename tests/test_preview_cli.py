@@ -110,6 +110,7 @@ def test_policy_pack_directory_must_exist(
         (["--config", "allowedCidrs=10.0.0.0/8"], "plainapp:allowedCidrs", "'10.0.0.0/8'"),
         (["--config", "novalue"], "--config", "'novalue'"),
         (["--diagram", "out.png"], "--diagram", "'out.png'"),
+        (["--stack", "my stack"], "--stack", "'my stack'"),
     ],
 )
 def test_input_errors_name_key_and_value(

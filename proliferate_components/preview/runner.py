@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Generator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,6 +39,8 @@ __all__ = [
     "preset_values",
     "run_preview",
 ]
+
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 PRESETS: tuple[str, ...] = ("dev", "prod")
 """Names accepted by ``--preset`` (``config.DEV_PRESET`` and ``config.PROD_PRESET``)."""
@@ -186,6 +189,10 @@ def run_preview(
             re-raised as is, since it already names its key).
     """
     started = time.perf_counter()
+    if not _STACK_NAME.match(stack):
+        raise ConfigError(
+            "--stack", stack, "a stack name: 1-100 letters, digits, hyphens, underscores or periods"
+        )
     project = load_project(project_dir if project_dir is not None else bundled_example_dir())
     layers = ((f"--preset {preset}", preset_values(preset)),) if preset else ()
     known, secret_known = _known_keys(project.name)
