@@ -218,7 +218,10 @@ def run_preview(
                 policy_config,
                 project=project.name,
                 stack=stack,
-                stack_config=dict(resolved.values),
+                # the pack sees the stack's config as the engine passes it, minus secrets
+                stack_config={
+                    k: v for k, v in resolved.values.items() if k not in resolved.secret_keys
+                },
             )
         t0 = time.perf_counter()
         with _collect_log(log):
