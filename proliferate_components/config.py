@@ -269,6 +269,7 @@ class StackConfig:
         Raises:
             ConfigError: naming the Pulumi key, the bad value and what is valid.
         """
+        secret_keys = frozenset(_normalize_key(k) for k in secret_keys)
         by_full_key = {k.full_key: k for k in CONFIG_KEYS}
         known_names = [k.key for k in CONFIG_KEYS if k.namespace == NAMESPACE]
         present: dict[str, str] = {}
@@ -290,7 +291,7 @@ class StackConfig:
                     raw_value,
                     f"{full_key} is not a known key; did you mean {suggestion}? "
                     f"(run `pulumi config rm {full_key}` and set {suggestion})",
-                    secret=raw_key in secret_keys or full_key in secret_keys,
+                    secret=full_key in secret_keys,
                 )
 
         def is_secret(full_key: str) -> bool:
@@ -307,7 +308,23 @@ class StackConfig:
         merged = {f.name: parsed.get(f.name, f.default) for f in fields(cls)}
         field_to_key = {k.field: k.full_key for k in CONFIG_KEYS}
         secret_fields = frozenset(k.field for k in CONFIG_KEYS if is_secret(k.full_key))
-        _validate(merged, key_of=field_to_key.__getitem__, secret_fields=secret_fields)
+        try:
+            _validate(merged, key_of=field_to_key.__getitem__, secret_fields=secret_fields)
+        except ConfigError as exc:
+            # Say which of the values involved the user did not set: the profile did.
+            implied = [
+                f"{field_to_key[f]}={_format(value)}"
+                for f, value in PROD_DEFAULTS.items()
+                if profile == "prod"
+                and field_to_key[f] not in present
+                and (field_to_key[f] == exc.key or f"{field_to_key[f]}=" in exc.valid)
+            ]
+            if not implied:
+                raise
+            note = f" ({', '.join(implied)} from {profile_key.full_key}=prod)"
+            raise ConfigError(
+                exc.key, exc.value, exc.valid + note, secret=is_secret(exc.key)
+            ) from None
         return cls(**merged)
 
     @classmethod

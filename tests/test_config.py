@@ -152,6 +152,28 @@ def test_priority_explicit_over_profile_over_builtin() -> None:
     )
 
 
+def test_errors_say_which_values_came_from_the_profile() -> None:
+    err = _error(
+        lambda: StackConfig.from_mapping(
+            {"proliferate:profile": "prod", "proliferate:workerMemory": "512"}
+        )
+    )
+    assert err.key == "proliferate:workerMemory" and err.value == 512
+    assert "(proliferate:workerCpu=512 from proliferate:profile=prod)" in err.valid
+    explicit = _error(
+        lambda: StackConfig.from_mapping(
+            {
+                "proliferate:profile": "prod",
+                "proliferate:workerCpu": "512",
+                "proliferate:workerMemory": "512",
+            }
+        )
+    )
+    assert "profile" not in explicit.valid
+    dev = _error(lambda: StackConfig.from_mapping({"proliferate:workerMemory": "4096"}))
+    assert "profile" not in dev.valid
+
+
 # --- CONFIG_KEYS as the single source ---
 
 
