@@ -434,7 +434,9 @@ def _domain_step(
         "Custom domain (e.g. app.example.com; empty: none)",
         existing=existing_domain.value if existing_domain else None,
         required=False,
-        validate=lambda v: _problem(lambda: validate_domain_name(v, key="domain_name")),
+        validate=lambda v: (
+            _problem(lambda: validate_domain_name(v, key="domain_name")) if v else None
+        ),
     ).lower()
     manage = _current_bool(current, "proliferate:manageDns")
     has_cert = "proliferate:certificateArn" in current
