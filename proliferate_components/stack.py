@@ -243,7 +243,7 @@ class ProliferateStack(pulumi.ComponentResource):
             NetworkArgs(
                 cidr_block=config.vpc_cidr,
                 availability_zone_count=config.az_count,
-                nat_strategy="one_per_az" if config.nat_strategy == "one_per_az" else "single",
+                nat_strategy=config.nat_strategy,
                 enable_flow_logs=config.enable_flow_logs,
                 flow_log_retention_days=config.flow_log_retention_days,
             ),
@@ -333,7 +333,7 @@ class ProliferateStack(pulumi.ComponentResource):
                 subnet_ids=private_subnets,
                 allowed_security_group_ids=[],
                 node_type=config.redis_cache_node_type,
-                engine="valkey" if config.redis_engine == "valkey" else "redis",
+                engine=config.redis_engine,
                 engine_version=config.redis_engine_version,
                 num_cache_clusters=config.redis_num_cache_clusters,
                 allow_single_node=config.redis_allow_single_node,
