@@ -7,13 +7,15 @@ Quoting (:func:`format_value`), checked against both parsers:
   as ``\\n`` (and ``\\r``): both parsers turn exactly those two escapes back into line
   breaks inside double quotes; this is how multiline PEM keys are written;
 - a value with ``"``, ``\\`` or ``$`` goes in single quotes (no escapes, no interpolation, raw
-  line breaks allowed in both parsers), unless it contains ``'`` or a backslash before
-  ``\\`` or ``'``: such a value cannot be written so that both parsers agree, and is rejected
-  with a :class:`~proliferate_components.errors.ConfigError` naming the key.
+  line breaks allowed in both parsers), unless it contains ``'``, a carriage return (Python
+  reads files with universal newlines) or a backslash before ``\\`` or ``'``: such a value
+  cannot be written so that both parsers agree, and is rejected with a
+  :class:`~proliferate_components.errors.ConfigError` naming the key.
 
-Python-dotenv interpolates ``${VAR}`` in unquoted and double-quoted values; Node's dotenv
-never does. Values are therefore read back with ``interpolate=False`` (Node's behaviour)
-and ``$`` never appears outside single quotes.
+Python-dotenv interpolates ``${VAR}`` by default, in every quoting style; Node's dotenv
+never does. The platform reads the file with Node, so the wizard reads it back with
+``interpolate=False`` (Node's behaviour); a value containing ``${`` is exact for Node and for
+python-dotenv with ``interpolate=False`` only.
 
 Writing (:func:`write_env_file`): atomic (temporary file in the same directory, fsync, then
 ``os.replace``), mode 0600, the previous file kept as ``.env.prod.bak`` (then ``.bak.1``,
@@ -51,7 +53,7 @@ def format_value(key: str, value: str) -> str:
         return value
     if '"' not in value and "\\" not in value and "$" not in value:
         return '"' + value.replace("\r", "\\r").replace("\n", "\\n") + '"'
-    if "'" not in value and not _BAD_SINGLE.search(value):
+    if "'" not in value and "\r" not in value and not _BAD_SINGLE.search(value):
         return "'" + value + "'"
     raise ConfigError(
         key,
