@@ -530,6 +530,13 @@ def plan_migration(
             f"(aws.getAvailabilityZones); this plan assumes they are {', '.join(derived.availability_zones)} "
             "like the Terraform subnets - check with `aws ec2 describe-availability-zones`"
         )
+    if any(p.role == "network/vpc" and p.adopted for p in plans.values()):
+        notes.append(
+            "the adopted VPC's default security group is taken over by "
+            f"{component_name}-network-default-sg, which removes all its rules: check that "
+            "nothing uses it (`aws ec2 describe-network-interfaces --filters "
+            "Name=group-id,Values=<default sg id>`) before `pulumi up`"
+        )
     return MigrationPlan(
         component_name=component_name,
         project=project,
