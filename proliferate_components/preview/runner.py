@@ -185,8 +185,10 @@ def run_preview(
     Raises:
         ConfigError: invalid ``Pulumi.yaml``, config or options (before the program runs).
         UnansweredInvokeError: the program called a provider function with no offline answer.
-        ProgramError: the program raised anything else (also a ``ConfigError`` of its own is
-            re-raised as is, since it already names its key).
+        ProgramError: the program raised anything but a ``ConfigError`` (which is re-raised
+            as is, since it already names its key). Secret config values are scrubbed from
+            every message.
+        PolicyPackError: the pack could not start or failed to answer.
     """
     started = time.perf_counter()
     if not _STACK_NAME.match(stack):
