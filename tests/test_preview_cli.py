@@ -250,6 +250,7 @@ def test_no_secret_value_reaches_json_or_console(
 # -- subprocess: the real entry point --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_subprocess_entry_point(tmp_path: Path) -> None:
     out = tmp_path / "p.json"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -309,6 +310,7 @@ def test_bundled_example_is_found_in_checkout_and_wheel_layouts(tmp_path: Path) 
     assert err.value.key == "PROJECT_DIR"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["dev", "prod"])
 def test_bundled_example_passes_every_mandatory_rule_of_the_bundled_pack(
     preset: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
