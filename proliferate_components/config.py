@@ -580,6 +580,7 @@ DEV_PRESET: Mapping[str, str] = MappingProxyType(
 PROD_PRESET: Mapping[str, str] = MappingProxyType(
     {
         "aws:region": "us-east-1",
+        "proliferate:profile": "prod",
         "proliferate:workerCpu": "512",
         "proliferate:workerMemory": "1024",
         "proliferate:llmProxyCpu": "1024",
@@ -593,8 +594,9 @@ PROD_PRESET: Mapping[str, str] = MappingProxyType(
     }
 )
 """The spec's prod ``pulumi config set`` lines, with a syntactically valid placeholder
-certificate ARN (account 123456789012) and ``app.example.com``. It mirrors the spec exactly,
-so it sets sizing only: add ``proliferate:profile=prod`` for the prod protections."""
+certificate ARN (account 123456789012) and ``app.example.com``, plus
+``proliferate:profile=prod``: the spec calls this set "production-ready", and without the
+profile it would get dev protections (one NAT, single-AZ database, 1-day snapshots)."""
 
 
 def config_key(field_or_key: str) -> ConfigKey:

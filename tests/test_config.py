@@ -94,6 +94,8 @@ def test_presets_mirror_the_spec_cli_lines() -> None:
     }
     prod = dict(PROD_PRESET)
     arn = prod.pop("proliferate:certificateArn")
+    # The spec's prod lines plus the prod profile (its protections make the set production-ready).
+    assert prod.pop("proliferate:profile") == "prod"
     assert prod == {
         "aws:region": "us-east-1",
         "proliferate:workerCpu": "512",
@@ -125,8 +127,8 @@ def test_presets_build_valid_configs() -> None:
         "redis_cache_node_type",
     ):
         assert getattr(prod, field) == PROD_DEFAULTS[field]
-    with_profile = StackConfig.from_mapping({**PROD_PRESET, "proliferate:profile": "prod"})
-    assert with_profile == StackConfig.prod(
+    assert prod.profile == "prod" and prod.nat_strategy == "one_per_az" and prod.db_multi_az
+    assert prod == StackConfig.prod(
         enable_https=True,
         certificate_arn=PROD_PRESET["proliferate:certificateArn"],
         domain_name="app.example.com",
@@ -807,7 +809,7 @@ def _apply_project_defaults(stack: Mapping[str, str]) -> dict[str, str]:
         {},
         dict(DEV_PRESET),
         dict(PROD_PRESET),
-        {**PROD_PRESET, "proliferate:profile": "prod"},
+        {**PROD_PRESET, "proliferate:profile": "dev"},
         {"proliferate:profile": "prod"},
     ],
 )
