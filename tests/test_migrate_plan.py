@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from functools import cache
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -20,6 +21,7 @@ from proliferate_components.migrate import (
     build_import_file,
     parse_state,
     plan_migration,
+    write_outputs,
 )
 from proliferate_components.subnets import plan_subnets
 
@@ -31,8 +33,8 @@ PROD_NETWORK_LIKE_COMPONENTS = dataclasses.replace(PROD, subnet_layout="componen
 
 @cache
 def _planned(deployment: TfDeployment, stack: str = "dev") -> tuple[MigrationPlan, TfState]:
-    state = parse_state(build_state(deployment))
-    return plan_migration(state, stack=stack), state
+    plan = plan_migration(parse_state(build_state(deployment)), stack=stack)
+    return plan, plan.state
 
 
 def _status(plan: MigrationPlan, address: str) -> Status:
@@ -246,7 +248,8 @@ def test_unrecognised_resources_are_reported_not_touched() -> None:
 
 
 def test_every_terraform_resource_has_exactly_one_entry() -> None:
-    plan, state = _planned(PROD)
+    plan, _ = _planned(PROD)
+    state = parse_state(build_state(PROD))
     assert [r.address for r in plan.resources] == [r.address for r in state.resources]
     adopted_roles = [r.role for r in plan.resources if r.adopted]
     assert len(adopted_roles) == len(set(adopted_roles))
@@ -336,3 +339,21 @@ def test_report_json_is_serialisable_and_counts_add_up() -> None:
         if r["status"] == "blocked":
             assert r["safePath"], r["address"]
             assert r["reason"], r["address"]
+
+
+def test_inline_routes_are_imported_as_the_components_routes(tmp_path: Path) -> None:
+    plan, _ = _planned(dataclasses.replace(NETWORK_LIKE_COMPONENTS, inline_routes=True))
+    route = _plan(plan, 'aws_route_table.public.route["0.0.0.0/0"]')
+    assert route.inline_of == "aws_route_table.public"
+    assert route.logical_name == "proliferate-network-public-default-route"
+    assert route.adopted
+    assert route.import_id == f"{_plan(plan, 'aws_route_table.public').tf_id}_0.0.0.0/0"
+    assert replacement_mismatches(plan, plan.state) == []
+    write_outputs(plan, tmp_path)
+    commands = [
+        line
+        for line in (tmp_path / "terraform-state-rm.sh").read_text().splitlines()
+        if line.startswith("terraform state rm")
+    ]
+    assert "terraform state rm 'aws_route_table.public'" in commands
+    assert not any("route[" in line for line in commands)

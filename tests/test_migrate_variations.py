@@ -114,7 +114,7 @@ def test_plans_are_safe_for_any_variation(d: TfDeployment) -> None:
     if d.redis_snapshot_retention >= 1:
         assert config.redis_snapshot_retention_days == d.redis_snapshot_retention
     jsonschema.validate(build_import_file(plan), IMPORT_FILE_SCHEMA)
-    assert replacement_mismatches(plan, state) == []
+    assert replacement_mismatches(plan, plan.state) == []
     # The network is adopted exactly when the Terraform subnets are laid out like the components'.
     vpc = next(r for r in plan.resources if r.address == "aws_vpc.main")
     assert vpc.adopted is (d.subnet_layout == "component")

@@ -42,7 +42,7 @@ from .forcenew import (
     values_equal,
 )
 from .roles import ComponentChild, RoleAssignment, component_roles, terraform_roles
-from .tfstate import TfResource, TfState
+from .tfstate import TfResource, TfState, with_inline_routes
 
 __all__ = [
     "AUTONAME",
@@ -140,6 +140,9 @@ class ResourcePlan:
     """For blocked / not adopted resources: what to do instead."""
     missing_inputs: tuple[str, ...] = ()
     """Component inputs that do not exist yet and would allow a clean adoption."""
+    inline_of: str | None = None
+    """For an inline block (a route table's ``route``), the address of its resource: it has
+    no ``terraform state rm`` of its own."""
 
     @property
     def adopted(self) -> bool:
@@ -159,6 +162,8 @@ class MigrationPlan:
     """Pulumi stack name."""
     config: DerivedConfig
     """The derived stack config."""
+    state: TfState
+    """The Terraform state the plan was made from (with inline routes as routes)."""
     resources: tuple[ResourcePlan, ...]
     """One entry per Terraform resource, in state order."""
     created: tuple[tuple[str, str, str], ...] = ()
@@ -493,6 +498,7 @@ def plan_migration(
             "a state with the spec's AWS resources (aws_vpc, aws_ecs_service, "
             "aws_elasticache_*, ...)",
         )
+    state = with_inline_routes(state)
     assignments = terraform_roles(state)
     derived = derive_config(assignments)
     config = derived.stack_config()
@@ -542,6 +548,7 @@ def plan_migration(
         project=project,
         stack=stack,
         config=derived,
+        state=state,
         resources=tuple(plans[r.address] for r in state.resources),
         created=created,
         notes=tuple(notes),
@@ -562,6 +569,7 @@ def _plan_one(
         "tf_type": res.type,
         "tf_id": res.id,
         "role": a.role,
+        "inline_of": res.inline_of,
     }
     if res.type not in RECOGNISED_TYPES:
         return ResourcePlan(
@@ -778,6 +786,7 @@ def _blocked(p: ResourcePlan, reason: str, extra: tuple[Difference, ...]) -> Res
         reason=reason,
         safe_path=_safe_path(p.pulumi_type),
         missing_inputs=p.missing_inputs,
+        inline_of=p.inline_of,
     )
 
 

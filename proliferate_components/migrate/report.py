@@ -30,6 +30,7 @@ def _show(value: Any) -> str:
 def _resource_json(r: ResourcePlan) -> dict[str, Any]:
     return {
         "address": r.address,
+        "inlineOf": r.inline_of,
         "terraformType": r.tf_type,
         "terraformId": r.tf_id,
         "status": r.status.value,
@@ -154,8 +155,10 @@ def _state_rm_script(plan: MigrationPlan) -> str:
         "# from now on Pulumi alone manages these resources (Terraform forgets, AWS keeps them).",
         "set -eu",
     ]
-    adopted = [r for r in plan.resources if r.adopted]
+    adopted = [r for r in plan.resources if r.adopted and r.inline_of is None]
     lines += [f"terraform state rm '{r.address}'" for r in adopted]
+    inline = sorted({str(r.inline_of) for r in plan.resources if r.adopted and r.inline_of})
+    lines += [f"# inline routes go with {address}" for address in inline]
     if not adopted:
         lines.append("# nothing adopted: nothing to remove")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ and attributes. Data sources are skipped. Every structural problem raises
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,14 @@ from typing import Any, cast
 
 from ..errors import ConfigError
 
-__all__ = ["STATE_VERSION", "TfResource", "TfState", "load_state", "parse_state"]
+__all__ = [
+    "STATE_VERSION",
+    "TfResource",
+    "TfState",
+    "load_state",
+    "parse_state",
+    "with_inline_routes",
+]
 
 STATE_VERSION = 4
 """The only Terraform state format version understood (Terraform 0.12 and later)."""
@@ -35,6 +43,9 @@ class TfResource:
     """``count`` index or ``for_each`` key; ``None`` for a single instance."""
     attributes: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """The instance's attributes as stored in the state."""
+    inline_of: str | None = None
+    """For a block written inline in another resource (a route table's ``route``), the
+    address of that resource; ``None`` for a resource of the state itself."""
 
     @property
     def id(self) -> str:
@@ -189,3 +200,42 @@ def load_state(path: str | Path) -> TfState:
             "--state", str(path), f"a JSON Terraform state file ({exc.__class__.__name__}: {exc})"
         ) from None
     return parse_state(data, source=file.name)
+
+
+def with_inline_routes(state: TfState) -> TfState:
+    """``state`` plus one ``aws_route`` per IPv4 route written inline in an
+    ``aws_route_table`` (``route { cidr_block = ... }``), so that it can be matched and
+    imported like a separate route (the components model routes as resources). Such entries
+    have :attr:`TfResource.inline_of` set to the route table's address."""
+    extra: list[TfResource] = []
+    for table in state.of_type("aws_route_table"):
+        for block in cast("list[Any]", table.attr("route", [])):
+            if not isinstance(block, dict):
+                continue
+            route = cast("dict[str, Any]", block)
+            cidr = route.get("cidr_block")
+            if not cidr:
+                continue
+            extra.append(
+                TfResource(
+                    address=f'{table.address}.route["{cidr}"]',
+                    type="aws_route",
+                    name=table.name,
+                    index_key=None,
+                    attributes={
+                        "id": f"r-{table.id}{zlib.crc32(str(cidr).encode())}",
+                        "route_table_id": table.id,
+                        "destination_cidr_block": cidr,
+                        "gateway_id": route.get("gateway_id") or "",
+                        "nat_gateway_id": route.get("nat_gateway_id") or "",
+                    },
+                    inline_of=table.address,
+                )
+            )
+    if not extra:
+        return state
+    return TfState(
+        resources=state.resources + tuple(extra),
+        terraform_version=state.terraform_version,
+        lineage=state.lineage,
+    )
