@@ -25,10 +25,16 @@ Child names (a public contract; ``S`` is the component name, ``i`` an index in
 - ``S-task`` (``aws.ecs.TaskDefinition``, container definitions serialised with sorted
   keys so an unchanged service never registers a new revision);
 - ``S-service`` (``aws.ecs.Service``, private subnets, no public IP, circuit breaker with
-  rollback);
+  rollback), only with ``create_service`` (the default);
 - ``S-scaling-target`` and ``S-scaling-cpu`` (``aws.appautoscaling``), only with
   ``autoscaling``; the service then ignores changes to ``desiredCount`` so ``pulumi up``
   never resets what the autoscaler chose.
+
+Task-definition-only mode (``create_service=False``): everything above up to and including
+``S-task``, but no ``S-service``, no load balancer attachment and no ``S-scaling-*``; the
+task definition is meant for one-off ``aws ecs run-task`` runs (e.g. database migrations)
+with the component's ``security_group_id`` in the given subnets. ``service_name`` is then a
+``None`` output.
 """
 
 from __future__ import annotations
@@ -395,6 +401,15 @@ class FargateServiceArgs:
     ``LATEST``."""
     tags: Mapping[str, str] = field(default_factory=_empty_map)
     """Tags on every child (tasks get them via ``propagate_tags``). Default none."""
+    create_service: bool = True
+    """Register the ECS service (``S-service``) that keeps ``desired_count`` tasks running.
+    Default True. False is task-definition-only mode: the repository, log group, roles,
+    security group (with its ingress/egress rules) and task definition are registered, but no
+    ``aws.ecs.Service``, no load balancer attachment and no autoscaling; run the task with
+    ``aws ecs run-task`` (the component's ``service_name`` output is ``None``). False needs
+    ``desired_count=0`` and no ``autoscaling`` or ``target_group_arn`` (each raises
+    ConfigError naming the field); the service-only settings (``deployment_*_percent``,
+    ``health_check_grace_period_seconds``, ``platform_version``) are then unused."""
 
 
 class FargateService(pulumi.ComponentResource):
@@ -403,7 +418,7 @@ class FargateService(pulumi.ComponentResource):
     See the module docstring for the children and their names.
 
     Attributes:
-        service_name: the ECS service's name.
+        service_name: the ECS service's name (``None`` output with ``create_service=False``).
         task_definition_arn: the task definition's ARN (with revision).
         task_definition_family: the task definition family (for one-off ``run-task``).
         security_group_id: the service's security group.
@@ -415,7 +430,7 @@ class FargateService(pulumi.ComponentResource):
         container_name: the container's name (for load balancer attachments).
     """
 
-    service_name: pulumi.Output[str]
+    service_name: pulumi.Output[str | None]
     task_definition_arn: pulumi.Output[str]
     task_definition_family: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
@@ -633,6 +648,10 @@ class FargateService(pulumi.ComponentResource):
         )
 
         # -- service ----------------------------------------------------------------------
+        if not args.create_service:  # task-definition-only mode (_validate: no scaling, no LB)
+            self.service_name = pulumi.Output.from_input(None)
+            self._finish(task, security_group, repository, log_group, task_role, execution_role_arn)
+            return
         load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] | None = None
         if args.target_group_arn is not None:
             load_balancers = [
@@ -709,6 +728,18 @@ class FargateService(pulumi.ComponentResource):
             )
 
         self.service_name = service.name
+        self._finish(task, security_group, repository, log_group, task_role, execution_role_arn)
+
+    def _finish(
+        self,
+        task: aws.ecs.TaskDefinition,
+        security_group: aws.ec2.SecurityGroup,
+        repository: aws.ecr.Repository | None,
+        log_group: aws.cloudwatch.LogGroup,
+        task_role: aws.iam.Role,
+        execution_role_arn: pulumi.Input[str],
+    ) -> None:
+        """Set the output attributes (``service_name`` is set by the caller) and register them."""
         self.task_definition_arn = task.arn
         self.task_definition_family = task.family
         self.security_group_id = security_group.id
@@ -822,6 +853,7 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
         "enable_execute_command",
         "readonly_root_filesystem",
         "force_delete_repository",
+        "create_service",
     ):
         validate_bool(getattr(args, flag), key=f"{k}.{flag}")
     if not args.health_check_path.startswith("/"):
@@ -891,6 +923,25 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
         list(args.task_role_policy_statements), key=f"{k}.task_role_policy_statements"
     )
     validate_tags(args.tags, key=f"{k}.tags")
+    if not args.create_service:
+        if args.autoscaling is not None:
+            raise ConfigError(
+                f"{k}.autoscaling",
+                "<AutoscalingArgs>",
+                "None with create_service=False (there is no service to scale)",
+            )
+        if args.target_group_arn is not None:
+            raise ConfigError(
+                f"{k}.target_group_arn",
+                args.target_group_arn,
+                "None with create_service=False (there is no service to attach)",
+            )
+        if args.desired_count != 0:
+            raise ConfigError(
+                f"{k}.desired_count",
+                args.desired_count,
+                "0 with create_service=False (no service keeps tasks running)",
+            )
     if args.autoscaling is not None:
         s = args.autoscaling
         validate_int_range(

@@ -514,6 +514,81 @@ def test_no_scaling_resources_without_autoscaling() -> None:
     assert [r for r in cap.resources if r.type.startswith("aws:appautoscaling/")] == []
 
 
+# -- task-definition-only mode ------------------------------------------------------------
+
+
+def test_task_definition_only_mode_registers_no_service_attachment_or_scaling() -> None:
+    cap = _run(
+        _base(create_service=False, desired_count=0, ingress_security_group_ids=["sg-0alb"]),
+        name="migrations",
+    )
+    component = cap.one("proliferate:service:FargateService", "migrations")
+    children = {r.name: r.type for r in cap.children_of(component)}
+    assert children == {
+        "migrations-repo": "aws:ecr/repository:Repository",
+        "migrations-repo-lifecycle": "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "migrations-logs": "aws:cloudwatch/logGroup:LogGroup",
+        "migrations-execution": "proliferate:iam:EcsExecutionRole",
+        "migrations-task-role": ROLE,
+        "migrations-sg": "aws:ec2/securityGroup:SecurityGroup",
+        "migrations-ingress-0": "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "migrations-egress": "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "migrations-task": TASK,
+    }
+    assert cap.of_type(SERVICE) == []
+    assert [r for r in cap.resources if r.type.startswith("aws:appautoscaling/")] == []
+    assert not any(r.input("loadBalancers") for r in cap.resources)
+    # the outputs a one-off run-task needs are there; the service name is documented as None
+    assert cap.output("task_definition_arn") == cap.one(TASK).outputs["arn"]
+    assert cap.output("security_group_id") == cap.one("aws:ec2/securityGroup:SecurityGroup").id
+    assert cap.outputs.get("service_name") is None
+
+
+def test_task_definition_only_mode_keeps_every_other_child_identical() -> None:
+    """Dropping the service changes nothing else: same children with the same inputs."""
+
+    def inputs(create_service: bool) -> dict[str, str]:
+        cap = _run(_base(create_service=create_service, desired_count=0))
+        return {
+            r.name: json.dumps(r.plain_inputs(), sort_keys=True, default=str)
+            for r in cap.resources
+            if r.type != SERVICE
+        }
+
+    with_service, without = inputs(True), inputs(False)
+    assert "worker-task" in without and "worker-sg" in without
+    assert with_service == without
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({}, "desired_count"),  # the default desired_count (1) asks for running tasks
+        ({"desired_count": 2}, "desired_count"),
+        ({"desired_count": 0, "target_group_arn": TG}, "target_group_arn"),
+        (
+            {"desired_count": 0, "autoscaling": AutoscalingArgs(min_capacity=1, max_capacity=2)},
+            "autoscaling",
+        ),
+        (
+            {"desired_count": 1, "autoscaling": AutoscalingArgs(min_capacity=1, max_capacity=2)},
+            "autoscaling",
+        ),
+    ],
+)
+def test_task_definition_only_mode_rejects_service_settings_before_registering(
+    overrides: dict[str, Any], key: str
+) -> None:
+    err = _rejected(lambda: _base(create_service=False, **overrides))
+    assert err.key == f"FargateServiceArgs.{key}"
+    assert "create_service=False" in str(err)
+
+
+def test_create_service_must_be_a_bool() -> None:
+    err = _rejected(lambda: _base(create_service="no", desired_count=0))
+    assert err.key == "FargateServiceArgs.create_service"
+
+
 # -- ECR ----------------------------------------------------------------------------------
 
 
