@@ -219,10 +219,7 @@ def _p(
 
 REPLACEMENT_PROPERTIES: Mapping[str, tuple[ReplacementProperty, ...]] = MappingProxyType(
     {
-        "aws:ec2/vpc:Vpc": (
-            _p("cidrBlock", "cidr_block"),
-            _p("instanceTenancy", "instance_tenancy", default="default"),
-        ),
+        "aws:ec2/vpc:Vpc": (_p("cidrBlock", "cidr_block"),),
         "aws:ec2/subnet:Subnet": (
             _p("vpcId", "vpc_id"),
             _p("cidrBlock", "cidr_block"),
