@@ -418,3 +418,36 @@ def test_env_file_round_trips_through_python_dotenv(harness: Harness) -> None:
     assert values["GITHUB_APP_WEBHOOK_SECRET"] == "whsec-abc$def"
     assert values["GITHUB_OAUTH_APP_SECRET"] == "oauth secret with spaces"
     os.environ.pop("PEM_CHECK", None)
+
+
+def test_rerun_without_region_reuses_the_backend_and_stack_region(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = base_answers(harness.project)
+    harness.run(answers)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    harness.log.clear()
+    rerun = {k: v for k, v in answers.items() if k != "region"}
+    harness.run({**rerun, "skip_pulumi_up": True})
+    assert harness.log.mutating() == []
+    import boto3
+
+    assert len(boto3.client("s3", region_name=REGION).list_buckets()["Buckets"]) == 1
+    assert harness.pulumi.stacks["dev"].config["aws:region"].value == REGION
+
+
+def test_external_database_url_is_asked_and_pushed(harness: Harness) -> None:
+    from proliferate_components.setup.errors import MissingAnswerError
+
+    answers = base_answers(harness.project, enable_rds=False)
+    with pytest.raises(MissingAnswerError) as info:
+        harness.run(answers)
+    assert "DATABASE_URL" in str(info.value)
+    url = "postgresql://me:pw@db.example.com:5432/app"
+    answers["env"] = {**USER_ENV, "DATABASE_URL": url}
+    harness.run(answers)
+    config = harness.pulumi.stacks["dev"].config
+    assert config["proliferate:enableRds"].value == "false"
+    assert config[config_key("DATABASE_URL")].value == url
+    assert config[config_key("DATABASE_URL")].secret
+    assert env_of(harness)["DATABASE_URL"] == url, "the stack output does not replace it"

@@ -81,27 +81,31 @@ class AwsLogin:
         identity: the caller identity.
         credentials: how the session was built.
         max_attempts: attempts per AWS call.
-        clients: clients created so far, by service name.
+        region: region of the clients (the stack's region; may differ from the session's).
+        clients: clients created so far, by service and region.
     """
 
     session: Any
     identity: AwsIdentity
     credentials: AwsCredentials
     max_attempts: int
+    region: str = ""
     clients: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def client(self, service: str) -> Any:
-        """A (cached) client for ``service`` with standard retries."""
-        if service not in self.clients:
-            self.clients[service] = self.session.client(
-                service, config=client_config(self.max_attempts)
+        """A (cached) client for ``service`` in :attr:`region`, with standard retries."""
+        region = self.region or self.credentials.region
+        key = f"{service}@{region}"
+        if key not in self.clients:
+            self.clients[key] = self.session.client(
+                service, region_name=region, config=client_config(self.max_attempts)
             )
-        return self.clients[service]
+        return self.clients[key]
 
     def pulumi_env(self) -> dict[str, str]:
         """Environment for the Pulumi CLI so it uses the same credentials and region."""
         creds = self.credentials
-        env = {"AWS_REGION": creds.region}
+        env = {"AWS_REGION": self.region or creds.region}
         if creds.access_key_id and creds.secret_access_key:
             env["AWS_ACCESS_KEY_ID"] = creds.access_key_id
             env["AWS_SECRET_ACCESS_KEY"] = creds.secret_access_key

@@ -57,6 +57,7 @@ from .state_backend import (
     default_bucket_name,
     ensure_lock_table,
     ensure_state_bucket,
+    parse_backend_url,
     validate_bucket_name,
 )
 from .summary import DomainPlan, checklist
@@ -199,10 +200,11 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
     profile = (
         ctx.text("profile", "AWS profile (empty: default credentials)", required=False) or None
     )
+    previous = parse_backend_url(pulumi.current_backend())
     region = ctx.text(
         "region",
         "AWS region",
-        default=aws_credentials.default_region(profile),
+        default=previous.region if previous else aws_credentials.default_region(profile),
         validate=lambda v: _problem(lambda: validate_region(v, key="region")),
     )
     login = aws_credentials.login(
@@ -219,7 +221,9 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
     bucket = ctx.text(
         "backend_bucket",
         "S3 bucket for the Pulumi state",
-        default=default_bucket_name(login.identity.account_id, region),
+        default=previous.bucket
+        if previous
+        else default_bucket_name(login.identity.account_id, region),
         validate=lambda v: _problem(lambda: validate_bucket_name(v)),
     )
     encryption = ctx.text("bucket_encryption", "Default encryption of the bucket", default="sse-s3")
@@ -274,6 +278,16 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
     current: dict[str, ConfigEntry] = pulumi.get_all_config(stack) if stack_ready else {}
     outputs_before: dict[str, OutputEntry] = pulumi.outputs(stack) if stack_ready else {}
 
+    stack_region = current.get("aws:region")
+    if (
+        stack_region
+        and stack_region.value != region
+        and ctx.answers.get("region") is None
+        and not ctx.interactive
+    ):
+        ctx.echo(f"  using the stack's region {stack_region.value} (pass --region to change it)")
+        region = stack_region.value
+        login.region = region
     desired, domain_plan, external_db = _stack_answers(ctx, login, stack, region, current)
     validate_stack_config(current, desired)
     apply_config(ctx, pulumi, stack, current, desired)

@@ -73,6 +73,28 @@ def backend_url(bucket: str, *, region: str, profile: str | None) -> str:
     return f"s3://{bucket}?{urlencode(query)}"
 
 
+@dataclass(frozen=True)
+class BackendLocation:
+    """Bucket and region of an ``s3://`` backend URL."""
+
+    bucket: str
+    region: str
+
+
+def parse_backend_url(url: str | None) -> BackendLocation | None:
+    """The wizard's own earlier backend (``s3://proliferate-pulumi-state-...?region=R``), or
+    None for anything else (other backends are never adopted silently)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if not url or not url.startswith("s3://"):
+        return None
+    parts = urlsplit(url)
+    region = parse_qs(parts.query).get("region", [""])[0]
+    if not parts.netloc.startswith("proliferate-pulumi-state-") or not region:
+        return None
+    return BackendLocation(bucket=parts.netloc, region=region)
+
+
 def tls_only_statement(bucket: str) -> dict[str, Any]:
     """The bucket policy statement denying every request made without TLS."""
     return {
