@@ -357,3 +357,10 @@ def test_inline_routes_are_imported_as_the_components_routes(tmp_path: Path) -> 
     ]
     assert "terraform state rm 'aws_route_table.public'" in commands
     assert not any("route[" in line for line in commands)
+
+
+def test_a_store_without_noeviction_is_flagged() -> None:
+    plan, _ = _planned(dataclasses.replace(DEV, redis_noeviction=False))
+    assert any("not noeviction" in n and "aws_elasticache_cluster.redis" in n for n in plan.notes)
+    plan, _ = _planned(DEV)
+    assert not any("not noeviction" in n for n in plan.notes)

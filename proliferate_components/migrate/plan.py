@@ -536,6 +536,7 @@ def plan_migration(
             f"(aws.getAvailabilityZones); this plan assumes they are {', '.join(derived.availability_zones)} "
             "like the Terraform subnets - check with `aws ec2 describe-availability-zones`"
         )
+    notes.extend(_eviction_notes(assignments))
     if any(p.role == "network/vpc" and p.adopted for p in plans.values()):
         notes.append(
             "the adopted VPC's default security group is taken over by "
@@ -553,6 +554,31 @@ def plan_migration(
         created=created,
         notes=tuple(notes),
     )
+
+
+def _eviction_notes(assignments: list[RoleAssignment]) -> list[str]:
+    """A warning when the Terraform Redis does not run with ``maxmemory-policy noeviction``."""
+    by_role = {a.role: a.resource for a in assignments if a.role is not None}
+    store = by_role.get("redis/replication-group")
+    if store is None:
+        return []
+    params = by_role.get("redis/params")
+    policy = "volatile-lru (the ElastiCache default)"
+    if params is not None:
+        items: list[Any] = list(params.attr("parameter", []) or [])
+        for item in items:
+            if isinstance(item, dict):
+                entry: dict[str, Any] = item  # pyright: ignore[reportUnknownVariableType]
+                if entry.get("name") == "maxmemory-policy":
+                    policy = str(entry.get("value"))
+    if policy == "noeviction":
+        return []
+    return [
+        f"{store.address} runs with maxmemory-policy {policy}, not noeviction: under memory "
+        "pressure Redis may already have evicted BullMQ keys (lost or stuck jobs). The "
+        "component's store always uses noeviction; check the queues before the cutover, and "
+        "prefer draining over seeding from a snapshot (a snapshot copies any damage)"
+    ]
 
 
 def _plan_one(
