@@ -98,13 +98,20 @@ ANSWER_SPECS: tuple[AnswerSpec, ...] = (
         key="region",
         kind="str",
         description="AWS region of the stack and the state bucket",
-        default="the stack's aws:region, else the profile's region, else us-east-1",
+        default=(
+            "the region of the wizard's earlier backend, else AWS_REGION/AWS_DEFAULT_REGION, "
+            "else the profile's region, else us-east-1; a non-interactive re-run keeps an "
+            "existing stack's aws:region"
+        ),
     ),
     AnswerSpec(
         key="backend_bucket",
         kind="str",
         description="S3 bucket holding the Pulumi state (created if missing)",
-        default="proliferate-pulumi-state-<account id>-<region>",
+        default=(
+            "the bucket of the wizard's earlier `pulumi login`, else "
+            "proliferate-pulumi-state-<account id>-<region>"
+        ),
         metavar="NAME",
     ),
     AnswerSpec(
