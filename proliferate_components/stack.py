@@ -35,9 +35,9 @@ per service for an image from elsewhere (``image=``) or a local Docker build pus
 ``awsx.ecr.Image`` (``build_context=``).
 
 Migrations: a dedicated ``migrations`` image and task definition (a FargateService with
-``desired_count=0``, no load balancer, no ingress) rather than the web image, because the
-web app is off by default (Vercel) while migrations are always needed. Run it once with
-the ``migrations*`` outputs (``aws ecs run-task --cluster <migrationsClusterArn>
+``create_service=False``: no ECS service, no load balancer, no ingress) rather than the
+web image, because the web app is off by default (Vercel) while migrations are always
+needed. Run it once with the ``migrations*`` outputs (``aws ecs run-task --cluster <migrationsClusterArn>
 --task-definition <migrationsTaskDefinitionArn> --launch-type FARGATE
 --network-configuration awsvpcConfiguration={subnets=[...],securityGroups=[...]}``); the
 database URL reaches it as a secret, never on the machine that starts it.
@@ -189,8 +189,10 @@ class ProliferateStack(pulumi.ComponentResource):
       ``enable_rds``);
     - ``N-secrets`` (:class:`SecretsBundle`);
     - ``N-execution`` (:class:`EcsExecutionRole`, shared by all services);
-    - ``N-worker``, ``N-llm-proxy``, ``N-gateway``, ``N-web`` (only with ``enable_web``),
-      ``N-migrations`` (:class:`FargateService`);
+    - ``N-worker``, ``N-llm-proxy``, ``N-gateway``, ``N-web`` (only with ``enable_web``)
+      (:class:`FargateService`, each with its ECS service ``N-<service>-service``);
+    - ``N-migrations`` (:class:`FargateService` with ``create_service=False``: the task
+      definition ``N-migrations-task`` and its security group, no ECS service);
     - ``N-redis-from-<service>``, ``N-postgres-from-<service>``: ingress rules on the data
       stores' security groups from each service that uses them.
 
@@ -456,6 +458,7 @@ class ProliferateStack(pulumi.ComponentResource):
                     autoscaling=autoscaling,
                     enable_execute_command=config.enable_execute_command,
                     retention_days=config.log_retention_days,
+                    create_service=service != "migrations",
                 ),
                 opts=child,
             )

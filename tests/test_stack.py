@@ -343,8 +343,47 @@ def test_migrations_outputs_describe_a_runnable_task() -> None:
     assert sorted(cap.output("migrationsSubnetIds")) == sorted(private)
     migrations_sg = cap.one("aws:ec2/securityGroup:SecurityGroup", "proliferate-migrations-sg")
     assert cap.output("migrationsSecurityGroupIds") == [migrations_sg.id]
-    service = cap.one(ECS_SERVICE, "proliferate-migrations-service")
-    assert service.input("desiredCount") == 0
+    # the task definition is the migrations one (its container and secrets), not a service's
+    (container,) = json.loads(task.input("containerDefinitions"))
+    assert container["name"] == "migrations"
+    assert "DATABASE_URL" in {s["name"] for s in container["secrets"]}
+    # a one-off task: no ECS service runs it, and nothing may connect to it
+    assert [r.name for r in cap.of_type(ECS_SERVICE) if "migrations" in r.name] == []
+    assert not any(
+        r.input("securityGroupId") == migrations_sg.id
+        for r in cap.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    )
+    assert migrations_sg.input("ingress") in (None, [])
+
+
+@pytest.mark.parametrize(
+    ("preset", "extra", "running"),
+    [
+        ("dev", (), ("worker", "llm-proxy", "gateway")),
+        ("prod", (), ("worker", "llm-proxy", "gateway")),
+        (
+            "prod",
+            (("proliferate:enableWeb", "true"),),
+            ("worker", "llm-proxy", "gateway", "web"),
+        ),
+    ],
+)
+def test_only_the_running_services_get_an_ecs_service(
+    preset: str, extra: tuple[tuple[str, str], ...], running: tuple[str, ...]
+) -> None:
+    cap = _run(preset, extra)
+    services = sorted(r.name for r in cap.of_type(ECS_SERVICE))
+    assert services == sorted(f"proliferate-{s}-service" for s in running)
+    # every running service plus the migrations runner has a task definition
+    tasks = sorted(r.name for r in cap.of_type(TASK_DEF))
+    assert tasks == sorted(f"proliferate-{s}-task" for s in (*running, "migrations"))
+    by_arn = {t.outputs["arn"]: t.name for t in cap.of_type(TASK_DEF)}
+    assert {by_arn[r.input("taskDefinition")] for r in cap.of_type(ECS_SERVICE)} == {
+        f"proliferate-{s}-task" for s in running
+    }
+    scaling = [r.name for r in cap.resources if r.type.startswith("aws:appautoscaling/")]
+    for name in scaling:
+        assert name.rsplit("-scaling-", 1)[0] in {f"proliferate-{s}" for s in running}, name
 
 
 def test_images_are_inputs() -> None:
