@@ -191,10 +191,10 @@ def test_execution_roles_read_exactly_the_bundle_secrets() -> None:
                 else [statement["Action"]]
             )
             if any(a.startswith("secretsmanager:") or a == "*" for a in actions):
-                resources = statement["Resource"]
-                readable.setdefault(role.outputs["arn"], set()).update(
-                    resources if isinstance(resources, list) else [resources]
-                )
+                raw: Any = statement["Resource"]
+                items: list[Any] = list(raw) if isinstance(raw, list) else [raw]  # pyright: ignore[reportUnknownArgumentType]
+                resources = [str(r) for r in items]
+                readable.setdefault(role.outputs["arn"], set()).update(resources)
     assert set(readable) == execution_role_arns, "only the execution role may read secrets"
     assert readable[next(iter(execution_role_arns))] == bundle_arns
 
