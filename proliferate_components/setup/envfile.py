@@ -38,8 +38,8 @@ from ..errors import ConfigError
 FILE_MODE = 0o600
 """Mode of ``.env.prod`` and its backups: readable by the owner only."""
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_./:@%+,=-]*$")
-_BAD_SINGLE = re.compile(r"\\[\\']|\\$")
+_PLAIN = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
+_BAD_SINGLE = re.compile(r"\\[\\']|\\\Z")
 _EXAMPLE_KEY = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=")
 
 
@@ -49,7 +49,7 @@ def format_value(key: str, value: str) -> str:
     Raises:
         ConfigError: the value cannot be written so that both parsers read it back exactly.
     """
-    if _PLAIN.match(value):
+    if _PLAIN.fullmatch(value):
         return value
     if '"' not in value and "\\" not in value and "$" not in value:
         return '"' + value.replace("\r", "\\r").replace("\n", "\\n") + '"'
@@ -58,8 +58,9 @@ def format_value(key: str, value: str) -> str:
     raise ConfigError(
         key,
         value,
-        "a value python-dotenv and Node's dotenv read the same way: it may not contain both a "
-        "single quote and one of \" \\ $, nor a backslash before \\ or '",
+        "a value python-dotenv and Node's dotenv read the same way: no single quote or "
+        "carriage return together with one of \" \\ $, no backslash before \\ or ' and none "
+        "at the end",
         secret=True,
     )
 
