@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -127,8 +128,20 @@ def node_dotenv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_node_dotenv_round_trip(node_dotenv: Path, tmp_path: Path) -> None:
+    rng = random.Random(7)
+    alphabet = list("abcXYZ019 \t\n\r'\"\\$#={}`!-_./:@%+,é✓")
+    fuzzed: dict[str, str] = {}
+    for number in range(2000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        try:
+            format_value("K", value)
+        except ConfigError:
+            continue
+        fuzzed[f"FUZZ_{number}"] = value
+    assert len(fuzzed) > 1000
     path = tmp_path / ".env.prod"
-    path.write_text(render_env_file([EnvLine(k, v) for k, v in TRICKY.items()]))
+    expected = {**TRICKY, **fuzzed}
+    path.write_text(render_env_file([EnvLine(k, v) for k, v in expected.items()]))
     script = (
         "const fs = require('fs'); const dotenv = require('dotenv');"
         "process.stdout.write(JSON.stringify(dotenv.parse(fs.readFileSync(process.argv[1]))));"
@@ -141,10 +154,7 @@ def test_node_dotenv_round_trip(node_dotenv: Path, tmp_path: Path) -> None:
         text=True,
         timeout=60,
     ).stdout
-    parsed = json.loads(out)
-    expected = dict(TRICKY)
-    # Node's dotenv turns \r\n inside double quotes into CR LF as well: same value
-    assert parsed == expected
+    assert json.loads(out) == expected
 
 
 def test_write_mode_backup_and_atomicity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
