@@ -203,7 +203,11 @@ def test_services_only_from_the_load_balancer_on_their_port_and_worker_from_noth
     topo = topology(cap)
     assert sorted(topo.services)[-1] == "proliferate-worker-service", sorted(topo.services)
     assert topo.service_ports["proliferate-worker-service"] == set()
-    assert topo.service_ports["proliferate-migrations-service"] == set()
+    # The migrations runner is a task definition without an ECS service: from nothing either.
+    assert not [name for name in topo.services if "migrations" in name], sorted(topo.services)
+    migrations = _ids(cap.output("migrationsSecurityGroupIds"))
+    assert migrations, "no migrations security group exported"
+    assert [e for e in edges if e.target in migrations] == [], "the migrations task is reachable"
     for name, sgs in topo.services.items():
         into = [e for e in edges if e.target in sgs]
         if not topo.service_ports[name]:
