@@ -70,3 +70,24 @@ def test_real_cli_stack_and_config(real: AutomationPulumiBackend, tmp_path: Path
     assert real.outputs("dev") == {}
     stack_file = (real.project_dir / "Pulumi.dev.yaml").read_text()
     assert "sk-secret" not in stack_file, "secrets are encrypted in the stack file"
+
+
+@pytest.mark.pulumi_cli
+@needs_pulumi
+def test_real_cli_sees_environment_added_after_construction(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: proliferate\nruntime: python\n")
+    env: dict[str, str] = {}
+    backend = AutomationPulumiBackend(project, env=env)
+    backend.current_backend()  # builds the workspace while env is still empty
+    env.update(
+        PULUMI_CONFIG_PASSPHRASE="late passphrase",
+        PULUMI_HOME=str(tmp_path / "home"),
+        PULUMI_SKIP_UPDATE_CHECK="true",
+    )
+    (tmp_path / "state").mkdir()
+    backend.login(f"file://{tmp_path / 'state'}")
+    backend.select_or_create_stack("dev", secrets_provider="passphrase")
+    backend.set_config("dev", "proliferate:X", "secret-value", secret=True)
+    assert backend.get_all_config("dev")["proliferate:X"].value == "secret-value"

@@ -135,6 +135,9 @@ class AutomationPulumiBackend:
                 env_vars=self.env,
                 pulumi_command=self._pulumi_command(),
             )
+            # LocalWorkspace replaces an empty mapping with a new dict: share ours so that
+            # credentials added after construction reach every later command
+            self._workspace.env_vars = self.env
         return self._workspace
 
     def _run(self, args: list[str]) -> str:
