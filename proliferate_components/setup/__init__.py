@@ -15,5 +15,9 @@ Modules (each imported on demand; nothing here imports boto3 or pulumi at import
 - :mod:`.pulumi_backend`, :mod:`.fake_pulumi`, :mod:`.pulumi_install`: everything Pulumi.
 - :mod:`.stack_config`: desired stack config and applying it.
 - :mod:`.envfile`, :mod:`.env_resolution`: reading, resolving and writing ``.env.prod``.
-- :mod:`.flow`: the steps in order.
+- :mod:`.summary`: the closing next-steps checklist.
+- :mod:`.errors`: :class:`~.errors.SetupError` and its subclasses.
+- :mod:`.flow`: the steps in order (:func:`~.flow.run_setup`).
+
+See docs/setup-wizard.md for every prompt, flag and decision.
 """
