@@ -32,11 +32,13 @@ secret config value.
 from __future__ import annotations
 
 import difflib
+import ipaddress
+import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from .errors import ConfigError
 from .sizing import (
@@ -57,6 +59,7 @@ from .sizing import (
 from .subnets import SubnetLayout, plan_subnets
 
 __all__ = [
+    "ADOPT_SERVICES",
     "CONFIG_KEYS",
     "DEFAULT_REDIS_ENGINE_VERSIONS",
     "DEV_PRESET",
@@ -64,6 +67,11 @@ __all__ = [
     "PROD_DEFAULTS",
     "PROD_PRESET",
     "PROFILES",
+    "AdoptConfig",
+    "AdoptLoadBalancer",
+    "AdoptNetwork",
+    "AdoptRedis",
+    "AdoptService",
     "ConfigKey",
     "NatStrategy",
     "Profile",
@@ -96,11 +104,400 @@ _TRUE = ("true", "True")
 _FALSE = ("false", "False")
 _MAX_DESIRED_COUNT = 100
 
-ValueType = Literal["string", "integer", "boolean"]
+ValueType = Literal["string", "integer", "boolean", "object"]
 Profile = Literal["dev", "prod"]
 NatStrategy = Literal["single", "one_per_az"]
 RedisEngine = Literal["redis", "valkey"]
 ConfigValue = str | int | bool | None
+"""A scalar config value (``proliferate:adopt`` holds an :class:`AdoptConfig` instead)."""
+
+
+# --- adopting existing resources (proliferate:adopt) ---
+
+ADOPT_SERVICES: tuple[str, ...] = ("worker", "llm-proxy", "gateway", "web", "migrations")
+"""Services that :attr:`AdoptConfig.services` may name (the stack's services)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptService:
+    """Existing AWS names of one service's resources (JSON key of each field in brackets).
+
+    Every field defaults to ``None``: the component lets Pulumi generate the name. Each name
+    is immutable on AWS, so adopting an existing resource needs its existing name.
+    """
+
+    service_name: str | None = None
+    """[``serviceName``] The ECS service (``N-<service>-service``); not for ``migrations``."""
+    repository_name: str | None = None
+    """[``repositoryName``] The ECR repository (``N-<service>-repo``)."""
+    log_group_name: str | None = None
+    """[``logGroupName``] The CloudWatch log group (``N-<service>-logs``)."""
+    task_role_name: str | None = None
+    """[``taskRoleName``] The task role (``N-<service>-task-role``)."""
+    security_group_name: str | None = None
+    """[``securityGroupName``] The service's security group (``N-<service>-sg``)."""
+    security_group_description: str | None = None
+    """[``securityGroupDescription``] That security group's description (immutable too)."""
+    target_group_name: str | None = None
+    """[``targetGroupName``] The service's target group (``N-lb-tg-<service>``); only for a
+    service behind the load balancer."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptRedis:
+    """Existing names of the Redis store's resources, and the snapshot to seed a new one."""
+
+    replication_group_id: str | None = None
+    """[``replicationGroupId``] The replication group (``N-redis-replication-group``).
+    Default: ``N-redis-<stack>``."""
+    subnet_group_name: str | None = None
+    """[``subnetGroupName``] The subnet group (``N-redis-subnets``)."""
+    parameter_group_name: str | None = None
+    """[``parameterGroupName``] The parameter group (``N-redis-params``)."""
+    parameter_group_description: str | None = None
+    """[``parameterGroupDescription``] The parameter group's description (immutable)."""
+    security_group_name: str | None = None
+    """[``securityGroupName``] The store's security group (``N-redis-sg``)."""
+    security_group_description: str | None = None
+    """[``securityGroupDescription``] That security group's description (immutable)."""
+    snapshot_name: str | None = None
+    """[``snapshotName``] A snapshot to seed the NEW replication group from (the safe path
+    for a standalone ``aws_elasticache_cluster``); read only when the group is created."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptLoadBalancer:
+    """Existing names of the load balancer's resources (target groups: per service)."""
+
+    name: str | None = None
+    """[``name``] The ALB (``N-lb-alb``)."""
+    security_group_name: str | None = None
+    """[``securityGroupName``] Its security group (``N-lb-sg``)."""
+    security_group_description: str | None = None
+    """[``securityGroupDescription``] That security group's description (immutable)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptNetwork:
+    """The existing network's layout: zones and subnet CIDRs, index ``i`` = AZ ``i``."""
+
+    availability_zones: tuple[str, ...] | None = None
+    """[``availabilityZones``] Zone names, exactly ``azCount`` of the stack's region.
+    Default: the region's first available zones (looked up)."""
+    public_subnet_cidrs: tuple[str, ...] | None = None
+    """[``publicSubnetCidrs``] Public subnet CIDRs, one per zone, inside ``vpcCidr``.
+    Default: :func:`plan_subnets`'s layout. Given with ``privateSubnetCidrs``."""
+    private_subnet_cidrs: tuple[str, ...] | None = None
+    """[``privateSubnetCidrs``] Private subnet CIDRs, one per zone; all subnets disjoint."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptConfig:
+    """What ``ProliferateStack`` needs to adopt an existing deployment in place: the
+    existing physical names and network layout (Pulumi key ``proliferate:adopt``, an
+    object; docs/migrating-from-terraform.md). ``proliferate-infra migrate terraform``
+    writes it from a Terraform state.
+
+    Every field defaults to ``None``/empty: today's behaviour (Pulumi generates names, the
+    layout comes from :func:`plan_subnets`, zones are looked up). Validated on construction
+    with the AWS rules of each name (:mod:`proliferate_components.awsnames`).
+    """
+
+    cluster_name: str | None = None
+    """[``clusterName``] The ECS cluster (``N-cluster``)."""
+    execution_role_name: str | None = None
+    """[``executionRoleName``] The shared task execution role (``N-execution-role``)."""
+    services: Mapping[str, AdoptService] = field(
+        default_factory=lambda: MappingProxyType({})  # pyright: ignore[reportUnknownLambdaType]
+    )
+    """[``services``] Per service (``worker``, ``llm-proxy``, ``gateway``, ``web``,
+    ``migrations``), its :class:`AdoptService`."""
+    redis: AdoptRedis | None = None
+    """[``redis``] :class:`AdoptRedis`."""
+    load_balancer: AdoptLoadBalancer | None = None
+    """[``loadBalancer``] :class:`AdoptLoadBalancer`."""
+    network: AdoptNetwork | None = None
+    """[``network``] :class:`AdoptNetwork`."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "services", MappingProxyType(dict(self.services)))
+        _check_adopt(self, _python_path)
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_json(), sort_keys=True))
+
+    @classmethod
+    def from_json(cls, value: Any, *, key: str = "proliferate:adopt") -> AdoptConfig:
+        """Build from the JSON object of ``proliferate:adopt`` (a ``dict``, or its JSON text
+        as Pulumi hands object config to a program).
+
+        Raises:
+            ConfigError: naming the full path of the bad entry (e.g.
+                ``proliferate:adopt.services.worker.serviceName``); an unknown key is
+                rejected with the closest known one suggested.
+        """
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(key, value, f"a JSON object ({exc.msg})") from None
+        return _adopt_from_json(value, key)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object (camelCase keys, unset entries left out); ``from_json`` of it
+        gives an equal config."""
+        out: dict[str, Any] = {}
+        for name, json_key in _ADOPT_TOP_SCALARS.items():
+            if getattr(self, name) is not None:
+                out[json_key] = getattr(self, name)
+        if self.services:
+            out["services"] = {s: _section_json(v) for s, v in self.services.items()}
+        for name, (json_key, _) in _ADOPT_SECTIONS.items():
+            section = getattr(self, name)
+            if section is not None:
+                out[json_key] = _section_json(section)
+        return out
+
+    def set_commands(self, *, key: str = "proliferate:adopt") -> list[str]:
+        """``pulumi config set --path`` arguments (``<path> <value>``), one per leaf."""
+        lines: list[str] = []
+
+        def walk(path: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for k, v in cast("dict[str, Any]", value).items():
+                    part = f".{k}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) else f'["{k}"]'
+                    walk(path + part, v)
+            elif isinstance(value, list):
+                for i, v in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+                    walk(f"{path}[{i}]", v)
+            else:
+                lines.append(f"{path}\t{value}")
+
+        walk(key, self.to_json())
+        return lines
+
+
+_ADOPT_TOP_SCALARS: Mapping[str, str] = MappingProxyType(
+    {"cluster_name": "clusterName", "execution_role_name": "executionRoleName"}
+)
+_ADOPT_SECTIONS: Mapping[str, tuple[str, type[Any]]] = MappingProxyType(
+    {
+        "redis": ("redis", AdoptRedis),
+        "load_balancer": ("loadBalancer", AdoptLoadBalancer),
+        "network": ("network", AdoptNetwork),
+    }
+)
+# field -> (JSON key, awsnames kind; "list:<kind>" for a list of strings)
+_ADOPT_FIELDS: Mapping[type[Any], Mapping[str, tuple[str, str]]] = MappingProxyType(
+    {
+        AdoptConfig: {
+            "cluster_name": ("clusterName", "ecs_cluster"),
+            "execution_role_name": ("executionRoleName", "iam_role"),
+        },
+        AdoptService: {
+            "service_name": ("serviceName", "ecs_service"),
+            "repository_name": ("repositoryName", "ecr_repository"),
+            "log_group_name": ("logGroupName", "log_group"),
+            "task_role_name": ("taskRoleName", "iam_role"),
+            "security_group_name": ("securityGroupName", "security_group"),
+            "security_group_description": (
+                "securityGroupDescription",
+                "security_group_description",
+            ),
+            "target_group_name": ("targetGroupName", "target_group"),
+        },
+        AdoptRedis: {
+            "replication_group_id": ("replicationGroupId", "replication_group_id"),
+            "subnet_group_name": ("subnetGroupName", "cache_subnet_group"),
+            "parameter_group_name": ("parameterGroupName", "cache_parameter_group"),
+            "parameter_group_description": ("parameterGroupDescription", "description"),
+            "security_group_name": ("securityGroupName", "security_group"),
+            "security_group_description": (
+                "securityGroupDescription",
+                "security_group_description",
+            ),
+            "snapshot_name": ("snapshotName", "cache_snapshot"),
+        },
+        AdoptLoadBalancer: {
+            "name": ("name", "load_balancer"),
+            "security_group_name": ("securityGroupName", "security_group"),
+            "security_group_description": (
+                "securityGroupDescription",
+                "security_group_description",
+            ),
+        },
+        AdoptNetwork: {
+            "availability_zones": ("availabilityZones", "list:zone"),
+            "public_subnet_cidrs": ("publicSubnetCidrs", "list:cidr"),
+            "private_subnet_cidrs": ("privateSubnetCidrs", "list:cidr"),
+        },
+    }
+)
+_AZ_NAME_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$")
+
+
+def _python_path(parts: tuple[str, ...]) -> str:
+    """``("services", "worker", "service_name")`` -> ``adopt.services['worker'].service_name``."""
+    out = "adopt"
+    for i, part in enumerate(parts):
+        out += f"[{part!r}]" if i > 0 and parts[i - 1] == "services" else f".{part}"
+    return out
+
+
+def _section_json(section: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, (json_key, _) in _ADOPT_FIELDS[type(section)].items():
+        value = getattr(section, name)
+        if value is not None:
+            out[json_key] = (
+                list(cast("tuple[str, ...]", value)) if isinstance(value, tuple) else value
+            )
+    return out
+
+
+def _check_leaf(value: Any, kind: str, key: str) -> None:
+    from .awsnames import validate_name
+
+    if not kind.startswith("list:"):
+        validate_name(value, kind=kind, key=key)
+        return
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ConfigError(key, value, "a non-empty list of strings")
+    items = cast("Sequence[Any]", value)
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise ConfigError(f"{key}[{i}]", item, "a string")
+        if kind == "list:zone" and not _AZ_NAME_RE.match(item):
+            raise ConfigError(f"{key}[{i}]", item, "an availability zone name such as us-east-1a")
+        if kind == "list:cidr":
+            try:
+                net = ipaddress.IPv4Network(item, strict=True)
+            except ValueError:
+                raise ConfigError(
+                    f"{key}[{i}]", item, "an IPv4 CIDR with zero host bits, e.g. 10.0.1.0/24"
+                ) from None
+            if not 16 <= net.prefixlen <= 28:
+                raise ConfigError(f"{key}[{i}]", item, "a /16 to /28 network (AWS subnet sizes)")
+
+
+def _check_adopt(adopt: AdoptConfig, path: Callable[[tuple[str, ...]], str]) -> None:
+    """Check every name of ``adopt``; ``path`` turns field names into the error key."""
+
+    def section(obj: Any, prefix: tuple[str, ...]) -> None:
+        for name, (_, kind) in _ADOPT_FIELDS[type(obj)].items():
+            value = getattr(obj, name)
+            if value is not None:
+                _check_leaf(value, kind, path((*prefix, name)))
+
+    section(adopt, ())
+    if not isinstance(adopt.services, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigError(
+            path(("services",)), adopt.services, "a mapping of service name -> AdoptService"
+        )
+    for service, names in adopt.services.items():
+        if service not in ADOPT_SERVICES:
+            raise ConfigError(
+                path(("services", service)), service, f"a service among {', '.join(ADOPT_SERVICES)}"
+            )
+        if not isinstance(names, AdoptService):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ConfigError(path(("services", service)), names, "an AdoptService")
+        section(names, ("services", service))
+        if service in ("worker", "migrations") and names.target_group_name is not None:
+            raise ConfigError(
+                path(("services", service, "target_group_name")),
+                names.target_group_name,
+                f"unset: the {service} is not behind the load balancer",
+            )
+        if service == "migrations" and names.service_name is not None:
+            raise ConfigError(
+                path(("services", service, "service_name")),
+                names.service_name,
+                "unset: migrations is a task definition without an ECS service",
+            )
+    for name, (_, cls) in _ADOPT_SECTIONS.items():
+        value = getattr(adopt, name)
+        if value is not None:
+            if not isinstance(value, cls):
+                raise ConfigError(path((name,)), value, f"an {cls.__name__} or None")
+            section(value, (name,))
+    network = adopt.network
+    if network is not None and (network.public_subnet_cidrs is None) != (
+        network.private_subnet_cidrs is None
+    ):
+        missing = (
+            "public_subnet_cidrs" if network.public_subnet_cidrs is None else "private_subnet_cidrs"
+        )
+        raise ConfigError(
+            path(("network", missing)), None, "given together with the other subnet CIDR list"
+        )
+
+
+def _json_path(base: str, parts: tuple[str, ...]) -> str:
+    return base + "".join(f".{p}" for p in parts)
+
+
+def _suggest(unknown: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(unknown, list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"not a known key{hint} (known: {', '.join(known)})"
+
+
+def _object(value: Any, key: str, known: Sequence[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(key, value, f"a JSON object with keys among {', '.join(known)}")
+    obj: dict[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+    for k in obj:
+        if k not in known:
+            raise ConfigError(f"{key}.{k}", obj[k], _suggest(str(k), known))
+    return obj
+
+
+def _section_from_json(cls: type[Any], value: Any, key: str) -> Any:
+    spec = _ADOPT_FIELDS[cls]
+    by_json = {json_key: (name, kind) for name, (json_key, kind) in spec.items()}
+    obj = _object(value, key, list(by_json))
+    kwargs: dict[str, Any] = {}
+    for json_key, raw in obj.items():
+        name, kind = by_json[json_key]
+        if raw is None:
+            continue
+        _check_leaf(raw, kind, f"{key}.{json_key}")
+        kwargs[name] = tuple(raw) if kind.startswith("list:") else raw  # pyright: ignore[reportUnknownArgumentType]
+    return kwargs
+
+
+def _adopt_from_json(value: Any, key: str) -> AdoptConfig:
+    top_known = ["clusterName", "executionRoleName", "services", "redis", "loadBalancer", "network"]
+    obj = _object(value, key, top_known)
+    kwargs: dict[str, Any] = _section_from_json(
+        AdoptConfig, {k: v for k, v in obj.items() if k in _ADOPT_TOP_SCALARS.values()}, key
+    )
+    services: dict[str, AdoptService] = {}
+    raw_services = obj.get("services")
+    if raw_services is not None:
+        for service, names in _object(raw_services, f"{key}.services", ADOPT_SERVICES).items():
+            services[service] = AdoptService(
+                **_section_from_json(AdoptService, names, f"{key}.services.{service}")
+            )
+    kwargs["services"] = services
+    for name, (json_key, cls) in _ADOPT_SECTIONS.items():
+        raw = obj.get(json_key)
+        if raw is not None:
+            kwargs[name] = cls(**_section_from_json(cls, raw, f"{key}.{json_key}"))
+    try:
+        return AdoptConfig(**kwargs)
+    except ConfigError as exc:  # a cross-field rule: say it with the JSON path
+        raise ConfigError(_to_json_key(exc.key, key), exc.value, exc.valid) from None
+
+
+def _to_json_key(python_key: str, base: str) -> str:
+    """``adopt.services['worker'].target_group_name`` -> ``<base>.services.worker.targetGroupName``."""
+    parts = re.findall(r"\.([a-z_]+)|\['([^']+)'\]", python_key.removeprefix("adopt"))
+    names: list[str] = [str(a or b) for a, b in parts]
+    json_names: dict[str, str] = {"services": "services", "load_balancer": "loadBalancer"}
+    for spec in _ADOPT_FIELDS.values():
+        json_names.update({n: j for n, (j, _) in spec.items()})
+    return _json_path(base, tuple(json_names.get(n, n) for n in names))
 
 
 @dataclass(frozen=True)
@@ -233,6 +630,13 @@ class StackConfig:
     ``domain_name`` (used when ``certificate_arn`` is not set)."""
     hosted_zone_id: str | None = None
     """Existing Route53 hosted zone to use when ``manage_dns``; unset = one is created."""
+
+    # --- adopting existing resources ---
+    adopt: AdoptConfig | None = None
+    """Existing physical names and network layout to adopt an existing deployment in place
+    (Pulumi key ``proliferate:adopt``, an object; see :class:`AdoptConfig` and
+    docs/migrating-from-terraform.md). Default ``None``: Pulumi generates names, subnets
+    follow :func:`plan_subnets`, zones are looked up."""
 
     def __post_init__(self) -> None:
         _validate({f.name: getattr(self, f.name) for f in fields(self)}, key_of=_field_name)
@@ -554,6 +958,8 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("domainName", "domain_name", "string", "Custom domain of the app, e.g. app.example.com", valid="a domain name such as app.example.com"),
     _k("manageDns", "manage_dns", "boolean", "Let Pulumi manage Route53 records and the ACM certificate for domainName"),
     _k("hostedZoneId", "hosted_zone_id", "string", "Existing Route53 hosted zone id (manageDns; unset: create one)", valid="a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and digits, without /hostedzone/)"),
+    # adoption
+    _k("adopt", "adopt", "object", "Existing AWS names and network layout to adopt an existing deployment in place (written by `proliferate-infra migrate terraform`; unset: Pulumi generates names): clusterName, executionRoleName, services.<service>.{serviceName, repositoryName, logGroupName, taskRoleName, securityGroupName, securityGroupDescription, targetGroupName}, redis.{replicationGroupId, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription, snapshotName}, loadBalancer.{name, securityGroupName, securityGroupDescription}, network.{availabilityZones, publicSubnetCidrs, privateSubnetCidrs}", valid="a JSON object (set with `pulumi config set --path 'proliferate:adopt.clusterName' NAME`); each name follows its AWS naming rule"),
 )  # fmt: skip
 """Every config key, in documentation order (the single source for docs and Pulumi.yaml)."""
 
@@ -676,13 +1082,17 @@ def _normalize_key(key: str) -> str:
     return key
 
 
-def _format(value: ConfigValue) -> str:
+def _format(value: ConfigValue | AdoptConfig) -> str:
+    if isinstance(value, AdoptConfig):
+        return json.dumps(value.to_json(), sort_keys=True, separators=(",", ":"))
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def _parse(ck: ConfigKey, text: str, *, secret: bool) -> ConfigValue:
+def _parse(ck: ConfigKey, text: str, *, secret: bool) -> ConfigValue | AdoptConfig:
+    if ck.type == "object":
+        return AdoptConfig.from_json(text, key=ck.full_key)
     if ck.type == "boolean":
         if text in _TRUE:
             return True
@@ -703,6 +1113,10 @@ def _check_type(value: Any, ck: ConfigKey, key: str) -> None:
     if value is None and optional:
         return
     expected = ck.type
+    if expected == "object":
+        if not isinstance(value, AdoptConfig):
+            raise ConfigError(key, value, "an AdoptConfig or None")
+        return
     actual = _value_type(value)
     if actual != expected:
         what = {"boolean": "a bool", "integer": "an int", "string": "a str"}[expected]
@@ -860,6 +1274,10 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
                 v["hosted_zone_id"],
                 f"only used with {key('manage_dns')}=true: set it, or unset {key('hosted_zone_id')}",
             )
+    adopt = v["adopt"]
+    if isinstance(adopt, AdoptConfig):
+        _validate_adopt(adopt, v, key("adopt"))
+
     if v["manage_dns"] and v["domain_name"] is None:
         raise ConfigError(
             key("manage_dns"),
@@ -873,4 +1291,39 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
             f"HTTPS needs a certificate: set {key('certificate_arn')} to an ACM certificate in "
             f"{v['region']}, or set {key('manage_dns')}=true and {key('domain_name')} to let Pulumi "
             f"request one, or set {key('enable_https')}=false",
+        )
+
+
+def _validate_adopt(adopt: AdoptConfig, v: Mapping[str, Any], key: str) -> None:
+    """The rules of ``adopt`` that depend on the rest of the config (names are checked by
+    :class:`AdoptConfig` itself). Errors name ``<key>.<json path>``."""
+    if "web" in adopt.services and not v["enable_web"]:
+        raise ConfigError(
+            f"{key}.services.web",
+            "web",
+            "unset unless enableWeb=true (there is no web service to adopt into)",
+        )
+    network = adopt.network
+    if network is None:
+        return
+    zones = network.availability_zones
+    if zones is not None:
+        zkey = f"{key}.network.availabilityZones"
+        if len(zones) != v["az_count"]:
+            raise ConfigError(zkey, list(zones), f"exactly azCount={v['az_count']} zone names")
+        if len(set(zones)) != len(zones):
+            raise ConfigError(zkey, list(zones), "distinct zone names (each AZ once)")
+        foreign = [z for z in zones if z[:-1] != v["region"]]
+        if foreign:
+            raise ConfigError(zkey, list(zones), f"zones of the stack's region {v['region']}")
+    if network.public_subnet_cidrs is not None:
+        from .network import validate_subnet_cidrs
+
+        validate_subnet_cidrs(
+            v["vpc_cidr"],
+            v["az_count"],
+            list(network.public_subnet_cidrs),
+            list(network.private_subnet_cidrs or ()),
+            public_key=f"{key}.network.publicSubnetCidrs",
+            private_key=f"{key}.network.privateSubnetCidrs",
         )

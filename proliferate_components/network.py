@@ -23,6 +23,7 @@ Switching ``nat_strategy`` from ``single`` to ``one_per_az`` keeps ``N-nat-0`` a
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -38,7 +39,14 @@ from .errors import ConfigError
 from .sizing import validate_az_count, validate_choice, validate_log_retention_days
 from .subnets import plan_subnets
 
-__all__ = ["FORCES_REPLACEMENT", "NAT_STRATEGIES", "Network", "NetworkArgs"]
+__all__ = [
+    "FORCES_REPLACEMENT",
+    "NAT_STRATEGIES",
+    "Network",
+    "NetworkArgs",
+    "subnet_cidrs",
+    "validate_subnet_cidrs",
+]
 
 NatStrategy = Literal["single", "one_per_az"]
 NAT_STRATEGIES: tuple[str, ...] = ("single", "one_per_az")
@@ -97,8 +105,83 @@ class NetworkArgs:
     """Days CloudWatch keeps flow logs (one of CloudWatch's accepted periods). Default 30.
     Only used with ``enable_flow_logs``."""
 
+    public_subnet_cidrs: Sequence[str] | None = None
+    """Explicit public subnet CIDRs, one per AZ in zone order (index ``i`` is
+    ``N-public-subnet-i``). Default ``None``: the layout of
+    :func:`~proliferate_components.subnets.plan_subnets`. For adopting an existing network
+    whose subnets are laid out differently (e.g. Terraform's ``cidrsubnet(var.vpc_cidr, 8,
+    i)``): a subnet's CIDR is immutable, so without the existing CIDRs adoption would
+    replace it. Given together with ``private_subnet_cidrs``; every CIDR must lie inside
+    ``cidr_block`` and no two may overlap (ConfigError otherwise)."""
+
+    private_subnet_cidrs: Sequence[str] | None = None
+    """Explicit private subnet CIDRs, one per AZ in zone order (``N-private-subnet-i``).
+    Default ``None``: :func:`plan_subnets`'s layout. Same rules as
+    ``public_subnet_cidrs``, with which it is given."""
+
     tags: Mapping[str, str] = field(default_factory=dict[str, str])
     """Tags added to every taggable child (plus ``Name``). Default: none besides ``Name``."""
+
+
+def subnet_cidrs(args: NetworkArgs) -> tuple[list[str], list[str]]:
+    """The (public, private) subnet CIDRs ``args`` lays out: the explicit lists when given,
+    else :func:`plan_subnets`'s layout. Call after validation."""
+    if args.public_subnet_cidrs is not None and args.private_subnet_cidrs is not None:
+        return list(args.public_subnet_cidrs), list(args.private_subnet_cidrs)
+    layout = plan_subnets(args.cidr_block, args.availability_zone_count)
+    return list(layout.public), list(layout.private)
+
+
+def validate_subnet_cidrs(
+    vpc_cidr: str,
+    az_count: int,
+    public: Sequence[str] | None,
+    private: Sequence[str] | None,
+    *,
+    public_key: str,
+    private_key: str,
+) -> None:
+    """Check explicit subnet CIDRs: both lists or neither, ``az_count`` IPv4 networks each
+    (zero host bits, /16 to /28 as AWS allows), inside ``vpc_cidr``, pairwise disjoint.
+
+    Raises:
+        ConfigError: naming ``public_key`` or ``private_key``.
+    """
+    if public is None and private is None:
+        return
+    if public is None or private is None:
+        missing = public_key if public is None else private_key
+        raise ConfigError(
+            missing, None, f"given together with {private_key if public is None else public_key}"
+        )
+    vpc = ipaddress.ip_network(vpc_cidr, strict=False)
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    for key, cidrs in ((public_key, public), (private_key, private)):
+        if isinstance(cidrs, str) or not isinstance(cidrs, (list, tuple)):
+            raise ConfigError(key, cidrs, "a list of IPv4 CIDRs, one per availability zone")
+        entries: Sequence[Any] = cidrs
+        if len(entries) != az_count:
+            raise ConfigError(
+                key, list(entries), f"exactly {az_count} CIDRs, one per availability zone"
+            )
+        for i, cidr in enumerate(entries):
+            where = f"{key}[{i}]"
+            try:
+                net = ipaddress.IPv4Network(cidr, strict=True)
+            except (ValueError, TypeError):
+                raise ConfigError(
+                    where, cidr, "an IPv4 CIDR with zero host bits, e.g. 10.0.1.0/24"
+                ) from None
+            if not 16 <= net.prefixlen <= 28:
+                raise ConfigError(where, cidr, "a /16 to /28 network (AWS subnet sizes)")
+            if not net.subnet_of(vpc):  # pyright: ignore[reportArgumentType]
+                raise ConfigError(where, cidr, f"a network inside the VPC's {vpc_cidr}")
+            for other_key, other in seen:
+                if net.overlaps(other):
+                    raise ConfigError(
+                        where, cidr, f"a network that does not overlap {other_key} ({other})"
+                    )
+            seen.append((where, net))
 
 
 def _validate(args: NetworkArgs) -> None:
@@ -137,6 +220,14 @@ def _validate(args: NetworkArgs) -> None:
         regions = {z[:-1] for z in zones}
         if len(regions) != 1:
             raise ConfigError(key, list(zones), "zones of a single region")
+    validate_subnet_cidrs(
+        args.cidr_block,
+        args.availability_zone_count,
+        args.public_subnet_cidrs,
+        args.private_subnet_cidrs,
+        public_key="NetworkArgs.public_subnet_cidrs",
+        private_key="NetworkArgs.private_subnet_cidrs",
+    )
     validate_choice(args.nat_strategy, key="NetworkArgs.nat_strategy", choices=NAT_STRATEGIES)
     validate_bool(args.enable_flow_logs, key="NetworkArgs.enable_flow_logs")
     validate_log_retention_days(
@@ -191,7 +282,7 @@ class Network(pulumi.ComponentResource):
         super().__init__("proliferate:network:Network", name, None, opts)
 
         count = args.availability_zone_count
-        layout = plan_subnets(args.cidr_block, count)
+        public_cidrs, private_cidrs = subnet_cidrs(args)
         tags = dict(args.tags)
 
         def tagged(child: str) -> dict[str, str]:
@@ -231,7 +322,7 @@ class Network(pulumi.ComponentResource):
                 aws.ec2.Subnet(
                     f"{name}-public-subnet-{i}",
                     vpc_id=vpc.id,
-                    cidr_block=layout.public[i],
+                    cidr_block=public_cidrs[i],
                     availability_zone=zone_at[i],
                     map_public_ip_on_launch=False,
                     tags={**tagged(f"{name}-public-subnet-{i}"), "proliferate:tier": "public"},
@@ -243,7 +334,7 @@ class Network(pulumi.ComponentResource):
                 aws.ec2.Subnet(
                     f"{name}-private-subnet-{i}",
                     vpc_id=vpc.id,
-                    cidr_block=layout.private[i],
+                    cidr_block=private_cidrs[i],
                     availability_zone=zone_at[i],
                     map_public_ip_on_launch=False,
                     tags={**tagged(f"{name}-private-subnet-{i}"), "proliferate:tier": "private"},

@@ -53,7 +53,14 @@ import pulumi
 import pulumi_aws as aws
 
 from .cache import RedisCache, RedisCacheArgs
-from .config import StackConfig
+from .config import (
+    AdoptConfig,
+    AdoptLoadBalancer,
+    AdoptNetwork,
+    AdoptRedis,
+    AdoptService,
+    StackConfig,
+)
 from .contract import (
     MigrationRunner,
     PlatformContract,
@@ -238,6 +245,13 @@ class ProliferateStack(pulumi.ComponentResource):
         protect = config.protect_data_stores
         running = [s for s in ("worker", "llm-proxy", "gateway", "web") if _enabled(config, s)]
         routed = [s for s in running if specs[s].behind_load_balancer]
+        adopt = config.adopt or AdoptConfig()
+        net = adopt.network or AdoptNetwork()
+        lb_names = adopt.load_balancer or AdoptLoadBalancer()
+        redis_names = adopt.redis or AdoptRedis()
+
+        def names_of(service: str) -> AdoptService:
+            return adopt.services.get(service) or AdoptService()
 
         # -- network and cluster ----------------------------------------------------------
         self.network = Network(
@@ -248,12 +262,16 @@ class ProliferateStack(pulumi.ComponentResource):
                 nat_strategy=config.nat_strategy,
                 enable_flow_logs=config.enable_flow_logs,
                 flow_log_retention_days=config.flow_log_retention_days,
+                availability_zones=net.availability_zones,
+                public_subnet_cidrs=net.public_subnet_cidrs,
+                private_subnet_cidrs=net.private_subnet_cidrs,
             ),
             opts=child,
         )
         private_subnets = self.network.private_subnet_ids
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
+            name=adopt.cluster_name,
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             tags={"Name": f"{name}-cluster"},
             opts=child,
@@ -293,6 +311,7 @@ class ProliferateStack(pulumi.ComponentResource):
                     is_default=spec.host_label is None and spec.route_prefix is None,
                     health_check_path=spec.health_check_path,
                     deregistration_delay_seconds=60 if service == "gateway" else 30,
+                    target_group_name=names_of(service).target_group_name,
                 )
             )
         self.load_balancer = PublicLoadBalancer(
@@ -305,6 +324,9 @@ class ProliferateStack(pulumi.ComponentResource):
                 certificate_arn=certificate_arn if config.enable_https else None,
                 deletion_protection=config.profile == "prod",
                 access_logs_bucket=access_logs_bucket,
+                name=lb_names.name,
+                security_group_name=lb_names.security_group_name,
+                security_group_description=lb_names.security_group_description,
             ),
             opts=child,
         )
@@ -341,6 +363,13 @@ class ProliferateStack(pulumi.ComponentResource):
                 allow_single_node=config.redis_allow_single_node,
                 snapshot_retention_days=config.redis_snapshot_retention_days,
                 protect=protect,
+                replication_group_id=redis_names.replication_group_id,
+                subnet_group_name=redis_names.subnet_group_name,
+                parameter_group_name=redis_names.parameter_group_name,
+                parameter_group_description=redis_names.parameter_group_description,
+                security_group_name=redis_names.security_group_name,
+                security_group_description=redis_names.security_group_description,
+                snapshot_name=redis_names.snapshot_name,
             ),
             opts=child,
         )
@@ -381,7 +410,9 @@ class ProliferateStack(pulumi.ComponentResource):
         )
         self.execution_role = EcsExecutionRole(
             f"{name}-execution",
-            EcsExecutionRoleArgs(secret_arns=self.secrets.secret_arns),
+            EcsExecutionRoleArgs(
+                secret_arns=self.secrets.secret_arns, role_name=adopt.execution_role_name
+            ),
             opts=child,
         )
 
@@ -459,6 +490,12 @@ class ProliferateStack(pulumi.ComponentResource):
                     enable_execute_command=config.enable_execute_command,
                     retention_days=config.log_retention_days,
                     create_service=service != "migrations",
+                    service_name=names_of(service).service_name,
+                    repository_name=names_of(service).repository_name,
+                    log_group_name=names_of(service).log_group_name,
+                    task_role_name=names_of(service).task_role_name,
+                    security_group_name=names_of(service).security_group_name,
+                    security_group_description=names_of(service).security_group_description,
                 ),
                 opts=child,
             )
