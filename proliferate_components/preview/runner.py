@@ -311,7 +311,10 @@ def _start_analyzer(
             stack=stack,
             stack_config=stack_config,
         )
-        return process.__enter__()
+        process.__enter__()
+        # GetAnalyzerInfo (cached) and the config check happen while the program still runs.
+        process.reconcile()
+        return process
 
     future = pool.submit(start)
 
