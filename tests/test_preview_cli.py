@@ -70,12 +70,28 @@ def test_policy_pack_config_changes_levels_and_thresholds(
     assert "no violations" in capsys.readouterr().out
 
 
-def test_bad_policy_pack_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"all": "strict"}', ["'strict'", "mandatory"]),
+        ('{"no-such-policy": "mandatory"}', ["'no-such-policy'", "fixture-log-retention"]),
+        (
+            '{"fixture-log-retention": {"minimumDays": "ninety"}}',
+            ["minimumDays", "'ninety'", "integer"],
+        ),
+    ],
+    ids=["bad-level", "unknown-policy", "bad-property"],
+)
+def test_bad_policy_pack_config_exits_2(
+    content: str, expected: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "policy.json"
-    cfg.write_text('{"all": "strict"}')
+    cfg.write_text(content)
     assert preview(str(PLAIN), "--policy-pack", str(PACK), "--policy-pack-config", str(cfg)) == 2
     err = capsys.readouterr().err
-    assert "'strict'" in err and "mandatory" in err
+    assert err.startswith("error: ")
+    for word in expected:
+        assert word in err
 
 
 def test_no_policy_skips_the_pack(capsys: pytest.CaptureFixture[str]) -> None:
