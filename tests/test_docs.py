@@ -374,3 +374,17 @@ def test_mkdocs_builds_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "self-hosting" / "index.html").is_file()
+
+
+def test_environment_minimum_names_every_required_user_key() -> None:
+    """The hand-written "minimum you must provide" list follows the schema."""
+    from proliferate_components.environment import ENVIRONMENT, Source
+
+    text = (ROOT / "docs" / "environment.md").read_text(encoding="utf-8")
+    prose = text.split(docgen.BEGIN.format(name="environment"), 1)[0]
+    required = [
+        v.name for v in ENVIRONMENT if v.source is Source.USER and v.required and v.default is None
+    ]
+    assert required
+    missing = [name for name in required if f"`{name}`" not in prose]
+    assert missing == [], f"docs/environment.md does not name required keys {missing}"
