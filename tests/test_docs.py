@@ -388,3 +388,20 @@ def test_environment_minimum_names_every_required_user_key() -> None:
     assert required
     missing = [name for name in required if f"`{name}`" not in prose]
     assert missing == [], f"docs/environment.md does not name required keys {missing}"
+
+
+def test_config_keys_mentioned_in_the_docs_exist() -> None:
+    """Every `proliferate:<key>` named anywhere in the docs is a real config or secret key."""
+    from proliferate_components.config import CONFIG_KEYS
+    from proliferate_components.environment import ENVIRONMENT, config_key
+
+    known = {ck.full_key for ck in CONFIG_KEYS} | {config_key(v.name) for v in ENVIRONMENT}
+    unknown: list[str] = []
+    for path in DOC_FILES:
+        text = path.read_text(encoding="utf-8")
+        for key in sorted(set(re.findall(r"\bproliferate:[A-Za-z][A-Za-z0-9_]*(?![\w:=])", text))):
+            if key not in known and not key.startswith(
+                ("proliferate:cache:", "proliferate:stack:")
+            ):
+                unknown.append(f"{path.relative_to(ROOT)}: {key}")
+    assert unknown == [], unknown
