@@ -390,3 +390,12 @@ def test_program_errors_do_not_echo_secret_config(
     err = capsys.readouterr().err
     assert err.startswith("error: leaky:token: invalid value [secret]")
     assert secret not in err
+
+
+def test_program_calling_sys_exit_is_a_program_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: quitter\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("import sys\nsys.exit(3)\n")
+    assert preview(str(tmp_path), "--no-policy") == 2
+    assert "SystemExit: the program called sys.exit(3)" in capsys.readouterr().err

@@ -342,6 +342,8 @@ def _run_program(
             mocks=mocks,
             main=project.main,
         )
+    except SystemExit as exc:  # the program called sys.exit(): a failed program, not ours to exit
+        raise ProgramError(project.name, exc, f"the program called sys.exit({exc.code!r})") from exc
     except Exception as exc:
         found: BaseException = exc
         if not isinstance(exc, ProliferateError):
