@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,67 @@ def _groups() -> list[str]:
     from proliferate_components.environment import GROUPS
 
     return list(GROUPS)
+
+
+class Keyboard:
+    """The real questionary prompts, typed into: each question gets a fresh pipe holding the
+    keystrokes scripted for its key (default: Enter, i.e. accept the default), closed after
+    them, so a question that wants more input fails (SetupError) instead of hanging."""
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        self.keys, self.asked = keys, list[str]()
+
+    @contextmanager
+    def _typed(self, key: str) -> Iterator[QuestionaryPrompter]:
+        self.asked.append(key)
+        with create_pipe_input() as inp:
+            inp.send_text(self.keys.get(key, ENTER))
+            inp.close()
+            yield prompter(inp)
+
+    def text(self, key: str, message: str, **kwargs: Any) -> str:
+        with self._typed(key) as real:
+            return real.text(key, message, **kwargs)
+
+    def confirm(self, key: str, message: str, *, default: bool = False) -> bool:
+        with self._typed(key) as real:
+            return real.confirm(key, message, default=default)
+
+    def select(self, key: str, message: str, choices: Any, *, default: str) -> str:
+        with self._typed(key) as real:
+            return real.select(key, message, choices, default=default)
+
+
+def test_whole_run_through_the_real_prompts(harness: Harness) -> None:
+    env = {k: v for k, v in USER_ENV.items() if k != "ANTHROPIC_API_KEY"}
+    keyboard = Keyboard(
+        {
+            "region": "\x15" + REGION + ENTER,  # Ctrl-U clears the suggested region
+            "env.ANTHROPIC_API_KEY": "sk-typed" + ENTER,
+            "review:Email": "y",
+            # choices (true, false), default false: Down wraps to true, which makes the
+            # Resend key and the sender required
+            "env.EMAIL_ENABLED": DOWN + ENTER,
+            "env.RESEND_API_KEY": "re_123" + ENTER,
+            "env.EMAIL_FROM": "noreply@example.com" + ENTER,
+        },
+    )
+    result = harness.run({"project_dir": str(harness.project), "env": env}, prompter=keyboard)
+    assert keyboard.asked[:3] == ["profile", "region", "backend_bucket"]
+    assert "env.ANTHROPIC_API_KEY" in keyboard.asked and "run_migrations" in keyboard.asked
+    assert result.values["ANTHROPIC_API_KEY"].value == "sk-typed"
+    assert result.values["ANTHROPIC_API_KEY"].source == "prompt"
+    assert result.values["EMAIL_ENABLED"].value == "true"
+    assert result.values["RESEND_API_KEY"].value == "re_123"
+    assert harness.pulumi.stacks["dev"].config["proliferate:RESEND_API_KEY"].secret
+    assert harness.pulumi.stacks["dev"].config["aws:region"].value == REGION
+    assert result.env_written
+
+
+def test_a_question_wanting_more_input_fails_instead_of_hanging(harness: Harness) -> None:
+    keyboard = Keyboard({"region": "\x15" + ENTER})  # an empty region fails validation
+    from proliferate_components.setup.errors import SetupError
+
+    with pytest.raises(SetupError) as info:
+        harness.run({"project_dir": str(harness.project)}, prompter=keyboard)
+    assert "input ended while asking 'region'" in str(info.value)

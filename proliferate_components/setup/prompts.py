@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import MissingAnswerError
+from .errors import MissingAnswerError, SetupError
 
 Validator = Callable[[str], "str | None"]
 """Returns an error message for an invalid answer, or None when it is valid."""
@@ -54,7 +54,8 @@ class QuestionaryPrompter:
         output: a prompt_toolkit output; None (the default) uses the terminal.
 
     Ctrl-C raises :class:`KeyboardInterrupt` (``unsafe_ask``), which the CLI turns into exit
-    code 130 without a traceback.
+    code 130 without a traceback; the end of input (Ctrl-D, a closed stdin) is a
+    :class:`~.errors.SetupError` naming the question.
     """
 
     def __init__(self, *, input: Any = None, output: Any = None) -> None:
@@ -94,22 +95,33 @@ class QuestionaryPrompter:
                 instruction="(finish with Esc then Enter)" if multiline else None,
                 **self._io,
             )
-        return str(question.unsafe_ask())
+        return str(_ask(question, key))
 
     def confirm(self, key: str, message: str, *, default: bool = False) -> bool:
         """Ask yes/no."""
         import questionary
 
-        return bool(questionary.confirm(message, default=default, **self._io).unsafe_ask())
+        return bool(_ask(questionary.confirm(message, default=default, **self._io), key))
 
     def select(self, key: str, message: str, choices: Sequence[str], *, default: str) -> str:
         """Ask for one of ``choices`` (arrow keys or the shortcut numbers)."""
         import questionary
 
-        answer = questionary.select(
-            message, choices=list(choices), default=default, use_shortcuts=True, **self._io
-        ).unsafe_ask()
+        answer = _ask(
+            questionary.select(
+                message, choices=list(choices), default=default, use_shortcuts=True, **self._io
+            ),
+            key,
+        )
         return str(answer)
+
+
+def _ask(question: Any, key: str) -> Any:
+    """Ask; Ctrl-C stays KeyboardInterrupt, the end of input (Ctrl-D) is a SetupError."""
+    try:
+        return question.unsafe_ask()
+    except EOFError:
+        raise SetupError(f"input ended while asking {key!r}", step="answers") from None
 
 
 class ScriptedPrompter:
