@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -412,6 +412,7 @@ class AnalyzerProcess:
         self._stderr: list[bytes] = []
         self._stdout: queue.Queue[bytes | None] = queue.Queue()
         self._info: analyzer_pb2.AnalyzerInfo | None = None
+        self._configured: dict[str, PolicyConfig] | None = None
         self._threads: list[threading.Thread] = []
         self._finalizer: weakref.finalize[Any, Any] | None = None
         parse_policy_pack_config(self.config)  # fail on a bad config before starting anything
@@ -445,19 +446,18 @@ class AnalyzerProcess:
             )
         self.version = str(data.get("version") or "")
 
-    def start(self) -> None:
-        """Start the pack and connect (idempotent).
+    def launch(self) -> None:
+        """Start the pack's process without connecting to it (idempotent).
+
+        Imports neither gRPC nor Pulumi, so it is cheap to call on the caller's thread
+        before handing :meth:`start` (which waits for the port and connects) to another.
 
         Raises:
             ConfigError: the directory is not a Python policy pack.
-            PolicyPackError: the pack exited or printed no port in time (with its stderr).
         """
         if self._proc is not None:
             return
         self._read_manifest()
-        import grpc
-        from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
-
         env = dict(os.environ)
         for key in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"):
             env.pop(key, None)
@@ -485,6 +485,21 @@ class AnalyzerProcess:
             t = threading.Thread(target=_drain, args=(stream, sink), daemon=True)
             t.start()
             self._threads.append(t)
+
+    def start(self) -> None:
+        """Start the pack (see :meth:`launch`) and connect (idempotent).
+
+        Raises:
+            ConfigError: the directory is not a Python policy pack.
+            PolicyPackError: the pack exited or printed no port in time (with its stderr).
+        """
+        if self._stub is not None:
+            return
+        self.launch()
+        assert self._proc is not None
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
         try:
             first = self._stdout.get(timeout=self.start_timeout_seconds)
         except queue.Empty:
@@ -538,6 +553,7 @@ class AnalyzerProcess:
         if self._channel is not None:
             self._channel.close()
             self._channel = None
+        self._stub = None
         proc, self._proc = self._proc, None
         if self._finalizer is not None:
             self._finalizer.detach()
@@ -668,6 +684,7 @@ class AnalyzerProcess:
                 entry.properties.update(dict(cfg.properties))
         if merged:
             self._call("Configure", request)
+        self._configured = merged
         return merged
 
     # -- analysis --------------------------------------------------------------------------
@@ -683,40 +700,58 @@ class AnalyzerProcess:
                 severity=_SEVERITIES.get(int(d.severity), ""),
             )
 
-    def analyze(
-        self, resources: Sequence[Registration], *, config: Mapping[str, Any] | None = None
+    def _merged_config(self) -> dict[str, PolicyConfig]:
+        """The config last sent with ``Configure`` (reconciled and sent now if none was)."""
+        merged = self._configured
+        return merged if merged is not None else self.configure()
+
+    def analyze_resource(
+        self, reg: Registration, *, by_urn: Mapping[str, Registration] | None = None
     ) -> list[Violation]:
-        """``Configure`` once, ``Analyze`` each custom resource, then ``AnalyzeStack``.
+        """``Analyze`` one custom resource as the engine does when it registers: its inputs
+        and options (and ``Remediate`` first when a policy is at ``remediate``).
+
+        ``Configure`` is sent first if it was not yet (the process's config). A component
+        (``reg.custom`` false) is not analysed: returns ``[]``.
 
         Args:
-            resources: registrations in registration order (e.g. ``capture(...).resources``).
-            config: a ``--policy-pack-config`` for this call only (default: the process's).
+            reg: the registration (its outputs are not used).
+            by_urn: registrations known so far by URN, for the inputs of ``reg``'s explicit
+                provider (default: none; the provider is then sent without properties).
         """
         from pulumi.runtime.proto import analyzer_pb2
 
-        merged = self.configure(config)
-        remediating = any(c.enforcement == "remediate" for c in merged.values())
+        if not reg.custom:
+            return []
+        remediating = any(c.enforcement == "remediate" for c in self._merged_config().values())
+        request = analyzer_pb2.AnalyzeRequest(
+            urn=reg.urn,
+            type=reg.type,
+            name=_urn_type_and_name(reg.urn)[1] if reg.urn else reg.name,
+            properties=_struct(reg.inputs),
+            options=_options(reg),
+        )
+        provider = _provider(reg, by_urn or {})
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        if remediating:
+            remediated = self._call("Remediate", request, unimplemented_ok=True)
+            for rem in getattr(remediated, "remediations", []):
+                if rem.HasField("properties"):
+                    request.properties.CopyFrom(rem.properties)
+        return list(self._violations(self._call("Analyze", request), reg.urn))
+
+    def analyze_stack(self, resources: Sequence[Registration]) -> list[Violation]:
+        """``AnalyzeStack`` once with every resource (outputs, parent, dependencies, property
+        dependencies), as the engine does at the end of a preview.
+
+        Args:
+            resources: registrations in registration order (e.g. ``capture(...).resources``).
+        """
+        from pulumi.runtime.proto import analyzer_pb2
+
+        self._merged_config()
         by_urn = {r.urn: r for r in resources}
-        violations: list[Violation] = []
-        for reg in resources:
-            if not reg.custom:
-                continue
-            request = analyzer_pb2.AnalyzeRequest(
-                urn=reg.urn,
-                type=reg.type,
-                name=_urn_type_and_name(reg.urn)[1] if reg.urn else reg.name,
-                properties=_struct(reg.inputs),
-                options=_options(reg),
-            )
-            provider = _provider(reg, by_urn)
-            if provider is not None:
-                request.provider.CopyFrom(provider)
-            if remediating:
-                remediated = self._call("Remediate", request, unimplemented_ok=True)
-                for rem in getattr(remediated, "remediations", []):
-                    if rem.HasField("properties"):
-                        request.properties.CopyFrom(rem.properties)
-            violations.extend(self._violations(self._call("Analyze", request), reg.urn))
         stack = analyzer_pb2.AnalyzeStackRequest()
         for reg in resources:
             item = stack.resources.add(
@@ -734,8 +769,109 @@ class AnalyzerProcess:
             for key, urns in reg.property_dependencies.items():
                 if urns:
                     item.propertyDependencies[key].urns.extend(urns)
-        violations.extend(self._violations(self._call("AnalyzeStack", stack), ""))
+        return list(self._violations(self._call("AnalyzeStack", stack), ""))
+
+    def analyze(
+        self, resources: Sequence[Registration], *, config: Mapping[str, Any] | None = None
+    ) -> list[Violation]:
+        """``Configure`` once, ``Analyze`` each custom resource, then ``AnalyzeStack``.
+
+        Args:
+            resources: registrations in registration order (e.g. ``capture(...).resources``).
+            config: a ``--policy-pack-config`` for this call only (default: the process's).
+        """
+        self.configure(config)
+        by_urn = {r.urn: r for r in resources}
+        violations: list[Violation] = []
+        for reg in resources:
+            violations.extend(self.analyze_resource(reg, by_urn=by_urn))
+        violations.extend(self.analyze_stack(resources))
         return violations
+
+    def stream(self) -> StreamingAnalysis:
+        """A :class:`StreamingAnalysis` over this (started or not) process."""
+        return StreamingAnalysis(self)
+
+
+class StreamingAnalysis:
+    """Analyse resources while a program still registers them, as the Pulumi engine does.
+
+    :meth:`submit` (cheap, thread-safe, never blocks on the pack) queues a registration; a
+    worker thread sends ``Configure`` once, then ``Analyze`` for each queued custom resource
+    in submission order, off the caller's thread. :meth:`finish` waits for the queue to
+    drain, sends ``AnalyzeStack`` with every resource and returns all violations - the same
+    ones :meth:`AnalyzerProcess.analyze` reports for the same registrations. Use it as the
+    capture harness's ``on_register`` callback::
+
+        with AnalyzerProcess(BUNDLED_PACK_DIR) as pack, pack.stream() as analysis:
+            cap = capture(program, on_register=analysis.submit)
+            violations = analysis.finish(cap.resources)
+
+    Args:
+        analyzer: the pack, or a callable returning it (called on the worker thread, e.g. a
+            ``Future.result`` of a pack still starting in the background).
+
+    A failure of the pack (start-up, ``Configure`` or an ``Analyze`` call) stops the worker
+    and is raised by :meth:`finish`; later submissions are then ignored.
+    """
+
+    def __init__(self, analyzer: AnalyzerProcess | Callable[[], AnalyzerProcess]) -> None:
+        self._get: Callable[[], AnalyzerProcess] = (
+            (lambda: analyzer) if isinstance(analyzer, AnalyzerProcess) else analyzer
+        )
+        self._queue: queue.SimpleQueue[Registration | None] = queue.SimpleQueue()
+        self._by_urn: dict[str, Registration] = {}
+        self._violations: list[Violation] = []
+        self._error: BaseException | None = None
+        self._pack: AnalyzerProcess | None = None
+        self._closed = False
+        self._worker = threading.Thread(target=self._work, name="policy-analyze", daemon=True)
+        self._worker.start()
+
+    def __enter__(self) -> StreamingAnalysis:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def submit(self, reg: Registration) -> None:
+        """Queue ``reg`` for ``Analyze`` (components are only remembered for the stack)."""
+        self._by_urn[reg.urn] = reg  # before the resources that use it as their provider
+        if reg.custom and not self._closed:
+            self._queue.put(reg)
+
+    def _work(self) -> None:
+        try:
+            pack = self._get()
+            self._pack = pack
+            pack._merged_config()  # pyright: ignore[reportPrivateUsage]
+            while (reg := self._queue.get()) is not None:
+                self._violations.extend(pack.analyze_resource(reg, by_urn=self._by_urn))
+        except BaseException as exc:  # raised by finish()
+            self._error = exc
+            self._closed = True
+
+    def close(self) -> None:
+        """Stop the worker after what is queued (idempotent); nothing is raised."""
+        self._closed = True
+        self._queue.put(None)
+        self._worker.join()
+
+    def finish(self, resources: Sequence[Registration]) -> list[Violation]:
+        """Wait for every queued ``Analyze``, then ``AnalyzeStack``; all violations.
+
+        Args:
+            resources: every registration in registration order (``capture(...).resources``).
+
+        Raises:
+            PolicyPackError: the pack failed to start or to answer (also any earlier failure
+                of the worker).
+        """
+        self.close()
+        if self._error is not None:
+            raise self._error
+        assert self._pack is not None
+        return self._violations + self._pack.analyze_stack(resources)
 
 
 def run_policy_pack(

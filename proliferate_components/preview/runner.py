@@ -6,7 +6,8 @@ program code runs), runs the program under :class:`~proliferate_components.testi
 with the recording monitor, and runs a CrossGuard policy pack over the registrations through
 the Analyzer gRPC protocol (:mod:`proliferate_components.analyzer`), exactly as
 ``pulumi preview --policy-pack`` would. The pack's process starts in the background while
-the program runs, so the policy check costs little more than the analysis itself.
+the program runs, and each custom resource is analysed (``Analyze``, on a worker thread) as
+soon as it registers; only ``AnalyzeStack`` waits for the program to finish.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,8 @@ from .project import PulumiProject, ResolvedConfig, load_project
 if TYPE_CHECKING:
     import pulumi
 
-    from ..analyzer import AnalyzerProcess, Violation
-    from ..testing import Capture
+    from ..analyzer import AnalyzerProcess, StreamingAnalysis, Violation
+    from ..testing import Capture, Registration
 
 __all__ = [
     "PRESETS",
@@ -79,7 +80,9 @@ class PreviewResult:
     policy_pack: Path | None
     """The pack directory that ran, or ``None`` with ``--no-policy``."""
     timings_seconds: dict[str, float] = field(default_factory=dict[str, float])
-    """Wall time of ``program``, ``policy`` (analysis after the program) and ``total``."""
+    """Wall time of ``program`` (per-resource analysis runs during it), ``policy`` (what
+    the analysis took after the program: the last queued ``Analyze`` calls and
+    ``AnalyzeStack``) and ``total``."""
     log: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
     """``(level, message)`` the program logged through ``pulumi.log`` at warning or above."""
 
@@ -225,14 +228,22 @@ def run_preview(
                     k: v for k, v in resolved.values.items() if k not in resolved.secret_keys
                 },
             )
+        analysis: StreamingAnalysis | None = None
+        if pending is not None:
+            from ..analyzer import StreamingAnalysis
+
+            # Each custom resource is analysed as it registers, while the program still
+            # runs (as the engine does); only AnalyzeStack waits for the program's end.
+            analysis = stack_ctx.enter_context(StreamingAnalysis(pending.result))
         t0 = time.perf_counter()
         with _collect_log(log):
-            capture = _run_program(project, stack, resolved, mocks)
+            capture = _run_program(
+                project, stack, resolved, mocks, analysis.submit if analysis else None
+            )
         timings["program"] = time.perf_counter() - t0
-        if pending is not None:
+        if analysis is not None:
             t1 = time.perf_counter()
-            analyzer = pending.result()
-            violations = sorted(analyzer.analyze(capture.resources), key=_violation_key)
+            violations = sorted(analysis.finish(capture.resources), key=_violation_key)
             timings["policy"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - started
     return PreviewResult(
@@ -297,37 +308,42 @@ def _start_analyzer(
     stack: str,
     stack_config: Mapping[str, str],
 ) -> Future[AnalyzerProcess]:
-    """Start the pack's process in a background thread; its shutdown is registered on ``exits``."""
+    """Start the pack's process now and connect to it in a background thread; its shutdown
+    is registered on ``exits``."""
     from ..analyzer import AnalyzerProcess
+
+    process = AnalyzerProcess(
+        pack_dir,
+        config=dict(policy_config) if policy_config else None,
+        project=project,
+        stack=stack,
+        stack_config=stack_config,
+    )
+    exits.callback(process.close)
+    process.launch()  # the pack boots in its own process while this one goes on
+    # Import Pulumi (through the harness) on this thread before the pool's thread imports
+    # Pulumi's protobuf modules: two threads importing the `pulumi` package at once can meet
+    # it partially initialised (ImportError: cannot import name ... circular import).
+    from .. import testing as _testing  # noqa: F401  # pyright: ignore[reportUnusedImport]
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-pack")
     exits.callback(pool.shutdown, wait=True)
 
     def start() -> AnalyzerProcess:
-        process = AnalyzerProcess(
-            pack_dir,
-            config=dict(policy_config) if policy_config else None,
-            project=project,
-            stack=stack,
-            stack_config=stack_config,
-        )
-        process.__enter__()
+        process.start()
         # GetAnalyzerInfo (cached) and the config check happen while the program still runs.
         process.reconcile()
         return process
 
-    future = pool.submit(start)
-
-    def stop() -> None:
-        with contextlib.suppress(Exception):
-            future.result().__exit__(None, None, None)
-
-    exits.callback(stop)
-    return future
+    return pool.submit(start)
 
 
 def _run_program(
-    project: PulumiProject, stack: str, resolved: ResolvedConfig, mocks: pulumi.runtime.Mocks | None
+    project: PulumiProject,
+    stack: str,
+    resolved: ResolvedConfig,
+    mocks: pulumi.runtime.Mocks | None,
+    on_register: Callable[[Registration], None] | None = None,
 ) -> Capture:
     from ..errors import UnansweredInvokeError
     from ..testing import capture_project
@@ -341,6 +357,7 @@ def _run_program(
             stack=stack,
             mocks=mocks,
             main=project.main,
+            on_register=on_register,
         )
     except SystemExit as exc:  # the program called sys.exit(): a failed program, not ours to exit
         raise ProgramError(project.name, exc, f"the program called sys.exit({exc.code!r})") from exc

@@ -10,10 +10,14 @@ import id) and each resource's outputs. Nothing touches a network or a cloud acc
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import contextlib
 import os
 import runpy
 import sys
+import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,20 +99,80 @@ def redact(value: Any) -> Any:
     return value
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """A MockMonitor that records each registration with its resource options."""
+OnRegister = Callable[[Registration], None]
+"""A callback given each :class:`Registration` as soon as it is recorded (see :class:`RecordingMonitor`)."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+
+# Every asyncio loop a capture ran on: the loop of the thread that called `capture` and the
+# loops the mock monitor makes on the SDK's executor threads. They stay open between captures
+# (the Pulumi SDK keeps futures bound to them) and are closed once, at interpreter exit: left
+# to the final garbage collection, an open loop's finaliser runs after its self-pipe is gone
+# and prints "Exception ignored ... Invalid file descriptor".
+_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+_LOOPS_LOCK = threading.Lock()
+_AT_EXIT: list[bool] = []
+
+
+def _remember_loop() -> None:
+    """Remember the current thread's event loop (if any) for :func:`close_event_loops`."""
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:  # none in this thread
+        return
+    with _LOOPS_LOCK:
+        if loop not in _LOOPS:
+            _LOOPS.add(loop)
+        if not _AT_EXIT:
+            atexit.register(close_event_loops)
+            _AT_EXIT.append(True)
+
+
+def close_event_loops() -> int:
+    """Close every idle event loop a capture ran on; returns how many were closed.
+
+    Registered with :mod:`atexit` by the first capture, so a process that captured exits
+    quietly. Callable earlier by a process that will not capture again (a later capture in
+    the same thread then fails: its thread's loop is closed).
+    """
+    with _LOOPS_LOCK:
+        loops = list(_LOOPS)
+    closed = 0
+    for loop in loops:
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+            closed += 1
+    return closed
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that records each registration with its resource options.
+
+    Args:
+        mocks: answers for resources and invokes.
+        on_register: called with each :class:`Registration` (the ``pulumi:pulumi:Stack``
+            resource excluded) as soon as it is recorded, before the SDK gets the response,
+            on the SDK's registration thread - so a resource's provider is always passed
+            before the resource. Keep it quick (queue slow work). The first exception it
+            raises is kept in :attr:`callback_error` (later registrations are not passed to
+            it) and :func:`capture` raises it once the program has finished. Default: none.
+    """
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, on_register: OnRegister | None = None) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
         self.stack_outputs: dict[str, Any] = {}
         self.stack_urn = ""
+        self.on_register = on_register
+        self.callback_error: BaseException | None = None
+        """The first exception ``on_register`` raised, if any."""
+        self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = response.urn
             return response
+        _remember_loop()  # the mock made (or reused) an event loop for this executor thread
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         outputs: dict[str, Any] = (
             rpc.deserialize_properties(response.object, keep_unknowns=True)
@@ -129,31 +193,37 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         prop_deps = {k: tuple(v.urns) for k, v in request.propertyDependencies.items()}
         aliases = tuple(a.urn or a.spec.name for a in request.aliases) if request.aliases else ()
-        self.registrations.append(
-            Registration(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                remote=bool(request.remote),
-                protect=request.protect if request.HasField("protect") else None,
-                dependencies=tuple(request.dependencies),
-                property_dependencies=prop_deps,
-                provider=request.provider,
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                ignore_changes=tuple(request.ignoreChanges),
-                replace_on_changes=tuple(request.replaceOnChanges),
-                retain_on_delete=request.retainOnDelete
-                if request.HasField("retainOnDelete")
-                else None,
-                aliases=aliases,
-                import_id=request.importId,
-                inputs=inputs,
-                id=response.id,
-                outputs=outputs,
-            )
+        registration = Registration(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=bool(request.custom),
+            remote=bool(request.remote),
+            protect=request.protect if request.HasField("protect") else None,
+            dependencies=tuple(request.dependencies),
+            property_dependencies=prop_deps,
+            provider=request.provider,
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=tuple(request.ignoreChanges),
+            replace_on_changes=tuple(request.replaceOnChanges),
+            retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
+            aliases=aliases,
+            import_id=request.importId,
+            inputs=inputs,
+            id=response.id,
+            outputs=outputs,
         )
+        with self._lock:
+            self.registrations.append(registration)
+            callback = self.on_register if self.callback_error is None else None
+        if callback is not None:
+            try:
+                callback(registration)
+            except BaseException as exc:  # kept and raised by capture(), never swallowed
+                with self._lock:
+                    if self.callback_error is None:
+                        self.callback_error = exc
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
@@ -214,6 +284,7 @@ def capture(
     stack: str = "dev",
     mocks: pulumi.runtime.Mocks | None = None,
     preview: bool = True,
+    on_register: OnRegister | None = None,
 ) -> Capture:
     """Run ``program`` under mocks and return what it registered.
 
@@ -226,15 +297,19 @@ def capture(
         mocks: answers for resources and invokes (default :class:`OfflineMocks` in the
             config's ``aws:region``).
         preview: run as ``pulumi preview`` (True) or ``pulumi up`` (False).
+        on_register: called with each registration as soon as it is recorded, while the
+            program still runs (see :class:`RecordingMonitor`); default none.
 
     Raises:
         UnansweredInvokeError: the program called a provider function with no offline answer.
         Whatever the program raised (e.g. :class:`~proliferate_components.errors.ConfigError`).
+        Whatever ``on_register`` first raised, once the program has finished (if the program
+        itself failed, its error is raised instead, with a note naming the callback's).
     """
     cfg = {k: v if isinstance(v, str) else _config_string(v) for k, v in (config or {}).items()}
     region = cfg.get("aws:region", "us-east-1")
     the_mocks = mocks if mocks is not None else OfflineMocks(region=region)
-    monitor = RecordingMonitor(the_mocks)
+    monitor = RecordingMonitor(the_mocks, on_register)
     token_root = settings.ROOT.set(None)
     try:
         set_all_config(cfg, secret_keys or [])
@@ -250,13 +325,18 @@ def capture(
         try:
             _sync_await(run_in_stack(program))
         except Exception as exc:
+            _note_callback_error(exc, monitor)
             # The SDK may wrap an invoke failure; surface the invoke that had no answer.
             unanswered: list[UnansweredInvokeError] = getattr(the_mocks, "unanswered", [])
             if unanswered and exc is not unanswered[0]:
+                _note_callback_error(unanswered[0], monitor)
                 raise unanswered[0] from exc
             raise
         finally:
             set_all_config({}, [])
+            _remember_loop()
+        if monitor.callback_error is not None:
+            raise monitor.callback_error
     finally:
         settings.ROOT.reset(token_root)
     return Capture(
@@ -268,6 +348,14 @@ def capture(
     )
 
 
+def _note_callback_error(exc: BaseException, monitor: RecordingMonitor) -> None:
+    error = monitor.callback_error
+    if error is not None and error is not exc:
+        add_note: Callable[[str], None] | None = getattr(exc, "add_note", None)  # Python >= 3.11
+        if add_note is not None:
+            add_note(f"on_register also failed: {type(error).__name__}: {error}")
+
+
 def capture_project(
     project_dir: str | os.PathLike[str],
     *,
@@ -277,13 +365,14 @@ def capture_project(
     stack: str = "dev",
     mocks: pulumi.runtime.Mocks | None = None,
     main: str | None = None,
+    on_register: OnRegister | None = None,
 ) -> Capture:
     """Run a Pulumi Python project directory (its ``__main__.py`` or ``main``) under mocks.
 
     The directory is put first on ``sys.path`` and made the working directory for the
     run, as the language host does; both are restored afterwards. Modules the program
     imported from its own directory are dropped from ``sys.modules`` afterwards so the
-    next run starts clean.
+    next run starts clean. ``on_register`` is passed to :func:`capture`.
     """
     root = Path(project_dir).resolve()
     entry = root / (main or "")
@@ -302,7 +391,13 @@ def capture_project(
     try:
         os.chdir(entry.parent)
         return capture(
-            program, config=config, secret_keys=secret_keys, project=name, stack=stack, mocks=mocks
+            program,
+            config=config,
+            secret_keys=secret_keys,
+            project=name,
+            stack=stack,
+            mocks=mocks,
+            on_register=on_register,
         )
     finally:
         os.chdir(old_cwd)
