@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 import pytest
 
 from proliferate_components.errors import UnansweredInvokeError
-from proliferate_components.testing import SECRET_MARKER, OfflineMocks, capture
+from proliferate_components.testing import (
+    SECRET_MARKER,
+    OfflineMocks,
+    Registration,
+    capture,
+)
 
 
 class _Pair(pulumi.ComponentResource):
@@ -138,3 +146,81 @@ def test_program_errors_propagate_and_nothing_leaks_into_next_run() -> None:
     with pytest.raises(ValueError, match="boom"):
         capture(bad)
     assert len(capture(_program).resources) == 4
+
+
+def test_on_register_sees_every_registration_before_its_dependents() -> None:
+    seen: list[Registration] = []
+
+    def program() -> None:
+        east = aws.Provider("east", region="us-east-1")
+        _Pair("pair", opts=pulumi.ResourceOptions(provider=east))
+
+    cap = capture(program, on_register=seen.append)
+    assert [r.urn for r in seen] == [r.urn for r in cap.resources]
+    assert all(a is b for a, b in zip(seen, cap.resources, strict=True))
+    position = {r.urn: i for i, r in enumerate(seen)}
+    for reg in seen:
+        for dep in (*reg.dependencies, reg.parent):
+            if dep in position:  # the stack is not passed
+                assert position[dep] < position[reg.urn], (reg.name, dep)
+        if reg.provider:
+            provider_urn = reg.provider.rsplit("::", 1)[0]
+            assert position[provider_urn] < position[reg.urn]
+    assert "pulumi:pulumi:Stack" not in {r.type for r in seen}
+
+
+def test_an_exception_in_on_register_surfaces_after_the_program() -> None:
+    calls: list[str] = []
+
+    def explode(reg: Registration) -> None:
+        calls.append(reg.name)
+        if reg.type == "aws:ec2/vpc:Vpc":
+            raise LookupError(f"callback failed on {reg.name}")
+
+    with pytest.raises(LookupError, match="callback failed on pair-vpc"):
+        capture(_program, on_register=explode)
+    assert calls[-1] == "pair-vpc"  # not called again after its first failure
+    assert len(capture(_program).resources) == 4  # the next run is unaffected
+
+
+def test_a_failing_program_wins_but_names_the_callback_error() -> None:
+    def program() -> None:
+        aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        aws.ec2.get_vpc_output(default=True)  # no offline answer: the program fails
+
+    def explode(_reg: Registration) -> None:
+        raise LookupError("callback failed")
+
+    with pytest.raises(UnansweredInvokeError) as err:
+        capture(program, on_register=explode)
+    assert any("LookupError: callback failed" in n for n in getattr(err.value, "__notes__", []))
+
+
+_EXIT_SCRIPT = """
+import warnings
+warnings.simplefilter("ignore", DeprecationWarning)
+import pulumi_aws as aws
+from proliferate_components.testing import capture, harness
+
+def program():
+    aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+
+first, second = capture(program), capture(program)
+assert [r.urn for r in first.resources] == [r.urn for r in second.resources]
+print("loops", len(harness._LOOPS))
+"""
+
+
+def test_event_loops_are_closed_at_exit_without_noise() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", _EXIT_SCRIPT],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    loops = int(proc.stdout.split("loops", 1)[1].split()[0])
+    assert loops >= 2  # the main thread's loop and at least one executor thread's
+    assert "Exception ignored" not in proc.stderr
+    assert "unclosed event loop" not in proc.stderr, proc.stderr[-2000:]

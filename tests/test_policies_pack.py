@@ -304,3 +304,96 @@ def test_assets_and_secrets_are_marshalled_like_the_engine_does(pack: AnalyzerPr
     cap = capture(program)
     assert cap.one("aws:secretsmanager/secretVersion:SecretVersion").is_secret("secretString")
     assert pack.analyze(cap.resources, config={"all": "mandatory"}) == []
+
+
+def _key(v: Violation) -> tuple[str, str, str, str, str]:
+    return (v.policy, v.urn, v.enforcement, v.message, v.severity)
+
+
+@pytest.mark.parametrize("preset", ["dev", "prod"])
+def test_streaming_analysis_reports_what_post_hoc_analysis_reports(
+    pack: AnalyzerProcess, preset: str
+) -> None:
+    from proliferate_components.preview.runner import bundled_example_dir, preset_values
+    from proliferate_components.testing import capture_project
+
+    config = {"all": "advisory"}  # every rule, disabled-by-default ones included
+    pack.configure(config)
+    with pack.stream() as analysis:
+        cap = capture_project(
+            bundled_example_dir(),
+            config={"aws:region": "us-east-1", **preset_values(preset)},
+            project="proliferate",
+            stack=preset,
+            on_register=analysis.submit,
+        )
+        streamed = analysis.finish(cap.resources)
+    post_hoc = pack.analyze(cap.resources, config=config)
+    assert sorted(map(_key, streamed)) == sorted(map(_key, post_hoc))
+    assert len(post_hoc) >= 3  # something to compare
+    assert {v.urn for v in post_hoc if v.urn} - {r.urn for r in cap.resources if r.custom} == set()
+    stack_rules = {r.id for r in RULES if isinstance(r, StackRule)}
+    assert {v.policy for v in post_hoc} & stack_rules  # AnalyzeStack findings are compared too
+
+
+@pytest.mark.parametrize("preset", ["dev", "prod"])
+def test_the_preview_reports_what_post_hoc_analysis_reports(preset: str) -> None:
+    from proliferate_components.preview.runner import run_preview
+
+    result = run_preview(preset=preset, policy_pack=BUNDLED_PACK_DIR)
+    stack_config = {
+        k: v for k, v in result.config.values.items() if k not in result.config.secret_keys
+    }
+    with AnalyzerProcess(
+        BUNDLED_PACK_DIR,
+        project=result.project.name,
+        stack=result.stack,
+        stack_config=stack_config,
+    ) as fresh:
+        post_hoc = fresh.analyze(result.capture.resources)
+    assert sorted(map(_key, result.violations)) == sorted(map(_key, post_hoc))
+    assert result.violations  # the bundled example has advisory findings to compare
+
+
+def test_streaming_analysis_sends_provider_properties_and_skips_components() -> None:
+    def program() -> None:
+        east = aws.Provider("east", region="us-east-1")
+        aws.cloudwatch.LogGroup("forever", opts=pulumi.ResourceOptions(provider=east))
+
+    with AnalyzerProcess(BUNDLED_PACK_DIR, only("proliferate-logs-retention")) as p:
+        with p.stream() as analysis:
+            cap = capture(program, on_register=analysis.submit)
+            found = analysis.finish(cap.resources)
+        assert found == p.analyze(cap.resources)
+    log_group = cap.one("aws:cloudwatch/logGroup:LogGroup")
+    assert [(v.policy, v.urn) for v in found] == [("proliferate-logs-retention", log_group.urn)]
+
+
+def test_analyze_resource_and_analyze_stack_split_the_work(pack: AnalyzerProcess) -> None:
+    pack.configure({"all": "mandatory"})
+    regs = [registration(r) for r in CASES["proliferate-protect-data-stores"].noncompliant]
+    per_resource = [v for reg in regs for v in pack.analyze_resource(reg)]
+    whole_stack = pack.analyze_stack(regs)
+    assert sorted(map(_key, per_resource + whole_stack)) == sorted(
+        map(_key, pack.analyze(regs, config={"all": "mandatory"}))
+    )
+    assert "proliferate-protect-data-stores" in {v.policy for v in whole_stack}
+    assert "proliferate-protect-data-stores" not in {v.policy for v in per_resource}
+
+
+def test_a_pack_that_fails_to_start_fails_the_streaming_analysis(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (tmp_path / "__main__.py").write_text('raise RuntimeError("pack exploded on purpose")\n')
+
+    def program() -> None:
+        aws.cloudwatch.LogGroup("logs")
+
+    broken = AnalyzerProcess(tmp_path, start_timeout_seconds=30)  # started by the worker
+    try:
+        with broken.stream() as analysis:
+            cap = capture(program, on_register=analysis.submit)  # submit never raises
+            with pytest.raises(PolicyPackError, match="pack exploded on purpose"):
+                analysis.finish(cap.resources)
+    finally:
+        broken.close()
+    assert broken.pid is None
