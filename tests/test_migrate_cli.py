@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -22,7 +23,8 @@ def _state_file(tmp_path: Path, document: dict) -> Path:  # type: ignore[type-ar
 
 
 def test_writes_every_file_and_exits_1_when_something_is_blocked(tmp_path: Path) -> None:
-    state = _state_file(tmp_path, build_state(PROD))
+    # An unencrypted replication group cannot be adopted (encryption at rest forces a new one).
+    state = _state_file(tmp_path, build_state(dataclasses.replace(PROD, redis_encrypted=False)))
     out = tmp_path / "migration"
     code = main(
         ["migrate", "terraform", "--state", str(state), "--out", str(out), "--stack", "prod"]
@@ -35,8 +37,13 @@ def test_writes_every_file_and_exits_1_when_something_is_blocked(tmp_path: Path)
     assert report["summary"]["blocked"] > 0
     config = json.loads((out / "config.json").read_text())
     assert config["proliferate:workerCpu"] == "512"
+    assert config["proliferate:adopt"]["services"]["worker"]["serviceName"] == "proliferate-worker"
     script = (out / "config.sh").read_text()
     assert "pulumi config set --stack prod --secret proliferate:certificateArn" in script
+    assert (
+        "pulumi config set --stack prod --path proliferate:adopt.services.worker.serviceName "
+        "proliferate-worker" in script
+    )
     markdown = (out / "report.md").read_text()
     assert (
         "Cannot be adopted safely" in markdown
@@ -45,6 +52,15 @@ def test_writes_every_file_and_exits_1_when_something_is_blocked(tmp_path: Path)
     rm = (out / "terraform-state-rm.sh").read_text()
     adopted = [r["address"] for r in report["resources"] if r["status"].startswith("adopt")]
     assert rm.count("terraform state rm") == len(adopted)
+
+
+def test_exits_0_when_everything_recognised_adopts(tmp_path: Path) -> None:
+    state = _state_file(tmp_path, build_state(PROD))
+    out = tmp_path / "migration"
+    code = main(["migrate", "terraform", "--state", str(state), "--out", str(out)])
+    report = json.loads((out / "report.json").read_text())
+    assert report["summary"]["blocked"] == 0
+    assert code == 0
 
 
 def test_json_flag_prints_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

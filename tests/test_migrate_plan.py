@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import shlex
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -82,13 +85,56 @@ def test_https_config_carries_the_certificate_as_a_secret() -> None:
     assert "--secret" in line and "--stack prod" in line
 
 
-def test_config_commands_rebuild_the_same_stack_config() -> None:
-    plan, _ = _planned(DEV)
-    rebuilt = {}
-    for line in plan.config.commands("dev"):
-        *_, key, value = line.split(" ")
-        rebuilt[key] = value.strip("'")
+def _pulumi_config_set(lines: list[str]) -> dict[str, str]:
+    """What a program sees after running ``lines`` (``pulumi config set``, with ``--path``
+    building objects as the CLI does: ``true``/``false`` -> booleans, integers -> numbers,
+    objects handed to the program as JSON text)."""
+    plain: dict[str, str] = {}
+    objects: dict[str, Any] = {}
+    for line in lines:
+        words = shlex.split(line)
+        assert words[:3] == ["pulumi", "config", "set"]
+        key, value = words[-2], words[-1]
+        if "--path" not in words:
+            plain[key] = value
+            continue
+        root, _, rest = key.partition(".")
+        steps = [
+            (name or quoted, index)
+            for name, quoted, index in re.findall(r'([^.\[\]"]+)|\["([^"]+)"\]|\[([0-9]+)\]', rest)
+        ]
+        node: Any = objects.setdefault(root, {})
+        parsed: Any = (
+            {"true": True, "false": False}[value]
+            if value in ("true", "false")
+            else int(value)
+            if re.fullmatch(r"-?[0-9]+", value)
+            else value
+        )
+        for i, (name, index) in enumerate(steps):
+            last = i == len(steps) - 1
+            nxt: Any = parsed if last else ([] if steps[i + 1][1] else {})
+            if name:
+                node = node.setdefault(name, nxt) if not last else node.__setitem__(name, nxt)
+            else:
+                while len(node) <= int(index):
+                    node.append(None)
+                if last:
+                    node[int(index)] = nxt
+                else:
+                    node[int(index)] = node[int(index)] or nxt
+                    node = node[int(index)]
+    return {**plain, **{k: json.dumps(v) for k, v in objects.items()}}
+
+
+@pytest.mark.parametrize("deployment", [DEV, PROD], ids=["dev", "prod"])
+def test_config_commands_rebuild_the_same_stack_config(deployment: TfDeployment) -> None:
+    plan, _ = _planned(deployment)
+    lines = plan.config.commands("dev")
+    assert any("--path 'proliferate:adopt.network.availabilityZones[0]'" in c for c in lines)
+    rebuilt = _pulumi_config_set(lines)
     assert StackConfig.from_mapping(rebuilt) == plan.config.stack_config()
+    assert plan.config.stack_config().adopt is not None
 
 
 def test_single_node_cache_sets_the_explicit_opt_out() -> None:
@@ -113,17 +159,35 @@ def test_standalone_cache_cluster_cannot_be_adopted_and_gets_the_snapshot_path()
     assert redis.pulumi_type == "aws:elasticache/replicationGroup:ReplicationGroup"
     assert "different AWS object" in redis.reason
     assert "snapshot" in redis.safe_path and "drain" in redis.safe_path
-    assert any("snapshot_name" in m for m in redis.missing_inputs)
+    assert "proliferate:adopt.redis.snapshotName" in redis.safe_path
+    # The seed snapshot does not exist yet: the derived config never sets it.
+    assert "snapshotName" not in plan.config.values.get("proliferate:adopt", "")
 
 
-def test_hand_written_subnet_layout_blocks_the_network_with_the_exact_cidrs() -> None:
+def test_hand_written_subnet_layout_is_adopted_with_explicit_cidrs() -> None:
     plan, _ = _planned(DEV)
+    adopt = plan.config.stack_config().adopt
+    assert adopt is not None and adopt.network is not None
+    assert adopt.network.public_subnet_cidrs == ("10.0.0.0/24", "10.0.1.0/24")
+    assert adopt.network.private_subnet_cidrs == ("10.0.10.0/24", "10.0.11.0/24")
+    assert adopt.network.availability_zones == ("us-east-1a", "us-east-1b")
+    assert adopt.network.public_subnet_cidrs != plan_subnets("10.0.0.0/16", 2).public
+    for address in ("aws_vpc.main", "aws_subnet.public[0]", "aws_subnet.private[1]"):
+        assert _plan(plan, address).adopted, _plan(plan, address).reason
+    subnet = _plan(plan, "aws_subnet.public[0]")
+    assert not any(d.forces_replacement for d in subnet.differences)
+
+
+def test_without_the_existing_names_the_layout_blocks_the_network_with_the_exact_cidrs() -> None:
+    plan = plan_migration(parse_state(build_state(DEV)), adopt_names=False)
+    assert "proliferate:adopt" not in plan.config.values
     subnet = _plan(plan, "aws_subnet.public[0]")
     assert subnet.status is Status.BLOCKED
     cidr = next(d for d in subnet.differences if d.property == "cidrBlock")
     assert cidr.state_value == "10.0.0.0/24"
     assert cidr.component_value == plan_subnets("10.0.0.0/16", 2).public[0]
     assert cidr.forces_replacement
+    assert any("publicSubnetCidrs" in m for m in subnet.missing_inputs)
     vpc = _plan(plan, "aws_vpc.main")
     assert vpc.status is Status.BLOCKED and "overlaps" in vpc.reason
     # Everything attached to the VPC follows: nothing would be moved to the new network.
@@ -192,30 +256,107 @@ def test_the_independent_check_catches_a_replacement() -> None:
     assert any("aws_vpc.main: cidrBlock" in p for p in problems)
 
 
-def test_names_pulumi_would_generate_block_adoption_and_name_the_missing_input() -> None:
-    plan, _ = _planned(PROD)
-    for address, missing in (
-        ("aws_ecr_repository.worker", "FargateServiceArgs.repository_name"),
-        ("aws_cloudwatch_log_group.worker", "FargateServiceArgs.log_group_name"),
-        ("aws_ecs_service.worker", "FargateServiceArgs.service_name"),
-        ("aws_lb.main", "PublicLoadBalancerArgs.name"),
-    ):
+@pytest.mark.parametrize(
+    ("address", "attribute", "prop"),
+    [
+        ("aws_ecs_service.worker", "name", "name"),
+        ("aws_security_group.alb", "description", "description"),
+        ("aws_elasticache_parameter_group.bullmq", "name", "name"),
+        ("aws_elasticache_replication_group.redis", "replication_group_id", "replicationGroupId"),
+        ("aws_subnet.private[1]", "cidr_block", "cidrBlock"),
+    ],
+)
+def test_the_independent_check_catches_a_renamed_adopted_resource(
+    address: str, attribute: str, prop: str
+) -> None:
+    plan, state = _planned(PROD)
+    assert _plan(plan, address).adopted
+    changed = "10.0.99.0/24" if attribute == "cidr_block" else "renamed-by-hand"
+    tampered = dict(state.by_address(address).attributes, **{attribute: changed})
+    resources = tuple(
+        dataclasses.replace(r, attributes=tampered) if r.address == address else r
+        for r in state.resources
+    )
+    problems = replacement_mismatches(plan, dataclasses.replace(state, resources=resources))
+    assert any(p.startswith(f"{address}: {prop} state='{changed}'") for p in problems), problems
+
+
+def test_the_independent_check_catches_a_config_without_the_existing_names() -> None:
+    plan, state = _planned(PROD)
+    values = {k: v for k, v in plan.config.values.items() if k != "proliferate:adopt"}
+    stripped = dataclasses.replace(plan, config=dataclasses.replace(plan.config, values=values))
+    problems = replacement_mismatches(stripped, state)
+    for address, *_ in NAMED:
+        assert any(p.startswith(f"{address}: name would be auto-named") for p in problems), address
+    assert any(p.startswith("aws_subnet.public[0]: cidrBlock") for p in problems)
+
+
+NAMED = (
+    ("aws_ecr_repository.worker", "repositoryName", "services.worker.repositoryName"),
+    ("aws_cloudwatch_log_group.worker", "logGroupName", "services.worker.logGroupName"),
+    ("aws_ecs_service.worker", "serviceName", "services.worker.serviceName"),
+    ("aws_lb.main", "loadBalancer.name", "loadBalancer.name"),
+    ("aws_ecs_cluster.main", "clusterName", "clusterName"),
+    ("aws_iam_role.ecs_task", "taskRoleName", "services.worker.taskRoleName"),
+    ("aws_lb_target_group.llm_proxy", "targetGroupName", "services.llm-proxy.targetGroupName"),
+    ("aws_security_group.redis", "securityGroupName", "redis.securityGroupName"),
+)
+
+
+def _adopt_entry(plan: MigrationPlan, path: str) -> Any:
+    node: Any = json.loads(plan.config.values["proliferate:adopt"])
+    for part in path.split("."):
+        node = node[part]
+    return node
+
+
+def test_existing_names_are_carried_and_those_resources_adopt() -> None:
+    plan, state = _planned(PROD)
+    for address, _missing, path in NAMED:
         r = _plan(plan, address)
-        assert r.status is Status.BLOCKED
+        assert r.adopted, (address, r.reason)
+        assert _adopt_entry(plan, path) == state.by_address(address).attr("name")
+        assert not any(d.forces_replacement for d in r.differences)
+    redis = _plan(plan, "aws_elasticache_replication_group.redis")
+    assert redis.adopted, redis.reason
+    assert _adopt_entry(plan, "redis.replicationGroupId") == "proliferate-redis"
+    sg = state.by_address("aws_security_group.worker")
+    assert _adopt_entry(plan, "services.worker.securityGroupDescription") == sg.attr("description")
+
+
+def test_names_pulumi_would_generate_block_adoption_and_name_the_missing_input() -> None:
+    plan = plan_migration(parse_state(build_state(PROD)), adopt_names=False)
+    for address, missing, _path in NAMED:
+        r = _plan(plan, address)
+        assert r.status is Status.BLOCKED, address
         name = next(d for d in r.differences if d.property == "name")
         assert name.component_value == "<auto-name>" and name.forces_replacement
-        assert missing in r.missing_inputs
-    assert "FargateServiceArgs.repository_name" in plan.missing_inputs
+        assert any(missing in m for m in r.missing_inputs), (address, r.missing_inputs)
+    assert any("repositoryName" in m for m in plan.missing_inputs)
 
 
-def test_replication_group_blocked_by_its_security_group_says_so() -> None:
-    plan, _ = _planned(PROD)
+def test_unencrypted_replication_group_is_still_refused() -> None:
+    plan, _ = _planned(dataclasses.replace(PROD, redis_encrypted=False))
     redis = _plan(plan, "aws_elasticache_replication_group.redis")
     assert redis.status is Status.BLOCKED
     props = {d.property for d in redis.differences if d.forces_replacement}
-    # Terraform's group is "proliferate-redis"; the component's is derived from the stack.
-    assert "replicationGroupId" in props
+    assert props == {"atRestEncryptionEnabled"}
     assert "transitEncryptionEnabled" not in props  # in place for Redis 7, not a replacement
+    assert "snapshotName" in redis.safe_path and "drain" in redis.safe_path
+    # Its id is carried, so the new group would collide with the old one: the report says so.
+    assert "proliferate-redis" in redis.reason and "refuses" in redis.reason
+
+
+def test_replication_group_without_the_id_is_refused_naming_the_input() -> None:
+    plan = plan_migration(parse_state(build_state(PROD)), adopt_names=False)
+    redis = _plan(plan, "aws_elasticache_replication_group.redis")
+    assert redis.status is Status.BLOCKED
+    group_id = next(d for d in redis.differences if d.property == "replicationGroupId")
+    assert (group_id.state_value, group_id.component_value) == (
+        "proliferate-redis",
+        "proliferate-redis-dev",
+    )
+    assert any("redis.replicationGroupId" in m for m in redis.missing_inputs)
 
 
 def test_policy_attachments_and_task_definitions_are_not_imported() -> None:
@@ -263,7 +404,7 @@ def test_components_created_new_are_listed() -> None:
 
 
 def test_stack_name_changes_derived_physical_names() -> None:
-    plan, _ = _planned(PROD, stack="prod")
+    plan = plan_migration(parse_state(build_state(PROD)), stack="prod", adopt_names=False)
     redis = _plan(plan, "aws_elasticache_replication_group.redis")
     group_id = next(d for d in redis.differences if d.property == "replicationGroupId")
     assert group_id.component_value == "proliferate-redis-prod"

@@ -115,6 +115,18 @@ def test_plans_are_safe_for_any_variation(d: TfDeployment) -> None:
         assert config.redis_snapshot_retention_days == d.redis_snapshot_retention
     jsonschema.validate(build_import_file(plan), IMPORT_FILE_SCHEMA)
     assert replacement_mismatches(plan, plan.state) == []
-    # The network is adopted exactly when the Terraform subnets are laid out like the components'.
-    vpc = next(r for r in plan.resources if r.address == "aws_vpc.main")
-    assert vpc.adopted is (d.subnet_layout == "component")
+    # The existing zones and subnet CIDRs are carried, whatever the layout: the network adopts.
+    by_address = {r.address: r for r in plan.resources}
+    assert by_address["aws_vpc.main"].adopted
+    for i in range(d.az_count):
+        assert by_address[f"aws_subnet.private[{i}]"].adopted
+    # So do the named resources: their existing names are carried too.
+    for address in ("aws_ecs_cluster.main", "aws_ecs_service.worker", "aws_lb.main"):
+        assert by_address[address].adopted, (address, by_address[address].reason)
+    # A standalone cache node never becomes a replication group; an unencrypted group is
+    # replaced (encryption at rest forces it): both are refused, never adopted.
+    store = (
+        by_address.get("aws_elasticache_cluster.redis")
+        or by_address["aws_elasticache_replication_group.redis"]
+    )
+    assert store.adopted is (d.redis_kind == "replication_group" and d.redis_encrypted)

@@ -10,13 +10,14 @@ accept is dropped (the library default is used) and reported in :attr:`DerivedCo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..cache import ENGINE_FAMILIES
-from ..config import CONFIG_KEYS, StackConfig
+from ..config import CONFIG_KEYS, AdoptConfig, StackConfig
 from ..errors import ConfigError
 from .roles import RoleAssignment
 from .tfstate import TfResource
@@ -25,6 +26,8 @@ __all__ = ["DerivedConfig", "derive_config"]
 
 _ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-[0-9]+):")
 _SECRET_KEYS = frozenset(k.full_key for k in CONFIG_KEYS if k.secret)
+ADOPT_KEY = "proliferate:adopt"
+"""The stack key of the existing names and network layout (:class:`AdoptConfig`)."""
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,38 @@ class DerivedConfig:
         """The :class:`StackConfig` these values build."""
         return StackConfig.from_mapping(self.values, secret_keys=self.secret_keys)
 
+    @property
+    def adopt(self) -> AdoptConfig | None:
+        """The ``proliferate:adopt`` object (existing names and network layout), if any."""
+        text = self.values.get(ADOPT_KEY)
+        return AdoptConfig.from_json(text, key=ADOPT_KEY) if text else None
+
+    def json_values(self) -> dict[str, Any]:
+        """:attr:`values` with ``proliferate:adopt`` as a JSON object (for config.json)."""
+        out: dict[str, Any] = dict(self.values)
+        adopt = self.adopt
+        if adopt is not None:
+            out[ADOPT_KEY] = adopt.to_json()
+        return out
+
     def commands(self, stack: str) -> list[str]:
-        """``pulumi config set`` lines for ``stack`` (secret keys with ``--secret``)."""
+        """``pulumi config set`` lines for ``stack`` (secret keys with ``--secret``); the
+        ``proliferate:adopt`` object as one ``pulumi config set --path`` line per entry
+        (Pulumi stores it as an object and hands it to the program as JSON text)."""
         lines: list[str] = []
         for key in sorted(self.values):
+            if key == ADOPT_KEY:
+                continue
             secret = " --secret" if key in self.secret_keys else ""
             lines.append(
                 f"pulumi config set --stack {stack}{secret} {key} {_quote(self.values[key])}"
             )
+        adopt = self.adopt
+        if adopt is not None:
+            for path, value in adopt.config_paths(key=ADOPT_KEY):
+                lines.append(
+                    f"pulumi config set --stack {stack} --path {_quote(path)} {_quote(value)}"
+                )
         return lines
 
 
@@ -79,8 +106,13 @@ def _region(resources: list[TfResource]) -> tuple[str | None, str]:
     return None, ""
 
 
-def derive_config(assignments: list[RoleAssignment]) -> DerivedConfig:
-    """The stack config matching the resources with roles in ``assignments``."""
+def derive_config(assignments: list[RoleAssignment], *, adopt_names: bool = True) -> DerivedConfig:
+    """The stack config matching the resources with roles in ``assignments``.
+
+    With ``adopt_names`` (the default) it includes ``proliferate:adopt``: the existing
+    physical names, zones and subnet CIDRs, so the components adopt the resources in place.
+    Without, Pulumi would generate every name (a side-by-side build: the named resources
+    cannot be adopted)."""
     by_role = {a.role: a.resource for a in assignments if a.role is not None}
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -208,6 +240,10 @@ def derive_config(assignments: list[RoleAssignment]) -> DerivedConfig:
             "database; set it with `pulumi config set --secret proliferate:DATABASE_URL ...`"
         )
 
+    adopt = _adopt_object(by_role, zones) if adopt_names else {}
+    if adopt:
+        values[ADOPT_KEY] = json.dumps(adopt, sort_keys=True, separators=(",", ":"))
+        sources[ADOPT_KEY] = "the names and subnets of the resources with roles"
     values, dropped = _validated(values)
     for key, message in dropped:
         sources.pop(key, None)
@@ -221,14 +257,110 @@ def derive_config(assignments: list[RoleAssignment]) -> DerivedConfig:
     )
 
 
+_ADOPT_SERVICE_ROLES: Mapping[str, str] = {
+    "serviceName": "service",
+    "repositoryName": "repo",
+    "logGroupName": "logs",
+    "taskRoleName": "task-role",
+}
+
+
+def _adopt_object(by_role: Mapping[str, TfResource], zones: list[str]) -> dict[str, Any]:
+    """The ``proliferate:adopt`` object: the existing name of every resource whose name the
+    components would otherwise generate, and the network's zones and subnet CIDRs."""
+    adopt: dict[str, Any] = {}
+
+    def name_of(role: str, attribute: str = "name") -> str | None:
+        res = by_role.get(role)
+        value = res.attr(attribute) if res is not None else None
+        return str(value) if value not in (None, "") else None
+
+    def put(target: dict[str, Any], key: str, value: str | None) -> None:
+        if value is not None:
+            target[key] = value
+
+    put(adopt, "clusterName", name_of("stack/cluster"))
+    put(adopt, "executionRoleName", name_of("execution/role"))
+    services: dict[str, Any] = {}
+    for service in ("worker", "llm-proxy", "gateway", "web"):
+        names: dict[str, Any] = {}
+        for key, child in _ADOPT_SERVICE_ROLES.items():
+            put(names, key, name_of(f"{service}/{child}"))
+        put(names, "securityGroupName", name_of(f"{service}/sg"))
+        put(names, "securityGroupDescription", name_of(f"{service}/sg", "description"))
+        put(names, "targetGroupName", name_of(f"lb/tg-{service}"))
+        if names:
+            services[service] = names
+    if services:
+        adopt["services"] = services
+    redis: dict[str, Any] = {}
+    store = by_role.get("redis/replication-group")
+    if store is not None and store.type == "aws_elasticache_replication_group":
+        put(redis, "replicationGroupId", name_of("redis/replication-group", "replication_group_id"))
+    put(redis, "subnetGroupName", name_of("redis/subnets"))
+    put(redis, "parameterGroupName", name_of("redis/params"))
+    put(redis, "parameterGroupDescription", name_of("redis/params", "description"))
+    put(redis, "securityGroupName", name_of("redis/sg"))
+    put(redis, "securityGroupDescription", name_of("redis/sg", "description"))
+    if redis:
+        adopt["redis"] = redis
+    lb: dict[str, Any] = {}
+    put(lb, "name", name_of("lb/alb"))
+    put(lb, "securityGroupName", name_of("lb/sg"))
+    put(lb, "securityGroupDescription", name_of("lb/sg", "description"))
+    if lb:
+        adopt["loadBalancer"] = lb
+    network: dict[str, Any] = {}
+    if zones and all(zones):
+        network["availabilityZones"] = list(zones)
+    tiers = {
+        tier: [name_of(f"network/{tier}-subnet-{i}", "cidr_block") for i in range(len(zones))]
+        for tier in ("public", "private")
+    }
+    if zones and all(c is not None for cidrs in tiers.values() for c in cidrs):
+        network["publicSubnetCidrs"] = tiers["public"]
+        network["privateSubnetCidrs"] = tiers["private"]
+    if network:
+        adopt["network"] = network
+    return adopt
+
+
+def _drop_adopt_entry(values: dict[str, str], error_key: str) -> bool:
+    """Remove the ``proliferate:adopt`` entry an error names (both subnet lists for a
+    subnet error); False when the error is not about one."""
+    prefix = ADOPT_KEY + "."
+    if not error_key.startswith(prefix) or ADOPT_KEY not in values:
+        return False
+    parts = re.sub(r"\[[0-9]+\]", "", error_key[len(prefix) :]).split(".")
+    adopt: dict[str, Any] = json.loads(values[ADOPT_KEY])
+    node: Any = adopt
+    for part in parts[:-1]:
+        node = cast("dict[str, Any]", node).get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or parts[-1] not in node:
+        return False
+    entries = cast("dict[str, Any]", node)
+    last = parts[-1]
+    if last in ("publicSubnetCidrs", "privateSubnetCidrs"):
+        entries.pop("publicSubnetCidrs", None)
+        entries.pop("privateSubnetCidrs", None)
+    else:
+        del entries[last]
+    values[ADOPT_KEY] = json.dumps(adopt, sort_keys=True, separators=(",", ":"))
+    return True
+
+
 def _validated(values: dict[str, str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Drop values :class:`StackConfig` rejects, one at a time, until the rest validate."""
+    """Drop values :class:`StackConfig` rejects, one at a time, until the rest validate
+    (for ``proliferate:adopt``, only the entry the error names)."""
     current = dict(values)
     dropped: list[tuple[str, str]] = []
-    for _ in range(len(values) + 1):
+    for _ in range(len(values) + 64):
         try:
             StackConfig.from_mapping(current, secret_keys=_SECRET_KEYS)
         except ConfigError as exc:
+            if _drop_adopt_entry(current, exc.key):
+                dropped.append((exc.key, str(exc)))
+                continue
             key = exc.key if exc.key in current else None
             if key is None:
                 # A cross-key rule named a key we did not set: drop the last sizing value.

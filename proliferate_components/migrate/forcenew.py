@@ -300,6 +300,7 @@ REPLACEMENT_PROPERTIES: Mapping[str, tuple[ReplacementProperty, ...]] = MappingP
             _p("kmsKeyId", "kms_key_id"),
             _p("port", "port", default=6379),
             _p("subnetGroupName", "subnet_group_name"),
+            _p("snapshotName", "snapshot_name"),
         ),
         "aws:elasticache/subnetGroup:SubnetGroup": (_p("name", "name"),),
         "aws:elasticache/parameterGroup:ParameterGroup": (

@@ -345,62 +345,68 @@ def _mentions(value: Any, identifiers: set[str]) -> str | None:
 
 _MISSING_INPUTS: Mapping[tuple[str, str], str] = {
     ("aws:ec2/vpc:Vpc", "cidrBlock"): "proliferate:vpcCidr accepts /16 to /24 only",
+    ("aws:ec2/subnet:Subnet", "cidrBlock"): "proliferate:adopt.network.publicSubnetCidrs / "
+    "privateSubnetCidrs (one per zone, inside the VPC, disjoint)",
+    ("aws:ec2/subnet:Subnet", "availabilityZone"): "proliferate:adopt.network.availabilityZones",
+    ("aws:ecs/cluster:Cluster", "name"): "proliferate:adopt.clusterName",
     (
-        "aws:ec2/subnet:Subnet",
-        "cidrBlock",
-    ): "NetworkArgs.public_subnet_cidrs / private_subnet_cidrs "
-    "(and StackConfig keys for them): the layout is fixed by plan_subnets()",
-    ("aws:ec2/subnet:Subnet", "availabilityZone"): "StackConfig availability zones passed to "
-    "NetworkArgs.availability_zones (ProliferateStack looks zones up instead)",
-    (
-        "aws:ecs/cluster:Cluster",
+        "aws:cloudwatch/logGroup:LogGroup",
         "name",
-    ): "a StackConfig/ProliferateStack input for the ECS cluster name",
-    ("aws:cloudwatch/logGroup:LogGroup", "name"): "FargateServiceArgs.log_group_name",
-    ("aws:ecr/repository:Repository", "name"): "FargateServiceArgs.repository_name",
+    ): "proliferate:adopt.services.<service>.logGroupName (FargateServiceArgs.log_group_name)",
+    ("aws:cloudwatch/logGroup:LogGroup", "logGroupClass"): "a log group class input "
+    "(the components create STANDARD log groups only)",
+    (
+        "aws:ecr/repository:Repository",
+        "name",
+    ): "proliferate:adopt.services.<service>.repositoryName (FargateServiceArgs.repository_name)",
     ("aws:ecr/repository:Repository", "encryptionConfigurations"): "FargateServiceArgs repository "
-    "encryption (KMS) setting",
-    (
-        "aws:iam/role:Role",
-        "name",
-    ): "EcsExecutionRoleArgs.role_name / FargateServiceArgs.task_role_name",
-    (
-        "aws:iam/role:Role",
-        "path",
-    ): "EcsExecutionRoleArgs.role_path / FargateServiceArgs.task_role_path",
-    ("aws:ecs/service:Service", "name"): "FargateServiceArgs.service_name",
-    ("aws:ec2/securityGroup:SecurityGroup", "name"): "security_group_name on FargateServiceArgs, "
-    "RedisCacheArgs and PublicLoadBalancerArgs",
-    ("aws:ec2/securityGroup:SecurityGroup", "description"): "security_group_description on "
-    "FargateServiceArgs, RedisCacheArgs and PublicLoadBalancerArgs",
-    ("aws:lb/loadBalancer:LoadBalancer", "name"): "PublicLoadBalancerArgs.name",
-    ("aws:lb/targetGroup:TargetGroup", "name"): "LbRoute.target_group_name",
+    "encryption (KMS) setting (not an input yet: the components use AES256)",
+    ("aws:iam/role:Role", "name"): "proliferate:adopt.executionRoleName / "
+    "proliferate:adopt.services.<service>.taskRoleName (EcsExecutionRoleArgs.role_name / "
+    "FargateServiceArgs.task_role_name)",
+    ("aws:iam/role:Role", "path"): "an IAM role path input (not an input yet: the components "
+    "create roles under /)",
+    ("aws:ecs/service:Service", "name"): "proliferate:adopt.services.<service>.serviceName "
+    "(FargateServiceArgs.service_name)",
+    ("aws:ec2/securityGroup:SecurityGroup", "name"): "proliferate:adopt "
+    "...securityGroupName (security_group_name on FargateServiceArgs, RedisCacheArgs and "
+    "PublicLoadBalancerArgs)",
+    ("aws:ec2/securityGroup:SecurityGroup", "description"): "proliferate:adopt "
+    "...securityGroupDescription (security_group_description on FargateServiceArgs, "
+    "RedisCacheArgs and PublicLoadBalancerArgs)",
+    ("aws:lb/loadBalancer:LoadBalancer", "name"): "proliferate:adopt.loadBalancer.name "
+    "(PublicLoadBalancerArgs.name)",
+    ("aws:lb/targetGroup:TargetGroup", "name"): "proliferate:adopt.services.<service>."
+    "targetGroupName (LbRoute.target_group_name)",
     ("aws:lb/targetGroup:TargetGroup", "port"): "ServiceSpec.port per service (ProliferateStack "
     "service_specs exists, but not as stack config)",
     (
         "aws:elasticache/replicationGroup:ReplicationGroup",
         "replicationGroupId",
-    ): "a StackConfig key "
-    "for RedisCacheArgs.replication_group_id (the argument exists; ProliferateStack does not pass it)",
-    ("aws:elasticache/subnetGroup:SubnetGroup", "name"): "RedisCacheArgs.subnet_group_name",
-    (
-        "aws:elasticache/parameterGroup:ParameterGroup",
-        "name",
-    ): "RedisCacheArgs.parameter_group_name",
-    ("aws:elasticache/parameterGroup:ParameterGroup", "description"): "RedisCacheArgs."
-    "parameter_group_description",
+    ): "proliferate:adopt.redis.replicationGroupId (RedisCacheArgs.replication_group_id)",
+    ("aws:elasticache/subnetGroup:SubnetGroup", "name"): "proliferate:adopt.redis."
+    "subnetGroupName (RedisCacheArgs.subnet_group_name)",
+    ("aws:elasticache/parameterGroup:ParameterGroup", "name"): "proliferate:adopt.redis."
+    "parameterGroupName (RedisCacheArgs.parameter_group_name)",
+    ("aws:elasticache/parameterGroup:ParameterGroup", "description"): "proliferate:adopt.redis."
+    "parameterGroupDescription (RedisCacheArgs.parameter_group_description)",
 }
+"""(Pulumi type, replacement-forcing input) -> the input that would let a resource differing
+on it adopt: a ``proliferate:adopt`` entry where one exists (then the derived config sets it
+unless the state lacks the value or it breaks an AWS rule), else what is missing."""
 
 _REDIS_SAFE_PATH = (
-    "Keep the Terraform Redis serving while the first `pulumi up` creates the component's "
-    "replication group next to it (encrypted, AUTH token, noeviction, automatic failover). "
-    "Then move the queues, one of: (a) drain - stop everything that enqueues (web/API, "
-    "gateway), let the Terraform workers empty the queues (`LLEN bull:<queue>:wait` reaches "
-    "0; delayed and repeatable jobs must be re-created), then start the Pulumi services on "
-    "the new REDIS_URL; or (b) seed - `aws elasticache create-snapshot` of the old store, "
-    "then create the new group from it (`snapshot_name` / `snapshot_arns` on the replication "
-    "group - an input RedisCacheArgs does not have yet), which keeps delayed jobs. Switch "
-    "REDIS_URL, check the workers, then retire the Terraform store (`terraform destroy "
+    "The component's replication group (encrypted, AUTH token, noeviction, automatic "
+    "failover) is created new by `pulumi up`, and the services it adopts switch REDIS_URL to "
+    "it in that same `pulumi up`. So move the queues around that step, one of: (a) drain - "
+    "before `pulumi up`, stop everything that enqueues (web/API, gateway) and let the workers "
+    "empty the queues (`LLEN bull:<queue>:wait` and `ZCARD bull:<queue>:delayed` reach 0; "
+    "re-create repeatable jobs afterwards); or (b) seed - stop what enqueues, `aws "
+    "elasticache create-snapshot --cache-cluster-id <node> --snapshot-name <snapshot>` (for a "
+    "replication group `--replication-group-id`), then `pulumi config set --path "
+    "proliferate:adopt.redis.snapshotName <snapshot>` so the new group starts from it "
+    "(RedisCacheArgs.snapshot_name; read only at creation), which keeps delayed jobs. Then "
+    "`pulumi up`, check the workers, and retire the Terraform store (`terraform destroy "
     "-target=...`)."
 )
 
@@ -476,8 +482,14 @@ def plan_migration(
     component_name: str = "proliferate",
     stack: str = "dev",
     project: str = "proliferate",
+    adopt_names: bool = True,
 ) -> MigrationPlan:
     """Plan how ``ProliferateStack(component_name)`` in ``project``/``stack`` adopts ``state``.
+
+    ``adopt_names`` (default True) carries the existing physical names, zones and subnet
+    CIDRs into the stack config (``proliferate:adopt``) so that resources adopt in place;
+    False plans with the names Pulumi would generate (every named resource is then refused,
+    naming the missing input).
 
     Raises:
         ConfigError: if the state has no resource the migration recognises, or the names
@@ -500,7 +512,7 @@ def plan_migration(
         )
     state = with_inline_routes(state)
     assignments = terraform_roles(state)
-    derived = derive_config(assignments)
+    derived = derive_config(assignments, adopt_names=adopt_names)
     config = derived.stack_config()
 
     first = _run(config, derived, component_name, stack, project, {})
@@ -512,6 +524,11 @@ def plan_migration(
         if child is None or pulumi_type_of(a.resource) != child.registration.type:
             continue
         matched[a.resource.address] = child
+        if a.resource.type == "aws_ecs_task_definition":
+            # Never imported in practice (a revision is immutable and the component's family
+            # differs): the service then rolls to the component's new revision, which its
+            # taskDefinition input must show as a change.
+            continue
         answers[(child.registration.type, child.registration.name)] = _answer(
             a.resource, import_id(a.resource)
         )
@@ -633,9 +650,6 @@ def _plan_one(
             status=Status.BLOCKED,
             reason=f"{what} is a different AWS object than the component's {reg.type}: it cannot be imported as one",
             safe_path=_safe_path(reg.type),
-            missing_inputs=("RedisCacheArgs.snapshot_name (seed a new group from a snapshot)",)
-            if reg.type.startswith("aws:elasticache/replicationGroup")
-            else (),
         )
     diffs = _differences(res, child2)
     forced = [d for d in diffs if d.forces_replacement]
@@ -664,8 +678,6 @@ def _plan_one(
                 if (reg.type, d.property) in _MISSING_INPUTS
             )
         )
-        if reg.type.startswith("aws:elasticache/replicationGroup"):
-            missing += ("RedisCacheArgs.snapshot_name (seed a new group from a snapshot)",)
         return ResourcePlan(
             **common,
             status=Status.BLOCKED,

@@ -63,7 +63,7 @@ def plan_to_json(plan: MigrationPlan) -> dict[str, Any]:
         "stack": plan.stack,
         "componentName": plan.component_name,
         "summary": counts,
-        "config": dict(plan.config.values),
+        "config": plan.config.json_values(),
         "configSecretKeys": sorted(plan.config.secret_keys),
         "configSources": dict(plan.config.sources),
         "notes": list(plan.notes),
@@ -170,7 +170,7 @@ def write_outputs(plan: MigrationPlan, out_dir: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     contents = {
         "import.json": json.dumps(build_import_file(plan), indent=2) + "\n",
-        "config.json": json.dumps(dict(plan.config.values), indent=2, sort_keys=True) + "\n",
+        "config.json": json.dumps(plan.config.json_values(), indent=2, sort_keys=True) + "\n",
         "config.sh": "#!/bin/sh\nset -eu\n" + "\n".join(plan.config.commands(plan.stack)) + "\n",
         "terraform-state-rm.sh": _state_rm_script(plan),
         "report.md": render_markdown(plan),

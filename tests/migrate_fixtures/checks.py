@@ -30,7 +30,7 @@ def _canon(value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
-        if value[:1] in "[{":
+        if value and value[0] in "[{":  # ("" is in every string: test the first character)
             try:
                 return _canon(json.loads(value))
             except ValueError:
