@@ -140,3 +140,70 @@ def test_readme_architecture_diagram_is_current(tmp_path: Path) -> None:
     assert regenerated.read_text() == ARCHITECTURE.read_text(), (
         f"docs/architecture.mmd is out of date with examples/proliferate; regenerate it with: {REGENERATE}"
     )
+
+
+class _Job(pulumi.ComponentResource):
+    """A task definition with its own security group and, optionally, a service running it."""
+
+    def __init__(
+        self, name: str, vpc: aws.ec2.Vpc, subnet: aws.ec2.Subnet, *, service: bool
+    ) -> None:
+        super().__init__("test:diagram:Job", name)
+        child = pulumi.ResourceOptions(parent=self)
+        self.sg = aws.ec2.SecurityGroup(f"{name}-sg", vpc_id=vpc.id, opts=child)
+        task = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=name,
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            container_definitions='[{"name": "app", "image": "app:1"}]',
+            opts=child,
+        )
+        if service:
+            aws.ecs.Service(
+                f"{name}-service",
+                task_definition=task.arn,
+                network_configuration={"subnets": [subnet.id], "security_groups": [self.sg.id]},
+                opts=child,
+            )
+        self.register_outputs({})
+
+
+def test_a_task_definition_no_service_runs_is_a_one_off_task() -> None:
+    def program() -> None:
+        vpc = aws.ec2.Vpc("net", cidr_block="10.2.0.0/16")
+        subnet = aws.ec2.Subnet("inner", vpc_id=vpc.id, cidr_block="10.2.1.0/24")
+        web = _Job("web", vpc, subnet, service=True)
+        batch = _Job("nightly-batch", vpc, subnet, service=False)
+        db_sg = aws.ec2.SecurityGroup("db-sg", vpc_id=vpc.id)
+        for name, job in (("web", web), ("batch", batch)):
+            aws.vpc.SecurityGroupIngressRule(
+                f"db-from-{name}",
+                security_group_id=db_sg.id,
+                referenced_security_group_id=job.sg.id,
+                ip_protocol="tcp",
+                from_port=5432,
+                to_port=5432,
+            )
+        group = aws.rds.SubnetGroup("db-subnets", subnet_ids=[subnet.id])
+        aws.rds.Instance(
+            "db",
+            engine="postgres",
+            instance_class="db.t4g.micro",
+            allocated_storage=20,
+            db_subnet_group_name=group.name,
+            vpc_security_group_ids=[db_sg.id],
+        )
+
+    diagram = render_mermaid(capture(program).resources)
+    assert 'task_nightly_batch_task[["nightly-batch-task<br/>one-off ECS task"]]' in diagram
+    assert "web-task" not in diagram  # run by a service: the service is drawn instead
+    assert edges(diagram) == {
+        ("service_web_service", "tcp 5432", "store_db"),
+        ("task_nightly_batch_task", "tcp 5432", "store_db"),
+    }
+    # in its security group's VPC, in no tier (its subnets are only given at run time)
+    assert re.search(r"^    task_nightly_batch_task\[\[", diagram, re.M), diagram
+    assert "nightly-batch-task" not in subgraph_body(diagram, "private subnets")

@@ -10,6 +10,10 @@ components):
 * nodes: load balancers, ECS services and EC2 instances, data stores (RDS, ElastiCache,
   ElastiCache Serverless), NAT gateways, placed in the tier of the subnets they use (via
   ``subnets``, ``networkConfiguration.subnets``, or their DB/cache subnet group).
+* one-off tasks: an ECS task definition that no ECS service runs (e.g. a migrations runner
+  started with ``aws ecs run-task``). Its network is only given at run time, so it is placed
+  through the security groups registered beside it (same parent component, ``awsvpc``
+  network mode): in their VPC, in no tier, with their ingress and egress edges.
 * edges: who talks to whom, from security-group ingress rules (inline ``ingress`` blocks,
   ``aws.ec2.SecurityGroupRule`` and ``aws.vpc.SecurityGroupIngressRule``): every resource in
   the source group -> every resource in the target group, labelled with protocol and port.
@@ -41,6 +45,8 @@ _IGW = "aws:ec2/internetGateway:InternetGateway"
 _ROUTE = "aws:ec2/route:Route"
 _ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 _RTA = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+_ECS_SERVICE = "aws:ecs/service:Service"
 _SUBNET_GROUPS = frozenset(
     {"aws:rds/subnetGroup:SubnetGroup", "aws:elasticache/subnetGroup:SubnetGroup"}
 )
@@ -86,7 +92,7 @@ _SG_PATHS: dict[str, tuple[str, ...]] = {
     "aws:elasticache/cluster:Cluster": ("securityGroupIds",),
     "aws:elasticache/serverlessCache:ServerlessCache": ("securityGroupIds",),
 }
-_KIND_ORDER = {"lb": 0, "nat": 1, "service": 2, "store": 3}
+_KIND_ORDER = {"lb": 0, "nat": 1, "service": 2, "task": 3, "store": 4}
 _WORLD = frozenset({"0.0.0.0/0", "::/0"})
 
 
@@ -97,7 +103,7 @@ class Node:
     id: str
     """Mermaid node id (derived from the resource name, unique)."""
     kind: str
-    """``lb``, ``service``, ``store``, ``nat``, ``internet`` or ``cidr``."""
+    """``lb``, ``service``, ``task`` (one-off), ``store``, ``nat``, ``internet`` or ``cidr``."""
     label: str
     """Text shown in the box."""
     urn: str = ""
@@ -232,15 +238,18 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
         if r.type == SECURITY_GROUP
     }
 
+    one_off = _one_off_tasks(index, resources)
+    kinds = {**_KINDS, TASK_DEFINITION: ("task", "one-off ECS task")}
+
     used_ids: set[str] = set()
     members: dict[str, list[str]] = {}  # security group URN -> node ids
     for r in sorted(
         resources,
-        key=lambda x: (_KIND_ORDER.get(_KINDS.get(x.type, ("", ""))[0], 9), x.name, x.urn),
+        key=lambda x: (_KIND_ORDER.get(kinds.get(x.type, ("", ""))[0], 9), x.name, x.urn),
     ):
-        if r.type not in _KINDS:
+        if r.type not in _KINDS and r.urn not in one_off:
             continue
-        kind, what = _KINDS[r.type]
+        kind, what = kinds[r.type]
         subnets: list[str] = []
         for path in _SUBNET_PATHS.get(r.type, ()):
             subnets += index.refs(r, path, [SUBNET])
@@ -248,7 +257,7 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
         if group_path:
             for group in index.refs(r, group_path, _SUBNET_GROUPS):
                 subnets += index.refs(index.by_urn[group], "subnetIds", [SUBNET])
-        groups: list[str] = []
+        groups: list[str] = list(one_off.get(r.urn, ()))
         for path in _SG_PATHS.get(r.type, ()):
             groups += index.refs(r, path, [SECURITY_GROUP])
         vpcs = {subnet_vpc[s] for s in subnets if s in subnet_vpc} or {
@@ -303,6 +312,28 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
     for labels in arch.edges.values():
         labels.sort(key=_label_sort_key)
     return arch
+
+
+def _one_off_tasks(index: _Index, resources: Sequence[Registration]) -> dict[str, list[str]]:
+    """Task definitions no ECS service runs -> the security groups registered beside them
+    (same parent component; none unless the task uses ``awsvpc`` networking)."""
+    run_by_service = {
+        urn
+        for r in resources
+        if r.type == _ECS_SERVICE
+        for urn in index.refs(r, "taskDefinition", [TASK_DEFINITION])
+    }
+    tasks: dict[str, list[str]] = {}
+    for r in resources:
+        if r.type != TASK_DEFINITION or r.urn in run_by_service:
+            continue
+        awsvpc = r.input("networkMode") == "awsvpc"
+        tasks[r.urn] = [
+            g.urn
+            for g in resources
+            if awsvpc and r.parent and g.type == SECURITY_GROUP and g.parent == r.parent
+        ]
+    return tasks
 
 
 def _label_sort_key(label: str) -> tuple[str, int, str]:
@@ -366,6 +397,7 @@ def _shape(node: Node) -> str:
     return {
         "lb": f"{node.id}{{{{{text}}}}}",
         "service": f"{node.id}[{text}]",
+        "task": f"{node.id}[[{text}]]",
         "store": f"{node.id}[({text})]",
         "nat": f"{node.id}([{text}])",
         "internet": f"{node.id}(({text}))",
