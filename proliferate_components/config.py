@@ -258,9 +258,10 @@ class AdoptConfig:
                 out[json_key] = _section_json(section)
         return out
 
-    def set_commands(self, *, key: str = "proliferate:adopt") -> list[str]:
-        """``pulumi config set --path`` arguments (``<path> <value>``), one per leaf."""
-        lines: list[str] = []
+    def config_paths(self, *, key: str = "proliferate:adopt") -> list[tuple[str, str]]:
+        """``(path, value)`` per entry, the arguments of ``pulumi config set --path``
+        (e.g. ``("proliferate:adopt.services.worker.serviceName", "my-worker")``)."""
+        lines: list[tuple[str, str]] = []
 
         def walk(path: str, value: Any) -> None:
             if isinstance(value, dict):
@@ -271,7 +272,7 @@ class AdoptConfig:
                 for i, v in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
                     walk(f"{path}[{i}]", v)
             else:
-                lines.append(f"{path}\t{value}")
+                lines.append((path, str(value)))
 
         walk(key, self.to_json())
         return lines

@@ -347,3 +347,66 @@ def test_forces_replacement_names_real_args_and_is_documented() -> None:
     doc = RedisCacheArgs.__doc__ or ""
     for key in FORCES_REPLACEMENT:
         assert f"``{key}``" in doc, key
+
+
+# -- explicit names (adopting existing resources) -------------------------------------------
+
+
+def test_default_names_are_unchanged_without_explicit_names() -> None:
+    cap = run()
+    sg = cap.one("aws:ec2/securityGroup:SecurityGroup")
+    assert "name" not in sg.inputs  # Pulumi generates it
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert "snapshotName" not in group.inputs
+    params = cap.one("aws:elasticache/parameterGroup:ParameterGroup")
+    assert params.input("name") == f"{group.input('replicationGroupId')}-redis7"
+
+
+def test_explicit_names_reach_the_children() -> None:
+    cap = run(
+        make_args(
+            replication_group_id="proliferate-redis",
+            subnet_group_name="proliferate-redis-subnets",
+            parameter_group_name="proliferate-bullmq",
+            parameter_group_description="Redis parameters for BullMQ",
+            security_group_name="proliferate-redis-sg",
+            security_group_description="Redis security group",
+            snapshot_name="proliferate-migrate",
+        )
+    )
+    params = cap.one("aws:elasticache/parameterGroup:ParameterGroup")
+    assert (params.input("name"), params.input("description")) == (
+        "proliferate-bullmq",
+        "Redis parameters for BullMQ",
+    )
+    assert cap.one("aws:elasticache/subnetGroup:SubnetGroup").input("name") == (
+        "proliferate-redis-subnets"
+    )
+    sg = cap.one("aws:ec2/securityGroup:SecurityGroup")
+    assert (sg.input("name"), sg.input("description")) == (
+        "proliferate-redis-sg",
+        "Redis security group",
+    )
+    group = cap.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.input("replicationGroupId") == "proliferate-redis"
+    assert group.input("snapshotName") == "proliferate-migrate"
+    assert group.input("parameterGroupName") == "proliferate-bullmq"
+    assert group.input("subnetGroupName") == "proliferate-redis-subnets"
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("subnet_group_name", "has space"),
+        ("parameter_group_name", "9starts-with-digit"),
+        ("parameter_group_name", "double--hyphen"),
+        ("security_group_name", "sg-reserved"),
+        ("security_group_description", "bad\u00e9char"),
+        ("snapshot_name", "x" * 256),
+        ("parameter_group_description", ""),
+    ],
+)
+def test_bad_names_fail_naming_the_field(field: str, bad: str) -> None:
+    err, cap = rejected(lambda: RedisCache("cache", make_args(**{field: bad})))
+    assert err.key == f"RedisCacheArgs.{field}" and err.value == bad
+    assert not [r for r in cap.resources if r.custom]

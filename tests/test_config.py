@@ -19,6 +19,8 @@ from proliferate_components.config import (
     DEV_PRESET,
     PROD_DEFAULTS,
     PROD_PRESET,
+    AdoptConfig,
+    AdoptService,
     ConfigKey,
     ServiceSizing,
     StackConfig,
@@ -830,3 +832,140 @@ def test_config_key_dataclass_helpers() -> None:
     assert not ConfigKey(
         key="y", field="y", type="integer", default=1, description="d"
     ).profile_dependent
+
+
+# --- proliferate:adopt (existing names and network layout) ---
+
+ADOPT_JSON: dict[str, Any] = {
+    "clusterName": "proliferate-cluster",
+    "executionRoleName": "proliferate-ecs-execution",
+    "services": {
+        "worker": {"serviceName": "proliferate-worker", "logGroupName": "/ecs/proliferate-worker"},
+        "llm-proxy": {"targetGroupName": "proliferate-llm-proxy"},
+    },
+    "redis": {"replicationGroupId": "proliferate-redis", "snapshotName": "seed-1"},
+    "loadBalancer": {"name": "proliferate-alb"},
+    "network": {
+        "availabilityZones": ["us-east-1a", "us-east-1b"],
+        "publicSubnetCidrs": ["10.0.0.0/24", "10.0.1.0/24"],
+        "privateSubnetCidrs": ["10.0.10.0/24", "10.0.11.0/24"],
+    },
+}
+
+
+def test_adopt_is_unset_by_default_and_not_written_back() -> None:
+    assert StackConfig().adopt is None
+    assert "proliferate:adopt" not in StackConfig().to_pulumi_config(include_defaults=True)
+    assert config_key("adopt").type == "object" and config_key("adopt").default is None
+
+
+def test_adopt_parses_into_typed_frozen_dataclasses_and_round_trips() -> None:
+    c = StackConfig.from_mapping({"proliferate:adopt": json.dumps(ADOPT_JSON)})
+    adopt = c.adopt
+    assert isinstance(adopt, AdoptConfig)
+    assert adopt.services["worker"] == AdoptService(
+        service_name="proliferate-worker", log_group_name="/ecs/proliferate-worker"
+    )
+    assert adopt.redis is not None and adopt.redis.snapshot_name == "seed-1"
+    assert adopt.network is not None
+    assert adopt.network.availability_zones == ("us-east-1a", "us-east-1b")
+    assert adopt.to_json() == ADOPT_JSON
+    assert StackConfig.from_mapping(c.to_pulumi_config()) == c
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        adopt.cluster_name = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        adopt.services["web"] = AdoptService()  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key", "fragment"),
+    [
+        (
+            lambda a: a["services"]["worker"].update(serviceNmae="x"),
+            "services.worker.serviceNmae",
+            "did you mean serviceName",
+        ),
+        (lambda a: a.update(clusterNam="x"), "clusterNam", "did you mean clusterName"),
+        (lambda a: a["services"].update(wroker={}), "services.wroker", "did you mean worker"),
+        (
+            lambda a: a["services"]["worker"].update(serviceName="has space"),
+            "services.worker.serviceName",
+            "letters, digits",
+        ),
+        (
+            lambda a: a["services"]["worker"].update(targetGroupName="tg"),
+            "services.worker.targetGroupName",
+            "not behind the load balancer",
+        ),
+        (
+            lambda a: a["redis"].update(replicationGroupId="r" * 41),
+            "redis.replicationGroupId",
+            "1 to 40",
+        ),
+        (lambda a: a["loadBalancer"].update(name="a" * 33), "loadBalancer.name", "1 to 32"),
+        (
+            lambda a: a["network"].update(availabilityZones=["us-east-1a"]),
+            "network.availabilityZones",
+            "exactly azCount=2",
+        ),
+        (
+            lambda a: a["network"].update(availabilityZones=["eu-west-1a", "eu-west-1b"]),
+            "network.availabilityZones",
+            "region us-east-1",
+        ),
+        (
+            lambda a: a["network"].update(publicSubnetCidrs=["10.1.0.0/24", "10.0.1.0/24"]),
+            "network.publicSubnetCidrs[0]",
+            "inside the VPC",
+        ),
+        (
+            lambda a: a["network"].update(privateSubnetCidrs=["10.0.0.0/24", "10.0.11.0/24"]),
+            "network.privateSubnetCidrs[0]",
+            "does not overlap",
+        ),
+        (
+            lambda a: a["network"].pop("privateSubnetCidrs"),
+            "network.privateSubnetCidrs",
+            "together",
+        ),
+        (
+            lambda a: a["services"].update(web={"serviceName": "w"}),
+            "services.web",
+            "enableWeb=true",
+        ),
+        (lambda a: a.update(services=["worker"]), "services", "a JSON object"),
+    ],
+)
+def test_bad_adopt_entries_are_rejected_naming_the_full_path(
+    mutate: Callable[[dict[str, Any]], Any], key: str, fragment: str
+) -> None:
+    adopt = json.loads(json.dumps(ADOPT_JSON))
+    mutate(adopt)
+    err = _error(lambda: StackConfig.from_mapping({"proliferate:adopt": json.dumps(adopt)}))
+    assert err.key == f"proliferate:adopt.{key}", err
+    assert fragment in err.valid, err
+
+
+def test_adopt_that_is_not_json_is_rejected() -> None:
+    err = _error(lambda: StackConfig.from_mapping({"proliferate:adopt": "{not json"}))
+    assert err.key == "proliferate:adopt" and "JSON object" in err.valid
+
+
+def test_adopt_errors_in_python_name_the_field() -> None:
+    err = _error(lambda: AdoptConfig(services={"worker": AdoptService(service_name="a b")}))
+    assert err.key == "adopt.services['worker'].service_name"
+    err = _error(lambda: StackConfig(adopt=AdoptConfig(cluster_name="")))
+    assert err.key == "adopt.cluster_name"
+    err = _error(lambda: StackConfig(adopt={"clusterName": "x"}))  # type: ignore[arg-type]
+    assert err.key == "adopt" and "AdoptConfig" in err.valid
+
+
+def test_adopt_config_paths_are_the_pulumi_config_set_path_arguments() -> None:
+    adopt = AdoptConfig.from_json(ADOPT_JSON)
+    paths = dict(adopt.config_paths())
+    assert paths["proliferate:adopt.clusterName"] == "proliferate-cluster"
+    assert (
+        paths['proliferate:adopt.services["llm-proxy"].targetGroupName'] == "proliferate-llm-proxy"
+    )
+    assert paths["proliferate:adopt.network.privateSubnetCidrs[1]"] == "10.0.11.0/24"
+    assert len(paths) == 14  # one per leaf: 8 names and 6 list entries

@@ -154,3 +154,32 @@ def test_ecs_execution_role_rejects_bad_tags_before_registering() -> None:
 
     cap = capture(program)
     assert cap.resources == [] and len(errors) == 1
+
+
+# -- explicit role name (adopting an existing execution role) ------------------------------
+
+
+def test_execution_role_name_is_generated_unless_given() -> None:
+    generated = capture(lambda: EcsExecutionRole("exec", EcsExecutionRoleArgs()))
+    assert "name" not in generated.one("aws:iam/role:Role").inputs
+    named = capture(
+        lambda: EcsExecutionRole(
+            "exec", EcsExecutionRoleArgs(role_name="proliferate-ecs-execution")
+        )
+    )
+    assert named.one("aws:iam/role:Role").input("name") == "proliferate-ecs-execution"
+
+
+@pytest.mark.parametrize("bad", ["", "r" * 65, "has space", "slash/role"])
+def test_bad_execution_role_name_fails_before_registration(bad: str) -> None:
+    errors: list[ConfigError] = []
+
+    def program() -> None:
+        try:
+            EcsExecutionRole("exec", EcsExecutionRoleArgs(role_name=bad))
+        except ConfigError as exc:
+            errors.append(exc)
+
+    cap = capture(program)
+    assert [(e.key, e.value) for e in errors] == [("EcsExecutionRoleArgs.role_name", bad)]
+    assert not [r for r in cap.resources if r.custom]

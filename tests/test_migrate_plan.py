@@ -340,11 +340,18 @@ def test_unencrypted_replication_group_is_still_refused() -> None:
     redis = _plan(plan, "aws_elasticache_replication_group.redis")
     assert redis.status is Status.BLOCKED
     props = {d.property for d in redis.differences if d.forces_replacement}
-    assert props == {"atRestEncryptionEnabled"}
+    assert "atRestEncryptionEnabled" in props
     assert "transitEncryptionEnabled" not in props  # in place for Redis 7, not a replacement
     assert "snapshotName" in redis.safe_path and "drain" in redis.safe_path
-    # Its id is carried, so the new group would collide with the old one: the report says so.
-    assert "proliferate-redis" in redis.reason and "refuses" in redis.reason
+    # Its id is not carried: the component's new group gets an id of its own, next to it.
+    adopt = plan.config.stack_config().adopt
+    assert adopt is not None and adopt.redis is not None
+    assert adopt.redis.replication_group_id is None
+    assert any("aws_elasticache_replication_group.redis" in n for n in plan.config.notes)
+    assert not any(m.startswith("proliferate:adopt") for m in redis.missing_inputs)
+    # Its subnet and parameter groups can be shared by the new group: they still adopt.
+    assert _plan(plan, "aws_elasticache_parameter_group.bullmq").adopted
+    assert replacement_mismatches(plan, plan.state) == []
 
 
 def test_replication_group_without_the_id_is_refused_naming_the_input() -> None:

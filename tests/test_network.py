@@ -291,3 +291,83 @@ def test_config_error_is_a_value_error_for_callers() -> None:
     with pytest.raises(ValueError, match="nat_strategy"):
         run(NetworkArgs(nat_strategy="none"))  # type: ignore[arg-type]
     assert issubclass(ConfigError, ValueError)
+
+
+# -- explicit subnet CIDRs (adopting an existing network) ----------------------------------
+
+TF_PUBLIC = ["10.0.0.0/24", "10.0.1.0/24"]
+TF_PRIVATE = ["10.0.10.0/24", "10.0.11.0/24"]
+
+
+def test_explicit_subnet_cidrs_replace_the_planned_layout() -> None:
+    cap = run(
+        NetworkArgs(
+            availability_zones=["us-east-1a", "us-east-1b"],
+            public_subnet_cidrs=TF_PUBLIC,
+            private_subnet_cidrs=TF_PRIVATE,
+        )
+    )
+    by_name = {s.name: s for s in cap.of_type(T_SUBNET)}
+    assert [by_name[f"net-public-subnet-{i}"].input("cidrBlock") for i in range(2)] == TF_PUBLIC
+    assert [by_name[f"net-private-subnet-{i}"].input("cidrBlock") for i in range(2)] == TF_PRIVATE
+    assert [by_name[f"net-public-subnet-{i}"].input("availabilityZone") for i in range(2)] == [
+        "us-east-1a",
+        "us-east-1b",
+    ]
+
+
+def test_without_explicit_cidrs_the_layout_is_plan_subnets() -> None:
+    layout = plan_subnets("10.0.0.0/16", 2)
+    cidrs = sorted(s.input("cidrBlock") for s in run().of_type(T_SUBNET))
+    assert cidrs == sorted([*layout.public, *layout.private])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "fragment"),
+    [
+        ({"public_subnet_cidrs": TF_PUBLIC}, "NetworkArgs.private_subnet_cidrs", "together"),
+        (
+            {"public_subnet_cidrs": TF_PUBLIC[:1], "private_subnet_cidrs": TF_PRIVATE},
+            "NetworkArgs.public_subnet_cidrs",
+            "exactly 2",
+        ),
+        (
+            {
+                "public_subnet_cidrs": ["10.1.0.0/24", TF_PUBLIC[1]],
+                "private_subnet_cidrs": TF_PRIVATE,
+            },
+            "NetworkArgs.public_subnet_cidrs[0]",
+            "inside the VPC",
+        ),
+        (
+            {
+                "public_subnet_cidrs": TF_PUBLIC,
+                "private_subnet_cidrs": ["10.0.1.0/25", TF_PRIVATE[1]],
+            },
+            "NetworkArgs.private_subnet_cidrs[0]",
+            "does not overlap NetworkArgs.public_subnet_cidrs[1]",
+        ),
+        (
+            {
+                "public_subnet_cidrs": ["10.0.0.1/24", TF_PUBLIC[1]],
+                "private_subnet_cidrs": TF_PRIVATE,
+            },
+            "NetworkArgs.public_subnet_cidrs[0]",
+            "zero host bits",
+        ),
+        (
+            {
+                "public_subnet_cidrs": ["10.0.0.0/29", TF_PUBLIC[1]],
+                "private_subnet_cidrs": TF_PRIVATE,
+            },
+            "NetworkArgs.public_subnet_cidrs[0]",
+            "/16 to /28",
+        ),
+    ],
+)
+def test_bad_explicit_cidrs_fail_before_anything_is_registered(
+    overrides: dict[str, Any], key: str, fragment: str
+) -> None:
+    err, cap = rejected(lambda: Network("net", NetworkArgs(**overrides)))
+    assert err.key == key and fragment in err.valid, err
+    assert cap.resources == [] or all(r.type == "pulumi:pulumi:Stack" for r in cap.resources)

@@ -690,3 +690,82 @@ def test_args_are_frozen_keyword_only_dataclasses() -> None:
         args.cpu = 512  # type: ignore[misc]
     with pytest.raises(TypeError):
         FargateServiceArgs(CLUSTER, "vpc-1", ["subnet-1"])  # type: ignore[misc]
+
+
+# -- explicit names (adopting existing resources) -------------------------------------------
+
+NAMED_CHILDREN = {
+    "service_name": (SERVICE, "worker-service", "name"),
+    "repository_name": ("aws:ecr/repository:Repository", "worker-repo", "name"),
+    "log_group_name": ("aws:cloudwatch/logGroup:LogGroup", "worker-logs", "name"),
+    "task_role_name": (ROLE, "worker-task-role", "name"),
+    "security_group_name": ("aws:ec2/securityGroup:SecurityGroup", "worker-sg", "name"),
+    "security_group_description": (
+        "aws:ec2/securityGroup:SecurityGroup",
+        "worker-sg",
+        "description",
+    ),
+}
+EXISTING = {
+    "service_name": "proliferate-worker",
+    "repository_name": "proliferate/worker",
+    "log_group_name": "/ecs/proliferate-worker",
+    "task_role_name": "proliferate-ecs-task",
+    "security_group_name": "proliferate-worker-sg",
+    "security_group_description": "worker security group",
+}
+
+
+def test_without_explicit_names_pulumi_generates_them() -> None:
+    cap = _run(_base())
+    for field_name, (type_, name, prop) in NAMED_CHILDREN.items():
+        if prop == "name":
+            assert "name" not in cap.one(type_, name).inputs, field_name
+    sg = cap.one("aws:ec2/securityGroup:SecurityGroup", "worker-sg")
+    assert sg.input("description") == "worker: port 8080 from allowed security groups only"
+
+
+def test_explicit_names_reach_their_children() -> None:
+    cap = _run(_base(**EXISTING))
+    for field_name, (type_, name, prop) in NAMED_CHILDREN.items():
+        assert cap.one(type_, name).input(prop) == EXISTING[field_name], field_name
+    containers = json.loads(cap.one(TASK).input("containerDefinitions"))
+    assert containers[0]["logConfiguration"]["options"]["awslogs-group"] == (
+        "/ecs/proliferate-worker"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field_name", "bad"),
+    [
+        ("service_name", "has space"),
+        ("repository_name", "Upper/Case"),
+        ("repository_name", "x"),
+        ("log_group_name", "bad*group"),
+        ("task_role_name", "r" * 65),
+        ("security_group_name", "sg-123"),
+        ("security_group_description", "caf\u00e9"),
+    ],
+)
+def test_bad_names_are_rejected_naming_the_field(field_name: str, bad: str) -> None:
+    cap_errors: list[ConfigError] = []
+
+    def program() -> None:
+        try:
+            FargateService("worker", _base(**{field_name: bad}))
+        except ConfigError as exc:
+            cap_errors.append(exc)
+
+    cap = capture(program)
+    assert [e.key for e in cap_errors] == [f"FargateServiceArgs.{field_name}"]
+    assert cap_errors[0].value == bad
+    assert not [r for r in cap.resources if r.custom]
+
+
+def test_names_of_children_that_do_not_exist_are_rejected() -> None:
+    with pytest.raises(ConfigError) as info:
+        _run(_base(create_service=False, desired_count=0, service_name="x"))
+    assert info.value.key == "FargateServiceArgs.service_name"
+    with pytest.raises(ConfigError) as info:
+        _run(_base(create_repository=False, image="public.ecr.aws/x/y:1", repository_name="repo"))
+    assert info.value.key == "FargateServiceArgs.repository_name"

@@ -575,3 +575,145 @@ def test_bad_plain_setting_fails_before_registration() -> None:
     cap = capture(program)
     assert [e.key for e in errors] == ["LOG_LEVEL"]
     assert cap.resources == []
+
+
+def test_load_balancer_names_are_generated_unless_given() -> None:
+    route = LbRoute(name="api", port=9000, priority=1, path_prefix="/api")
+    base = {"vpc_id": "vpc-1", "subnet_ids": ["subnet-a", "subnet-b"]}
+    generated = _lb(PublicLoadBalancerArgs(**base, routes=(route,)))
+    for type_ in ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"):
+        assert "name" not in generated.one(type_).inputs
+    assert "name" not in generated.one("aws:ec2/securityGroup:SecurityGroup").inputs
+    named = _lb(
+        PublicLoadBalancerArgs(
+            **base,
+            routes=(
+                LbRoute(
+                    name="api",
+                    port=9000,
+                    priority=1,
+                    path_prefix="/api",
+                    target_group_name="tf-api",
+                ),
+            ),
+            name="tf-alb",
+            security_group_name="tf-alb-sg",
+            security_group_description="ALB security group",
+        )
+    )
+    assert named.one("aws:lb/loadBalancer:LoadBalancer").input("name") == "tf-alb"
+    assert named.one("aws:lb/targetGroup:TargetGroup").input("name") == "tf-api"
+    sg = named.one("aws:ec2/securityGroup:SecurityGroup")
+    assert (sg.input("name"), sg.input("description")) == ("tf-alb-sg", "ALB security group")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"name": "a" * 33}, "PublicLoadBalancerArgs.name"),
+        ({"name": "internal-alb"}, "PublicLoadBalancerArgs.name"),
+        ({"name": "-alb"}, "PublicLoadBalancerArgs.name"),
+        ({"security_group_name": "sg-x"}, "PublicLoadBalancerArgs.security_group_name"),
+        (
+            {"target_group_name": "tg_underscore"},
+            "PublicLoadBalancerArgs.routes[0].target_group_name",
+        ),
+    ],
+)
+def test_bad_load_balancer_names_fail_before_registration(
+    overrides: dict[str, Any], key: str
+) -> None:
+    tg = overrides.pop("target_group_name", None)
+    route = LbRoute(name="api", port=9000, priority=1, path_prefix="/api", target_group_name=tg)
+    args = {"vpc_id": "vpc-1", "subnet_ids": ["subnet-a", "subnet-b"], "routes": (route,)}
+    with pytest.raises(ConfigError) as info:
+        _lb(PublicLoadBalancerArgs(**args, **overrides))
+    assert info.value.key == key
+
+
+# -- proliferate:adopt: the stack passes the existing names to its components -------------
+
+ADOPT = {
+    "clusterName": "tf-cluster",
+    "executionRoleName": "tf-execution",
+    "services": {
+        "worker": {
+            "serviceName": "tf-worker",
+            "repositoryName": "tf/worker",
+            "logGroupName": "/ecs/tf-worker",
+            "taskRoleName": "tf-worker-task",
+            "securityGroupName": "tf-worker-sg",
+            "securityGroupDescription": "worker security group",
+        },
+        "llm-proxy": {"targetGroupName": "tf-llm-proxy"},
+    },
+    "redis": {
+        "replicationGroupId": "tf-redis",
+        "subnetGroupName": "tf-redis-subnets",
+        "parameterGroupName": "tf-redis-params",
+        "parameterGroupDescription": "BullMQ",
+        "securityGroupName": "tf-redis-sg",
+        "securityGroupDescription": "Redis security group",
+    },
+    "loadBalancer": {
+        "name": "tf-alb",
+        "securityGroupName": "tf-alb-sg",
+        "securityGroupDescription": "ALB security group",
+    },
+    "network": {
+        "availabilityZones": ["us-east-1b", "us-east-1c"],
+        "publicSubnetCidrs": ["10.0.0.0/24", "10.0.1.0/24"],
+        "privateSubnetCidrs": ["10.0.10.0/24", "10.0.11.0/24"],
+    },
+}
+
+
+def test_adopt_config_reaches_every_component() -> None:
+    cap = _run("dev", (("proliferate:adopt", json.dumps(ADOPT)),))
+
+    def named(type_: str, name: str, prop: str = "name") -> Any:
+        return cap.one(type_, name).input(prop)
+
+    assert named("aws:ecs/cluster:Cluster", "proliferate-cluster") == "tf-cluster"
+    assert named("aws:iam/role:Role", "proliferate-execution-role") == "tf-execution"
+    assert named("aws:ecs/service:Service", "proliferate-worker-service") == "tf-worker"
+    assert named("aws:ecr/repository:Repository", "proliferate-worker-repo") == "tf/worker"
+    assert named("aws:cloudwatch/logGroup:LogGroup", "proliferate-worker-logs") == "/ecs/tf-worker"
+    assert named("aws:iam/role:Role", "proliferate-worker-task-role") == "tf-worker-task"
+    assert named("aws:ec2/securityGroup:SecurityGroup", "proliferate-worker-sg") == "tf-worker-sg"
+    assert named("aws:lb/targetGroup:TargetGroup", "proliferate-lb-tg-llm-proxy") == "tf-llm-proxy"
+    assert named("aws:lb/loadBalancer:LoadBalancer", "proliferate-lb-alb") == "tf-alb"
+    assert (
+        named("aws:ec2/securityGroup:SecurityGroup", "proliferate-lb-sg", "description")
+        == "ALB security group"
+    )
+    group = cap.one(
+        "aws:elasticache/replicationGroup:ReplicationGroup", "proliferate-redis-replication-group"
+    )
+    assert group.input("replicationGroupId") == "tf-redis"
+    assert group.input("parameterGroupName") == "tf-redis-params"
+    assert named("aws:ec2/securityGroup:SecurityGroup", "proliferate-redis-sg") == "tf-redis-sg"
+    subnets = {r.name: r for r in cap.of_type("aws:ec2/subnet:Subnet")}
+    assert subnets["proliferate-network-public-subnet-1"].input("cidrBlock") == "10.0.1.0/24"
+    assert subnets["proliferate-network-private-subnet-0"].input("cidrBlock") == "10.0.10.0/24"
+    assert subnets["proliferate-network-private-subnet-0"].input("availabilityZone") == "us-east-1b"
+    # Services not named keep generated names.
+    gateway = cap.one("aws:ecs/service:Service", "proliferate-gateway-service")
+    assert "name" not in gateway.inputs
+
+
+def test_an_empty_adopt_object_registers_exactly_what_no_adopt_does() -> None:
+    from data_tier_fixtures import snapshot
+
+    for preset in ("dev", "prod"):
+        plain = snapshot(_run(preset))
+        empty = snapshot(_run(preset, (("proliferate:adopt", "{}"),)))
+        assert plain == empty, preset
+
+
+def test_bad_adopt_config_fails_before_anything_is_registered() -> None:
+    bad = {**ADOPT, "services": {"worker": {"serviceNmae": "x"}}}
+    with pytest.raises(ConfigError) as info:
+        _run("dev", (("proliferate:adopt", json.dumps(bad)),))
+    assert info.value.key == "proliferate:adopt.services.worker.serviceNmae"
+    assert "did you mean serviceName" in info.value.valid

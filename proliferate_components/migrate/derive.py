@@ -45,6 +45,8 @@ class DerivedConfig:
     """The zones of the Terraform subnets, in role order (AZ #0 first)."""
     secret_keys: frozenset[str] = field(default_factory=frozenset[str])
     """Keys of :attr:`values` to set with ``pulumi config set --secret``."""
+    named_roles: frozenset[str] = field(default_factory=frozenset[str])
+    """Roles whose existing name (or subnet CIDR) ``proliferate:adopt`` carries."""
 
     def stack_config(self) -> StackConfig:
         """The :class:`StackConfig` these values build."""
@@ -106,13 +108,19 @@ def _region(resources: list[TfResource]) -> tuple[str | None, str]:
     return None, ""
 
 
-def derive_config(assignments: list[RoleAssignment], *, adopt_names: bool = True) -> DerivedConfig:
+def derive_config(
+    assignments: list[RoleAssignment],
+    *,
+    adopt_names: bool = True,
+    skip_roles: frozenset[str] = frozenset(),
+) -> DerivedConfig:
     """The stack config matching the resources with roles in ``assignments``.
 
     With ``adopt_names`` (the default) it includes ``proliferate:adopt``: the existing
     physical names, zones and subnet CIDRs, so the components adopt the resources in place.
     Without, Pulumi would generate every name (a side-by-side build: the named resources
-    cannot be adopted)."""
+    cannot be adopted). ``skip_roles``: roles whose names are not carried (resources that
+    cannot be adopted anyway: the component's new one needs a name of its own)."""
     by_role = {a.role: a.resource for a in assignments if a.role is not None}
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -240,7 +248,14 @@ def derive_config(assignments: list[RoleAssignment], *, adopt_names: bool = True
             "database; set it with `pulumi config set --secret proliferate:DATABASE_URL ...`"
         )
 
-    adopt = _adopt_object(by_role, zones) if adopt_names else {}
+    named: set[str] = set()
+    adopt = _adopt_object(by_role, zones, skip_roles, named) if adopt_names else {}
+    for role in sorted(skip_roles & set(by_role)):
+        notes.append(
+            f"the name of {by_role[role].address} is not carried into proliferate:adopt: it "
+            "cannot be adopted, and the component's new resource needs a name of its own (AWS "
+            "refuses two with one name)"
+        )
     if adopt:
         values[ADOPT_KEY] = json.dumps(adopt, sort_keys=True, separators=(",", ":"))
         sources[ADOPT_KEY] = "the names and subnets of the resources with roles"
@@ -254,6 +269,7 @@ def derive_config(assignments: list[RoleAssignment], *, adopt_names: bool = True
         notes=tuple(notes),
         availability_zones=tuple(zones),
         secret_keys=frozenset(k for k in values if k in _SECRET_KEYS),
+        named_roles=frozenset(named) if ADOPT_KEY in values else frozenset(),
     )
 
 
@@ -265,15 +281,26 @@ _ADOPT_SERVICE_ROLES: Mapping[str, str] = {
 }
 
 
-def _adopt_object(by_role: Mapping[str, TfResource], zones: list[str]) -> dict[str, Any]:
+def _adopt_object(
+    by_role: Mapping[str, TfResource],
+    zones: list[str],
+    skip_roles: frozenset[str],
+    named: set[str],
+) -> dict[str, Any]:
     """The ``proliferate:adopt`` object: the existing name of every resource whose name the
-    components would otherwise generate, and the network's zones and subnet CIDRs."""
+    components would otherwise generate, and the network's zones and subnet CIDRs. Roles in
+    ``skip_roles`` are left out; the roles whose names are carried are added to ``named``."""
     adopt: dict[str, Any] = {}
 
     def name_of(role: str, attribute: str = "name") -> str | None:
         res = by_role.get(role)
-        value = res.attr(attribute) if res is not None else None
-        return str(value) if value not in (None, "") else None
+        if res is None or role in skip_roles:
+            return None
+        value = res.attr(attribute)
+        if value in (None, ""):
+            return None
+        named.add(role)
+        return str(value)
 
     def put(target: dict[str, Any], key: str, value: str | None) -> None:
         if value is not None:
@@ -320,6 +347,8 @@ def _adopt_object(by_role: Mapping[str, TfResource], zones: list[str]) -> dict[s
     if zones and all(c is not None for cidrs in tiers.values() for c in cidrs):
         network["publicSubnetCidrs"] = tiers["public"]
         network["privateSubnetCidrs"] = tiers["private"]
+    else:  # the CIDRs go together: none is carried
+        named.difference_update(r for r in list(named) if "-subnet-" in r)
     if network:
         adopt["network"] = network
     return adopt

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -512,7 +513,70 @@ def plan_migration(
         )
     state = with_inline_routes(state)
     assignments = terraform_roles(state)
-    derived = derive_config(assignments, adopt_names=adopt_names)
+    skip: frozenset[str] = frozenset()
+    while True:
+        derived = derive_config(assignments, adopt_names=adopt_names, skip_roles=skip)
+        config, plans, roles2 = _classify(
+            state, assignments, derived, component_name, stack, project
+        )
+        # A refused resource keeps its old name; the component's new one must not take it.
+        refused = {
+            p.role
+            for p in plans.values()
+            if p.status == Status.BLOCKED and p.role in derived.named_roles
+        }
+        if refused <= skip:
+            break
+        skip |= refused
+    for address, p in plans.items():
+        if p.role in skip:  # its name is left out on purpose: do not suggest setting it
+            kept = tuple(m for m in p.missing_inputs if not m.startswith("proliferate:adopt"))
+            plans[address] = dataclasses.replace(p, missing_inputs=kept)
+    used = {p.role for p in plans.values() if p.adopted}
+    created = tuple(
+        (role, child.registration.type, child.registration.name)
+        for role, child in sorted(roles2.items())
+        if role not in used
+    )
+    notes = list(derived.notes)
+    network = config.adopt.network if config.adopt is not None else None
+    pinned = network is not None and network.availability_zones is not None
+    if derived.availability_zones and not pinned:
+        notes.append(
+            "zones: the components take the region's first available zones "
+            f"(aws.getAvailabilityZones); this plan assumes they are {', '.join(derived.availability_zones)} "
+            "like the Terraform subnets - check with `aws ec2 describe-availability-zones`"
+        )
+    notes.extend(_eviction_notes(assignments))
+    if any(p.role == "network/vpc" and p.adopted for p in plans.values()):
+        notes.append(
+            "the adopted VPC's default security group is taken over by "
+            f"{component_name}-network-default-sg, which removes all its rules: check that "
+            "nothing uses it (`aws ec2 describe-network-interfaces --filters "
+            "Name=group-id,Values=<default sg id>`) before `pulumi up`"
+        )
+    return MigrationPlan(
+        component_name=component_name,
+        project=project,
+        stack=stack,
+        config=derived,
+        state=state,
+        resources=tuple(plans[r.address] for r in state.resources),
+        created=created,
+        notes=tuple(notes),
+    )
+
+
+def _classify(
+    state: TfState,
+    assignments: list[RoleAssignment],
+    derived: DerivedConfig,
+    component_name: str,
+    stack: str,
+    project: str,
+) -> tuple[StackConfig, dict[str, ResourcePlan], dict[str, ComponentChild]]:
+    """Run the stack under ``derived`` (twice, see the module docstring) and classify every
+    resource; returns the config, the plans by address and the children by role."""
     config = derived.stack_config()
 
     first = _run(config, derived, component_name, stack, project, {})
@@ -540,37 +604,7 @@ def plan_migration(
         plans[a.resource.address] = _plan_one(a, roles, roles2, matched, stack, project)
     _check_new_subnets(state, plans, roles2)
     plans = _propagate(state, plans)
-    used = {p.role for p in plans.values() if p.adopted}
-    created = tuple(
-        (role, child.registration.type, child.registration.name)
-        for role, child in sorted(roles2.items())
-        if role not in used
-    )
-    notes = list(derived.notes)
-    if derived.availability_zones:
-        notes.append(
-            "zones: the components take the region's first available zones "
-            f"(aws.getAvailabilityZones); this plan assumes they are {', '.join(derived.availability_zones)} "
-            "like the Terraform subnets - check with `aws ec2 describe-availability-zones`"
-        )
-    notes.extend(_eviction_notes(assignments))
-    if any(p.role == "network/vpc" and p.adopted for p in plans.values()):
-        notes.append(
-            "the adopted VPC's default security group is taken over by "
-            f"{component_name}-network-default-sg, which removes all its rules: check that "
-            "nothing uses it (`aws ec2 describe-network-interfaces --filters "
-            "Name=group-id,Values=<default sg id>`) before `pulumi up`"
-        )
-    return MigrationPlan(
-        component_name=component_name,
-        project=project,
-        stack=stack,
-        config=derived,
-        state=state,
-        resources=tuple(plans[r.address] for r in state.resources),
-        created=created,
-        notes=tuple(notes),
-    )
+    return config, plans, roles2
 
 
 def _eviction_notes(assignments: list[RoleAssignment]) -> list[str]:
