@@ -50,6 +50,12 @@ def one_run(
     return elapsed, cpu
 
 
+def _load() -> str:
+    """The 1/5/15-minute load averages (the machine may be shared: read figures with them)."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    return f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -61,6 +67,7 @@ def main() -> int:
     runs = max(1, args.runs)
 
     print(f"python {sys.version.split()[0]} · {os.cpu_count()} CPUs · {runs} runs each")
+    print(f"load average before the runs (1/5/15 min): {_load()}")
     one_run(args.project, "dev", True, args.pack)  # warm the OS file cache; not counted
     rows: list[tuple[str, float, float, float, float, float]] = []
     bests: list[tuple[str, float, float, float]] = []
@@ -77,8 +84,7 @@ def main() -> int:
         rows.append((preset, w, wo, (w - wo) / wo, wc, woc))
         best_w, best_wo = min(t for t, _ in with_pack), min(t for t, _ in without)
         bests.append((preset, best_w, best_wo, (best_w - best_wo) / best_wo))
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    print(f"load average after the runs (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"load average after the runs (1/5/15 min): {_load()}")
     print("median wall time; CPU = user+sys of the preview and its policy-pack process")
     header = f"{'preset':<8}{'with pack':>11}{'no policy':>11}{'overhead':>10}{'CPU with':>10}{'CPU no':>9}"
     print(header)

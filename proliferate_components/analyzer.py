@@ -700,7 +700,7 @@ class AnalyzerProcess:
                 severity=_SEVERITIES.get(int(d.severity), ""),
             )
 
-    def _merged_config(self) -> dict[str, PolicyConfig]:
+    def configuration(self) -> dict[str, PolicyConfig]:
         """The config last sent with ``Configure`` (reconciled and sent now if none was)."""
         merged = self._configured
         return merged if merged is not None else self.configure()
@@ -723,7 +723,7 @@ class AnalyzerProcess:
 
         if not reg.custom:
             return []
-        remediating = any(c.enforcement == "remediate" for c in self._merged_config().values())
+        remediating = any(c.enforcement == "remediate" for c in self.configuration().values())
         request = analyzer_pb2.AnalyzeRequest(
             urn=reg.urn,
             type=reg.type,
@@ -750,7 +750,7 @@ class AnalyzerProcess:
         """
         from pulumi.runtime.proto import analyzer_pb2
 
-        self._merged_config()
+        self.configuration()
         by_urn = {r.urn: r for r in resources}
         stack = analyzer_pb2.AnalyzeStackRequest()
         for reg in resources:
@@ -825,6 +825,7 @@ class StreamingAnalysis:
         self._error: BaseException | None = None
         self._pack: AnalyzerProcess | None = None
         self._closed = False
+        self._abandoned = False
         self._worker = threading.Thread(target=self._work, name="policy-analyze", daemon=True)
         self._worker.start()
 
@@ -844,15 +845,23 @@ class StreamingAnalysis:
         try:
             pack = self._get()
             self._pack = pack
-            pack._merged_config()  # pyright: ignore[reportPrivateUsage]
+            pack.configuration()
             while (reg := self._queue.get()) is not None:
-                self._violations.extend(pack.analyze_resource(reg, by_urn=self._by_urn))
+                if not self._abandoned:
+                    self._violations.extend(pack.analyze_resource(reg, by_urn=self._by_urn))
         except BaseException as exc:  # raised by finish()
             self._error = exc
             self._closed = True
 
     def close(self) -> None:
-        """Stop the worker after what is queued (idempotent); nothing is raised."""
+        """Stop the worker and drop what is still queued (idempotent); nothing is raised.
+
+        For a run that ends without :meth:`finish` (e.g. the program failed).
+        """
+        self._abandoned = True
+        self._stop()
+
+    def _stop(self) -> None:
         self._closed = True
         self._queue.put(None)
         self._worker.join()
@@ -867,7 +876,7 @@ class StreamingAnalysis:
             PolicyPackError: the pack failed to start or to answer (also any earlier failure
                 of the worker).
         """
-        self.close()
+        self._stop()
         if self._error is not None:
             raise self._error
         assert self._pack is not None

@@ -6,9 +6,11 @@ through ``Configure``, exactly as a new ``pulumi preview`` would.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import textwrap
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from proliferate_components.analyzer import (
 )
 from proliferate_components.errors import ConfigError
 from proliferate_components.policies import RULES, StackRule, get_rule
-from proliferate_components.testing import capture
+from proliferate_components.testing import Registration, capture
 
 pytestmark = pytest.mark.slow
 
@@ -397,3 +399,74 @@ def test_a_pack_that_fails_to_start_fails_the_streaming_analysis(tmp_path: Path)
     finally:
         broken.close()
     assert broken.pid is None
+
+
+class _RecordingPack(AnalyzerProcess):
+    """No process: records what the streaming worker asks of it."""
+
+    def __init__(self, gate: threading.Event) -> None:
+        super().__init__(BUNDLED_PACK_DIR)
+        self.gate = gate
+        self.analyzed: list[str] = []
+        self.stacks: list[list[str]] = []
+
+    def configuration(self) -> dict[str, Any]:
+        self.gate.wait(timeout=60)
+        return {}
+
+    def analyze_resource(
+        self, reg: Registration, *, by_urn: Mapping[str, Registration] | None = None
+    ) -> list[Violation]:
+        assert by_urn is not None and (
+            not reg.provider or reg.provider.rsplit("::", 1)[0] in by_urn
+        )
+        self.analyzed.append(reg.name)
+        return [Violation("p", "pack", reg.urn, "advisory", "m", "d")]
+
+    def analyze_stack(self, resources: Sequence[Registration]) -> list[Violation]:
+        self.stacks.append([r.name for r in resources])
+        return []
+
+
+def _mixed_registrations() -> list[Registration]:
+    """A component followed by custom resources of several kinds."""
+    rules = ("proliferate-elasticache-noeviction", "proliferate-protect-data-stores")
+    regs = [registration(r) for rule in rules for r in CASES[rule].noncompliant]
+    component = dataclasses.replace(
+        regs[0], urn=f"{regs[0].urn}-parent", name="parent", type="test:index:Parent", custom=False
+    )
+    return [component, *regs]
+
+
+def test_streaming_analysis_analyzes_custom_resources_in_submission_order() -> None:
+    gate = threading.Event()
+    fake = _RecordingPack(gate)
+    regs = _mixed_registrations()
+    with fake.stream() as analysis:
+        for reg in regs:
+            analysis.submit(reg)  # returns while the worker still waits for the pack
+        gate.set()
+        found = analysis.finish(regs)
+    custom = [r.name for r in regs if r.custom]
+    assert fake.analyzed == custom and len(custom) >= 2
+    assert [v.urn for v in found] == [r.urn for r in regs if r.custom]
+    assert fake.stacks == [[r.name for r in regs]]
+
+
+def test_closing_a_streaming_analysis_drops_what_is_queued() -> None:
+    gate = threading.Event()
+    fake = _RecordingPack(gate)
+    regs = _mixed_registrations()
+    analysis = fake.stream()
+    for reg in regs:
+        analysis.submit(reg)
+    # e.g. the program failed: no AnalyzeStack, queued Analyze calls dropped
+    closing = threading.Thread(target=analysis.close)
+    closing.start()
+    while not analysis._abandoned:  # pyright: ignore[reportPrivateUsage]
+        closing.join(timeout=0.01)  # close() has not marked the queue yet
+    gate.set()  # only now may the worker go on
+    closing.join()
+    assert fake.analyzed == [] and fake.stacks == []
+    analysis.submit(regs[0])  # ignored after close
+    assert fake.analyzed == []
