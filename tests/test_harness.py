@@ -208,6 +208,9 @@ def program():
 first, second = capture(program), capture(program)
 assert [r.urn for r in first.resources] == [r.urn for r in second.resources]
 print("loops", len(harness._LOOPS))
+assert harness.close_event_loops() >= 2 and harness.close_event_loops() == 0
+third = capture(program)  # on a new loop: closing early is safe
+assert [r.urn for r in third.resources] == [r.urn for r in first.resources]
 """
 
 

@@ -127,12 +127,27 @@ def _remember_loop() -> None:
             _AT_EXIT.append(True)
 
 
+def _usable_event_loop() -> None:
+    """Give this thread a new event loop if its current one was closed (see
+    :func:`close_event_loops`); the Pulumi SDK would otherwise run the program on it."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:  # none: the SDK makes one
+            return
+    if loop.is_closed():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def close_event_loops() -> int:
     """Close every idle event loop a capture ran on; returns how many were closed.
 
     Registered with :mod:`atexit` by the first capture, so a process that captured exits
-    quietly. Callable earlier by a process that will not capture again (a later capture in
-    the same thread then fails: its thread's loop is closed).
+    quietly. Callable earlier too: a later capture then starts on a new loop (Pulumi objects
+    made outside a capture before the call stay bound to the closed one).
     """
     with _LOOPS_LOCK:
         loops = list(_LOOPS)
@@ -310,6 +325,7 @@ def capture(
     region = cfg.get("aws:region", "us-east-1")
     the_mocks = mocks if mocks is not None else OfflineMocks(region=region)
     monitor = RecordingMonitor(the_mocks, on_register)
+    _usable_event_loop()
     token_root = settings.ROOT.set(None)
     try:
         set_all_config(cfg, secret_keys or [])
