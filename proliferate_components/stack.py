@@ -34,6 +34,13 @@ Images: each service's image is an input. Default: the service's own ECR reposit
 per service for an image from elsewhere (``image=``) or a local Docker build pushed with
 ``awsx.ecr.Image`` (``build_context=``).
 
+Adopting an existing deployment: ``config.adopt`` (Pulumi key ``proliferate:adopt``, an
+:class:`~proliferate_components.config.AdoptConfig`) passes existing physical names (ECS
+cluster, services, repositories, log groups, roles, security groups, load balancer, target
+groups, Redis groups) and the existing zones and subnet CIDRs to the components, so that
+imported resources are updated in place rather than replaced. Unset, every name is generated
+as before. ``proliferate-infra migrate terraform`` writes it (docs/migrating-from-terraform.md).
+
 Migrations: a dedicated ``migrations`` image and task definition (a FargateService with
 ``create_service=False``: no ECS service, no load balancer, no ingress) rather than the
 web image, because the web app is off by default (Vercel) while migrations are always
