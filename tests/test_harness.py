@@ -185,8 +185,10 @@ def test_an_exception_in_on_register_surfaces_after_the_program() -> None:
 
 def test_a_failing_program_wins_but_names_the_callback_error() -> None:
     def program() -> None:
-        aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
-        aws.ec2.get_vpc_output(default=True)  # no offline answer: the program fails
+        vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        # No offline answer: the program fails. The invoke waits for the VPC's id, so the
+        # failing callback has run by then (without the dependency the order is a race).
+        aws.ec2.get_vpc_output(id=vpc.id)
 
     def explode(_reg: Registration) -> None:
         raise LookupError("callback failed")
