@@ -229,3 +229,13 @@ def test_event_loops_are_closed_at_exit_without_noise() -> None:
     assert loops >= 2  # the main thread's loop and at least one executor thread's
     assert "Exception ignored" not in proc.stderr
     assert "unclosed event loop" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_capture_works_after_asyncio_run_cleared_the_loop() -> None:
+    import asyncio
+
+    async def noop() -> None:
+        return None
+
+    asyncio.run(noop())  # leaves set_event_loop(None) behind, as prompt_toolkit does
+    assert len(capture(_program).resources) == 4

@@ -128,17 +128,21 @@ def _remember_loop() -> None:
 
 
 def _usable_event_loop() -> None:
-    """Give this thread a new event loop if its current one was closed (see
-    :func:`close_event_loops`); the Pulumi SDK would otherwise run the program on it."""
+    """Give this thread a new event loop if it has none or a closed one.
+
+    A closed one: see :func:`close_event_loops`. None: anything that ran ``asyncio.run()`` on
+    this thread before (prompt_toolkit does, for instance) leaves ``set_event_loop(None)``
+    behind, and the Pulumi SDK's ``get_event_loop()`` then raises "There is no current event
+    loop"."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
             loop = asyncio.get_event_loop()
-        except RuntimeError:  # none: the SDK makes one
-            return
-    if loop.is_closed():
+        except RuntimeError:
+            loop = None
+    if loop is None or loop.is_closed():
         asyncio.set_event_loop(asyncio.new_event_loop())
 
 
