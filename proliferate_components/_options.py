@@ -25,6 +25,8 @@ __all__ = [
     "validate_bool",
     "validate_id_list",
     "validate_identifier",
+    "validate_kms_key_arn",
+    "validate_placement",
     "validate_tags",
     "validate_windows",
 ]
@@ -154,6 +156,46 @@ def validate_id_list(
         if item in seen:
             raise ConfigError(key, list(items), f"distinct {what} ids; {item!r} appears twice")
         seen.add(item)
+
+
+def validate_placement(
+    vpc_id: Any, subnet_ids: Any, allowed_security_group_ids: Any, *, prefix: str
+) -> None:
+    """Check where a data store goes and who may reach it: ``vpc_id`` (``vpc-...`` or an
+    Output), at least two ``subnet_ids`` and a plain list of ``allowed_security_group_ids``
+    (one ingress rule is created per entry, so the list itself cannot be an Output).
+
+    Raises:
+        ConfigError: on ``prefix`` + the field name (e.g. ``RedisCacheArgs.subnet_ids``).
+    """
+    if vpc_id is None or (isinstance(vpc_id, str) and not vpc_id.startswith("vpc-")):
+        raise ConfigError(prefix + "vpc_id", vpc_id, "a VPC id shaped vpc-<hex> or a Pulumi Output")
+    validate_id_list(
+        subnet_ids, key=prefix + "subnet_ids", prefix="subnet-", what="subnet", min_count=2
+    )
+    if isinstance(allowed_security_group_ids, pulumi.Output):
+        raise ConfigError(
+            prefix + "allowed_security_group_ids",
+            "<Output>",
+            "a plain list (each entry may be an Output): one ingress rule is created per entry",
+        )
+    validate_id_list(
+        allowed_security_group_ids,
+        key=prefix + "allowed_security_group_ids",
+        prefix="sg-",
+        what="security group",
+        min_count=0,
+    )
+
+
+def validate_kms_key_arn(value: Any, *, key: str) -> None:
+    """Check an optional KMS key: a plain string must be an ARN; None and Outputs pass.
+
+    Raises:
+        ConfigError: on ``key``.
+    """
+    if isinstance(value, str) and not value.startswith("arn:"):
+        raise ConfigError(key, value, "a KMS key ARN (arn:aws:kms:...) or None")
 
 
 def validate_tags(value: Any, *, key: str) -> None:

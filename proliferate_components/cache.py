@@ -40,8 +40,9 @@ from ._options import (
     merge_tags,
     physical_name,
     validate_bool,
-    validate_id_list,
     validate_identifier,
+    validate_kms_key_arn,
+    validate_placement,
     validate_tags,
     validate_windows,
 )
@@ -237,24 +238,7 @@ def _validate(args: RedisCacheArgs) -> tuple[str, str]:
     if not isinstance(args, RedisCacheArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ConfigError("RedisCache.args", args, "a RedisCacheArgs instance")
     p = "RedisCacheArgs."
-    if args.vpc_id is None or (isinstance(args.vpc_id, str) and not args.vpc_id.startswith("vpc-")):  # pyright: ignore[reportUnnecessaryComparison]
-        raise ConfigError(p + "vpc_id", args.vpc_id, "a VPC id shaped vpc-<hex> or a Pulumi Output")
-    validate_id_list(
-        args.subnet_ids, key=p + "subnet_ids", prefix="subnet-", what="subnet", min_count=2
-    )
-    if isinstance(args.allowed_security_group_ids, pulumi.Output):
-        raise ConfigError(
-            p + "allowed_security_group_ids",
-            "<Output>",
-            "a plain list (each entry may be an Output): one ingress rule is created per entry",
-        )
-    validate_id_list(
-        args.allowed_security_group_ids,
-        key=p + "allowed_security_group_ids",
-        prefix="sg-",
-        what="security group",
-        min_count=0,
-    )
+    validate_placement(args.vpc_id, args.subnet_ids, args.allowed_security_group_ids, prefix=p)
     validate_cache_node_type(args.node_type, key=p + "node_type")
     validate_choice(args.engine, key=p + "engine", choices=("redis", "valkey"))
     version = (
@@ -291,10 +275,7 @@ def _validate(args: RedisCacheArgs) -> tuple[str, str]:
     )
     validate_bool(args.apply_immediately, key=p + "apply_immediately")
     validate_bool(args.auto_minor_version_upgrade, key=p + "auto_minor_version_upgrade")
-    if isinstance(args.kms_key_id, str) and not args.kms_key_id.startswith("arn:"):
-        raise ConfigError(
-            p + "kms_key_id", args.kms_key_id, "a KMS key ARN (arn:aws:kms:...) or None"
-        )
+    validate_kms_key_arn(args.kms_key_id, key=p + "kms_key_id")
     if args.replication_group_id is not None:
         validate_identifier(
             args.replication_group_id, key=p + "replication_group_id", max_length=_NAME_MAX

@@ -37,8 +37,9 @@ from ._options import (
     merge_tags,
     physical_name,
     validate_bool,
-    validate_id_list,
     validate_identifier,
+    validate_kms_key_arn,
+    validate_placement,
     validate_tags,
     validate_windows,
 )
@@ -206,24 +207,7 @@ def _validate(args: PostgresDbArgs) -> str:
     if not isinstance(args, PostgresDbArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ConfigError("PostgresDb.args", args, "a PostgresDbArgs instance")
     p = "PostgresDbArgs."
-    if args.vpc_id is None or (isinstance(args.vpc_id, str) and not args.vpc_id.startswith("vpc-")):  # pyright: ignore[reportUnnecessaryComparison]
-        raise ConfigError(p + "vpc_id", args.vpc_id, "a VPC id shaped vpc-<hex> or a Pulumi Output")
-    validate_id_list(
-        args.subnet_ids, key=p + "subnet_ids", prefix="subnet-", what="subnet", min_count=2
-    )
-    if isinstance(args.allowed_security_group_ids, pulumi.Output):
-        raise ConfigError(
-            p + "allowed_security_group_ids",
-            "<Output>",
-            "a plain list (each entry may be an Output): one ingress rule is created per entry",
-        )
-    validate_id_list(
-        args.allowed_security_group_ids,
-        key=p + "allowed_security_group_ids",
-        prefix="sg-",
-        what="security group",
-        min_count=0,
-    )
+    validate_placement(args.vpc_id, args.subnet_ids, args.allowed_security_group_ids, prefix=p)
     validate_db_instance_class(args.instance_class, key=p + "instance_class")
     family = parameter_group_family(args.engine_version)
     validate_bool(args.allow_major_version_upgrade, key=p + "allow_major_version_upgrade")
@@ -278,10 +262,7 @@ def _validate(args: PostgresDbArgs) -> str:
         "auto_minor_version_upgrade",
     ):
         validate_bool(getattr(args, key), key=p + key)
-    if isinstance(args.kms_key_id, str) and not args.kms_key_id.startswith("arn:"):
-        raise ConfigError(
-            p + "kms_key_id", args.kms_key_id, "a KMS key ARN (arn:aws:kms:...) or None"
-        )
+    validate_kms_key_arn(args.kms_key_id, key=p + "kms_key_id")
     if args.identifier is not None:
         validate_identifier(args.identifier, key=p + "identifier", max_length=_IDENTIFIER_MAX)
     validate_tags(args.tags, key=p + "tags")
