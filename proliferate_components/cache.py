@@ -46,6 +46,7 @@ from ._options import (
     validate_tags,
     validate_windows,
 )
+from ._security_group import port_security_group
 from .awsnames import validate_name
 from .errors import ConfigError
 from .sizing import validate_cache_node_type, validate_choice, validate_int_range
@@ -374,27 +375,18 @@ class RedisCache(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=args.security_group_name,
+        security_group = port_security_group(
+            self,
+            name,
+            group_name=args.security_group_name,
             vpc_id=args.vpc_id,
+            port=args.port,
+            sources=args.allowed_security_group_ids,
             description=args.security_group_description
             or f"{group_id}: port {args.port} from allowed security groups only",
-            tags=merge_tags(tags, f"{name}-sg"),
-            opts=child_opts(self),
+            rule_description=f"{args.engine} from an allowed security group",
+            tags=tags,
         )
-        for i, source in enumerate(args.allowed_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-{i}",
-                security_group_id=security_group.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                description=f"{args.engine} from an allowed security group",
-                tags=merge_tags(tags, f"{name}-ingress-{i}"),
-                opts=child_opts(self),
-            )
 
         group = aws.elasticache.ReplicationGroup(
             f"{name}-replication-group",

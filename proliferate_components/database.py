@@ -43,6 +43,7 @@ from ._options import (
     validate_tags,
     validate_windows,
 )
+from ._security_group import port_security_group
 from .errors import ConfigError
 from .sizing import validate_db_instance_class, validate_int_range
 
@@ -343,25 +344,16 @@ class PostgresDb(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        security_group = port_security_group(
+            self,
+            name,
             vpc_id=args.vpc_id,
+            port=args.port,
+            sources=args.allowed_security_group_ids,
             description=f"{identifier}: port {args.port} from allowed security groups only",
-            tags=merge_tags(tags, f"{name}-sg"),
-            opts=child_opts(self),
+            rule_description="PostgreSQL from an allowed security group",
+            tags=tags,
         )
-        for i, source in enumerate(args.allowed_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-{i}",
-                security_group_id=security_group.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp",
-                from_port=args.port,
-                to_port=args.port,
-                description="PostgreSQL from an allowed security group",
-                tags=merge_tags(tags, f"{name}-ingress-{i}"),
-                opts=child_opts(self),
-            )
 
         instance = aws.rds.Instance(
             f"{name}-instance",

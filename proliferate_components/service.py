@@ -56,6 +56,7 @@ from ._options import (
     validate_id_list,
     validate_tags,
 )
+from ._security_group import port_security_group
 from .awsnames import validate_name
 from .environment import ALIASES, ENVIRONMENT, looks_secret
 from .errors import ConfigError
@@ -594,27 +595,18 @@ class FargateService(pulumi.ComponentResource):
             )
 
         # -- network ----------------------------------------------------------------------
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=args.security_group_name,
+        security_group = port_security_group(
+            self,
+            name,
+            group_name=args.security_group_name,
             vpc_id=args.vpc_id,
+            port=args.container_port,
+            sources=args.ingress_security_group_ids,
             description=args.security_group_description
             or f"{name}: port {args.container_port} from allowed security groups only",
-            tags=merge_tags(tags, f"{name}-sg"),
-            opts=child_opts(self),
+            rule_description=f"{name} container port from an allowed security group",
+            tags=tags,
         )
-        for i, source in enumerate(args.ingress_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-{i}",
-                security_group_id=security_group.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp",
-                from_port=args.container_port,
-                to_port=args.container_port,
-                description=f"{name} container port from an allowed security group",
-                tags=merge_tags(tags, f"{name}-ingress-{i}"),
-                opts=child_opts(self),
-            )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-egress",
             security_group_id=security_group.id,

@@ -1,0 +1,57 @@
+"""The security group a component puts in front of one TCP port (private to the package).
+
+Cache, database and service each create ``C-sg`` (no inline rules) plus one
+``C-ingress-i`` rule per allowed source security group; this module builds that pair so
+the child names, rule shape and tags stay identical in all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from ._options import child_opts, merge_tags
+
+__all__ = ["port_security_group"]
+
+
+def port_security_group(
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    port: int,
+    sources: Sequence[pulumi.Input[str]],
+    description: str,
+    rule_description: str,
+    tags: Mapping[str, str],
+    group_name: str | None = None,
+) -> aws.ec2.SecurityGroup:
+    """Create ``{name}-sg`` in ``vpc_id`` and one ``{name}-ingress-{i}`` rule per entry of
+    ``sources`` allowing TCP ``port`` from that security group; all children of ``owner``.
+
+    ``group_name`` is the AWS name (default ``None``: AWS generates one). Returns the group.
+    """
+    security_group = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        name=group_name,
+        vpc_id=vpc_id,
+        description=description,
+        tags=merge_tags(tags, f"{name}-sg"),
+        opts=child_opts(owner),
+    )
+    for i, source in enumerate(sources):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-ingress-{i}",
+            security_group_id=security_group.id,
+            referenced_security_group_id=source,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=rule_description,
+            tags=merge_tags(tags, f"{name}-ingress-{i}"),
+            opts=child_opts(owner),
+        )
+    return security_group
