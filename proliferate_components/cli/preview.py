@@ -164,26 +164,6 @@ def run(args: argparse.Namespace) -> int:
             gc.enable()
 
 
-def _close_event_loop() -> None:
-    """Close the asyncio loop the mock runtime ran on, if it is idle.
-
-    Left open, it is finalised at interpreter exit after its self-pipe and prints an
-    "Exception ignored ... Invalid file descriptor" warning. Runs at exit (``atexit``), so
-    in-process callers (tests) keep a usable loop for their next preview.
-    """
-    import asyncio
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            loop = asyncio.get_event_loop()
-        except RuntimeError:
-            return
-    if not loop.is_running() and not loop.is_closed():
-        loop.close()
-
-
 def _freeze_heap() -> None:
     """Skip the interpreter's final cyclic collection over the preview's objects.
 
@@ -203,8 +183,7 @@ def _register_exit_hooks() -> None:
     if not _EXIT_HOOKS_REGISTERED:
         import atexit
 
-        atexit.register(_freeze_heap)  # runs last (atexit is LIFO)
-        atexit.register(_close_event_loop)
+        atexit.register(_freeze_heap)
         _EXIT_HOOKS_REGISTERED.append(True)
 
 
