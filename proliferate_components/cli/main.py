@@ -18,7 +18,7 @@ from .._version import __version__
 from ..errors import ProliferateError
 
 SUBCOMMANDS: tuple[str, ...] = ("preview", "setup", "policy_pack", "init_ci", "migrate")
-"""Modules of ``proliferate_components.cli`` that provide a subcommand (missing ones are skipped)."""
+"""Modules of ``proliferate_components.cli`` that provide a subcommand."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,13 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__package__}.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"{__package__}.{name}").register(sub)
     return parser
 
 
