@@ -14,6 +14,7 @@ block           page                    source
 config          docs/configuration.md   ``config.CONFIG_KEYS``
 presets         docs/configuration.md   ``config.DEV_PRESET`` / ``config.PROD_PRESET``
 environment     docs/environment.md     ``environment.ENVIRONMENT`` (+ ``GROUPS``)
+platform        docs/platform.md        ``platform.PLATFORM_SERVICES`` (+ secret formats)
 policies        docs/policies.md        ``policies.RULES``
 components      docs/components.md      each component module: the ComponentResource, its
                                         ``*Args`` dataclass (field docstrings), outputs and
@@ -217,7 +218,8 @@ def render_presets() -> str:
 
 def render_environment() -> str:
     """One table per group of every platform environment key (``environment.ENVIRONMENT``)."""
-    from .environment import ENVIRONMENT, GROUPS, Source, config_key
+    from .environment import ENVIRONMENT, GROUPS, Source, config_key, requirement
+    from .platform import UPSTREAM_REPOSITORY
 
     parts: list[str] = []
     for group in GROUPS:
@@ -226,21 +228,32 @@ def render_environment() -> str:
             continue
         rows: list[list[str]] = []
         for var in variables:
-            if var.required:
-                required = "yes"
-            elif var.required_when:
-                required = "when " + " or ".join(f"{k}={v}" for k, v in var.required_when)
-            else:
-                required = "no"
+            required = {"required": "yes", "optional": "no"}.get(
+                requirement(var), requirement(var).removeprefix("required ")
+            )
             source = var.source.value
             if var.source is Source.STACK_OUTPUT and var.stack_output:
                 source = f"stack output {_code(var.stack_output)}"
             elif var.source is Source.USER:
                 source = f"you ({_code(config_key(var.name))})"
+            if var.value_of:
+                source = f"= {_code(var.value_of)}"
+            elif var.derived_from:
+                source = f"from {_code(var.derived_from)}"
             services = ", ".join(sorted(var.services)) or "setup only"
+            if var.container_name:
+                services += f" (as {_code(var.container_name)})"
             default = _code(var.default) if var.default is not None else "-"
+            if var.services and var.default != var.platform_default:
+                platform = (
+                    _code(var.platform_default) if var.platform_default is not None else "none"
+                )
+                default += f" (platform: {platform})"
             if var.choices:
                 default += " (one of " + ", ".join(var.choices) + ")"
+            if var.generated_format:
+                default = f"{var.generated_format} format"
+            defined = f"[{var.source_file.rsplit('/', 1)[-1]}](https://github.com/{UPSTREAM_REPOSITORY}/blob/03d4bb1/{var.source_file})"
             rows.append(
                 [
                     _code(var.name),
@@ -250,10 +263,115 @@ def render_environment() -> str:
                     services,
                     default,
                     _rst_to_md(f"{var.description} Without it: {var.when_missing}"),
+                    defined,
                 ]
             )
-        header = ["Name", "Required", "Secret", "Source", "Services", "Default", "Purpose"]
+        header = [
+            "Name",
+            "Required",
+            "Secret",
+            "Source",
+            "Services",
+            "Default",
+            "Purpose",
+            "Defined in",
+        ]
         parts.append(f"### {group}\n\n" + _table(header, rows))
+    return "\n".join(parts)
+
+
+# --- platform contract --------------------------------------------------------------------
+
+
+def render_platform() -> str:
+    """One section per service of the platform contract (``platform.PLATFORM_SERVICES``):
+    each fact with the upstream file and line it was read from."""
+    from .environment import requirement
+    from .platform import PLATFORM_SERVICES, env_keys, health_check_command
+    from .secret_formats import FORMATS
+
+    parts: list[str] = []
+    for svc in PLATFORM_SERVICES.values():
+        facts: list[tuple[str, str, str]] = [
+            ("enabled_by_default", "Runs by default", "yes" if svc.enabled_by_default else "no")
+        ]
+        if svc.image is not None:
+            image = f"{_code('docker buildx build --platform ' + svc.image.platform)} "
+            image += f"{_code('-f ' + svc.image.dockerfile)} context {_code(svc.image.context)}"
+            if svc.image.build_args:
+                image += " with build args " + ", ".join(_code(a) for a in svc.image.build_args)
+            facts.append(("image", "Image", image))
+        if svc.image_of is not None:
+            facts.append(("image_of", "Image", f"the {svc.image_of}'s"))
+        facts.append(("runtime", "Runtime", svc.runtime))
+        if svc.port is not None:
+            facts.append(("port", "Port", str(svc.port)))
+        if svc.port_environment:
+            facts.append(
+                (
+                    "port_environment",
+                    "Port setting",
+                    ", ".join(_code(f"{k}={v}") for k, v in svc.port_environment.items()),
+                )
+            )
+        if svc.health_path is not None and svc.port is not None:
+            check = " ".join(health_check_command(svc.runtime, svc.port, svc.health_path)[1:3])
+            facts.append(("health_path", "Health", f"{_code(svc.health_path)} ({_code(check)})"))
+            facts.append(("start_period_seconds", "Health grace", f"{svc.start_period_seconds} s"))
+        if svc.command is not None:
+            facts.append(("command", "Command", _code(" ".join(svc.command))))
+        if svc.working_directory is not None:
+            facts.append(("working_directory", "Working directory", _code(svc.working_directory)))
+        if svc.environment:
+            facts.append(
+                (
+                    "environment",
+                    "Fixed settings",
+                    ", ".join(_code(f"{k}={v}") for k, v in svc.environment.items()),
+                )
+            )
+        facts.append(
+            ("validates_schema", "Validates the schema", "yes" if svc.validates_schema else "no")
+        )
+        if svc.rds_ca is not None:
+            facts.append(("rds_ca", "Trusts the RDS CA", svc.rds_ca))
+        if svc.writable_paths:
+            facts.append(
+                ("writable_paths", "Writes to", ", ".join(_code(p) for p in svc.writable_paths))
+            )
+        rows: list[list[str]] = []
+        for field, label, value in facts:
+            src = svc.sources.get(field)
+            where = (
+                f"[{src.path}@{src.commit}]({src.url}): {_code(src.quote)}"
+                if src
+                else "this project's choice"
+            )
+            rows.append([label, value, where])
+        keys = env_keys(svc.name)
+        secret = [k for k in keys if k.secret]
+        plain = [k for k in keys if not k.secret]
+
+        def listed(vars_: Sequence[Any]) -> str:
+            return (
+                ", ".join(
+                    _code(v.env_name)
+                    + ("" if requirement(v) == "optional" else f" ({requirement(v)})")
+                    for v in vars_
+                )
+                or "none"
+            )
+
+        rows.append(["Secrets it reads", listed(secret), "docs/environment.md"])
+        rows.append(["Settings it reads", listed(plain), "docs/environment.md"])
+        parts.append(
+            f"### {svc.name}\n\n{svc.description}\n\n"
+            + _table(["Fact", "Value", "Read from"], rows)
+        )
+    formats = [[_code(f.name), f.description, _rst_to_md(f.upstream)] for f in FORMATS]
+    parts.append(
+        "### Generated secret formats\n\n" + _table(["Format", "Shape", "Upstream"], formats)
+    )
     return "\n".join(parts)
 
 
@@ -530,6 +648,7 @@ BLOCKS: tuple[Block, ...] = (
     Block("config", "docs/configuration.md", render_config),
     Block("presets", "docs/configuration.md", render_presets),
     Block("environment", "docs/environment.md", render_environment),
+    Block("platform", "docs/platform.md", render_platform),
     Block("policies", "docs/policies.md", render_policies),
     Block("components", "docs/components.md", render_components),
     Block("cli", "docs/self-hosting.md", render_cli),

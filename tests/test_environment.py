@@ -159,7 +159,28 @@ def test_aws_credentials_reach_no_service() -> None:
 
 def test_github_private_key_is_multiline_and_secret() -> None:
     v = env_var("GITHUB_APP_PRIVATE_KEY")
-    assert v.multiline and v.secret and v.required
+    assert v.multiline and v.secret and not v.required
+
+
+def test_github_app_keys_are_required_unless_nango_handles_github() -> None:
+    # packages/environment/src/schema.ts: requiredForGitHubApp(env) refines with
+    # isTruthy(env.NEXT_PUBLIC_USE_NANGO_GITHUB) || (val && val.length > 0)
+    for name in (
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_WEBHOOK_SECRET",
+        "NEXT_PUBLIC_GITHUB_APP_SLUG",
+    ):
+        assert is_required(name, {}), name
+        assert is_required(name, {"NEXT_PUBLIC_USE_NANGO_GITHUB": "false"}), name
+        assert not is_required(name, {"NEXT_PUBLIC_USE_NANGO_GITHUB": "true"}), name
+        assert not is_required(name, {"NEXT_PUBLIC_USE_NANGO_GITHUB": "1"}), name
+
+
+def test_github_oauth_keys_are_optional_as_in_the_schema() -> None:
+    # schema.ts: GITHUB_OAUTH_APP_ID: optionalString, GITHUB_OAUTH_APP_SECRET: optionalString
+    assert not is_required("GITHUB_OAUTH_APP_ID", {})
+    assert not is_required("GITHUB_OAUTH_APP_SECRET", {})
 
 
 def test_sandbox_provider_keys_are_required_only_for_the_chosen_provider() -> None:
@@ -213,9 +234,14 @@ def test_service_keys_split_plain_and_secret() -> None:
         worker.secrets
     )
     assert "NODE_ENV" in worker.environment
+    # apps/llm-proxy/litellm/config.yaml reads exactly these three (os.environ/...)
     proxy = service_keys("llm-proxy")
-    assert "ANTHROPIC_API_KEY" in proxy.secrets and "LLM_PROXY_MASTER_KEY" in proxy.secrets
-    assert "GITHUB_APP_PRIVATE_KEY" not in proxy.secrets
+    assert {BY_NAME[k].env_name for k in proxy.secrets} == {
+        "ANTHROPIC_API_KEY",
+        "LITELLM_MASTER_KEY",
+        "DATABASE_URL",
+    }
+    assert proxy.environment == ()
     assert service_keys("migrations").secrets == ("DATABASE_URL",)
     with pytest.raises(ConfigError, match="service"):
         service_keys("database")
