@@ -6,23 +6,25 @@
 definition, a stack output or Pulumi state in plaintext (every value is a Pulumi secret,
 encrypted in state by the stack's secrets provider).
 
-Grouping decision: **one JSON secret per source, not one secret per key.**
+Grouping decision: **one JSON secret per set of readers, not one secret per key.**
+Secrets Manager grants a whole secret, never one JSON key of it, so a key shares a secret
+only with keys read by exactly the same services; each service's execution role then reads
+exactly the secrets its containers reference, and no task can read a value it does not
+consume (:data:`SECRET_GROUPS`):
 
-* ``<name>-generated``: the server secrets generated with ``pulumi_random``
-  (``BETTER_AUTH_SECRET``, ``SERVICE_TO_SERVICE_AUTH_TOKEN``, ``USER_SECRETS_ENCRYPTION_KEY``,
-  ``GATEWAY_JWT_SECRET``, ``BILLING_JWT_SECRET``, ``LLM_PROXY_MASTER_KEY``);
-* ``<name>-data``: the data tier's connection URLs (``DATABASE_URL``, ``REDIS_URL``);
-* ``<name>-user``: the operator's API keys and OAuth secrets.
+* ``<name>-generated``, ``<name>-data``, ``<name>-user``: what only the Node services (web,
+  worker, gateway, trigger-service) read, split by source (generated with
+  ``pulumi_random``; the data tier's ``REDIS_URL``; the operator's API keys);
+* ``<name>-database``: ``DATABASE_URL`` (the Node services and the migrations task);
+* ``<name>-llm``: ``ANTHROPIC_API_KEY`` and ``LLM_PROXY_MASTER_KEY`` (the Node services and
+  the LLM proxy, which gets the master key as ``LITELLM_MASTER_KEY``);
+* ``<name>-llm-proxy``: ``LITELLM_DATABASE_URL`` (the LLM proxy only).
 
-Why: cost is $0.40 per secret per month, so ~25 per-key secrets would cost ~$10/month for
-nothing gained, three cost $1.20. IAM scope is the same either way: the stack shares one
-execution role across services and ECS injects only the JSON keys a task definition names
-(``valueFrom = "<arn>:<KEY>::"``, Fargate platform >= 1.4.0), so a container never sees keys
-it was not given. Rotation follows the groups: each group changes for one reason (a random
-value is regenerated, the data tier is replaced, the operator changes a key) and a new
-secret version is picked up by the next deployment of the services. The price of grouping:
-the execution role can read a whole group, and a 64 KiB limit per secret (far above what the
-platform needs).
+Why not one secret per key: cost is $0.40 per secret per month, so ~25 per-key secrets
+would cost ~$10/month for nothing gained; six cost $2.40. ECS injects only the JSON keys a
+task definition names (``valueFrom = "<arn>:<KEY>::"``, Fargate platform >= 1.4.0). A group
+is created only when it holds a value. Rotation follows the values: a new secret version is
+picked up by the next deployment of the services.
 
 Missing values: a key that the platform requires (given the plain ``settings``, e.g. the
 sandbox provider's keys) but that has no value is *never* silently deployed: during a
@@ -48,50 +50,83 @@ from .environment import (
     SERVICES,
     EnvVar,
     Source,
+    check_value,
     config_key,
     env_var,
     is_required,
-    service_keys,
 )
 from .errors import ConfigError
+from .platform import litellm_database_url
+from .secret_formats import format_named
 
 __all__ = [
-    "GENERATED_SECRET_LENGTH",
+    "LEGACY_GENERATED_SECRET_LENGTH",
     "SECRET_GROUPS",
     "SecretsBundle",
     "SecretsBundleArgs",
     "bundle_keys",
     "group_of",
+    "readers",
     "settings_from_config",
     "user_values_from_config",
     "value_from_reference",
 ]
 
-GENERATED_SECRET_LENGTH = 44
-"""Length of each generated secret: the length of ``openssl rand -base64 32``. The alphabet
-is [A-Za-z0-9] (62 symbols), so 44 characters carry ~262 bits of entropy (> 32 bytes) and
-need no quoting in ``.env`` files, URLs or shell commands. Changing it regenerates every
-generated secret (sessions are signed out, user secrets become unreadable)."""
+LEGACY_GENERATED_SECRET_LENGTH = 44
+"""What stacks created before release 0.2 hold: 44 characters of ``[A-Za-z0-9]`` per
+generated key. They keep them: the random inputs are in ``ignore_changes`` (see
+:class:`SecretsBundle`)."""
 
-SECRET_GROUPS: tuple[str, ...] = ("generated", "data", "user")
-"""The JSON secrets a bundle can create, as child-name suffixes: ``<name>-<group>``."""
+_RANDOM_SHAPE = ("length", "upper", "lower", "numeric", "special", "overrideSpecial")
+"""RandomPassword inputs that decide a value's shape; a stack keeps the shape it was
+created with (changing any would replace the resource: a new value)."""
+
+SECRET_GROUPS: tuple[str, ...] = ("generated", "data", "user", "database", "llm", "llm-proxy")
+"""The JSON secrets a bundle can create, as child-name suffixes: ``<name>-<group>`` (the
+first three names are kept from release 0.1, so existing secrets are updated in place)."""
+
+_NODE_ONLY = frozenset({"web", "worker", "gateway", "trigger-service"})
+_GROUP_BY_READERS: Mapping[frozenset[str], str] = {
+    _NODE_ONLY | {"migrations"}: "database",
+    _NODE_ONLY | {"llm-proxy"}: "llm",
+    frozenset({"llm-proxy"}): "llm-proxy",
+}
 
 _RECOVERY_WINDOW_DAYS = (0, *range(7, 31))
 
 
 def bundle_keys() -> tuple[str, ...]:
-    """Every key a bundle may hold: the secret keys that at least one service receives."""
-    return tuple(v.name for v in ENVIRONMENT if v.secret and v.services)
+    """Every key a bundle may hold: the secret keys that at least one service receives,
+    except those that carry another key's value (:attr:`EnvVar.value_of`)."""
+    return tuple(v.name for v in ENVIRONMENT if v.secret and v.services and not v.value_of)
+
+
+def readers(name: str) -> frozenset[str]:
+    """The services that read key ``name``'s value: its own and, through
+    :attr:`EnvVar.value_of`, those of every key that carries it."""
+    var = env_var(name)
+    out = set(var.services)
+    for other in ENVIRONMENT:
+        if other.value_of == var.name:
+            out |= other.services
+    return frozenset(out)
 
 
 def group_of(name: str) -> str:
-    """The group (see :data:`SECRET_GROUPS`) that holds key ``name``."""
+    """The group (see :data:`SECRET_GROUPS`) that holds key ``name``: decided by the set of
+    services that read it (:func:`readers`), then, for the Node services alone, by source."""
     var = env_var(name)
-    if var.source is Source.GENERATED:
-        return "generated"
-    if var.source is Source.STACK_OUTPUT:
-        return "data"
-    return "user"
+    who = readers(var.name)
+    if who <= _NODE_ONLY:
+        if var.source is Source.GENERATED:
+            return "generated"
+        if var.source is Source.STACK_OUTPUT:
+            return "data"
+        return "user"
+    group = _GROUP_BY_READERS.get(who)
+    if group is None:  # pragma: no cover - tests/test_secrets.py checks every bundle key
+        raise ConfigError(f"secret group of {var.name}", sorted(who), "a known set of readers")
+    return group
 
 
 def value_from_reference(secret_arn: str, key: str) -> str:
@@ -108,13 +143,24 @@ def user_values_from_config() -> dict[str, pulumi.Output[str]]:
     external database or Redis) and generated keys (to keep an existing value, e.g. when
     migrating a running deployment). Keys that are not set are left out. Call it inside a
     Pulumi program only.
+
+    Raises:
+        ConfigError: a set value the platform cannot use (empty or whitespace only, or not in
+            the shape its code reads, e.g. ``USER_SECRETS_ENCRYPTION_KEY`` not 64 hex
+            characters), naming the config key; the value itself is never shown.
     """
     out: dict[str, pulumi.Output[str]] = {}
     for name in bundle_keys():
-        namespace, _, key = config_key(name).partition(":")
-        value = pulumi.Config(namespace).get_secret(key)
-        if value is not None:
-            out[name] = value
+        if env_var(name).source is Source.DERIVED:
+            continue
+        full = config_key(name)
+        raw = pulumi.runtime.get_config(full)  # plaintext, without the SDK's secret warning
+        if raw is None:
+            continue
+        problem = check_value(name, str(raw))
+        if problem is not None:
+            raise ConfigError(full, "[secret]", problem, secret=True)
+        out[name] = pulumi.Output.secret(str(raw))
     return out
 
 
@@ -232,19 +278,30 @@ class SecretsBundle(pulumi.ComponentResource):
         explicit = args.user_values is not None
         allowed = set(bundle_keys())
         if explicit:
-            for key in args.user_values or {}:
+            for key, value in (args.user_values or {}).items():
                 var = _known(key, "SecretsBundleArgs.user_values")
                 if var.name not in allowed:
                     why = (
                         "not a secret: pass it as a plain setting"
                         if not var.secret
                         else "received by no service"
+                        if not var.value_of
+                        else f"it carries {var.value_of}: set that key"
                     )
                     raise ConfigError(
                         f"SecretsBundleArgs.user_values[{key!r}]",
                         "[value]",
                         f"a secret key some service receives ({why})",
                     )
+                if isinstance(value, str):
+                    problem = check_value(var.name, value)
+                    if problem is not None:
+                        raise ConfigError(
+                            f"SecretsBundleArgs.user_values[{key!r}]",
+                            "[secret]",
+                            problem,
+                            secret=True,
+                        )
         values: dict[str, pulumi.Input[str]] = (
             {env_var(k).name: v for k, v in (args.user_values or {}).items()}
             if explicit
@@ -258,6 +315,8 @@ class SecretsBundle(pulumi.ComponentResource):
             v.name for v in ENVIRONMENT if v.source is Source.GENERATED and v.name in allowed
         ]
         present = set(values) | set(generated)
+        if "DATABASE_URL" in present:
+            present.add("LITELLM_DATABASE_URL")
         settings = {env_var(k).name: v for k, v in args.settings.items()}
         missing = tuple(n for n in bundle_keys() if n not in present and is_required(n, settings))
         strict = args.strict if args.strict is not None else not pulumi.runtime.is_dry_run()
@@ -283,23 +342,22 @@ class SecretsBundle(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
 
-        # -- generated values ---------------------------------------------------------------
+        # -- generated values (upstream's formats; an existing stack keeps its values) -----
         all_values: dict[str, pulumi.Input[str]] = {}
         for key in generated:
-            if key in values:
-                all_values[key] = values[key]
-                continue
-            password = random.RandomPassword(
-                f"{name}-{key.lower().replace('_', '-')}",
-                length=GENERATED_SECRET_LENGTH,
-                special=False,
-                opts=protected,
+            all_values[key] = (
+                _checked(key, values[key])
+                if key in values
+                else _generated(name, key, args.protect, self)
             )
-            all_values[key] = password.result
         for key, value in values.items():
-            all_values.setdefault(key, value)
+            all_values.setdefault(key, _checked(key, value))
+        if "DATABASE_URL" in all_values:
+            all_values["LITELLM_DATABASE_URL"] = pulumi.Output.from_input(
+                all_values["DATABASE_URL"]
+            ).apply(litellm_database_url)
 
-        # -- one JSON secret per group --------------------------------------------------------
+        # -- one JSON secret per set of readers -----------------------------------------------
         order = {n: i for i, n in enumerate(bundle_keys())}
         self.keys = tuple(sorted(all_values, key=lambda k: order[k]))
         self._secret_of: dict[str, aws.secretsmanager.Secret] = {}
@@ -340,12 +398,14 @@ class SecretsBundle(pulumi.ComponentResource):
         )
 
     def value_from(self, name: str) -> pulumi.Output[str]:
-        """The ECS ``valueFrom`` of key ``name``: ``<secret-arn>:<NAME>::``.
+        """The ECS ``valueFrom`` of key ``name``: ``<secret-arn>:<NAME>::`` (for a key that
+        carries another's value, e.g. ``LITELLM_MASTER_KEY``, that key's reference).
 
         Raises:
             ConfigError: the bundle holds no value for ``name``.
         """
-        key = env_var(name).name
+        var = env_var(name)
+        key = var.value_of or var.name
         secret = self._secret_of.get(key)
         if secret is None:
             raise ConfigError(
@@ -357,16 +417,93 @@ class SecretsBundle(pulumi.ComponentResource):
 
     def secrets_for(self, service: str) -> dict[str, pulumi.Output[str]]:
         """``{ENV_NAME: valueFrom}`` for every secret key ``service`` receives and the bundle
-        holds (for :attr:`FargateServiceArgs.secrets`).
+        holds, under the name the container sees (:attr:`EnvVar.env_name`; for
+        :attr:`FargateServiceArgs.secrets`).
 
         Raises:
             ConfigError: unknown service.
         """
         if service not in SERVICES:
             raise ConfigError("service", service, f"one of {', '.join(SERVICES)}")
-        return {
-            k: self.value_from(k) for k in service_keys(service).secrets if k in self._secret_of
-        }
+        out: dict[str, pulumi.Output[str]] = {}
+        for var in ENVIRONMENT:
+            if (
+                service in var.services
+                and var.secret
+                and (var.value_of or var.name) in self._secret_of
+            ):
+                out[var.env_name] = self.value_from(var.name)
+        return out
+
+    def group_arn_of(self, name: str) -> pulumi.Output[str]:
+        """The ARN of the secret holding key ``name`` (or the key it carries).
+
+        Raises:
+            ConfigError: the bundle holds no value for ``name``.
+        """
+        var = env_var(name)
+        secret = self._secret_of.get(var.value_of or var.name)
+        if secret is None:
+            raise ConfigError(
+                "SecretsBundle.group_arn_of",
+                name,
+                f"one of the bundle's keys: {', '.join(self.keys)}",
+            )
+        return secret.arn
+
+
+def _generated(bundle: str, key: str, protect: bool, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """A generated value in upstream's format (:mod:`~proliferate_components.secret_formats`).
+
+    The random value is hex (``RandomPassword`` over the 16 hex digits: digits plus
+    ``override_special="abcdef"``); its shape inputs are ``ignore_changes``, so a stack
+    created with the earlier 44-character alphanumeric values keeps them (no rotation)."""
+    fmt = format_named(env_var(key).generated_format or "hex64")
+    password = random.RandomPassword(
+        f"{bundle}-{key.lower().replace('_', '-')}",
+        length=fmt.random_length,
+        upper=False,
+        lower=False,
+        numeric=True,
+        special=True,
+        override_special="abcdef",
+        opts=pulumi.ResourceOptions(
+            parent=parent, protect=protect, ignore_changes=list(_RANDOM_SHAPE)
+        ),
+    )
+    value = password.result.apply(fmt.from_random)
+    if key == "USER_SECRETS_ENCRYPTION_KEY":
+        value = value.apply(lambda v: _warn_unusable_key(parent, v))
+    return pulumi.Output.secret(value)
+
+
+def _warn_unusable_key(parent: pulumi.Resource, value: str) -> str:
+    """Warn (once per run, naming no value) when a stack's encryption key is in the shape
+    the platform's code rejects: a stack created before release 0.2 holds 44 alphanumerics,
+    which ``packages/services/src/db/crypto.ts`` refuses, so no user secret was ever stored
+    with it. Rotating it is then safe, but only deliberately (docs/upgrading.md)."""
+    if check_value("USER_SECRETS_ENCRYPTION_KEY", value) is not None:
+        pulumi.log.warn(
+            "USER_SECRETS_ENCRYPTION_KEY of this stack is not 64 hex characters, so the platform "
+            "cannot encrypt user secrets with it (it refuses other keys). Nothing was ever "
+            "encrypted with it: replace it once, deliberately, as docs/upgrading.md shows.",
+            resource=parent,
+        )
+    return value
+
+
+def _checked(key: str, value: pulumi.Input[str]) -> pulumi.Input[str]:
+    """``value``, checked once known (plain strings were checked before registration)."""
+    if isinstance(value, str):
+        return value
+
+    def check(v: str) -> str:
+        problem = check_value(key, v)
+        if problem is not None:
+            raise ConfigError(f"SecretsBundle value of {key}", "[secret]", problem, secret=True)
+        return v
+
+    return pulumi.Output.from_input(value).apply(check)
 
 
 def _known(key: str, where: str) -> EnvVar:
