@@ -114,7 +114,14 @@ ConfigValue = str | int | bool | None
 
 # --- adopting existing resources (proliferate:adopt) ---
 
-ADOPT_SERVICES: tuple[str, ...] = ("worker", "llm-proxy", "gateway", "web", "migrations")
+ADOPT_SERVICES: tuple[str, ...] = (
+    "worker",
+    "llm-proxy",
+    "gateway",
+    "web",
+    "trigger-service",
+    "migrations",
+)
 """Services that :attr:`AdoptConfig.services` may name (the stack's services)."""
 
 
@@ -568,6 +575,15 @@ class StackConfig:
     """Web task memory in MiB (prod: 2048)."""
     web_desired_count: int = 1
     """Web tasks (prod: 2)."""
+    enable_trigger_service: bool = False
+    """Run the trigger service (webhook ingestion and polling for automations); off by
+    default, as in upstream's Helm chart (``triggerService.enabled: false``)."""
+    trigger_service_cpu: int = 256
+    """Trigger service task CPU units, used when ``enable_trigger_service``."""
+    trigger_service_memory_mib: int = 512
+    """Trigger service task memory in MiB."""
+    trigger_service_desired_count: int = 1
+    """Trigger service tasks."""
     enable_autoscaling: bool = False
     """Scale services on CPU between their desired count and ``autoscaling_max_count``
     (prod: on)."""
@@ -801,12 +817,19 @@ class StackConfig:
         return self.enable_https and self.certificate_arn is None
 
     def service_sizing(self, service: str) -> ServiceSizing:
-        """CPU, memory and desired count of ``web``, ``worker``, ``gateway`` or ``llm-proxy``.
+        """CPU, memory and desired count of ``web``, ``worker``, ``gateway``, ``llm-proxy``
+        or ``trigger-service`` (the migrations task has the worker's CPU and memory).
 
         Raises:
             ConfigError: if ``service`` is not one of those names.
         """
-        prefix = {"web": "web", "worker": "worker", "gateway": "gateway", "llm-proxy": "llm_proxy"}
+        prefix = {
+            "web": "web",
+            "worker": "worker",
+            "gateway": "gateway",
+            "llm-proxy": "llm_proxy",
+            "trigger-service": "trigger_service",
+        }
         if service not in prefix:
             raise ConfigError("service", service, f"one of {', '.join(prefix)}")
         p = prefix[service]
@@ -931,6 +954,10 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("webCpu", "web_cpu", "integer", "Web task CPU units", prod=1024, valid=_CPU_VALID),
     _k("webMemory", "web_memory_mib", "integer", "Web task memory (MiB)", prod=2048, valid=_MEM_VALID),
     _k("webDesiredCount", "web_desired_count", "integer", "Web tasks to run", prod=2, valid=_COUNT_VALID),
+    _k("enableTriggerService", "enable_trigger_service", "boolean", "Run the trigger service (automation webhooks and polling)"),
+    _k("triggerServiceCpu", "trigger_service_cpu", "integer", "Trigger service task CPU units", valid=_CPU_VALID),
+    _k("triggerServiceMemory", "trigger_service_memory_mib", "integer", "Trigger service task memory (MiB)", valid=_MEM_VALID),
+    _k("triggerServiceDesiredCount", "trigger_service_desired_count", "integer", "Trigger service tasks to run", valid=_COUNT_VALID),
     _k("enableAutoscaling", "enable_autoscaling", "boolean", "Scale services on CPU between their desired count and autoscalingMaxCount", prod=True),
     _k("autoscalingMaxCount", "autoscaling_max_count", "integer", "Most tasks per service when autoscaling", prod=8, valid=f"from 1 to {_MAX_DESIRED_COUNT}, at least every desired count"),
     _k("imageTag", "image_tag", "string", "Container image tag to deploy", valid="a Docker tag: letters, digits, _ . - (up to 128, not starting with . or -)"),
@@ -1158,7 +1185,7 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
     validate_log_retention_days(v["flow_log_retention_days"], key=key("flow_log_retention_days"))
 
     # services
-    for service in ("worker", "llm_proxy", "gateway", "web"):
+    for service in ("worker", "llm_proxy", "gateway", "web", "trigger_service"):
         validate_fargate_size(
             v[f"{service}_cpu"],
             v[f"{service}_memory_mib"],
@@ -1181,6 +1208,7 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
     )
     if v["enable_autoscaling"]:
         services = ["worker", "llm_proxy", "gateway"] + (["web"] if v["enable_web"] else [])
+        services += ["trigger_service"] if v["enable_trigger_service"] else []
         biggest = max(services, key=lambda s: v[f"{s}_desired_count"])
         if v[f"{biggest}_desired_count"] > v["autoscaling_max_count"]:
             raise ConfigError(
@@ -1303,6 +1331,12 @@ def _validate_adopt(adopt: AdoptConfig, v: Mapping[str, Any], key: str) -> None:
             f"{key}.services.web",
             "web",
             "unset unless enableWeb=true (there is no web service to adopt into)",
+        )
+    if "trigger-service" in adopt.services and not v["enable_trigger_service"]:
+        raise ConfigError(
+            f"{key}.services.trigger-service",
+            "trigger-service",
+            "unset unless enableTriggerService=true (there is no trigger service to adopt into)",
         )
     network = adopt.network
     if network is None:

@@ -43,7 +43,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -70,6 +70,7 @@ from .iam import (
     task_role_policy,
     validate_statements,
 )
+from .platform import RDS_CA_BUNDLE_URL, RDS_CA_DIRECTORY, rds_ca_init_command
 from .sizing import (
     validate_choice,
     validate_fargate_size,
@@ -80,6 +81,7 @@ from .sizing import (
 __all__ = [
     "IMAGE_TAG_MUTABILITY",
     "AutoscalingArgs",
+    "CaBundleArgs",
     "FargateService",
     "FargateServiceArgs",
     "container_definitions",
@@ -226,9 +228,18 @@ def container_definitions(
     health_check_start_period_seconds: int = 60,
     readonly_root_filesystem: bool = False,
     init_process_enabled: bool = False,
+    command: Sequence[str] | None = None,
+    working_directory: str | None = None,
+    ca_bundle: CaBundleArgs | None = None,
 ) -> str:
     """The task's container definitions as JSON, deterministic: keys sorted, environment and
-    secrets sorted by name, so equal inputs give byte-identical text (no new revision)."""
+    secrets sorted by name, so equal inputs give byte-identical text (no new revision).
+
+    With ``ca_bundle``, a first, non-essential container ``rds-ca`` (same image, run as
+    root only to write the task volume) fetches the bundle into :data:`RDS_CA_DIRECTORY`;
+    the service container mounts it read-only, gets the ``NODE_EXTRA_CA_CERTS`` /
+    ``SSL_CERT_FILE`` paths and starts only after ``rds-ca`` exited 0."""
+    environment = {**environment, **(ca_bundle.environment() if ca_bundle else {})}
     container: dict[str, Any] = {
         "name": container_name,
         "image": image,
@@ -261,7 +272,85 @@ def container_definitions(
         }
     if init_process_enabled:
         container["linuxParameters"] = {"initProcessEnabled": True}
-    return json.dumps([container], sort_keys=True)
+    if command:
+        container["command"] = list(command)
+    if working_directory:
+        container["workingDirectory"] = working_directory
+    containers = [container]
+    if ca_bundle is not None:
+        container["mountPoints"] = [
+            {"containerPath": RDS_CA_DIRECTORY, "readOnly": True, "sourceVolume": CA_VOLUME}
+        ]
+        container["dependsOn"] = [{"condition": "SUCCESS", "containerName": CA_CONTAINER}]
+        containers.insert(
+            0,
+            {
+                "name": CA_CONTAINER,
+                "image": image,
+                "essential": False,
+                "entryPoint": list(rds_ca_init_command(ca_bundle.runtime, ca_bundle.url)),
+                "user": "0",
+                "environment": [],
+                "secrets": [],
+                "portMappings": [],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": log_group_name,
+                        "awslogs-region": log_region,
+                        "awslogs-stream-prefix": CA_CONTAINER,
+                    },
+                },
+                "readonlyRootFilesystem": True,
+                "mountPoints": [
+                    {
+                        "containerPath": RDS_CA_DIRECTORY,
+                        "readOnly": False,
+                        "sourceVolume": CA_VOLUME,
+                    }
+                ],
+                "volumesFrom": [],
+                "systemControls": [],
+            },
+        )
+    return json.dumps(containers, sort_keys=True)
+
+
+CA_CONTAINER = "rds-ca"
+"""Name of the init container that fetches the CA bundle (with ``ca_bundle``)."""
+CA_VOLUME = "rds-ca"
+"""Name of the task volume holding the CA bundle."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaBundleArgs:
+    """Trust an extra certificate authority bundle (the RDS CAs) in a service's container.
+
+    A one-shot init container (the service's own image) downloads ``url`` into a task
+    volume at :data:`~proliferate_components.platform.RDS_CA_DIRECTORY` and checks it is
+    PEM; the service starts only if that succeeded. Upstream ships the same bundle in its
+    Helm chart and mounts it the same way (``infra/helm/proliferate``).
+    """
+
+    runtime: Literal["node", "python"]
+    """What the image runs, which decides the download command (``node -e`` with
+    ``fetch``, ``python -c`` with ``urllib``). Required."""
+    combined: bool = False
+    """Also write ``combined-ca-bundle.pem`` (the image's system CAs, then the bundle) and
+    point ``SSL_CERT_FILE`` at it: Python's ``SSL_CERT_FILE`` *replaces* the trust store, so
+    the bundle alone would break calls to public APIs. Default False (Node:
+    ``NODE_EXTRA_CA_CERTS`` adds to Node's own CAs). Needs ``runtime="python"``."""
+    url: str = RDS_CA_BUNDLE_URL
+    """Where the bundle is fetched from at task start. Default: AWS's global RDS bundle."""
+
+    def environment(self) -> dict[str, str]:
+        """The settings pointing the runtime at the bundle."""
+        bundle = f"{RDS_CA_DIRECTORY}/rds-ca-bundle.pem"
+        combined = f"{RDS_CA_DIRECTORY}/combined-ca-bundle.pem"
+        return {
+            "NODE_EXTRA_CA_CERTS": bundle,
+            "SSL_CERT_FILE": combined if self.combined else bundle,
+        }
 
 
 def _empty_map() -> dict[str, Any]:
@@ -350,6 +439,14 @@ class FargateServiceArgs:
     (needs ``/bin/sh`` and wget, curl, node or python3 in the image)."""
     health_check_path: str = "/health"
     """Path of the HTTP health endpoint used by the default command. Default ``/health``."""
+    command: tuple[str, ...] | None = None
+    """Command the container runs instead of the image's ``CMD`` (e.g. the migrations
+    task's ``("pnpm", "-C", "packages/db", "db:migrate")``). Default ``None``: the image's."""
+    working_directory: str | None = None
+    """Working directory of ``command``. Default ``None``: the image's ``WORKDIR``."""
+    ca_bundle: CaBundleArgs | None = None
+    """Trust an extra CA bundle (the RDS CAs, for ``sslmode=require`` connections that
+    verify the server). Default ``None``: the image's trust store only."""
     health_check_interval_seconds: int = 30
     """Seconds between health checks (5-300). Default 30."""
     health_check_timeout_seconds: int = 5
@@ -648,6 +745,9 @@ class FargateService(pulumi.ComponentResource):
                 health_check_start_period_seconds=args.health_check_start_period_seconds,
                 readonly_root_filesystem=args.readonly_root_filesystem,
                 init_process_enabled=args.enable_execute_command,
+                command=args.command,
+                working_directory=args.working_directory,
+                ca_bundle=args.ca_bundle,
             )
         )
         family = physical_name(pulumi.get_stack(), name, max_length=255)
@@ -665,6 +765,7 @@ class FargateService(pulumi.ComponentResource):
             execution_role_arn=execution_role_arn,
             task_role_arn=task_role.arn,
             container_definitions=definitions,
+            volumes=[{"name": CA_VOLUME}] if args.ca_bundle is not None else None,
             tags=merge_tags(tags, f"{name}-task"),
             opts=child_opts(self),
         )
@@ -906,6 +1007,36 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
         raise ConfigError(
             f"{k}.health_check_path", args.health_check_path, "a path starting with '/'"
         )
+    if args.command is not None and (
+        not args.command or not all(isinstance(c, str) and c for c in args.command)  # pyright: ignore[reportUnnecessaryIsInstance]
+    ):
+        raise ConfigError(
+            f"{k}.command",
+            args.command,
+            "a non-empty tuple of non-empty strings, e.g. ('pnpm', 'start')",
+        )
+    if args.working_directory is not None and not args.working_directory.startswith("/"):
+        raise ConfigError(
+            f"{k}.working_directory", args.working_directory, "an absolute path such as /app"
+        )
+    if args.ca_bundle is not None:
+        ca = args.ca_bundle
+        validate_choice(ca.runtime, key=f"{k}.ca_bundle.runtime", choices=("node", "python"))
+        if ca.combined and ca.runtime != "python":
+            raise ConfigError(
+                f"{k}.ca_bundle.combined",
+                True,
+                "False with runtime='node' (Node adds NODE_EXTRA_CA_CERTS to its own CAs)",
+            )
+        if not ca.url.startswith("https://"):
+            raise ConfigError(f"{k}.ca_bundle.url", ca.url, "an https:// URL")
+        clash = sorted(set(ca.environment()) & set(args.environment))
+        if clash:
+            raise ConfigError(
+                f"{k}.environment[{clash[0]!r}]",
+                args.environment[clash[0]],
+                "unset: ca_bundle sets it to the downloaded bundle",
+            )
     if args.health_check_command is not None and (
         len(args.health_check_command) < 2
         or args.health_check_command[0] not in ("CMD", "CMD-SHELL")

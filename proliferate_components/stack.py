@@ -76,13 +76,14 @@ from .contract import (
 )
 from .database import PostgresDb, PostgresDbArgs
 from .dns import AliasTarget, DnsTls, DnsTlsArgs, hosts_for_domain
-from .environment import plain_environment, service_keys
+from .environment import config_key, missing_required, plain_environment, service_keys
 from .errors import ConfigError
 from .iam import EcsExecutionRole, EcsExecutionRoleArgs
 from .loadbalancer import LbRoute, PublicLoadBalancer, PublicLoadBalancerArgs
 from .network import Network, NetworkArgs
+from .platform import PLATFORM_SERVICES, health_check_command
 from .secrets import SecretsBundle, SecretsBundleArgs
-from .service import AutoscalingArgs, FargateService, FargateServiceArgs
+from .service import AutoscalingArgs, CaBundleArgs, FargateService, FargateServiceArgs
 
 __all__ = [
     "DEFAULT_SERVICE_SPECS",
@@ -92,9 +93,17 @@ __all__ = [
     "ServiceSpec",
 ]
 
-STACK_SERVICES: tuple[str, ...] = ("worker", "llm-proxy", "gateway", "web", "migrations")
-"""Every service the stack can run (``web`` only with ``enable_web``; ``migrations`` is a
-task definition for one-off runs)."""
+STACK_SERVICES: tuple[str, ...] = (
+    "worker",
+    "llm-proxy",
+    "gateway",
+    "web",
+    "trigger-service",
+    "migrations",
+)
+"""Every service the stack can run (``web`` only with ``enable_web``, ``trigger-service``
+only with ``enable_trigger_service``; ``migrations`` is a task definition for one-off
+runs)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,43 +124,51 @@ class ServiceSpec:
     the web app, which is served at the domain itself."""
     priority: int = 100
     """Listener rule priority (lower first)."""
-    port_env: str | None = None
-    """Environment variable that tells the service its port (set to ``port``)."""
+    path_on_every_host: bool = False
+    """Route by ``route_prefix`` on every host, with a domain too (the trigger service lives
+    under ``/trigger-service`` of whatever host a webhook calls, so it needs no DNS name or
+    certificate of its own)."""
+
+
+def _spec(service: str, **routing: Any) -> ServiceSpec:
+    platform = PLATFORM_SERVICES[service]
+    return ServiceSpec(
+        port=platform.port or 8080,
+        health_check_path=platform.health_path or "/",
+        **routing,
+    )
 
 
 DEFAULT_SERVICE_SPECS: Mapping[str, ServiceSpec] = {
-    "worker": ServiceSpec(
-        port=8080, health_check_path="/health", behind_load_balancer=False, port_env="WORKER_PORT"
-    ),
-    "llm-proxy": ServiceSpec(
-        port=4000,
-        health_check_path="/health/liveliness",
+    "worker": _spec("worker", behind_load_balancer=False),
+    "llm-proxy": _spec(
+        "llm-proxy",
         behind_load_balancer=True,
         route_prefix="/llm-proxy",
         host_label="llm",
         priority=10,
     ),
-    "gateway": ServiceSpec(
-        port=8787,
-        health_check_path="/health",
+    "gateway": _spec(
+        "gateway",
         behind_load_balancer=True,
         route_prefix="/gateway",
         host_label="gateway",
         priority=20,
-        port_env="GATEWAY_PORT",
     ),
-    "web": ServiceSpec(
-        port=3000,
-        health_check_path="/api/health",
+    "web": _spec("web", behind_load_balancer=True, priority=30),
+    "trigger-service": _spec(
+        "trigger-service",
         behind_load_balancer=True,
-        priority=30,
-        port_env="WEB_PORT",
+        route_prefix="/trigger-service",
+        priority=5,
+        path_on_every_host=True,
     ),
-    "migrations": ServiceSpec(port=8080, health_check_path="/", behind_load_balancer=False),
+    "migrations": _spec("migrations", behind_load_balancer=False),
 }
-"""Ports and health endpoints of the platform's services: worker 8080 (``/health``, the
-spec's port), llm-proxy 4000 (LiteLLM's port and its unauthenticated ``/health/liveliness``),
-gateway 8787 (``GATEWAY_PORT``'s default), web 3000 (``WEB_PORT``'s default). Override per
+"""Ports and health endpoints from the platform contract
+(:data:`~proliferate_components.platform.PLATFORM_SERVICES`: worker 8080 ``/health``,
+llm-proxy 4000 ``/health/liveliness``, gateway 8787 ``/health``, web 3000 ``/api/health``,
+trigger-service 3001 ``/health``), with the load balancer routing of each. Override per
 service with ``ProliferateStack(service_specs=...)``."""
 
 
@@ -247,10 +264,28 @@ class ProliferateStack(pulumi.ComponentResource):
         for service in STACK_SERVICES:  # bad settings fail here, before any registration
             keys = service_keys(service).environment
             plain_environment(service, {k: v for k, v in the_settings.items() if k in keys})
+        running = [s for s in STACK_SERVICES if s != "migrations" and _enabled(config, s)]
+        missing = _missing_settings(running, the_settings)
+        strict = strict_secrets if strict_secrets is not None else not pulumi.runtime.is_dry_run()
+        if missing and strict:
+            raise ConfigError(
+                "ProliferateStack: required settings",
+                missing,
+                "set each with `pulumi config set "
+                + " / ".join(config_key(m) for m in missing[:3])
+                + (" ..." if len(missing) > 3 else "")
+                + " <value>` (the platform's schema refuses to start without them)",
+            )
         super().__init__("proliferate:stack:ProliferateStack", name, None, opts)
+        if missing:
+            pulumi.log.warn(
+                f"{name}: required settings without a value: {', '.join(missing)}. The services "
+                "would fail their start-up validation; `pulumi up` refuses to deploy until they "
+                f"are set (pulumi config set {config_key(missing[0])} ...).",
+                resource=self,
+            )
         child = pulumi.ResourceOptions(parent=self)
         protect = config.protect_data_stores
-        running = [s for s in ("worker", "llm-proxy", "gateway", "web") if _enabled(config, s)]
         routed = [s for s in running if specs[s].behind_load_balancer]
         adopt = config.adopt or AdoptConfig()
         net = adopt.network or AdoptNetwork()
@@ -303,7 +338,9 @@ class ProliferateStack(pulumi.ComponentResource):
         routes: list[LbRoute] = []
         for service in routed:
             spec = specs[service]
-            if hosts is not None:
+            if hosts is not None and spec.path_on_every_host:
+                host, prefix = None, spec.route_prefix
+            elif hosts is not None:
                 host = hosts.app if spec.host_label is None else f"{spec.host_label}.{hosts.app}"
                 prefix = None
             else:
@@ -355,6 +392,14 @@ class ProliferateStack(pulumi.ComponentResource):
             gateway_http = lb.urls["gateway"]
             llm_proxy_url = lb.urls["llm-proxy"]
         gateway_url = gateway_http.apply(lambda u: "ws" + u[len("http") :])
+        trigger_url: pulumi.Output[str] | None = None
+        if "trigger-service" in routed:
+            prefix = specs["trigger-service"].route_prefix or ""
+            if hosts is not None:  # a host with a DNS record and a certificate name
+                host = hosts.app if "web" in running else hosts.gateway
+                trigger_url = pulumi.Output.from_input(f"{scheme}://{host}{prefix}")
+            else:
+                trigger_url = lb.urls["trigger-service"]
 
         # -- data tier --------------------------------------------------------------------
         self.redis = RedisCache(
@@ -430,39 +475,35 @@ class ProliferateStack(pulumi.ComponentResource):
             "NEXT_PUBLIC_GATEWAY_URL": gateway_url,
             "LLM_PROXY_URL": llm_proxy_url,
         }
+        if trigger_url is not None:
+            derived["TRIGGER_SERVICE_URL"] = trigger_url
         self.services = {}
         contracts: dict[str, ServiceContract] = {}
         urls = {"web": app_url, "gateway": gateway_url, "llm-proxy": llm_proxy_url}
-        sizing = {
-            "worker": (config.worker_cpu, config.worker_memory_mib, config.worker_desired_count),
-            "llm-proxy": (
-                config.llm_proxy_cpu,
-                config.llm_proxy_memory_mib,
-                config.llm_proxy_desired_count,
-            ),
-            "gateway": (
-                config.gateway_cpu,
-                config.gateway_memory_mib,
-                config.gateway_desired_count,
-            ),
-            "web": (config.web_cpu, config.web_memory_mib, config.web_desired_count),
-            "migrations": (config.worker_cpu, config.worker_memory_mib, 0),
-        }
+        if trigger_url is not None:
+            urls["trigger-service"] = trigger_url
         for service in [*running, "migrations"]:
             spec = specs[service]
-            cpu, memory_mib, desired = sizing[service]
+            platform = PLATFORM_SERVICES[service]
+            sizing = config.service_sizing(platform.image_service)
+            desired = 0 if service == "migrations" else sizing.desired_count
             keys = service_keys(service)
-            fixed = {**the_settings}
-            if spec.port_env is not None:
-                fixed[spec.port_env] = str(spec.port)
             environment: dict[str, pulumi.Input[str]] = dict(
                 plain_environment(
-                    service, {k: v for k, v in fixed.items() if k in keys.environment}
+                    service, {k: v for k, v in the_settings.items() if k in keys.environment}
                 )
             )
             environment.update({k: v for k, v in derived.items() if k in keys.environment})
+            environment.update({k: str(spec.port) for k in platform.port_environment})
+            environment.update(platform.environment)
             secrets = self.secrets.secrets_for(service)
             image = the_images.get(service)
+            image_ref: pulumi.Input[str] | None = image.image if image else None
+            own_repository = True
+            if platform.image_of is not None and image is None:
+                # The migrations task runs the worker's image, as upstream's migrate job does.
+                image_ref = contracts[platform.image_of].image
+                own_repository = False
             behind = service in routed
             autoscaling = (
                 AutoscalingArgs(
@@ -477,16 +518,32 @@ class ProliferateStack(pulumi.ComponentResource):
                     cluster_arn=self.cluster.arn,
                     vpc_id=self.network.vpc_id,
                     subnet_ids=private_subnets,
-                    image=image.image if image else None,
+                    image=image_ref,
                     build_context=image.build_context if image else None,
                     dockerfile=image.dockerfile if image else None,
+                    create_repository=own_repository,
                     image_tag=config.image_tag,
-                    cpu=cpu,
-                    memory_mib=memory_mib,
+                    cpu=sizing.cpu,
+                    memory_mib=sizing.memory_mib,
                     container_port=spec.port,
                     container_name=service,
-                    container_health_check=service != "migrations",
+                    container_health_check=platform.health_path is not None,
+                    health_check_command=(
+                        health_check_command(platform.runtime, spec.port, spec.health_check_path)
+                        if platform.health_path is not None
+                        else None
+                    ),
                     health_check_path=spec.health_check_path,
+                    health_check_start_period_seconds=platform.start_period_seconds,
+                    command=platform.command,
+                    working_directory=platform.working_directory,
+                    ca_bundle=(
+                        CaBundleArgs(
+                            runtime=platform.runtime, combined=platform.rds_ca == "combined"
+                        )
+                        if platform.rds_ca is not None and self.postgres is not None
+                        else None
+                    ),
                     environment=environment,
                     secrets=secrets,
                     execution_role=self.execution_role,
@@ -524,7 +581,11 @@ class ProliferateStack(pulumi.ComponentResource):
                 )
             contracts[service] = ServiceContract(
                 name=service,
-                image=_image_of(svc, image, config.image_tag),
+                image=(
+                    pulumi.Output.from_input(image_ref)
+                    if image_ref is not None
+                    else svc.repository_url.apply(lambda u: f"{u}:{config.image_tag}")
+                ),
                 environment=environment,
                 secrets=secrets,
                 url=urls.get(service),
@@ -537,8 +598,12 @@ class ProliferateStack(pulumi.ComponentResource):
             subnet_ids=pulumi.Output.all(*private_subnets).apply(lambda ids: [str(i) for i in ids]),
             security_group_ids=migrations.security_group_id.apply(lambda sg: [sg]),
         )
+        # Where each service's image is pushed (the migrations task runs the worker's image).
         repository_urls: dict[str, pulumi.Output[str]] = {
-            s: svc.repository_url.apply(lambda u: u or "") for s, svc in self.services.items()
+            s: self.services[PLATFORM_SERVICES[s].image_service].repository_url.apply(
+                lambda u: u or ""
+            )
+            for s in self.services
         }
         self.contract = PlatformContract(
             urls=PlatformUrls(app=app_url, gateway=gateway_url, llm_proxy=llm_proxy_url),
@@ -572,8 +637,23 @@ class ProliferateStack(pulumi.ComponentResource):
             pulumi.export(key, value)
 
 
+def _missing_settings(running: list[str], settings: Mapping[str, str]) -> list[str]:
+    """Plain keys the running services require (given ``settings``) that have no value and
+    no default, in environment order: e.g. ``GITHUB_APP_ID`` unless Nango handles GitHub."""
+    out: list[str] = []
+    for service in running:
+        for name in missing_required(settings, names=service_keys(service).environment):
+            if name not in out:
+                out.append(name)
+    return out
+
+
 def _enabled(config: StackConfig, service: str) -> bool:
-    return service != "web" or config.enable_web
+    if service == "web":
+        return config.enable_web
+    if service == "trigger-service":
+        return config.enable_trigger_service
+    return True
 
 
 def _settings_from_config() -> dict[str, str]:
@@ -592,12 +672,6 @@ def _database_url(
     else:
         value = pulumi.Config("proliferate").get_secret("DATABASE_URL")
     return pulumi.Output.secret(value if value is not None else "")
-
-
-def _image_of(svc: FargateService, image: ServiceImage | None, tag: str) -> pulumi.Output[str]:
-    if image is not None and image.image is not None:
-        return pulumi.Output.from_input(image.image)
-    return svc.repository_url.apply(lambda u: f"{u}:{tag}")
 
 
 def _admit(

@@ -257,20 +257,33 @@ def test_secrets_reach_containers_only_as_value_from_references() -> None:
         [container] = _containers(task)
         service = task.name.removesuffix("-task")
         names = {s["name"] for s in container["secrets"]}
-        # every secret the service receives that the bundle holds (optional ones were not given)
-        expected = set(service_keys(service).secrets) - {
-            "OPENAI_API_KEY",
-            "RESEND_API_KEY",
-            "AUTUMN_API_KEY",
-        }
-        expected &= {*USER_VALUES, "DATABASE_URL", "REDIS_URL", *generated_keys()}
-        assert names == expected and "DATABASE_URL" in names
+        # container variable -> the bundle's JSON key it is read from
+        if service == "llm-proxy":
+            # apps/llm-proxy/litellm/config.yaml: os.environ/ANTHROPIC_API_KEY,
+            # os.environ/LITELLM_MASTER_KEY, os.environ/DATABASE_URL; the master key is
+            # LLM_PROXY_MASTER_KEY's value and the URL has schema=litellm
+            # (scripts/install-platform.cjs)
+            expected = {
+                "ANTHROPIC_API_KEY": "ANTHROPIC_API_KEY",
+                "LITELLM_MASTER_KEY": "LLM_PROXY_MASTER_KEY",
+                "DATABASE_URL": "LITELLM_DATABASE_URL",
+            }
+        else:
+            # every secret the worker receives that the bundle holds (optional ones not given)
+            keys = set(service_keys(service).secrets) - {
+                "OPENAI_API_KEY",
+                "RESEND_API_KEY",
+                "AUTUMN_API_KEY",
+            }
+            keys &= {*USER_VALUES, "DATABASE_URL", "REDIS_URL", *generated_keys()}
+            expected = {k: k for k in keys}
+        assert names == set(expected) and "DATABASE_URL" in names
         for s in container["secrets"]:
             match = re.fullmatch(
                 r"(arn:aws:secretsmanager:[^:]+:\d{12}:secret:[^:]+):([A-Z0-9_]+)::", s["valueFrom"]
             )
             assert match, s
-            assert match.group(1) in bundle_arns and match.group(2) == s["name"]
+            assert match.group(1) in bundle_arns and match.group(2) == expected[s["name"]]
         env = json.dumps(container["environment"])
         for value in [*USER_VALUES.values(), "db-SENTINEL", "redis-SENTINEL"]:
             assert value not in task.input("containerDefinitions")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -91,9 +92,18 @@ def test_full_non_interactive_run(harness: Harness) -> None:
     assert env["DATABASE_URL"] == "postgresql://app:pw@db.internal:5432/proliferate"
     assert env["NEXT_PUBLIC_APP_URL"] == "http://proliferate-alb-123.elb.amazonaws.com"
     assert env["AWS_REGION"] == REGION
+    # upstream's formats (scripts/install-platform.cjs): what the platform's code accepts
+    shapes = {
+        "BETTER_AUTH_SECRET": r"[A-Za-z0-9+/]{43}=",  # randomBase64(32)
+        "SERVICE_TO_SERVICE_AUTH_TOKEN": r"[A-Za-z0-9+/]{43}=",  # randomBase64(32)
+        "USER_SECRETS_ENCRYPTION_KEY": r"[0-9a-f]{64}",  # randomHex(32), read as hex
+        "BILLING_JWT_SECRET": r"[0-9a-f]{64}",  # randomHex(32)
+        "LLM_PROXY_MASTER_KEY": r"sk-[0-9a-f]{48}",  # randomToken("sk-", 24)
+    }
+    assert env["LITELLM_MASTER_KEY"] == env["LLM_PROXY_MASTER_KEY"]
     for name in SERVER_SECRETS:
         value = env[name]
-        assert value and len(value) == 44, name  # base64 of 32 bytes
+        assert re.fullmatch(shapes[name], value), name
         # the stack gets the same value as the env file
         assert config[config_key(name)].value == value and config[config_key(name)].secret
     # every key is either set to a non-empty value or listed as unset (commented out)

@@ -68,6 +68,7 @@ def snapshot(harness: Harness) -> dict[str, Any]:
     for name in GENERATED:
         value = env[name]
         assert value and stack.config[f"proliferate:{name}"].value == value, name
+    assert env["LITELLM_MASTER_KEY"] == env["LLM_PROXY_MASTER_KEY"]
     return {
         "buckets": [b["Name"] for b in s3.list_buckets()["Buckets"]],
         "versioning": s3.get_bucket_versioning(Bucket=bucket).get("Status"),
@@ -87,7 +88,9 @@ def snapshot(harness: Harness) -> dict[str, Any]:
             k: (e.secret, None if k.removeprefix("proliferate:") in GENERATED else e.value)
             for k, e in sorted(stack.config.items())
         },
-        "env": {k: (None if k in GENERATED else v) for k, v in env.items()},
+        "env": {
+            k: (None if k in GENERATED or k == "LITELLM_MASTER_KEY" else v) for k, v in env.items()
+        },
         "env_text_keys": [
             line.split("=", 1)[0]
             for line in (harness.project / ".env.prod").read_text().splitlines()

@@ -59,8 +59,9 @@ def _run(
 def _containers(cap: Capture) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for task in cap.of_type(TASK_DEF):
-        (container,) = json.loads(task.input("containerDefinitions"))
-        out[container["name"]] = container
+        for container in json.loads(task.input("containerDefinitions")):
+            if container["essential"]:  # the service's own (not the rds-ca init container)
+                out[container["name"]] = container
     return out
 
 
@@ -164,10 +165,17 @@ def test_no_secret_value_in_any_container_environment(
             for value in secrets:
                 assert value not in item["value"], f"{name}: {item['name']} carries a secret value"
         env_names = {e["name"] for e in container["environment"]}
+        # LiteLLM reads LITELLM_MASTER_KEY (= LLM_PROXY_MASTER_KEY) and its own DATABASE_URL
+        renamed = (
+            {"LITELLM_MASTER_KEY": "LLM_PROXY_MASTER_KEY", "DATABASE_URL": "LITELLM_DATABASE_URL"}
+            if name == "llm-proxy"
+            else {}
+        )
         for item in container["secrets"]:
             assert item["name"] not in env_names
             arn, key, stage, version = item["valueFrom"].rsplit(":", 3)
-            assert arn in arns and key == item["name"] and stage == version == "", item
+            expected_key = renamed.get(item["name"], item["name"])
+            assert arn in arns and key == expected_key and stage == version == "", item
     # The user's key reaches the services that need it, by reference.
     for service in ("worker", "gateway", "llm-proxy"):
         assert "ANTHROPIC_API_KEY" in {s["name"] for s in containers[service]["secrets"]}
@@ -205,8 +213,12 @@ def test_external_database_url_comes_from_user_secret_config() -> None:
     )
     assert cap.of_type("aws:rds/instance:Instance") == []
     assert cap.of_type("proliferate:database:PostgresDb") == []
-    data = cap.one(SECRET_VERSION, "proliferate-secrets-data-version")
+    data = cap.one(SECRET_VERSION, "proliferate-secrets-database-version")
     assert json.loads(data.input("secretString"))["DATABASE_URL"] == EXTERNAL_DB
+    litellm = cap.one(SECRET_VERSION, "proliferate-secrets-llm-proxy-version")
+    assert json.loads(litellm.input("secretString")) == {
+        "LITELLM_DATABASE_URL": EXTERNAL_DB + "?schema=litellm"
+    }
     assert cap.output("databaseUrl") == EXTERNAL_DB
     assert pulumi_secret(cap, "databaseUrl")
     for container in _containers(cap).values():
@@ -344,9 +356,15 @@ def test_migrations_outputs_describe_a_runnable_task() -> None:
     migrations_sg = cap.one("aws:ec2/securityGroup:SecurityGroup", "proliferate-migrations-sg")
     assert cap.output("migrationsSecurityGroupIds") == [migrations_sg.id]
     # the task definition is the migrations one (its container and secrets), not a service's
-    (container,) = json.loads(task.input("containerDefinitions"))
-    assert container["name"] == "migrations"
+    container = _containers(cap)["migrations"]
     assert "DATABASE_URL" in {s["name"] for s in container["secrets"]}
+    # upstream's migrate job (infra/helm/proliferate/templates/migrate-job.yaml): the worker
+    # image, `pnpm -C packages/db db:migrate` in /app
+    worker = _containers(cap)["worker"]
+    assert container["image"] == worker["image"]
+    assert container["command"] == ["pnpm", "-C", "packages/db", "db:migrate"]
+    assert container["workingDirectory"] == "/app"
+    assert cap.output("migrationsRepositoryUrl") == cap.output("workerRepositoryUrl")
     # a one-off task: no ECS service runs it, and nothing may connect to it
     assert [r.name for r in cap.of_type(ECS_SERVICE) if "migrations" in r.name] == []
     assert not any(

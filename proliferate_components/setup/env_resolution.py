@@ -22,15 +22,24 @@ value is written commented out (``# NAME=  # unset: <what happens without it>``)
 
 from __future__ import annotations
 
-import base64
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..environment import ENVIRONMENT, EnvVar, Source, config_key, is_required
+from ..environment import (
+    ENVIRONMENT,
+    EnvVar,
+    Source,
+    check_value,
+    config_key,
+    env_var,
+    is_required,
+)
 from ..errors import ConfigError
+from ..platform import litellm_database_url
+from ..secret_formats import format_named
 from .context import SetupContext
 from .errors import MissingAnswerError
 from .pulumi_backend import ConfigEntry, OutputEntry
@@ -38,15 +47,18 @@ from .pulumi_backend import ConfigEntry, OutputEntry
 DEV_TEST_KEYS: tuple[str, ...] = ("AUTH_TOKEN", "TEST_TOKEN", "TEST_REPO_ID", "DEV_USER_ID")
 """Keys generated only when the user asks for dev/test values."""
 
-OUTPUT_DERIVED_KEYS: frozenset[str] = frozenset({"NEXT_PUBLIC_API_URL"})
+OUTPUT_DERIVED_KEYS: frozenset[str] = frozenset({"NEXT_PUBLIC_API_URL", "LITELLM_DATABASE_URL"})
 """DERIVED keys computed from stack outputs (resolved after ``pulumi up``)."""
 
 _PORT_KEYS = frozenset({"WEB_PORT", "WORKER_PORT", "GATEWAY_PORT", "API_PORT"})
 
 
-def generate_secret() -> str:
-    """32 random bytes, base64 (what ``openssl rand -base64 32`` prints)."""
-    return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+def generate_secret(name: str = "BETTER_AUTH_SECRET") -> str:
+    """A fresh value of generated key ``name`` in the format upstream generates and the
+    platform's code reads (:mod:`~proliferate_components.secret_formats`: 64 hex characters
+    for ``USER_SECRETS_ENCRYPTION_KEY``, ``sk-`` and hex for ``LLM_PROXY_MASTER_KEY``, 32
+    bytes base64 like ``openssl rand -base64 32`` for the session secrets)."""
+    return format_named(env_var(name).generated_format or "base64-32").generate()
 
 
 def generate_dev_value(name: str) -> str:
@@ -56,6 +68,9 @@ def generate_dev_value(name: str) -> str:
 
 def validate_env_value(var: EnvVar, value: str) -> str | None:
     """Why ``value`` is invalid for ``var`` (None when valid)."""
+    problem = check_value(var.name, value)
+    if problem is not None:
+        return problem
     if var.choices and value not in var.choices:
         return "one of " + ", ".join(var.choices)
     if var.name in _PORT_KEYS and not (value.isdigit() and 1 <= int(value) <= 65535):
@@ -67,7 +82,7 @@ def validate_env_value(var: EnvVar, value: str) -> str | None:
 
 def is_stack_output_key(var: EnvVar, *, external_database: bool) -> bool:
     """True for keys whose value comes from stack outputs (resolved after ``pulumi up``)."""
-    if var.name == "DATABASE_URL" and external_database:
+    if var.name in ("DATABASE_URL", "LITELLM_DATABASE_URL") and external_database:
         return False
     return var.source is Source.STACK_OUTPUT or var.name in OUTPUT_DERIVED_KEYS
 
@@ -242,6 +257,9 @@ def _resolve_one(
 ) -> Resolved:
     existing = inputs.existing.get(var.name) or None
     what = f".env.prod {var.name}"
+    derived = _derived_value(var, known)
+    if derived is not None:
+        return derived
     if explicit_value is not None:
         if (
             existing is not None
@@ -266,7 +284,7 @@ def _resolve_one(
     if entry is not None and entry.value and not review:
         return Resolved(entry.value, "stack config")
     if var.source is Source.GENERATED:
-        return Resolved(existing or generate_secret(), "generated")
+        return Resolved(existing or generate_secret(var.name), "generated")
     if var.name in DEV_TEST_KEYS and inputs.generate_dev_keys and existing is None:
         return Resolved(generate_dev_value(var.name), "generated")
     required = is_required(var.name, known)
@@ -288,6 +306,21 @@ def _resolve_one(
     if required:
         return Resolved(None, "missing")
     return Resolved(None, "unset", var.when_missing)
+
+
+def _derived_value(var: EnvVar, known: Mapping[str, str]) -> Resolved | None:
+    """Keys that are another key's value by construction (``LITELLM_MASTER_KEY`` is
+    ``LLM_PROXY_MASTER_KEY``; ``LITELLM_DATABASE_URL`` is ``DATABASE_URL`` with
+    ``schema=litellm``), resolved from it, never asked for."""
+    if var.value_of is not None:
+        value = known.get(var.value_of)
+        return Resolved(value, f"= {var.value_of}") if value else Resolved(None, "unset")
+    if var.name == "LITELLM_DATABASE_URL":
+        url = known.get("DATABASE_URL")
+        if url:
+            return Resolved(litellm_database_url(url), "from DATABASE_URL")
+        return Resolved(None, "unset", "derived from DATABASE_URL once it is known")
+    return None
 
 
 def _prompt(
