@@ -500,6 +500,26 @@ CASES: dict[str, Case] = {
             ],
         ),
     ),
+    "proliferate-ecs-litellm-master-key": _single(
+        task_definition(
+            "llm-proxy",
+            secrets=[
+                {
+                    "name": "LITELLM_MASTER_KEY",
+                    "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm-AbC:LLM_PROXY_MASTER_KEY::",
+                }
+            ],
+        ),
+        task_definition(
+            "llm-proxy",
+            secrets=[
+                {
+                    "name": "LLM_PROXY_MASTER_KEY",
+                    "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm-AbC:LLM_PROXY_MASTER_KEY::",
+                }
+            ],
+        ),
+    ),
     "proliferate-ecs-awslogs": _single(
         task_definition(), task_definition("gateway", logConfiguration=None)
     ),
