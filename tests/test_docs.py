@@ -405,3 +405,15 @@ def test_config_keys_mentioned_in_the_docs_exist() -> None:
             ):
                 unknown.append(f"{path.relative_to(ROOT)}: {key}")
     assert unknown == [], unknown
+
+
+def test_documented_idle_timeout_is_the_load_balancers_default() -> None:
+    from proliferate_components.loadbalancer import DEFAULT_IDLE_TIMEOUT_SECONDS
+
+    stated: list[tuple[str, int]] = []
+    for path in DOC_FILES:
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        for seconds in re.findall(r"idle timeout (\d+) ?s\b", text, flags=re.IGNORECASE):
+            stated.append((str(path.relative_to(ROOT)), int(seconds)))
+    assert ("docs/self-hosting.md", DEFAULT_IDLE_TIMEOUT_SECONDS) in stated
+    assert [s for s in stated if s[1] != DEFAULT_IDLE_TIMEOUT_SECONDS] == []
