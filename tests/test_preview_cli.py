@@ -353,6 +353,26 @@ def test_bundled_example_passes_every_mandatory_rule_of_the_bundled_pack(
     assert "passed" in console.out
 
 
+@pytest.mark.parametrize(
+    ("args", "stack"),
+    [
+        (["--preset", "prod"], "prod"),
+        (["--preset", "dev"], "dev"),
+        (["--preset", "prod", "--stack", "staging"], "staging"),
+        ([], "dev"),
+    ],
+)
+def test_the_preset_names_the_stack_unless_stack_is_given(
+    args: list[str], stack: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "preview.json"
+    assert preview(str(PLAIN), "--no-policy", *args, "--json", str(out)) == 0
+    capsys.readouterr()
+    document = json.loads(out.read_text())
+    assert document["stack"] == stack
+    assert all(r["urn"].startswith(f"urn:pulumi:{stack}::") for r in document["resources"])
+
+
 def test_bundled_example_treats_environment_keys_as_secret(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -57,7 +57,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="run under mocks, no cloud account (required for now)",
     )
-    parser.add_argument("--stack", default="dev", metavar="NAME", help="stack name (default: dev)")
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="stack name (default: the --preset's name, else dev)",
+    )
     parser.add_argument(
         "--config",
         "-c",
@@ -238,7 +242,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     result = run_preview(
         args.project_dir,
-        stack=args.stack,
+        stack=args.stack or args.preset or "dev",
         config=config,
         secret_config=secrets,
         preset=args.preset,
