@@ -9,7 +9,7 @@ Engine versions (checked against the ElastiCache engine list; change with care, 
 
 - ``engine="redis"``: ``7.0`` or ``7.1`` (family ``redis7``); default ``7.1``, the last
   Redis OSS release ElastiCache offers.
-- ``engine="valkey"``: ``7.2`` (family ``valkey7``), ``8.0`` or ``8.1`` (family
+- ``engine="valkey"``: ``7.2`` (family ``valkey7``), ``8.0``, ``8.1`` or ``8.2`` (family
   ``valkey8``); default ``8.0``. Moving from Redis 7.x to Valkey is an in-place upgrade.
 
 Child names (a public contract; ``C`` is the component name, ``i`` the index in
@@ -48,6 +48,7 @@ from ._options import (
 )
 from ._security_group import port_security_group
 from .awsnames import validate_name
+from .engine_versions import DEFAULT_ELASTICACHE_VERSIONS, ELASTICACHE_VERSIONS, elasticache_family
 from .errors import ConfigError
 from .sizing import validate_cache_node_type, validate_choice, validate_int_range
 
@@ -64,16 +65,15 @@ CacheEngine = Literal["redis", "valkey"]
 
 ENGINE_FAMILIES: Mapping[tuple[str, str], str] = MappingProxyType(
     {
-        ("redis", "7.0"): "redis7",
-        ("redis", "7.1"): "redis7",
-        ("valkey", "7.2"): "valkey7",
-        ("valkey", "8.0"): "valkey8",
-        ("valkey", "8.1"): "valkey8",
+        (engine, version): family
+        for engine, versions in ELASTICACHE_VERSIONS.items()
+        for version, family in versions.items()
     }
 )
-"""(engine, engine_version) -> ElastiCache parameter group family, for every accepted pair."""
+"""(engine, engine_version) -> ElastiCache parameter group family, for every accepted pair
+(from :data:`proliferate_components.engine_versions.ELASTICACHE_VERSIONS`)."""
 
-DEFAULT_ENGINE_VERSIONS: Mapping[str, str] = MappingProxyType({"redis": "7.1", "valkey": "8.0"})
+DEFAULT_ENGINE_VERSIONS: Mapping[str, str] = DEFAULT_ELASTICACHE_VERSIONS
 """The engine version used when :attr:`RedisCacheArgs.engine_version` is ``None``."""
 
 FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
@@ -221,17 +221,12 @@ def parameter_group_family(engine: str, engine_version: str) -> str:
     Raises:
         ConfigError: on ``RedisCacheArgs.engine_version`` for an unsupported pair.
     """
-    family = ENGINE_FAMILIES.get((engine, engine_version))
-    if family is None:
-        versions = [v for (e, v) in ENGINE_FAMILIES if e == engine]
-        raise ConfigError(
-            "RedisCacheArgs.engine_version",
-            engine_version,
-            f"for engine {engine!r} one of {', '.join(versions)}"
-            if versions
-            else "a version of engine redis or valkey",
-        )
-    return family
+    return elasticache_family(
+        engine,
+        engine_version,
+        key="RedisCacheArgs.engine_version",
+        engine_key="RedisCacheArgs.engine",
+    )
 
 
 def _validate(args: RedisCacheArgs) -> tuple[str, str]:

@@ -40,6 +40,14 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
+from .engine_versions import (
+    DEFAULT_ELASTICACHE_VERSIONS,
+    ELASTICACHE_VERSIONS,
+    elasticache_family,
+    elasticache_versions_text,
+    postgres_family,
+    postgres_versions_text,
+)
 from .errors import ConfigError
 from .sizing import (
     CLOUDWATCH_LOG_RETENTION_DAYS,
@@ -89,17 +97,15 @@ NAMESPACE = "proliferate"
 PROFILES: tuple[str, ...] = ("dev", "prod")
 """Names of the defaults profiles (``proliferate:profile``)."""
 
-DEFAULT_REDIS_ENGINE_VERSIONS: Mapping[str, str] = MappingProxyType(
-    {"redis": "7.1", "valkey": "8.0"}
-)
+DEFAULT_REDIS_ENGINE_VERSIONS: Mapping[str, str] = DEFAULT_ELASTICACHE_VERSIONS
 """Engine version used when ``redis_engine_version`` is not set, per engine."""
 
-_REDIS_MAJORS: Mapping[str, tuple[int, ...]] = MappingProxyType({"redis": (7,), "valkey": (7, 8)})
 _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
-_VERSION_RE = re.compile(r"^(?P<major>[0-9]+)\.(?P<minor>[0-9]+)$")
-_DB_VERSION_RE = re.compile(r"^(?P<major>1[4-7])(\.[0-9]{1,2})?$")
 _IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _HOSTED_ZONE_RE = re.compile(r"^[A-Z0-9]{1,32}$")
+_RFC1918_NETWORKS = tuple(
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 _TRUE = ("true", "True")
 _FALSE = ("false", "False")
 _MAX_DESIRED_COUNT = 100
@@ -753,6 +759,7 @@ class StackConfig:
         """Read the current Pulumi program's config (``proliferate:*`` and ``aws:region``).
 
         Secret config keys stay unechoed in errors. See :meth:`from_mapping` for the rules.
+        Valid but unusual choices (:meth:`warnings`) are logged with ``pulumi.log.warn``.
 
         Raises:
             ConfigError: naming the Pulumi key, before anything is registered.
@@ -769,7 +776,12 @@ class StackConfig:
                 values[ck.full_key] = value if isinstance(value, str) else str(value)
         secret_keys = set(runtime_config.get_config_secret_keys_env())
         secret_keys |= {k for k in values if runtime_config.is_config_secret(k)}
-        return cls.from_mapping(values, secret_keys=frozenset(secret_keys))
+        config = cls.from_mapping(values, secret_keys=frozenset(secret_keys))
+        import pulumi
+
+        for message in config.warnings(pulumi_keys=True):
+            pulumi.log.warn(message)
+        return config
 
     # --- conversions ---
 
@@ -792,6 +804,36 @@ class StackConfig:
             if ck.full_key == "aws:region" or include_defaults or not is_default:
                 out[ck.full_key] = _format(value)
         return out
+
+    # --- legitimate but unusual choices ---
+
+    def warnings(self, *, pulumi_keys: bool = False) -> list[str]:
+        """Choices that are valid but probably not meant, one sentence each (empty when none).
+
+        Today: a VPC network outside the RFC 1918 private ranges (e.g. ``8.8.0.0/16``). AWS
+        accepts it, but the VPC then shadows those addresses: tasks can no longer reach the
+        hosts that really own them on the internet. :meth:`from_pulumi_config` logs each
+        with ``pulumi.log.warn`` (``pulumi preview`` and the offline preview show them).
+
+        Args:
+            pulumi_keys: name settings by their Pulumi key (``proliferate:vpcCidr``) instead
+                of the field (``vpc_cidr``).
+        """
+
+        def name(field_name: str) -> str:
+            return config_key(field_name).full_key if pulumi_keys else field_name
+
+        found: list[str] = []
+        network = ipaddress.IPv4Network(self.vpc_cidr)
+        if not any(network.subnet_of(private) for private in _RFC1918_NETWORKS):
+            kind = "publicly routable" if network.is_global else "not an RFC 1918 private range"
+            found.append(
+                f"{name('vpc_cidr')}={self.vpc_cidr} is {kind}: AWS accepts it, but addresses "
+                "inside the VPC are no longer reachable on the internet from the tasks (their "
+                "traffic stays in the VPC). The usual ranges are 10.0.0.0/8, 172.16.0.0/12 and "
+                "192.168.0.0/16 (RFC 1918); keep this one only if you mean it."
+            )
+        return found
 
     # --- derived values ---
 
@@ -966,14 +1008,14 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     # redis
     _k("redisCacheNodeType", "redis_cache_node_type", "string", "ElastiCache node type", prod="cache.t3.small", valid="cache.<family><generation>.<size>, e.g. cache.t3.micro"),
     _k("redisEngine", "redis_engine", "string", "Cache engine", choices=("redis", "valkey")),
-    _k("redisEngineVersion", "redis_engine_version", "string", "Cache engine version (unset: redis 7.1, valkey 8.0)", valid="<major>.<minor>: redis 7.x, valkey 7.x or 8.x"),
+    _k("redisEngineVersion", "redis_engine_version", "string", "Cache engine version (unset: redis 7.1, valkey 8.0)", valid=f"<major>.<minor> that ElastiCache offers: {elasticache_versions_text()}"),
     _k("redisNumCacheClusters", "redis_num_cache_clusters", "integer", "Cache nodes (primary + replicas); 2+ enables failover and Multi-AZ", valid="from 2 to 6 (1 only with redisAllowSingleNode=true)"),
     _k("redisAllowSingleNode", "redis_allow_single_node", "boolean", "Explicit opt-out of Redis high availability (allows redisNumCacheClusters=1)"),
     _k("redisSnapshotRetentionDays", "redis_snapshot_retention_days", "integer", "Days of Redis snapshots to keep", prod=7, valid="from 1 to 35"),
     # postgres
     _k("enableRds", "enable_rds", "boolean", "Create RDS PostgreSQL (false: use an external DATABASE_URL from secret config)"),
     _k("dbInstanceClass", "db_instance_class", "string", "RDS instance class", prod="db.t4g.medium", valid="db.<family><generation>.<size>, e.g. db.t4g.micro"),
-    _k("dbEngineVersion", "db_engine_version", "string", "PostgreSQL version", valid="a PostgreSQL major version 14 to 17, optionally with a minor, e.g. 16 or 16.4"),
+    _k("dbEngineVersion", "db_engine_version", "string", "PostgreSQL version", valid=f"a PostgreSQL major version alone (RDS picks the latest minor) or with a minor RDS has released: {postgres_versions_text()}"),
     _k("dbAllocatedStorageGib", "db_allocated_storage_gib", "integer", "Initial database storage (GiB)", prod=50, valid="from 20 to 65536"),
     _k("dbMaxAllocatedStorageGib", "db_max_allocated_storage_gib", "integer", "Storage autoscaling ceiling (GiB); 0 disables it", prod=500, valid="0, or from dbAllocatedStorageGib to 65536"),
     _k("dbMultiAz", "db_multi_az", "boolean", "Run a standby database in a second AZ", prod=True),
@@ -1224,19 +1266,12 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
     # redis
     validate_cache_node_type(v["redis_cache_node_type"], key=key("redis_cache_node_type"))
     engine = v["redis_engine"]
-    validate_choice(engine, key=key("redis_engine"), choices=tuple(_REDIS_MAJORS))
+    validate_choice(engine, key=key("redis_engine"), choices=tuple(ELASTICACHE_VERSIONS))
     version = v["redis_engine_version"]
     if version is not None:
-        match = _VERSION_RE.match(version)
-        majors = _REDIS_MAJORS[engine]
-        if not match or int(match.group("major")) not in majors:
-            allowed = " or ".join(f"{m}.x" for m in majors)
-            raise ConfigError(
-                key("redis_engine_version"),
-                version,
-                f"a {engine} version <major>.<minor> of {allowed} with {key('redis_engine')}={engine} "
-                f"(e.g. {DEFAULT_REDIS_ENGINE_VERSIONS[engine]}), or unset for the default",
-            )
+        elasticache_family(
+            engine, version, key=key("redis_engine_version"), engine_key=key("redis_engine")
+        )
     nodes = v["redis_num_cache_clusters"]
     validate_int_range(
         nodes,
@@ -1262,10 +1297,7 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
 
     # postgres
     validate_db_instance_class(v["db_instance_class"], key=key("db_instance_class"))
-    if not _DB_VERSION_RE.match(v["db_engine_version"]):
-        raise ConfigError(
-            key("db_engine_version"), v["db_engine_version"], config_key("db_engine_version").valid
-        )
+    postgres_family(v["db_engine_version"], key=key("db_engine_version"))
     allocated = v["db_allocated_storage_gib"]
     validate_int_range(
         allocated, key=key("db_allocated_storage_gib"), minimum=20, maximum=65536, what="GiB"

@@ -44,6 +44,7 @@ from ._options import (
     validate_windows,
 )
 from ._security_group import port_security_group
+from .engine_versions import POSTGRES_MINOR_VERSIONS, postgres_family
 from .errors import ConfigError
 from .sizing import validate_db_instance_class, validate_int_range
 
@@ -55,8 +56,9 @@ __all__ = [
     "parameter_group_family",
 ]
 
-POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = (14, 15, 16, 17)
-"""PostgreSQL major versions RDS currently offers under standard support."""
+POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = tuple(POSTGRES_MINOR_VERSIONS)
+"""PostgreSQL major versions RDS currently offers under standard support (from
+:data:`proliferate_components.engine_versions.POSTGRES_MINOR_VERSIONS`)."""
 
 FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
     {
@@ -77,7 +79,6 @@ refused by RDS."""
 
 _IDENTIFIER_MAX = 63
 _PASSWORD_LENGTH = 40
-_VERSION_RE = re.compile(r"^(?P<major>[0-9]{2})(\.[0-9]{1,2})?$")
 _PG_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _RESERVED_USERS = frozenset(
     {"rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "public", "user"}
@@ -192,15 +193,7 @@ def parameter_group_family(engine_version: str) -> str:
     Raises:
         ConfigError: on ``PostgresDbArgs.engine_version`` for an unsupported version.
     """
-    valid = (
-        "a PostgreSQL major version "
-        + ", ".join(str(v) for v in POSTGRES_MAJOR_VERSIONS)
-        + " or major.minor such as 16.4"
-    )
-    match = _VERSION_RE.match(engine_version) if isinstance(engine_version, str) else None  # pyright: ignore[reportUnnecessaryIsInstance]
-    if not match or int(match.group("major")) not in POSTGRES_MAJOR_VERSIONS:
-        raise ConfigError("PostgresDbArgs.engine_version", engine_version, valid)
-    return f"postgres{int(match.group('major'))}"
+    return postgres_family(engine_version, key="PostgresDbArgs.engine_version")
 
 
 def _validate(args: PostgresDbArgs) -> str:

@@ -279,6 +279,7 @@ def test_subnet_and_security_group_outputs_are_accepted() -> None:
         ({"engine_version": "6.2"}, "engine_version"),
         ({"engine": "valkey", "engine_version": "7.1"}, "engine_version"),
         ({"engine_version": "8.0"}, "engine_version"),
+        ({"engine_version": "7.9"}, "engine_version"),
         ({"port": 80}, "port"),
         ({"num_cache_clusters": 0}, "num_cache_clusters"),
         ({"num_cache_clusters": 7}, "num_cache_clusters"),

@@ -28,6 +28,7 @@ from proliferate_components.config import (
     config_keys_markdown,
     pulumi_yaml_config_schema,
 )
+from proliferate_components.engine_versions import ELASTICACHE_VERSIONS, POSTGRES_MINOR_VERSIONS
 from proliferate_components.errors import ConfigError
 from proliferate_components.sizing import CLOUDWATCH_LOG_RETENTION_DAYS, FARGATE_CPU_MEMORY_MIB
 from proliferate_components.testing import OfflineMocks, capture
@@ -244,11 +245,12 @@ INVALID: list[tuple[str, Any, str, dict[str, Any]]] = [
     ("image_tag", "-oops", "Docker tag", {}),
     ("redis_cache_node_type", "t3.micro", "cache.t3.micro", {}),
     ("redis_engine", "memcached", "redis, valkey", {}),
-    ("redis_engine_version", "6.2", "7.x", {}),
+    ("redis_engine_version", "6.2", "redis_engine=redis one of 7.0 or 7.1", {}),
+    ("redis_engine_version", "7.9", "redis_engine=redis one of 7.0 or 7.1", {}),
     (
         "redis_engine_version",
         "9.0",
-        "7.x or 8.x",
+        "redis_engine=valkey one of 7.2, 8.0, 8.1 or 8.2",
         {"redis_engine": "valkey"},
     ),
     ("redis_num_cache_clusters", 1, "redis_allow_single_node=true", {}),
@@ -256,7 +258,10 @@ INVALID: list[tuple[str, Any, str, dict[str, Any]]] = [
     ("redis_snapshot_retention_days", 0, "from 1 to 35", {}),
     ("redis_snapshot_retention_days", 36, "from 1 to 35", {}),
     ("db_instance_class", "db.serverless", "db.t4g.micro", {}),
-    ("db_engine_version", "13", "14 to 17", {}),
+    ("db_engine_version", "13", "14, 15, 16 or 17", {}),
+    ("db_engine_version", "16.99", "16.1 to 16.13", {}),
+    ("db_engine_version", "15.1", "15.2 to 15.17", {}),
+    ("db_engine_version", "16.04", "14, 15, 16 or 17", {}),
     ("db_allocated_storage_gib", 10, "from 20 to 65536", {}),
     ("db_max_allocated_storage_gib", 15, "db_allocated_storage_gib=20", {}),
     ("db_backup_retention_days", 3, "from 7 to 35", {}),
@@ -323,6 +328,7 @@ def test_config_errors_name_the_pulumi_key(
     expected = valid
     for f in (
         "redis_allow_single_node",
+        "redis_engine",
         "db_allocated_storage_gib",
         "manage_dns",
         "domain_name",
@@ -496,7 +502,7 @@ def valid_kwargs(draw: st.DrawFn) -> dict[str, Any]:
         )
     )
     engine = kw["redis_engine"] = draw(st.sampled_from(["redis", "valkey"]))
-    versions = {"redis": [None, "7.0", "7.1"], "valkey": [None, "7.2", "8.0", "8.1"]}[engine]
+    versions = [None, *ELASTICACHE_VERSIONS[engine]]
     kw["redis_engine_version"] = draw(st.sampled_from(versions))
     nodes = kw["redis_num_cache_clusters"] = draw(st.integers(1, 6))
     kw["redis_allow_single_node"] = True if nodes == 1 else draw(st.booleans())
@@ -505,7 +511,10 @@ def valid_kwargs(draw: st.DrawFn) -> dict[str, Any]:
     kw["db_instance_class"] = draw(
         st.sampled_from(["db.t4g.micro", "db.t3.small", "db.r6g.large", "db.m7g.2xlarge"])
     )
-    kw["db_engine_version"] = draw(st.sampled_from(["14", "15", "16", "17", "16.4"]))
+    major = draw(st.sampled_from(sorted(POSTGRES_MINOR_VERSIONS)))
+    first, last = POSTGRES_MINOR_VERSIONS[major]
+    minor = draw(st.one_of(st.none(), st.integers(first, last)))
+    kw["db_engine_version"] = str(major) if minor is None else f"{major}.{minor}"
     allocated = kw["db_allocated_storage_gib"] = draw(st.integers(20, 65536))
     kw["db_max_allocated_storage_gib"] = draw(st.one_of(st.just(0), st.integers(allocated, 65536)))
     kw["db_multi_az"] = draw(st.booleans())
@@ -564,7 +573,8 @@ BREAKERS: dict[str, list[Any]] = {
     "redis_num_cache_clusters": [0, 7],
     "redis_snapshot_retention_days": [0, 36],
     "db_instance_class": ["db.serverless", "t4g.micro"],
-    "db_engine_version": ["13", "18", "latest", "16.x"],
+    "db_engine_version": ["13", "18", "latest", "16.x", "16.99", "17.0", "14.23", "16."],
+    "redis_engine_version": ["7.9", "6.2", "9.0", "7", "latest"],
     "db_allocated_storage_gib": [19, 65537],
     "db_max_allocated_storage_gib": [-1, 65537],
     "db_backup_retention_days": [0, 6, 36],
@@ -969,3 +979,42 @@ def test_adopt_config_paths_are_the_pulumi_config_set_path_arguments() -> None:
     )
     assert paths["proliferate:adopt.network.privateSubnetCidrs[1]"] == "10.0.11.0/24"
     assert len(paths) == 14  # one per leaf: 8 names and 6 list entries
+
+
+@pytest.mark.parametrize(
+    ("cidr", "kind"),
+    [
+        ("8.8.0.0/16", "publicly routable"),
+        ("52.10.0.0/20", "publicly routable"),
+        ("100.64.0.0/16", "not an RFC 1918 private range"),
+        ("10.0.0.0/16", None),
+        ("172.31.0.0/16", None),
+        ("192.168.10.0/24", None),
+    ],
+)
+def test_a_vpc_outside_rfc_1918_is_accepted_with_a_warning(cidr: str, kind: str | None) -> None:
+    config = StackConfig(vpc_cidr=cidr)
+    assert config.vpc_cidr == cidr
+    if kind is None:
+        assert config.warnings() == [] and config.warnings(pulumi_keys=True) == []
+        return
+    [field_warning] = config.warnings()
+    assert field_warning.startswith(f"vpc_cidr={cidr} is {kind}")
+    [key_warning] = config.warnings(pulumi_keys=True)
+    assert key_warning.startswith(f"proliferate:vpcCidr={cidr} is {kind}")
+
+
+def test_from_pulumi_config_logs_the_warnings_before_any_registration(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mocks = _CountingMocks()
+    created_when_warned: list[int] = []
+
+    def program() -> None:
+        StackConfig.from_pulumi_config()
+        created_when_warned.append(len(mocks.created))
+
+    capture(program, config={"proliferate:vpcCidr": "8.8.0.0/16"}, mocks=mocks)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [w for w in warned if w.startswith("proliferate:vpcCidr=8.8.0.0/16 is publicly")]
+    assert created_when_warned == [0]

@@ -232,6 +232,8 @@ def test_same_args_give_identical_inputs() -> None:
         ({"engine_version": "13"}, "engine_version"),
         ({"engine_version": "18"}, "engine_version"),
         ({"engine_version": "16.x"}, "engine_version"),
+        ({"engine_version": "16.99"}, "engine_version"),
+        ({"engine_version": "16.0"}, "engine_version"),
         ({"engine_version": 16}, "engine_version"),
         ({"allocated_storage_gib": 10}, "allocated_storage_gib"),
         ({"allocated_storage_gib": 70000}, "allocated_storage_gib"),

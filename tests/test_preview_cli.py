@@ -419,3 +419,12 @@ def test_program_calling_sys_exit_is_a_program_error(
     (tmp_path / "__main__.py").write_text("import sys\nsys.exit(3)\n")
     assert preview(str(tmp_path), "--no-policy") == 2
     assert "SystemExit: the program called sys.exit(3)" in capsys.readouterr().err
+
+
+def test_a_public_vpc_range_previews_with_a_warning_naming_the_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["preview", "--offline", "--no-policy", "-c", "proliferate:vpcCidr=8.8.0.0/16"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert "warning: proliferate:vpcCidr=8.8.0.0/16 is publicly routable" in out
