@@ -65,6 +65,7 @@ __all__ = [
     "SecretsBundle",
     "SecretsBundleArgs",
     "bundle_keys",
+    "check_environment_config",
     "group_of",
     "readers",
     "settings_from_config",
@@ -169,6 +170,10 @@ def settings_from_config() -> dict[str, str]:
 
     Only keys that some service receives are read; unset keys are left out. Call it inside a
     Pulumi program only.
+
+    Raises:
+        ConfigError: a set value the platform cannot use (empty or whitespace only, or not
+            in the shape its code reads), naming the config key.
     """
     out: dict[str, str] = {}
     for var in ENVIRONMENT:
@@ -177,8 +182,39 @@ def settings_from_config() -> dict[str, str]:
         namespace, _, key = config_key(var.name).partition(":")
         value = pulumi.Config(namespace).get(key)
         if value is not None:
+            problem = check_value(var.name, value)
+            if problem is not None:
+                raise ConfigError(config_key(var.name), value, problem)
             out[var.name] = value
     return out
+
+
+def check_environment_config(*, settings: bool = True, secrets: bool = True) -> None:
+    """Refuse a ``proliferate:<KEY>`` config value the platform cannot use, before anything
+    is registered: empty or whitespace only (never counted as set), or not in the shape the
+    platform's code reads (e.g. ``USER_SECRETS_ENCRYPTION_KEY`` not 64 hex characters).
+
+    :class:`~proliferate_components.stack.ProliferateStack` calls it first, for what it will
+    read from config: plain ``settings`` (:func:`settings_from_config`) and user ``secrets``
+    (:func:`user_values_from_config`). Call it inside a Pulumi program only.
+
+    Raises:
+        ConfigError: naming the config key; a secret value is never shown.
+    """
+    wanted: set[str] = set(bundle_keys()) if secrets else set()
+    if settings:
+        wanted |= {v.name for v in ENVIRONMENT if not v.secret and v.services}
+    for var in ENVIRONMENT:
+        if var.name not in wanted or var.source is Source.DERIVED:
+            continue
+        full = config_key(var.name)
+        raw = pulumi.runtime.get_config(full)  # plaintext, without the SDK's secret warning
+        if raw is None:
+            continue
+        problem = check_value(var.name, str(raw))
+        if problem is not None:
+            shown = "[secret]" if var.secret else str(raw)
+            raise ConfigError(full, shown, problem, secret=var.secret)
 
 
 def _empty_str_map() -> dict[str, str]:

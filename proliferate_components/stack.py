@@ -260,6 +260,7 @@ class ProliferateStack(pulumi.ComponentResource):
     ) -> None:
         specs = {**DEFAULT_SERVICE_SPECS, **dict(service_specs or {})}
         the_images = _validate(config, images, specs)
+        _check_environment_config(settings is None, user_secret_values is None)
         the_settings = dict(settings) if settings is not None else _settings_from_config()
         for service in STACK_SERVICES:  # bad settings fail here, before any registration
             keys = service_keys(service).environment
@@ -654,6 +655,12 @@ def _enabled(config: StackConfig, service: str) -> bool:
     if service == "trigger-service":
         return config.enable_trigger_service
     return True
+
+
+def _check_environment_config(settings: bool, secrets: bool) -> None:
+    from .secrets import check_environment_config
+
+    check_environment_config(settings=settings, secrets=secrets)
 
 
 def _settings_from_config() -> dict[str, str]:

@@ -428,3 +428,14 @@ def test_a_public_vpc_range_previews_with_a_warning_naming_the_key(
     out = " ".join(capsys.readouterr().out.split())
     assert code == 0
     assert "warning: proliferate:vpcCidr=8.8.0.0/16 is publicly routable" in out
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_secret_is_an_error_naming_the_key_not_a_set_secret(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["preview", "--offline", "--no-policy", "--secret", f"ANTHROPIC_API_KEY={value}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: proliferate:ANTHROPIC_API_KEY: invalid value [secret]; ")
+    assert "empty and whitespace-only values count as unset" in err

@@ -422,3 +422,32 @@ def test_settings_from_config_reads_plain_keys_only() -> None:
         secret_keys=["proliferate:ANTHROPIC_API_KEY"],
     )
     assert seen["settings"] == {"DEFAULT_SANDBOX_PROVIDER": "e2b", "WORKER_PORT": "8080"}
+
+
+@pytest.mark.parametrize(
+    ("key", "settings", "secrets", "fails"),
+    [
+        ("proliferate:WORKER_PORT", True, False, True),
+        ("proliferate:WORKER_PORT", False, True, False),
+        ("proliferate:GITHUB_APP_PRIVATE_KEY", False, True, True),
+        ("proliferate:GITHUB_APP_PRIVATE_KEY", True, False, False),
+    ],
+)
+def test_check_environment_config_refuses_blank_values_of_what_it_is_asked_to_read(
+    key: str, settings: bool, secrets: bool, fails: bool
+) -> None:
+    from proliferate_components.secrets import check_environment_config, settings_from_config
+
+    errors: list[ConfigError] = []
+
+    def program() -> None:
+        try:
+            check_environment_config(settings=settings, secrets=secrets)
+        except ConfigError as exc:
+            errors.append(exc)
+        if key == "proliferate:WORKER_PORT":  # a plain setting: reading it refuses it too
+            with pytest.raises(ConfigError, match=key):
+                settings_from_config()
+
+    capture(program, config={key: " \t"}, secret_keys=[key] if "PRIVATE" in key else [])
+    assert [e.key for e in errors] == ([key] if fails else [])
