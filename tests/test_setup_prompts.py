@@ -247,3 +247,26 @@ def test_a_question_wanting_more_input_fails_instead_of_hanging(harness: Harness
     with pytest.raises(SetupError) as info:
         harness.run({"project_dir": str(harness.project)}, prompter=keyboard)
     assert "input ended while asking 'region'" in str(info.value)
+
+
+def test_a_blank_typed_secret_is_refused_and_asked_again(harness: Harness) -> None:
+    env = {k: v for k, v in USER_ENV.items() if k != "ANTHROPIC_API_KEY"}
+    # three spaces and Enter (refused: blank), Ctrl-U clears them, then a real key
+    keyboard = Keyboard({"env.ANTHROPIC_API_KEY": "   " + ENTER + "\x15" + "sk-typed" + ENTER})
+    result = harness.run({"project_dir": str(harness.project), "env": env}, prompter=keyboard)
+    assert result.values["ANTHROPIC_API_KEY"].value == "sk-typed"
+    config = harness.pulumi.stacks["dev"].config
+    assert config["proliferate:ANTHROPIC_API_KEY"].value == "sk-typed"
+
+
+def test_only_a_blank_typed_secret_writes_nothing(harness: Harness) -> None:
+    from proliferate_components.setup.errors import SetupError
+
+    env = {k: v for k, v in USER_ENV.items() if k != "ANTHROPIC_API_KEY"}
+    keyboard = Keyboard({"env.ANTHROPIC_API_KEY": "   " + ENTER})
+    with pytest.raises(SetupError, match=r"input ended while asking 'env\.ANTHROPIC_API_KEY'"):
+        harness.run({"project_dir": str(harness.project), "env": env}, prompter=keyboard)
+    stack = harness.pulumi.stacks["dev"]
+    assert "proliferate:ANTHROPIC_API_KEY" not in stack.config
+    assert stack.updates == 0
+    assert not (harness.project / ".env.prod").exists()

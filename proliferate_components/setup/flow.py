@@ -51,7 +51,14 @@ from .migrations import MigrationResult, run_migrations, target_from_outputs
 from .pulumi_backend import AutomationPulumiBackend, ConfigEntry, OutputEntry, PulumiBackend
 from .pulumi_install import Runner, ensure_pulumi
 from .secrets_provider import DEFAULT_KMS_ALIAS, resolve_secrets_provider, validate_alias
-from .stack_config import Desired, apply_config, preset_values, validate_stack_config
+from .stack_config import (
+    SECRET_KEYS,
+    Desired,
+    apply_config,
+    check_config_value,
+    preset_values,
+    validate_stack_config,
+)
 from .state_backend import (
     backend_url,
     default_bucket_name,
@@ -165,11 +172,12 @@ def _check_inputs(ctx: SetupContext) -> Path:
             True,
             "false with --skip-pulumi-up: migrations run only after a successful pulumi up",
         )
-    for key in ctx.answers.config_overrides():
+    for key, answer in ctx.answers.config_overrides().items():
         if key.partition(":")[0] not in ("proliferate", "aws") or key in ("aws:region",):
             raise ConfigError(
                 f"--config {key}", key, "a proliferate:<key> (use --region for aws:region)"
             )
+        check_config_value(key, str(answer.value), secret=key in SECRET_KEYS)
     validate_explicit_env(ctx)
     return project_dir
 
