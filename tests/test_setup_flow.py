@@ -253,8 +253,12 @@ def test_changed_env_value_keeps_a_backup(harness: Harness) -> None:
     )
     answers["env"] = {**USER_ENV, "ANTHROPIC_API_KEY": "sk-ant-third"}
     harness.run({**answers, "yes": True, "skip_pulumi_up": True})
-    assert backup.read_text() == first, "an older backup is never overwritten"
-    assert "sk-ant-new" in (harness.project / ".env.prod.bak.1").read_text()
+    assert "sk-ant-new" in backup.read_text(), "one backup: the file before this run"
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert sorted(p.name for p in harness.project.glob(".env.prod*")) == [
+        ".env.prod",
+        ".env.prod.bak",
+    ]
 
 
 def test_existing_env_file_values_are_reused(harness: Harness) -> None:

@@ -190,3 +190,38 @@ def test_interrupted_env_write_leaves_no_partial_file(
     monkeypatch.setattr(envfile.os, "replace", real_replace)
     harness.run(base_answers(harness.project))
     assert snapshot(harness) == reference
+
+
+def test_repeated_and_interrupted_runs_leave_one_backup_of_the_env_file(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    from setup_fixtures import USER_ENV
+
+    project = harness.project
+    harness.run(base_answers(project))
+    for n in range(1, 9):  # what 8 runs of an earlier version left: a full copy each
+        (project / f".env.prod.bak.{n}").write_text(f"ANTHROPIC_API_KEY=sk-old-{n}\n")
+    real_replace = envfile.os.replace
+    for i in range(3):
+        answers = base_answers(project, env={**USER_ENV, "ANTHROPIC_API_KEY": f"sk-ant-{i}"})
+        answers.update(yes=True, skip_pulumi_up=True)
+        if i == 1:  # Ctrl-C while the new .env.prod replaces the old one
+
+            def interrupted(src: str, dst: str) -> None:
+                if Path(dst).name == ".env.prod":
+                    raise KeyboardInterrupt
+                real_replace(src, dst)
+
+            monkeypatch.setattr(envfile.os, "replace", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                harness.run(answers)
+            monkeypatch.setattr(envfile.os, "replace", real_replace)
+        harness.run(answers)
+        names = sorted(p.name for p in project.iterdir() if p.name.startswith(".env.prod"))
+        assert names == [".env.prod", ".env.prod.bak"], names
+        assert dotenv_values(project / ".env.prod")["ANTHROPIC_API_KEY"] == f"sk-ant-{i}"
+        assert stat.S_IMODE((project / ".env.prod.bak").stat().st_mode) == 0o600
+    backup = dotenv_values(project / ".env.prod.bak")
+    assert backup["ANTHROPIC_API_KEY"] == "sk-ant-1", "the file before the last write"
