@@ -112,6 +112,50 @@ def test_write_pack_refuses_a_file(fake_pack: Path, tmp_path: Path) -> None:
     assert dest.read_text(encoding="utf-8") == "x"
 
 
+def test_write_to_a_path_that_cannot_be_created_is_an_error_naming_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    dest = blocker / "pack"  # the OS refuses: a file is in the way (ENOTDIR)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "proliferate_components.cli.main",
+            "policy-pack",
+            "write",
+            str(dest),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: DIR: invalid value '{dest}'; a directory this user")
+    assert "Not a directory" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_a_write_failing_midway_names_the_file_and_leaves_nothing(
+    fake_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    dest = tmp_path / "new" / "pack"
+
+    def refused(src: object, dst: object) -> None:  # what a read-only directory answers
+        raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+
+    monkeypatch.setattr(shutil, "copyfile", refused)
+    with pytest.raises(ConfigError) as info:
+        policy_pack.write_pack(dest)
+    assert info.value.key == "DIR" and info.value.value == str(dest)
+    assert "Permission denied" in info.value.valid
+    assert str(dest / "PulumiPolicy.yaml") in info.value.valid
+    assert not (tmp_path / "new").exists(), "the directories it created are removed"
+
+
 def test_policy_pack_cli(
     fake_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
