@@ -439,3 +439,67 @@ def test_an_empty_secret_is_an_error_naming_the_key_not_a_set_secret(
     assert code == 2
     assert err.startswith("error: proliferate:ANTHROPIC_API_KEY: invalid value [secret]; ")
     assert "empty and whitespace-only values count as unset" in err
+
+
+def test_a_program_that_never_finishes_is_stopped_by_the_timeout(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: sleepy\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import time\n"
+        "import pulumi_aws as aws\n"
+        "aws.s3.Bucket('registered-before-the-wait')\n"
+        "try:\n"
+        "    time.sleep(10**9)\n"
+        "except Exception:  # a program's own error handling cannot swallow the timeout\n"
+        "    pass\n"
+        "aws.s3.Bucket('never-reached')\n"
+    )
+    out = tmp_path / "preview.json"
+    argv = ["preview", "--offline", str(tmp_path), "--timeout", "0.5", "--json", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "proliferate_components.cli.main", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,  # a safety net for the test itself, not an assertion
+    )
+    assert proc.returncode == 124, proc.stderr
+    assert proc.stderr.startswith("error: the preview did not finish within 0.5 s (--timeout)")
+    assert "Traceback" not in proc.stderr
+    assert not out.exists(), "no partial result is written"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "100000"])
+def test_timeout_must_be_a_positive_number_of_seconds(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["preview", "--offline", "--timeout", value])
+    assert info.value.code == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_the_deadline_restores_the_previous_alarm_handler_and_is_off_elsewhere() -> None:
+    import signal
+    import threading
+
+    from proliferate_components.preview.timeout import PreviewTimeout, deadline
+
+    before = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(PreviewTimeout) as info, deadline(0.05) as armed:
+        assert armed
+        threading.Event().wait(30)  # interrupted long before
+    assert info.value.seconds == 0.05
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    with deadline(None) as armed:
+        assert not armed
+    seen: list[bool] = []
+
+    def in_a_thread() -> None:
+        with deadline(0.01) as armed:
+            seen.append(armed)
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert seen == [False]

@@ -10,7 +10,8 @@ plain values, ``--preset``, then ``--config``/``--secret``.
 
 Exit codes: 0 no mandatory violation; 1 at least one mandatory violation; 2 invalid
 input (``Pulumi.yaml``, config, options), a program error, an invoke with no offline
-answer, or a policy pack that could not run.
+answer, or a policy pack that could not run; 124 the preview did not finish within
+``--timeout`` seconds (default 300).
 """
 
 from __future__ import annotations
@@ -21,8 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ProliferateError
+from ..preview.timeout import DEFAULT_TIMEOUT_SECONDS
 
-__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "parse_assignments", "register", "run"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "EXIT_VIOLATIONS",
+    "parse_assignments",
+    "register",
+    "run",
+]
 
 EXIT_OK = 0
 """No mandatory violation."""
@@ -30,6 +40,8 @@ EXIT_VIOLATIONS = 1
 """At least one mandatory policy violation."""
 EXIT_ERROR = 2
 """Invalid input, program error, unanswered invoke, or the policy pack could not run."""
+EXIT_TIMEOUT = 124
+"""The preview did not finish within ``--timeout`` seconds (124, as coreutils' ``timeout``)."""
 
 _ONLINE_HINT = """\
 proliferate-infra preview runs offline only: add --offline.
@@ -106,10 +118,27 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="write a Mermaid architecture diagram (.mmd, or .md with a mermaid block)",
     )
     parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="stop a preview that has not finished after SECONDS (default: 300; exit code 124)",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="show the resolved config and tracebacks"
     )
     parser.set_defaults(handler=run)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def parse_assignments(items: list[str], option: str) -> dict[str, str]:
@@ -154,8 +183,18 @@ def run(args: argparse.Namespace) -> int:
     # is back on as soon as it ends.
     was_enabled = gc.isenabled()
     gc.disable()
+    from ..preview.timeout import PreviewTimeout
+
     try:
         return _run(args)
+    except PreviewTimeout as exc:
+        print(
+            f"error: the preview did not finish within {exc.seconds:g} s (--timeout) and was "
+            "stopped: a program that waits for something (input, a network call, a loop that "
+            "never ends) never finishes offline; if it is only slow, raise --timeout",
+            file=sys.stderr,
+        )
+        return EXIT_TIMEOUT
     except ProliferateError as exc:
         _print_error(exc, verbose)
         return EXIT_ERROR
@@ -240,15 +279,18 @@ def _run(args: argparse.Namespace) -> int:
         if args.no_policy
         else (Path(args.policy_pack) if args.policy_pack else _default_pack())
     )
-    result = run_preview(
-        args.project_dir,
-        stack=args.stack or args.preset or "dev",
-        config=config,
-        secret_config=secrets,
-        preset=args.preset,
-        policy_pack=pack,
-        policy_config=policy_config,
-    )
+    from ..preview.timeout import deadline
+
+    with deadline(getattr(args, "timeout", DEFAULT_TIMEOUT_SECONDS)):  # the program and the pack
+        result = run_preview(
+            args.project_dir,
+            stack=args.stack or args.preset or "dev",
+            config=config,
+            secret_config=secrets,
+            preset=args.preset,
+            policy_pack=pack,
+            policy_config=policy_config,
+        )
 
     from ..preview.export import redactor_for, write_json
     from ..preview.report import print_report
