@@ -503,3 +503,37 @@ def test_the_deadline_restores_the_previous_alarm_handler_and_is_off_elsewhere()
     worker.start()
     worker.join()
     assert seen == [False]
+
+
+def test_a_config_disabling_every_policy_says_so_instead_of_a_silent_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "policy.json"
+    cfg.write_text(json.dumps({"all": "disabled"}))
+    args = ["--policy-pack", str(PACK), "--policy-pack-config", str(cfg)]
+    # deletionProtection=false breaks a mandatory rule: disabled, it is not checked
+    code = preview(str(PLAIN), *args, "--config", "deletionProtection=false")
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert "Policies: every policy is disabled (4 of 4 in " in out
+    assert "nothing was checked" in out
+    assert "every policy disabled (4), nothing checked" in out  # the summary line
+    assert "no violations" not in out
+
+    cfg.write_text(json.dumps({"all": "disabled", "fixture-log-retention": "advisory"}))
+    assert preview(str(PLAIN), *args) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "every policy" not in out
+    assert "advisory fixture-log-retention (1)" in out
+
+
+def test_preview_result_lists_each_policys_level() -> None:
+    result = run_preview(PLAIN, policy_pack=PACK, policy_config={"all": "disabled"})
+    assert result.every_policy_disabled
+    assert set(result.policy_levels.values()) == {"disabled"}
+    assert len(result.policy_levels) == 4
+    default = run_preview(PLAIN, policy_pack=PACK)
+    assert not default.every_policy_disabled
+    assert default.policy_levels["fixture-rds-deletion-protection"] == "mandatory"
+    assert default.policy_levels["fixture-log-retention"] == "advisory"
+    assert not run_preview(PLAIN).every_policy_disabled  # no pack ran

@@ -39,6 +39,8 @@ def summary_line(result: PreviewResult) -> str:
     t = result.timings_seconds
     if result.policy_pack is None:
         policy = "policies skipped"
+    elif result.every_policy_disabled:
+        policy = f"every policy disabled ({len(result.policy_levels)}), nothing checked"
     else:
         policy = (
             f"{mandatory} mandatory, {advisory} advisory violation{'s' if advisory != 1 else ''}"
@@ -75,7 +77,13 @@ def print_report(
         console.print(f"[yellow]{level}:[/yellow] {_esc(red.text(message))}")
     for warning in result.config.warnings:
         console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
-    style = "bold red" if result.mandatory else "bold green"
+    style = (
+        "bold red"
+        if result.mandatory
+        else "bold yellow"
+        if result.every_policy_disabled
+        else "bold green"
+    )
     verdict = "FAILED" if result.mandatory else "passed"
     console.print(f"[{style}]{verdict}[/{style}] {_esc(summary_line(result))}", soft_wrap=True)
 
@@ -126,6 +134,14 @@ def _tree(result: PreviewResult, red: Redactor) -> Tree:
 def _print_policy(console: Console, result: PreviewResult, red: Redactor) -> None:
     if result.policy_pack is None:
         console.print("[dim]Policies: skipped (--no-policy)[/dim]")
+        return
+    if result.every_policy_disabled:
+        count = len(result.policy_levels)
+        console.print(
+            f"[bold yellow]Policies: every policy is disabled[/bold yellow] ({count} of {count} "
+            f"in {_esc(str(result.policy_pack))}, by the policy config): nothing was checked",
+            soft_wrap=True,
+        )
         return
     if not result.violations:
         console.print(f"[green]Policies:[/green] no violations ({_esc(str(result.policy_pack))})")

@@ -85,6 +85,17 @@ class PreviewResult:
     ``AnalyzeStack``) and ``total``."""
     log: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
     """``(level, message)`` the program logged through ``pulumi.log`` at warning or above."""
+    policy_levels: dict[str, str] = field(default_factory=dict[str, str])
+    """Each policy of the pack that ran -> its enforcement level after the policy config
+    (``advisory``, ``mandatory``, ``remediate`` or ``disabled``); empty when no pack ran."""
+
+    @property
+    def every_policy_disabled(self) -> bool:
+        """True when a pack ran but the policy config disabled every one of its policies
+        (``{"all": "disabled"}``): nothing was checked, whatever the verdict says."""
+        return bool(self.policy_levels) and all(
+            level == "disabled" for level in self.policy_levels.values()
+        )
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -214,6 +225,7 @@ def run_preview(
     timings: dict[str, float] = {}
     log: list[tuple[str, str]] = []
     violations: list[Violation] = []
+    policy_levels: dict[str, str] = {}
     with contextlib.ExitStack() as stack_ctx:
         pending: Future[AnalyzerProcess] | None = None
         if pack_dir is not None:
@@ -245,6 +257,11 @@ def run_preview(
             t1 = time.perf_counter()
             violations = sorted(analysis.finish(capture.resources), key=_violation_key)
             timings["policy"] = time.perf_counter() - t1
+            if pending is not None:
+                process = pending.result()
+                names = {p.name for p in process.info().policies}  # not the config's "all"
+                configured = process.configuration()
+                policy_levels = {n: c.enforcement for n, c in configured.items() if n in names}
     timings["total"] = time.perf_counter() - started
     return PreviewResult(
         project=project,
@@ -255,6 +272,7 @@ def run_preview(
         policy_pack=pack_dir,
         timings_seconds=timings,
         log=log,
+        policy_levels=policy_levels,
     )
 
 
