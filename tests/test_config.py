@@ -1018,3 +1018,112 @@ def test_from_pulumi_config_logs_the_warnings_before_any_registration(
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert [w for w in warned if w.startswith("proliferate:vpcCidr=8.8.0.0/16 is publicly")]
     assert created_when_warned == [0]
+
+
+# --- every key fuzzed: empty, blank, unicode and out-of-range values ---
+
+_BLANKS = st.text(alphabet=" \t\n\r\u00a0\u2003\u3000", min_size=1, max_size=6)
+_DIGITS = st.text(alphabet="0123456789\u0660\u0661\uff15\uff11\uff12\u00b2", min_size=1, max_size=8)
+
+
+def _fuzzed_values(ck: ConfigKey) -> st.SearchStrategy[str]:
+    """Values a user could type for ``ck``: empty, blank, any unicode text, numbers far out
+    of range (also in other scripts' digits), the valid default padded or with a suffix."""
+    default = "" if ck.default is None else _as_config(ck.default)
+    return st.one_of(
+        st.just(""),
+        _BLANKS,
+        st.text(max_size=40),
+        st.integers(-(10**30), 10**30).map(str),
+        st.sampled_from(["0", "-1", "2147483648", "1e3", "512.0", "0x200", "+7", "NaN", "∞"]),
+        _DIGITS,
+        st.builds(lambda pad, text: pad + text + pad, _BLANKS, st.just(default)),
+        st.builds(lambda extra: default + extra, st.text(min_size=1, max_size=5)),
+        st.sampled_from(["TRUE", "yes", "1", "null", "{}", "[]", '{"clusterName": ""}']),
+    )
+
+
+@st.composite
+def _key_and_value(draw: st.DrawFn) -> tuple[ConfigKey, str, dict[str, str]]:
+    ck = draw(st.sampled_from(CONFIG_KEYS))
+    base = dict(draw(st.sampled_from([{}, DEV_PRESET, PROD_PRESET])))
+    return ck, draw(_fuzzed_values(ck)), base
+
+
+def _names_the_key(err: ConfigError, full_key: str) -> bool:
+    return (
+        err.key == full_key
+        or err.key.startswith((full_key + ".", full_key + "["))
+        or (full_key in str(err))
+    )
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_key_and_value())
+def test_every_key_fuzzed_parses_or_fails_naming_it(
+    case: tuple[ConfigKey, str, dict[str, str]],
+) -> None:
+    ck, value, base = case
+    try:
+        StackConfig.from_mapping({**base, ck.full_key: value})
+    except ConfigError as err:
+        assert _names_the_key(err, ck.full_key), (ck.full_key, value, str(err))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_key_and_value())
+def test_every_key_fuzzed_in_a_program_registers_nothing_before_its_error(
+    case: tuple[ConfigKey, str, dict[str, str]],
+) -> None:
+    ck, value, base = case
+    mocks = _CountingMocks()
+
+    def program() -> None:
+        StackConfig.from_pulumi_config()
+        pulumi.ComponentResource("proliferate:test:AfterConfig", "after", None)
+
+    try:
+        capture(program, config={**base, ck.full_key: value}, mocks=mocks)
+    except ConfigError as err:
+        assert _names_the_key(err, ck.full_key), (ck.full_key, value, str(err))
+        assert mocks.created == []
+    else:
+        assert mocks.created == ["proliferate:test:AfterConfig"]
+
+
+_NASTY = [
+    "",
+    " ",
+    "   ",
+    "\t\n",
+    "\u00a0",
+    "ünïcødé",
+    "日本語",
+    "\uff15\uff11\uff12",
+    "١٢",
+    "-1",
+    "0",
+]
+_NASTY += [str(10**30), "-" + str(10**30), "1e309", "true\n", "💥", "\x00", "a" * 5000]
+
+
+def test_every_key_with_every_nasty_value_parses_or_fails_naming_it() -> None:
+    outcomes: dict[str, set[str]] = {}
+    for ck in CONFIG_KEYS:
+        for value in _NASTY:
+            try:
+                StackConfig.from_mapping({ck.full_key: value})
+                outcomes.setdefault(ck.full_key, set()).add("parsed")
+            except ConfigError as err:
+                assert _names_the_key(err, ck.full_key), (ck.full_key, value, str(err))
+                outcomes.setdefault(ck.full_key, set()).add("refused")
+    assert set(outcomes) == {ck.full_key for ck in CONFIG_KEYS}
+    # every key refuses something; a blank value is refused by every key (it never counts
+    # as set), while "" is "unset" for every key (Pulumi's convention)
+    assert all("refused" in seen for seen in outcomes.values()), outcomes
+    for ck in CONFIG_KEYS:
+        for blank in (" ", "\t\n", "\u00a0"):
+            with pytest.raises(ConfigError) as info:
+                StackConfig.from_mapping({ck.full_key: blank})
+            assert _names_the_key(info.value, ck.full_key)
+    assert all(StackConfig.from_mapping({ck.full_key: ""}) for ck in CONFIG_KEYS)
