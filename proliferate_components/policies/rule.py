@@ -52,6 +52,10 @@ class Resource:
         default_factory=dict[str, tuple[str, ...]]
     )
     """For each input property, the URNs of the resources its value came from."""
+    secret_paths: frozenset[str] | None = None
+    """Dotted paths (``password``, ``users.0.password``) of the values that reached the
+    policy as Pulumi secrets; ``None`` when that is not known (then no rule may judge
+    secretness)."""
 
     @property
     def label(self) -> str:
