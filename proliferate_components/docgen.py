@@ -57,6 +57,8 @@ COMPONENT_MODULES: tuple[str, ...] = (
     "service",
     "loadbalancer",
     "dns",
+    "kms",
+    "accesslogs",
     "stack",
 )
 """Modules of ``proliferate_components`` whose components are documented, in page order
@@ -67,6 +69,7 @@ CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("setup",),
     ("policy-pack", "path"),
     ("policy-pack", "write"),
+    ("policy-pack", "config"),
     ("init-ci",),
     ("migrate", "terraform"),
 )
@@ -339,6 +342,9 @@ def render_platform() -> str:
             facts.append(
                 ("writable_paths", "Writes to", ", ".join(_code(p) for p in svc.writable_paths))
             )
+        facts.append(
+            ("readonly_root", "Read-only root filesystem", "yes" if svc.readonly_root else "no")
+        )
         rows: list[list[str]] = []
         for field, label, value in facts:
             src = svc.sources.get(field)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ec2, ecr, ecs, elasticache, elb, logs, protection, rds, secretsmanager
+from . import ec2, ecr, ecs, elasticache, elb, kms, logs, protection, rds, secretsmanager
 from .rule import ResourceRule, Rule, StackRule
 
 RULES: tuple[ResourceRule | StackRule, ...] = (
@@ -17,6 +17,7 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     *logs.RULES,
     *elb.RULES,
     *secretsmanager.RULES,
+    *kms.RULES,
 )
 """Every rule, grouped by service (the order of the pack and of the docs table)."""
 
