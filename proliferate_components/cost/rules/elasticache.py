@@ -19,11 +19,15 @@ def _node_count(r: CostResource) -> tuple[float, str]:
     replicas = number(r.input("replicasPerNodeGroup"))
     if groups is not None:
         per_group = 1 + (replicas or 0)
-        return groups * per_group, f"{groups:g} shards x {per_group:g} nodes"
+        return groups * per_group, f"{groups:g} shards x {_nodes(per_group)}"
     clusters = number(r.input("numCacheClusters"))
     if clusters is not None:
-        return clusters, f"{clusters:g} nodes"
+        return clusters, _nodes(clusters)
     return 1.0, "1 node (numCacheClusters not set)"
+
+
+def _nodes(count: float) -> str:
+    return f"{count:g} node{'' if count == 1 else 's'}"
 
 
 def _priced(
@@ -85,7 +89,7 @@ def cache_cluster(r: CostResource, ctx: PricingContext) -> Outcome:
     if r.input("replicationGroupId") is not None:
         return Free("a member of a replication group, whose nodes are priced on the group")
     nodes = number(r.input("numCacheNodes")) or 1.0
-    return _priced(r, ctx, nodes, f"{nodes:g} nodes", CLUSTER)
+    return _priced(r, ctx, nodes, _nodes(nodes), CLUSTER)
 
 
 RULES: Mapping[str, Rule] = {

@@ -91,6 +91,10 @@ FREE_TYPES: Mapping[str, str] = {
     "aws:kms/alias:Alias": "an alias has no charge",
     "aws:kms/keyPolicy:KeyPolicy": "a key policy has no charge",
     "aws:kms/grant:Grant": "a grant has no charge",
+    # notifications
+    "aws:sns/topic:Topic": "a topic has no charge of its own (publishes and deliveries are billed per million, not estimated)",
+    "aws:sns/topicSubscription:TopicSubscription": "a subscription has no charge of its own",
+    "aws:sns/topicPolicy:TopicPolicy": "a topic policy has no charge",
     # logs
     "aws:cloudwatch/logStream:LogStream": "billed through its log group's ingestion and storage",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "a resource policy has no charge",
