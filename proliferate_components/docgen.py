@@ -20,6 +20,11 @@ components      docs/components.md      each component module: the ComponentReso
                                         ``*Args`` dataclass (field docstrings), outputs and
                                         ``FORCES_REPLACEMENT``
 cli             docs/self-hosting.md    ``proliferate-infra`` argument parsers
+cost-presets    docs/cost.md            ``cost.doctables``: dev and prod presets priced
+cost-regions    docs/cost.md            ``cost.doctables``: both presets in every region
+cost-usage      docs/cost.md            ``cost.usage.USAGE_KEYS``
+cost-hardening  docs/security.md        ``cost.doctables``: each prod protection priced
+cost-config     docs/configuration.md   ``cost.doctables``: each cost-relevant change priced
 ==============  ======================  ===================================================
 
 ``python -m proliferate_components.docgen`` rewrites the blocks in place;
@@ -648,6 +653,18 @@ def render_cli() -> str:
     return "\n".join(parts)
 
 
+# --- cost ---------------------------------------------------------------------------------
+
+
+def _cost(name: str) -> str:
+    """A cost table (``proliferate_components.cost.doctables``): offline previews of the bundled
+    example priced with the bundled table, so it is imported only when rendered."""
+    from .cost import doctables
+
+    render: Callable[[], str] = getattr(doctables, name)
+    return render()
+
+
 # --- blocks -------------------------------------------------------------------------------
 
 BLOCKS: tuple[Block, ...] = (
@@ -658,6 +675,11 @@ BLOCKS: tuple[Block, ...] = (
     Block("policies", "docs/policies.md", render_policies),
     Block("components", "docs/components.md", render_components),
     Block("cli", "docs/self-hosting.md", render_cli),
+    Block("cost-presets", "docs/cost.md", lambda: _cost("render_cost_presets")),
+    Block("cost-regions", "docs/cost.md", lambda: _cost("render_cost_regions")),
+    Block("cost-usage", "docs/cost.md", lambda: _cost("render_cost_usage")),
+    Block("cost-hardening", "docs/security.md", lambda: _cost("render_cost_hardening")),
+    Block("cost-config", "docs/configuration.md", lambda: _cost("render_cost_config")),
 )
 """Every generated block of the docs."""
 
