@@ -160,7 +160,10 @@ def _format_value(value: object) -> str:
 
 
 def _rst_to_md(text: str) -> str:
-    """Turn the reST roles and literals of docstrings into Markdown code spans."""
+    """Turn the reST roles and literals of docstrings into Markdown code spans (on one line:
+    a literal that a docstring wraps across lines is still one code span, so its ``<`` and
+    ``_`` stay as they are)."""
+    text = " ".join(text.split())
     text = re.sub(r":[a-z]+:`~?([^`]+)`", lambda m: f"`{m.group(1).split('.')[-1]}`", text)
     return _escape(text.replace("``", "`"))
 
@@ -471,8 +474,18 @@ def _field_docs(cls: type) -> list[FieldDoc]:
     out: list[FieldDoc] = []
     for f in dataclasses.fields(cls):
         annotation, default, doc = docs.get(f.name, ("", None, ""))
+        if f.default_factory is not dataclasses.MISSING:
+            # the value the factory makes, not the private helper's name
+            default = _format_default(f.default_factory())
         out.append(FieldDoc(f.name, annotation, default, doc))
     return out
+
+
+def _format_default(value: object) -> str:
+    """A default value as Python source (``{}``, ``()``, ``('latest',)``)."""
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        value = dict(cast("Mapping[Any, Any]", value))
+    return repr(value)
 
 
 def _default_source(value: ast.expr) -> str:
