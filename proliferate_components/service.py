@@ -39,6 +39,7 @@ with the component's ``security_group_id`` in the given subnets. ``service_name`
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -1167,6 +1168,14 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
             "1-255 letters, digits, hyphens and underscores",
         )
     if args.build_context is not None:
+        if importlib.util.find_spec("pulumi_awsx") is None:
+            raise ConfigError(
+                f"{k}.build_context",
+                args.build_context,
+                "a build needs the optional extra: pip install 'proliferate-components[build]' "
+                "(pulumi-awsx and its Docker providers), or push the image yourself "
+                "(`proliferate-infra deploy`) and leave build_context unset",
+            )
         if args.image is not None:
             raise ConfigError(
                 f"{k}.build_context",
