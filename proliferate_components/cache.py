@@ -81,7 +81,6 @@ FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
         "replication_group_id": "the group's identifier is immutable (and derived from the "
         "component name and stack when not set): a new id creates a new, empty group",
         "port": "the port of a replication group cannot be modified",
-        "kms_key_id": "at-rest encryption (always on) and its key are fixed at creation",
         "engine": "going back from valkey to redis is a downgrade ElastiCache cannot do in "
         "place (redis -> valkey is an in-place upgrade)",
         "engine_version": "a lower version than the running one is a downgrade and replaces "
@@ -103,7 +102,7 @@ class RedisCacheArgs:
     """Arguments of :class:`RedisCache`.
 
     Replacement: changing ``replication_group_id`` (or the component name/stack it is
-    derived from), ``port``, ``kms_key_id``, or downgrading ``engine``/``engine_version``
+    derived from), ``port``, or downgrading ``engine``/``engine_version``
     replaces the replication group; see :data:`FORCES_REPLACEMENT`.
     """
 
@@ -165,7 +164,9 @@ class RedisCacheArgs:
 
     kms_key_id: pulumi.Input[str] | None = None
     """ARN of a customer-managed KMS key for encryption at rest. Default ``None``: the
-    AWS-managed key (encryption at rest is always on). Changing it replaces the group."""
+    AWS-managed key (encryption at rest is always on). The key is fixed at creation: the
+    group keeps the key it was created with (``ignore_changes``), so setting it on an
+    existing group never replaces it (restore a snapshot into a new group to move)."""
 
     replication_group_id: str | None = None
     """The group's AWS identifier (1-40 lowercase letters, digits, hyphens). Default
@@ -340,7 +341,8 @@ class RedisCache(pulumi.ComponentResource):
             upper=True,
             lower=True,
             numeric=True,
-            opts=child_opts(self),
+            # A new token is a new credential for a running cache: protected like it.
+            opts=child_opts(self, protect=args.protect),
         )
 
         params = aws.elasticache.ParameterGroup(
@@ -410,7 +412,10 @@ class RedisCache(pulumi.ComponentResource):
             apply_immediately=args.apply_immediately,
             auto_minor_version_upgrade=args.auto_minor_version_upgrade,
             tags=merge_tags(tags, f"{name}-replication-group"),
-            opts=child_opts(self, protect=args.protect),
+            # The at-rest key is fixed at creation: never replace a cache to change it.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["kmsKeyId"]
+            ),
         )
 
         port = args.port

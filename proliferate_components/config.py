@@ -147,6 +147,9 @@ class AdoptService:
     """[``logGroupName``] The CloudWatch log group (``N-<service>-logs``)."""
     task_role_name: str | None = None
     """[``taskRoleName``] The task role (``N-<service>-task-role``)."""
+    execution_role_name: str | None = None
+    """[``executionRoleName``] The service's own execution role
+    (``N-<service>-execution-role``)."""
     security_group_name: str | None = None
     """[``securityGroupName``] The service's security group (``N-<service>-sg``)."""
     security_group_description: str | None = None
@@ -219,7 +222,10 @@ class AdoptConfig:
     cluster_name: str | None = None
     """[``clusterName``] The ECS cluster (``N-cluster``)."""
     execution_role_name: str | None = None
-    """[``executionRoleName``] The shared task execution role (``N-execution-role``)."""
+    """[``executionRoleName``] An existing shared execution role (from 0.1, or a Terraform
+    deployment's one role): adopted as the **worker's** execution role
+    (``N-worker-execution-role``) unless ``services.worker.executionRoleName`` is set; every
+    other service gets a role of its own (least privilege)."""
     services: Mapping[str, AdoptService] = field(
         default_factory=lambda: MappingProxyType({})  # pyright: ignore[reportUnknownLambdaType]
     )
@@ -313,6 +319,7 @@ _ADOPT_FIELDS: Mapping[type[Any], Mapping[str, tuple[str, str]]] = MappingProxyT
             "repository_name": ("repositoryName", "ecr_repository"),
             "log_group_name": ("logGroupName", "log_group"),
             "task_role_name": ("taskRoleName", "iam_role"),
+            "execution_role_name": ("executionRoleName", "iam_role"),
             "security_group_name": ("securityGroupName", "security_group"),
             "security_group_description": (
                 "securityGroupDescription",
@@ -552,7 +559,7 @@ class StackConfig:
     enable_flow_logs: bool = False
     """Send VPC flow logs to CloudWatch Logs (prod: on)."""
     flow_log_retention_days: int = 30
-    """Retention of the flow-log group; one of CloudWatch's allowed periods (prod: 90)."""
+    """Retention of the flow-log group; one of CloudWatch's allowed periods (prod: 365)."""
 
     # --- services ---
     worker_cpu: int = 256
@@ -598,7 +605,7 @@ class StackConfig:
     image_tag: str = "latest"
     """Container image tag deployed for every service."""
     log_retention_days: int = 30
-    """Retention of the services' CloudWatch log groups (spec: 30 days)."""
+    """Retention of the services' CloudWatch log groups (spec: 30 days; prod: 365)."""
     enable_execute_command: bool = False
     """Allow ``aws ecs execute-command`` shells into tasks (off: it is an access path)."""
 
@@ -635,10 +642,30 @@ class StackConfig:
     db_backup_retention_days: int = 7
     """Automated backups kept, 7 to 35 days (prod: 14)."""
 
-    # --- protection ---
+    db_performance_insights: bool = False
+    """RDS Performance Insights, 7 days of history (prod: on)."""
+    db_monitoring_interval_seconds: int = 0
+    """RDS enhanced monitoring interval: 0 (off), 1, 5, 10, 15, 30 or 60 (prod: 60)."""
+    db_query_logging: bool = False
+    """Log DDL and statements slower than 1 s to CloudWatch Logs (prod: on)."""
+    db_iam_authentication: bool = True
+    """Allow IAM database authentication (no cost)."""
+
+    # --- protection and hardening ---
     protect_data_stores: bool = True
-    """Pulumi ``protect`` and AWS deletion protection on data stores. Setting it false is
-    the explicit, documented opt-out (e.g. for throw-away test stacks)."""
+    """Pulumi ``protect`` and AWS deletion protection on data stores and their generated
+    credentials. Setting it false is the explicit, documented opt-out (e.g. for throw-away
+    test stacks)."""
+    customer_managed_key: bool = False
+    """One customer-managed KMS key (rotation on) for logs, images, secrets, the cache and
+    the database (prod: on). Existing stores keep the key they were created with."""
+    alb_access_logs: bool = False
+    """Write the load balancer's access logs to a dedicated S3 bucket (prod: on)."""
+    access_log_retention_days: int = 90
+    """Days access logs are kept, 1 to 3650."""
+    readonly_root_filesystem: bool = False
+    """Read-only root filesystems (with writable scratch volumes) for the services whose
+    images allow it per the platform contract (prod: on)."""
 
     # --- HTTPS and DNS ---
     enable_https: bool = False
@@ -981,7 +1008,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("azCount", "az_count", "integer", "Availability zones to use", valid="from 2 to 6"),
     _k("natStrategy", "nat_strategy", "string", "NAT gateways: single (cheaper) or one_per_az (highly available)", prod="one_per_az", choices=("single", "one_per_az")),
     _k("enableFlowLogs", "enable_flow_logs", "boolean", "Send VPC flow logs to CloudWatch Logs", prod=True),
-    _k("flowLogRetentionDays", "flow_log_retention_days", "integer", "Days to keep VPC flow logs", prod=90, valid=_LOG_VALID),
+    _k("flowLogRetentionDays", "flow_log_retention_days", "integer", "Days to keep VPC flow logs", prod=365, valid=_LOG_VALID),
     # services
     _k("workerCpu", "worker_cpu", "integer", "Worker task CPU units", prod=512, valid=_CPU_VALID),
     _k("workerMemory", "worker_memory_mib", "integer", "Worker task memory (MiB)", prod=1024, valid=_MEM_VALID),
@@ -1003,7 +1030,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("enableAutoscaling", "enable_autoscaling", "boolean", "Scale services on CPU between their desired count and autoscalingMaxCount", prod=True),
     _k("autoscalingMaxCount", "autoscaling_max_count", "integer", "Most tasks per service when autoscaling", prod=8, valid=f"from 1 to {_MAX_DESIRED_COUNT}, at least every desired count"),
     _k("imageTag", "image_tag", "string", "Container image tag to deploy", valid="a Docker tag: letters, digits, _ . - (up to 128, not starting with . or -)"),
-    _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs", valid=_LOG_VALID),
+    _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs", prod=365, valid=_LOG_VALID),
     _k("enableExecuteCommand", "enable_execute_command", "boolean", "Allow `aws ecs execute-command` into tasks"),
     # redis
     _k("redisCacheNodeType", "redis_cache_node_type", "string", "ElastiCache node type", prod="cache.t3.small", valid="cache.<family><generation>.<size>, e.g. cache.t3.micro"),
@@ -1020,8 +1047,16 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("dbMaxAllocatedStorageGib", "db_max_allocated_storage_gib", "integer", "Storage autoscaling ceiling (GiB); 0 disables it", prod=500, valid="0, or from dbAllocatedStorageGib to 65536"),
     _k("dbMultiAz", "db_multi_az", "boolean", "Run a standby database in a second AZ", prod=True),
     _k("dbBackupRetentionDays", "db_backup_retention_days", "integer", "Days of automated database backups", prod=14, valid="from 7 to 35"),
-    # protection
-    _k("protectDataStores", "protect_data_stores", "boolean", "Protect Redis and PostgreSQL from deletion and replacement (false is an explicit opt-out)"),
+    _k("dbPerformanceInsights", "db_performance_insights", "boolean", "RDS Performance Insights (7 days)", prod=True),
+    _k("dbMonitoringInterval", "db_monitoring_interval_seconds", "integer", "RDS enhanced monitoring interval in seconds (0: off)", prod=60, valid="0, 1, 5, 10, 15, 30 or 60"),
+    _k("dbQueryLogging", "db_query_logging", "boolean", "Log DDL and slow (>1 s) queries to CloudWatch Logs", prod=True),
+    _k("dbIamAuthentication", "db_iam_authentication", "boolean", "Allow IAM database authentication"),
+    # protection and hardening
+    _k("protectDataStores", "protect_data_stores", "boolean", "Protect Redis, PostgreSQL and their credentials from deletion and replacement (false is an explicit opt-out)"),
+    _k("customerManagedKey", "customer_managed_key", "boolean", "One customer-managed KMS key for logs, images, secrets, cache and database", prod=True),
+    _k("albAccessLogs", "alb_access_logs", "boolean", "Load balancer access logs in a dedicated S3 bucket", prod=True),
+    _k("accessLogRetentionDays", "access_log_retention_days", "integer", "Days to keep load balancer access logs", valid="from 1 to 3650"),
+    _k("readonlyRootFilesystem", "readonly_root_filesystem", "boolean", "Read-only root filesystems where the platform's images allow it", prod=True),
     # https / dns
     _k("enableHttps", "enable_https", "boolean", "Serve HTTPS (requires certificateArn, or manageDns with domainName)"),
     _k("certificateArn", "certificate_arn", "string", "ACM certificate ARN for HTTPS (same region as the stack)", secret=True, valid="arn:aws:acm:<region>:<account>:certificate/<id>"),
@@ -1029,7 +1064,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("manageDns", "manage_dns", "boolean", "Let Pulumi manage Route53 records and the ACM certificate for domainName"),
     _k("hostedZoneId", "hosted_zone_id", "string", "Existing Route53 hosted zone id (manageDns; unset: create one)", valid="a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and digits, without /hostedzone/)"),
     # adoption
-    _k("adopt", "adopt", "object", "Existing AWS names and network layout to adopt an existing deployment in place (written by `proliferate-infra migrate terraform`; unset: Pulumi generates names): clusterName, executionRoleName, services.<service>.{serviceName, repositoryName, logGroupName, taskRoleName, securityGroupName, securityGroupDescription, targetGroupName}, redis.{replicationGroupId, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription, snapshotName}, loadBalancer.{name, securityGroupName, securityGroupDescription}, network.{availabilityZones, publicSubnetCidrs, privateSubnetCidrs}", valid="a JSON object (set with `pulumi config set --path 'proliferate:adopt.clusterName' NAME`); each name follows its AWS naming rule"),
+    _k("adopt", "adopt", "object", "Existing AWS names and network layout to adopt an existing deployment in place (written by `proliferate-infra migrate terraform`; unset: Pulumi generates names): clusterName, executionRoleName, services.<service>.{serviceName, repositoryName, logGroupName, taskRoleName, executionRoleName, securityGroupName, securityGroupDescription, targetGroupName}, redis.{replicationGroupId, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription, snapshotName}, loadBalancer.{name, securityGroupName, securityGroupDescription}, network.{availabilityZones, publicSubnetCidrs, privateSubnetCidrs}", valid="a JSON object (set with `pulumi config set --path 'proliferate:adopt.clusterName' NAME`); each name follows its AWS naming rule"),
 )  # fmt: skip
 """Every config key, in documentation order (the single source for docs and Pulumi.yaml)."""
 
@@ -1262,6 +1297,19 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
     if not _IMAGE_TAG_RE.match(v["image_tag"]):
         raise ConfigError(key("image_tag"), v["image_tag"], config_key("image_tag").valid)
     validate_log_retention_days(v["log_retention_days"], key=key("log_retention_days"))
+    validate_int_range(
+        v["access_log_retention_days"],
+        key=key("access_log_retention_days"),
+        minimum=1,
+        maximum=3650,
+        what="days",
+    )
+    if v["db_monitoring_interval_seconds"] not in (0, 1, 5, 10, 15, 30, 60):
+        raise ConfigError(
+            key("db_monitoring_interval_seconds"),
+            v["db_monitoring_interval_seconds"],
+            config_key("db_monitoring_interval_seconds").valid,
+        )
 
     # redis
     validate_cache_node_type(v["redis_cache_node_type"], key=key("redis_cache_node_type"))

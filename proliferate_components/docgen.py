@@ -20,6 +20,11 @@ components      docs/components.md      each component module: the ComponentReso
                                         ``*Args`` dataclass (field docstrings), outputs and
                                         ``FORCES_REPLACEMENT``
 cli             docs/self-hosting.md    ``proliferate-infra`` argument parsers
+cost-presets    docs/cost.md            ``cost.doctables``: dev and prod presets priced
+cost-regions    docs/cost.md            ``cost.doctables``: both presets in every region
+cost-usage      docs/cost.md            ``cost.usage.USAGE_KEYS``
+cost-hardening  docs/security.md        ``cost.doctables``: each prod protection priced
+cost-config     docs/configuration.md   ``cost.doctables``: each cost-relevant change priced
 ==============  ======================  ===================================================
 
 ``python -m proliferate_components.docgen`` rewrites the blocks in place;
@@ -57,6 +62,8 @@ COMPONENT_MODULES: tuple[str, ...] = (
     "service",
     "loadbalancer",
     "dns",
+    "kms",
+    "accesslogs",
     "stack",
 )
 """Modules of ``proliferate_components`` whose components are documented, in page order
@@ -67,6 +74,7 @@ CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("setup",),
     ("policy-pack", "path"),
     ("policy-pack", "write"),
+    ("policy-pack", "config"),
     ("init-ci",),
     ("migrate", "terraform"),
 )
@@ -152,7 +160,10 @@ def _format_value(value: object) -> str:
 
 
 def _rst_to_md(text: str) -> str:
-    """Turn the reST roles and literals of docstrings into Markdown code spans."""
+    """Turn the reST roles and literals of docstrings into Markdown code spans (on one line:
+    a literal that a docstring wraps across lines is still one code span, so its ``<`` and
+    ``_`` stay as they are)."""
+    text = " ".join(text.split())
     text = re.sub(r":[a-z]+:`~?([^`]+)`", lambda m: f"`{m.group(1).split('.')[-1]}`", text)
     return _escape(text.replace("``", "`"))
 
@@ -339,6 +350,9 @@ def render_platform() -> str:
             facts.append(
                 ("writable_paths", "Writes to", ", ".join(_code(p) for p in svc.writable_paths))
             )
+        facts.append(
+            ("readonly_root", "Read-only root filesystem", "yes" if svc.readonly_root else "no")
+        )
         rows: list[list[str]] = []
         for field, label, value in facts:
             src = svc.sources.get(field)
@@ -460,8 +474,18 @@ def _field_docs(cls: type) -> list[FieldDoc]:
     out: list[FieldDoc] = []
     for f in dataclasses.fields(cls):
         annotation, default, doc = docs.get(f.name, ("", None, ""))
+        if f.default_factory is not dataclasses.MISSING:
+            # the value the factory makes, not the private helper's name
+            default = _format_default(f.default_factory())
         out.append(FieldDoc(f.name, annotation, default, doc))
     return out
+
+
+def _format_default(value: object) -> str:
+    """A default value as Python source (``{}``, ``()``, ``('latest',)``)."""
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        value = dict(cast("Mapping[Any, Any]", value))
+    return repr(value)
 
 
 def _default_source(value: ast.expr) -> str:
@@ -642,6 +666,18 @@ def render_cli() -> str:
     return "\n".join(parts)
 
 
+# --- cost ---------------------------------------------------------------------------------
+
+
+def _cost(name: str) -> str:
+    """A cost table (``proliferate_components.cost.doctables``): offline previews of the bundled
+    example priced with the bundled table, so it is imported only when rendered."""
+    from .cost import doctables
+
+    render: Callable[[], str] = getattr(doctables, name)
+    return render()
+
+
 # --- blocks -------------------------------------------------------------------------------
 
 BLOCKS: tuple[Block, ...] = (
@@ -652,6 +688,11 @@ BLOCKS: tuple[Block, ...] = (
     Block("policies", "docs/policies.md", render_policies),
     Block("components", "docs/components.md", render_components),
     Block("cli", "docs/self-hosting.md", render_cli),
+    Block("cost-presets", "docs/cost.md", lambda: _cost("render_cost_presets")),
+    Block("cost-regions", "docs/cost.md", lambda: _cost("render_cost_regions")),
+    Block("cost-usage", "docs/cost.md", lambda: _cost("render_cost_usage")),
+    Block("cost-hardening", "docs/security.md", lambda: _cost("render_cost_hardening")),
+    Block("cost-config", "docs/configuration.md", lambda: _cost("render_cost_config")),
 )
 """Every generated block of the docs."""
 

@@ -105,6 +105,11 @@ class NetworkArgs:
     """Days CloudWatch keeps flow logs (one of CloudWatch's accepted periods). Default 30.
     Only used with ``enable_flow_logs``."""
 
+    flow_log_kms_key_id: pulumi.Input[str] | None = None
+    """ARN of a customer-managed KMS key encrypting the flow-log group (its key policy must
+    let CloudWatch Logs use it, as :class:`~proliferate_components.kms.EncryptionKey`'s
+    does). Default ``None``: CloudWatch's own encryption."""
+
     public_subnet_cidrs: Sequence[str] | None = None
     """Explicit public subnet CIDRs, one per AZ in zone order (index ``i`` is
     ``N-public-subnet-i``). Default ``None``: the layout of
@@ -460,6 +465,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs",
             name=f"/vpc/flow-logs/{physical_name(name, pulumi.get_stack(), max_length=200)}",
             retention_in_days=args.flow_log_retention_days,
+            kms_key_id=args.flow_log_kms_key_id,
             tags=tagged(f"{name}-flow-logs"),
             opts=child_opts(self),
         )

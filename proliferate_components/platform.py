@@ -128,6 +128,11 @@ class PlatformService:
     replaces the trust store, so it gets the system CAs plus the RDS bundle), or ``None``."""
     writable_paths: tuple[str, ...] = ()
     """Paths it writes to at run time (scratch volumes under a read-only root filesystem)."""
+    readonly_root: bool = False
+    """Whether its image is known to run with a read-only root filesystem given scratch
+    volumes at :attr:`writable_paths`. False where the start-up writes elsewhere or is not
+    known (pnpm/corepack and tsx keep caches outside ``/tmp``): a read-only root would stop
+    the service, so the stack keeps those writable and docs/security.md says why."""
     sources: Mapping[str, Source] = field(default_factory=lambda: MappingProxyType({}))
     """Field name -> where the fact was read (every fact above that is set has one)."""
 
@@ -271,6 +276,7 @@ PLATFORM_SERVICES: Mapping[str, PlatformService] = MappingProxyType(
             validates_schema=True,
             rds_ca="node",
             writable_paths=("/tmp", "/app/apps/web/.next/cache"),
+            readonly_root=True,
             sources=MappingProxyType(
                 {
                     "image": _src(
@@ -300,6 +306,11 @@ PLATFORM_SERVICES: Mapping[str, PlatformService] = MappingProxyType(
                         "apps/web/Dockerfile",
                         "RUN chown -R nextjs:nodejs /app (Next.js writes .next/cache at run time)",
                     ),
+                    "readonly_root": _src(
+                        "apps/web/Dockerfile",
+                        'CMD ["sh", "-c", "PORT=${WEB_PORT:-${PORT:-3000}} node apps/web/server.js"] '
+                        "(the standalone server: no package manager at start)",
+                    ),
                 }
             ),
         ),
@@ -315,6 +326,7 @@ PLATFORM_SERVICES: Mapping[str, PlatformService] = MappingProxyType(
             environment=MappingProxyType({"LITELLM_MIGRATION_DIR": "/tmp/litellm-migrations"}),
             rds_ca="combined",
             writable_paths=("/tmp",),
+            readonly_root=True,
             sources=MappingProxyType(
                 {
                     "image": _src(
@@ -351,6 +363,12 @@ PLATFORM_SERVICES: Mapping[str, PlatformService] = MappingProxyType(
                     "writable_paths": _src(
                         "docker-compose.yml",
                         "LITELLM_MIGRATION_DIR=/tmp/litellm-migrations",
+                        "3b4e838",
+                    ),
+                    "readonly_root": _src(
+                        "docker-compose.yml",
+                        "LITELLM_MIGRATION_DIR=/tmp/litellm-migrations (LiteLLM: 'a custom "
+                        "migrations directory, to support baselining db in read-only fs')",
                         "3b4e838",
                     ),
                 }

@@ -24,6 +24,10 @@ SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44
 
 Res = dict[str, Any]
 
+KMS_KEY = "aws:kms/key:Key"
+RDS_PG = "aws:rds/parameterGroup:ParameterGroup"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
 
 def secret(value: Any) -> dict[str, Any]:
     """A secret value as the engine marshals it."""
@@ -768,6 +772,58 @@ CASES: dict[str, Case] = {
         a_secret(), a_secret("throwaway", recoveryWindowInDays=0)
     ),
     "proliferate-secretsmanager-rotation": _rotation(),
+    # -- the production hardening (advisory by default, mandatory in the prod profile) ----
+    "proliferate-kms-key-rotation": _single(
+        res(KMS_KEY, "stack-key", {"enableKeyRotation": True, "deletionWindowInDays": 30}),
+        res(KMS_KEY, "static-key", {"enableKeyRotation": False}),
+    ),
+    "proliferate-logs-kms": _single(
+        res(LOG_GROUP, "worker-logs", {"retentionInDays": 365, "kmsKeyId": KEY_ARN}),
+        res(LOG_GROUP, "plain-logs", {"retentionInDays": 365}),
+    ),
+    "proliferate-ecr-kms": _single(
+        repository(encryptionConfigurations=[{"encryptionType": "KMS", "kmsKey": KEY_ARN}]),
+        repository("gateway", encryptionConfigurations=[{"encryptionType": "AES256"}]),
+    ),
+    "proliferate-secretsmanager-kms": _single(a_secret(kmsKeyId=KEY_ARN), a_secret("aws-managed")),
+    "proliferate-elasticache-kms": _single(
+        replication_group(kmsKeyId=KEY_ARN), replication_group("aws-managed-cache")
+    ),
+    "proliferate-rds-kms": _single(db_instance(kmsKeyId=KEY_ARN), db_instance("aws-managed-db")),
+    "proliferate-rds-performance-insights": _single(
+        db_instance(performanceInsightsEnabled=True, performanceInsightsKmsKeyId=KEY_ARN),
+        db_instance("blind-db", performanceInsightsEnabled=False),
+    ),
+    "proliferate-rds-enhanced-monitoring": _single(
+        db_instance(
+            monitoringInterval=60,
+            monitoringRoleArn="arn:aws:iam::123456789012:role/rds-monitoring",
+        ),
+        db_instance("unmonitored-db", monitoringInterval=0),
+    ),
+    "proliferate-rds-query-logging": _single(
+        res(
+            RDS_PG,
+            "db-params",
+            {
+                "family": "postgres16",
+                "parameters": [
+                    {"name": "rds.force_ssl", "value": "1"},
+                    {"name": "log_statement", "value": "ddl"},
+                    {"name": "log_min_duration_statement", "value": "1000"},
+                ],
+            },
+        ),
+        res(
+            RDS_PG,
+            "quiet-params",
+            {"family": "postgres16", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
+        ),
+    ),
+    "proliferate-ecs-readonly-root-filesystem": _single(
+        task_definition("web", readonlyRootFilesystem=True),
+        task_definition("scribbler", readonlyRootFilesystem=False),
+    ),
     **{rule_id: case() for rule_id, case in _s3_cases().items()},
     "proliferate-credentials-not-in-plaintext": _plaintext_credentials(),
 }

@@ -148,7 +148,8 @@ def test_priority_explicit_over_profile_over_builtin() -> None:
     )
     assert c.worker_memory_mib == 2048  # explicit beats the prod default 1024
     assert c.nat_strategy == "one_per_az"  # prod profile beats the built-in "single"
-    assert c.log_retention_days == 30  # built-in (no prod override)
+    assert c.log_retention_days == 365  # prod profile beats the built-in 30
+    assert c.access_log_retention_days == 90  # built-in (no prod override)
     assert (
         StackConfig.from_mapping(
             {"proliferate:natStrategy": "single", "proliferate:profile": "prod"}

@@ -374,6 +374,18 @@ def test_mkdocs_builds_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "self-hosting" / "index.html").is_file()
+    # What a reader sees: no escaped entity or backslash left visible inside code, no
+    # private helper shown as a default value.
+    leftovers: list[str] = []
+    for page in (tmp_path / "site").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for code in re.findall(r"<code>(.*?)</code>", html, flags=re.S):
+            if "&amp;lt;" in code or "&amp;gt;" in code or "\\_" in code:
+                leftovers.append(f"{page.relative_to(tmp_path)}: {code[:80]}")
+        leftovers += [
+            f"{page.relative_to(tmp_path)}: {m}" for m in re.findall(r"\b_[a-z_]+\(\)", html)
+        ]
+    assert leftovers == []
 
 
 def test_environment_minimum_names_every_required_user_key() -> None:

@@ -46,6 +46,7 @@ UPSTREAM_FACTS = (
     "validates_schema",
     "rds_ca",
     "writable_paths",
+    "readonly_root",
 )
 
 
@@ -92,7 +93,7 @@ def test_every_upstream_fact_names_its_source() -> None:
     for svc in PLATFORM_SERVICES.values():
         for field in UPSTREAM_FACTS:
             value = getattr(svc, field)
-            if value is None or value in ((), {}) or (field == "validates_schema" and not value):
+            if value is None or value in ((), {}) or value is False:
                 continue
             source = svc.sources.get(field)
             assert source is not None, (svc.name, field)

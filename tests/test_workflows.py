@@ -98,7 +98,21 @@ def _all_workflows(rendered_dir: Path) -> list[Path]:
 
 
 def test_expected_files_exist() -> None:
-    assert [p.name for p in REPO_WORKFLOWS] == ["ci.yml", "release.yml"]
+    assert [p.name for p in REPO_WORKFLOWS] == ["ci.yml", "docs.yml", "release.yml"]
+
+
+def test_docs_workflow_publishes_only_main_and_builds_strict() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "docs.yml").read_text())
+    build = workflow["jobs"]["build"]
+    assert build["permissions"] == {"contents": "read"}
+    script = " ".join(str(step.get("run", "")) for step in build["steps"])
+    assert "mkdocs build --strict" in script and "docgen --check" in script
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "refs/heads/main" in deploy["if"] and "pull_request" in deploy["if"]
+    assert deploy["environment"]["name"] == "github-pages"
     assert sorted(p.name for p in TEMPLATE_FILES) == sorted(WORKFLOW_TEMPLATES)
 
 

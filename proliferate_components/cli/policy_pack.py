@@ -134,10 +134,19 @@ def _write(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace) -> int:
+    import json
+
+    from ..policies.profiles import policy_config_for
+
+    print(json.dumps(policy_config_for(args.profile), indent=2, sort_keys=True))
+    return 0
+
+
 def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],  # pyright: ignore[reportPrivateUsage]
 ) -> argparse.ArgumentParser:
-    """Add the ``policy-pack`` subcommand (``path`` and ``write``) to ``subparsers``."""
+    """Add the ``policy-pack`` subcommand (``path``, ``write`` and ``config``) to ``subparsers``."""
     parser = subparsers.add_parser(
         "policy-pack",
         help="locate or write the bundled CrossGuard policy pack",
@@ -175,6 +184,20 @@ def register(
         help="overwrite the pack files in a non-empty DIR (other files are kept)",
     )
     write_parser.set_defaults(handler=_write)
+    config_parser = actions.add_parser(
+        "config",
+        help="print the --policy-pack-config of a profile (prod: the hardening is mandatory)",
+        description=(
+            "Print the policy configuration of a stack profile as JSON, for `pulumi preview "
+            "--policy-pack-config FILE`: with `prod`, the production hardening rules (KMS keys, "
+            "access logs, RDS monitoring, read-only filesystems, 365 days of logs) are mandatory; "
+            "with `dev`, the pack's defaults (advisory)."
+        ),
+    )
+    config_parser.add_argument(
+        "--profile", choices=("dev", "prod"), default="prod", help="stack profile (default prod)"
+    )
+    config_parser.set_defaults(handler=_config)
 
     def usage(_args: argparse.Namespace) -> int:
         parser.print_help()

@@ -127,6 +127,40 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="show the resolved config and tracebacks"
     )
+    cost = parser.add_argument_group("cost estimate (docs/cost.md)")
+    cost.add_argument(
+        "--cost",
+        action="store_true",
+        help="estimate the monthly AWS bill per resource, per component and in total",
+    )
+    cost.add_argument(
+        "--usage",
+        metavar="FILE",
+        help="Infracost-style usage YAML overriding the documented usage defaults",
+    )
+    cost.add_argument(
+        "--prices",
+        metavar="FILE",
+        help="price table JSON replacing the bundled one (same shape)",
+    )
+    cost.add_argument(
+        "--compare-preset",
+        choices=("dev", "prod"),
+        help="also estimate this preset and show the change line by line",
+    )
+    cost.add_argument(
+        "--compare-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="also estimate with this config value changed (repeatable; with or without "
+        "--compare-preset) and show the change line by line",
+    )
+    cost.add_argument(
+        "--cost-report",
+        metavar="FILE",
+        help="write the estimate (and comparison) as Markdown (.md)",
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -269,6 +303,25 @@ def _run(args: argparse.Namespace) -> int:
             "--diagram", args.diagram, "a file ending in .mmd (Mermaid) or .md (Markdown)"
         )
 
+    cost_request = None
+    cost_options = (args.usage, args.prices, args.compare_preset, args.cost_report)
+    if args.cost or args.compare_config or any(o is not None for o in cost_options):
+        from ..cost.preview import prepare_cost
+
+        # every cost input (files, region, priced types) is checked before the program runs
+        cost_request = prepare_cost(
+            args.project_dir,
+            cost=bool(args.cost),
+            stack=args.stack,
+            config=config,
+            secret_config=secrets,
+            preset=args.preset,
+            prices_file=args.prices,
+            usage_file=args.usage,
+            compare_preset=args.compare_preset,
+            compare_config=parse_assignments(list(args.compare_config), "--compare-config"),
+            report_file=args.cost_report,
+        )
     from ..preview.runner import load_policy_pack_config, run_preview
 
     policy_config = (
@@ -292,21 +345,32 @@ def _run(args: argparse.Namespace) -> int:
             policy_config=policy_config,
         )
 
+    # priced (and compared) before any file is written: an unpriced type fails first
+    cost = cost_request.run(result) if cost_request is not None else None
+
     from ..preview.export import redactor_for, write_json
     from ..preview.report import print_report
 
     redactor = redactor_for(result)
     if args.json_file:
-        write_json(result, args.json_file, redactor)
+        write_json(result, args.json_file, redactor, cost=cost.to_dict() if cost else None)
     if args.diagram:
         from ..preview.diagram import write_diagram
 
         write_diagram(result.capture.resources, args.diagram)
-    print_report(result, file=sys.stdout, verbose=bool(args.verbose), redactor=redactor)
+    if cost is not None and args.cost_report:
+        from ..cost.render import markdown_report
+
+        report = Path(args.cost_report)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(markdown_report(cost.estimate, cost.comparison), encoding="utf-8")
+    print_report(result, file=sys.stdout, verbose=bool(args.verbose), redactor=redactor, cost=cost)
     if args.json_file:
         print(f"wrote {args.json_file}")
     if args.diagram:
         print(f"wrote {args.diagram}")
+    if cost is not None and args.cost_report:
+        print(f"wrote {args.cost_report}")
     return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ec2, ecr, ecs, elasticache, elb, logs, protection, rds, secretsmanager
+from . import ec2, ecr, ecs, elasticache, elb, kms, logs, protection, rds, secretsmanager
 from .credentials import RULES as CREDENTIAL_RULES
 from .rule import ResourceRule, Rule, StackRule
 from .s3 import RULES as S3_RULES
@@ -19,6 +19,7 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     *logs.RULES,
     *elb.RULES,
     *secretsmanager.RULES,
+    *kms.RULES,
     *S3_RULES,
     *CREDENTIAL_RULES,
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .rule import Resource, ResourceRule, StackRule, resource_rule, stack_rule
-from .values import flag, is_unknown, mapping, of_type, refers_to, text
+from .values import flag, is_unknown, items, mapping, of_type, refers_to, text
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -74,5 +74,28 @@ def lifecycle_policy(
             yield repo, f"{repo.label} keeps every image forever (no lifecycle policy)"
 
 
-RULES: tuple[ResourceRule | StackRule, ...] = (scan_on_push, immutable_tags, lifecycle_policy)
+@resource_rule(
+    id="proliferate-ecr-kms",
+    service="ecr",
+    types=(REPOSITORY,),
+    description="ECR repositories encrypt images with a customer-managed KMS key",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set encryption_configurations=[{encryption_type: 'KMS', kms_key: <key arn>}] when the "
+        "repository is created (FargateServiceArgs.kms_key_arn; it cannot change later)"
+    ),
+    equivalents=("checkov:CKV_AWS_136",),
+)
+def kms(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """encryptionConfigurations[0].encryptionType KMS."""
+    raw = r.props.get("encryptionConfigurations")
+    if is_unknown(raw):
+        return
+    kinds = [text(mapping(c).get("encryptionType")) for c in items(raw)]
+    if "KMS" not in kinds:
+        yield f"{r.label} encrypts images with AES256 (S3-managed), not a customer-managed key"
+
+
+RULES: tuple[ResourceRule | StackRule, ...] = (scan_on_push, immutable_tags, lifecycle_policy, kms)
 """The ECR rules, in catalog order."""

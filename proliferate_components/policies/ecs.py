@@ -232,9 +232,47 @@ def litellm_master_key(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
         yield f"{r.label} container {_container_name(c, i)!r} runs LiteLLM without LITELLM_MASTER_KEY {how}"
 
 
+@resource_rule(
+    id="proliferate-ecs-readonly-root-filesystem",
+    service="ecs",
+    types=(TASK_DEFINITION,),
+    description="Serving containers run with a read-only root filesystem (writable volumes only where needed)",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set readonlyRootFilesystem=true and mount a task volume at each path the image writes "
+        "to (FargateServiceArgs.readonly_root_filesystem with scratch_paths); list documented "
+        "exceptions in allowedContainers"
+    ),
+    config=(
+        ConfigProperty(
+            "allowedContainers",
+            "array",
+            (),
+            "Container names that may keep a writable root (each a documented exception).",
+            items_type="string",
+        ),
+    ),
+    equivalents=("checkov:CKV_AWS_336",),
+)
+def readonly_root_filesystem(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """Every essential container not in allowedContainers has readonlyRootFilesystem true."""
+    containers = _containers(r)
+    if containers is None:
+        return
+    allowed = {str(n) for n in items(config.get("allowedContainers"))}
+    for i, c in enumerate(containers):
+        name = _container_name(c, i)
+        if flag(c.get("essential")) is False or name in allowed:
+            continue
+        if flag(c.get("readonlyRootFilesystem")) is not True:
+            yield f"{r.label} container {name!r} has a writable root filesystem"
+
+
 RULES: tuple[ResourceRule, ...] = (
     no_plaintext_secrets,
     litellm_master_key,
+    readonly_root_filesystem,
     awslogs,
     not_privileged,
     container_insights,

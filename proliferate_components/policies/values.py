@@ -135,6 +135,14 @@ def json_list(value: Any) -> list[Mapping[str, Any]] | None:
     return [cast("Mapping[str, Any]", d) for d in cast("list[Any]", data) if isinstance(d, Mapping)]
 
 
+def unset(value: Any) -> bool | None:
+    """True when an input is absent or empty, False when it holds a value, None while it is
+    unknown (during a preview an unknown value may still be set: give no verdict)."""
+    if is_unknown(value):
+        return None
+    return value is None or value == "" or value == [] or value == {}
+
+
 def of_type(resources: Sequence[Resource], *types: str) -> Iterator[Resource]:
     """Resources whose ``type`` is one of ``types``, in order."""
     return (r for r in resources if r.type in types)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.tree import Tree
 
     from ..analyzer import Violation
+    from ..cost.preview import CostOutcome
     from ..testing import Registration
     from .runner import PreviewResult
 
@@ -59,8 +60,10 @@ def print_report(
     file: IO[str] | None = None,
     verbose: bool = False,
     redactor: Redactor | None = None,
+    cost: CostOutcome | None = None,
 ) -> None:
-    """Print the tree, the policy report, warnings and the summary to ``file`` (stdout)."""
+    """Print the tree, the policy report, warnings, the cost estimate (``cost``, with
+    ``--cost``) and the summary to ``file`` (stdout)."""
     from rich.console import Console
 
     red = redactor or redactor_for(result)
@@ -77,6 +80,10 @@ def print_report(
         console.print(f"[yellow]{level}:[/yellow] {_esc(red.text(message))}")
     for warning in result.config.warnings:
         console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
+    if cost is not None:
+        from ..cost.console import print_cost
+
+        print_cost(console, cost.estimate, cost.comparison)
     style = (
         "bold red"
         if result.mandatory

@@ -193,6 +193,8 @@ def run_preview(
         preset: ``dev`` or ``prod`` to start from the spec's config sets; ``None`` for none.
         policy_pack: the pack directory to run; ``None`` runs no pack.
         policy_config: ``--policy-pack-config`` content (enforcement levels and properties).
+            Default ``None``: the profile's (``proliferate:profile=prod`` makes the
+            production hardening mandatory; see :mod:`proliferate_components.policies.profiles`).
         mocks: answers for resources and invokes; default
             :class:`~proliferate_components.testing.OfflineMocks` in the config's region.
 
@@ -221,6 +223,11 @@ def run_preview(
         secret_known_keys=secret_known,
     )
     pack_dir = _check_pack_dir(policy_pack) if policy_pack is not None else None
+    if policy_config is None and pack_dir is not None:
+        # A prod stack is held to the prod profile's hardening (policies/profiles.py).
+        from ..policies.profiles import policy_config_for
+
+        policy_config = policy_config_for(resolved.values.get("proliferate:profile")) or None
 
     timings: dict[str, float] = {}
     log: list[tuple[str, str]] = []

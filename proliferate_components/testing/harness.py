@@ -75,6 +75,21 @@ class Registration:
         return rpc.is_rpc_secret(self.inputs.get(key))
 
 
+def _alias_urn(alias: Any, request: Any) -> str:
+    """The URN an alias of ``request`` denotes, as the engine resolves it: a given URN, or
+    the spec's name, type and parent with the request's own filling the blanks."""
+    if alias.urn:
+        return str(alias.urn)
+    spec = alias.spec
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    name, typ = spec.name or request.name, spec.type or request.type
+    head = str(parent or request.parent).split("::")
+    stack = spec.stack or head[0].removeprefix("urn:pulumi:")
+    project = spec.project or (head[1] if len(head) > 1 else "")
+    qualified = f"{parent.split('::')[2]}${typ}" if parent else typ
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 def unwrap(value: Any) -> Any:
     """Recursively unwrap Pulumi RPC secrets."""
     if rpc.is_rpc_secret(value):
@@ -211,7 +226,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 object=_sync_await(rpc.serialize_properties(outputs, {})),
             )
         prop_deps = {k: tuple(v.urns) for k, v in request.propertyDependencies.items()}
-        aliases = tuple(a.urn or a.spec.name for a in request.aliases) if request.aliases else ()
+        aliases = tuple(_alias_urn(a, request) for a in request.aliases)
         registration = Registration(
             urn=response.urn,
             type=request.type,
