@@ -484,8 +484,8 @@ def _field_docs(cls: type) -> list[FieldDoc]:
 def _format_default(value: object) -> str:
     """A default value as Python source (``{}``, ``()``, ``('latest',)``)."""
     if isinstance(value, Mapping) and not isinstance(value, dict):
-        value = dict(cast("Mapping[Any, Any]", value))
-    return repr(value)
+        return repr(dict(cast("Mapping[Any, Any]", value)))
+    return repr(cast("object", value))  # narrowed to "object | dict[Unknown, Unknown]"
 
 
 def _default_source(value: ast.expr) -> str:
