@@ -294,6 +294,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     config = parse_assignments(list(args.config), "--config")
     secrets = parse_assignments(list(args.secret), "--secret")
+    stack = args.stack or args.preset or "dev"  # --preset prod previews the stack prod
     if args.no_policy and (args.policy_pack or args.policy_pack_config):
         raise ConfigError(
             "--no-policy", True, "not together with --policy-pack or --policy-pack-config"
@@ -312,7 +313,7 @@ def _run(args: argparse.Namespace) -> int:
         cost_request = prepare_cost(
             args.project_dir,
             cost=bool(args.cost),
-            stack=args.stack,
+            stack=stack,
             config=config,
             secret_config=secrets,
             preset=args.preset,
@@ -337,7 +338,7 @@ def _run(args: argparse.Namespace) -> int:
     with deadline(getattr(args, "timeout", DEFAULT_TIMEOUT_SECONDS)):  # the program and the pack
         result = run_preview(
             args.project_dir,
-            stack=args.stack or args.preset or "dev",
+            stack=stack,
             config=config,
             secret_config=secrets,
             preset=args.preset,
