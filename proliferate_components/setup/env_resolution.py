@@ -38,11 +38,11 @@ from ..environment import (
     is_required,
 )
 from ..errors import ConfigError
+from ..ops.pulumi_backend import ConfigEntry, OutputEntry
 from ..platform import litellm_database_url
 from ..secret_formats import format_named
 from .context import SetupContext
 from .errors import MissingAnswerError
-from .pulumi_backend import ConfigEntry, OutputEntry
 
 DEV_TEST_KEYS: tuple[str, ...] = ("AUTH_TOKEN", "TEST_TOKEN", "TEST_REPO_ID", "DEV_USER_ID")
 """Keys generated only when the user asks for dev/test values."""

@@ -25,6 +25,8 @@ from pathlib import Path
 from ..config import CONFIG_KEYS
 from ..environment import ENVIRONMENT, Source, config_key, env_var
 from ..errors import ConfigError
+from ..ops.migrations import MigrationResult, run_migrations, target_from_outputs
+from ..ops.pulumi_backend import AutomationPulumiBackend, ConfigEntry, OutputEntry, PulumiBackend
 from ..sizing import validate_certificate_arn, validate_domain_name, validate_region
 from . import credentials as aws_credentials
 from .context import SetupContext
@@ -47,8 +49,6 @@ from .envfile import (
     write_env_file,
 )
 from .errors import SetupError
-from .migrations import MigrationResult, run_migrations, target_from_outputs
-from .pulumi_backend import AutomationPulumiBackend, ConfigEntry, OutputEntry, PulumiBackend
 from .pulumi_install import Runner, ensure_pulumi
 from .secrets_provider import DEFAULT_KMS_ALIAS, resolve_secrets_provider, validate_alias
 from .stack_config import Desired, apply_config, preset_values, validate_stack_config

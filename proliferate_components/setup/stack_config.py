@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import CONFIG_KEYS, DEV_PRESET, PROD_PRESET, StackConfig
+from ..ops.pulumi_backend import ConfigEntry, PulumiBackend
 from .context import SetupContext, mask
-from .pulumi_backend import ConfigEntry, PulumiBackend
 
 STEP = "stack"
 
