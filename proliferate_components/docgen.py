@@ -65,6 +65,7 @@ COMPONENT_MODULES: tuple[str, ...] = (
 CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("preview",),
     ("setup",),
+    ("deploy",),
     ("policy-pack", "path"),
     ("policy-pack", "write"),
     ("init-ci",),

@@ -3,7 +3,6 @@ scripted git/docker, a fake clock and health endpoints on 127.0.0.1."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from deploy_fixtures import (
     DeployHarness,
     health_server,
     make_harness,
+    mocked_aws,
 )
-from moto import mock_aws
 
 from proliferate_components.deploy.commands import CommandResult
 from proliferate_components.deploy.flow import run_deploy
@@ -33,17 +32,7 @@ from proliferate_components.deploy.result import (
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    # every service moto creates reports 1 running task: ECS finished the rollout
-    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
-    with mock_aws():
+    with mocked_aws(monkeypatch, tmp_path):
         yield
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..contract import REPOSITORY_OUTPUTS
 from ..environment import config_key, env_var
 from ..errors import ConfigError
 from ..ops.aws_errors import aws_errors, error_code, explain_client_error
@@ -172,6 +171,8 @@ def plan_images(state: StackState, source: Path, tag: str) -> list[ImagePlan]:
         ConfigError: the checkout lacks a build context or Dockerfile (``--source``).
         StepError: the stack exports no repository for an enabled service.
     """
+    from ..contract import REPOSITORY_OUTPUTS  # here: contract imports pulumi
+
     plans: list[ImagePlan] = []
     outputs = dict(REPOSITORY_OUTPUTS)
     for service in image_services(state):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+from moto import mock_aws
 
 from proliferate_components.deploy.commands import CommandResult, OnLine
 from proliferate_components.deploy.flow import DeployDeps, DeployRequest
@@ -355,6 +358,23 @@ class ScriptedRunner:
             self.platform.push(service, tag)
             return CommandResult(0, f"{tag}: digest: sha256:... size: 1234")
         return CommandResult(127, f"unexpected command {joined}")
+
+
+@contextmanager
+def mocked_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """moto with fake credentials, no real AWS config, and ECS services that report their
+    one task running (MOTO_ECS_SERVICE_RUNNING: ECS finished the rollout)."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
+    with mock_aws():
+        yield
 
 
 def make_source(tmp_path: Path) -> Path:
