@@ -125,3 +125,9 @@ def test_rich_progress_shows_what_it_waits_for_and_how_long() -> None:
     assert "▸ Migrations with repo:abc" in text
     assert "migration task RUNNING" in text and "(2m05s)" in text
     assert "✗ exit code 1" in text and "(2m10s)" in text
+
+
+def test_the_deploy_docs_list_every_exit_code() -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "deploy.md").read_text()
+    for code, meaning in EXIT_CODES.items():
+        assert f"| `{code}` | {meaning} |" in docs

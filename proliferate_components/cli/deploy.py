@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..deploy.flow import DeployDeps, DeployRequest, run_deploy
-from ..deploy.result import EXIT_CODES, DeployResult, StepRecord, format_seconds
+from ..deploy.result import (
+    EXIT_CODES,
+    DeployResult,
+    LineProgress,
+    StepRecord,
+    format_seconds,
+)
 
 DEPS_FACTORY: Callable[[], DeployDeps] = DeployDeps
 """Builds the outside world of a run (tests replace it)."""
-
-WAIT_LINE_EVERY_SECONDS = 30.0
-"""Without a live terminal, a long wait prints a line this often."""
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -123,40 +126,11 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-class PlainProgress:
-    """Progress as plain lines (``--json`` on stderr, or output that is not a terminal);
-    a long wait prints a line every :data:`WAIT_LINE_EVERY_SECONDS`."""
+class PlainProgress(LineProgress):
+    """:class:`~proliferate_components.deploy.result.LineProgress` printing to ``stream``."""
 
     def __init__(self, stream: IO[str], clock: Callable[[], float]) -> None:
-        self.stream = stream
-        self.clock = clock
-        self.last_wait: float | None = None
-
-    def _print(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
-
-    def step(self, name: str, title: str) -> None:
-        """A step starts."""
-        self.last_wait = None
-        self._print(f"==> {title}")
-
-    def line(self, text: str) -> None:
-        """A detail line."""
-        self._print(f"    {text}")
-
-    def waiting(self, what: str, elapsed_seconds: float) -> None:
-        """At most one line per interval."""
-        now = self.clock()
-        if self.last_wait is None or now - self.last_wait >= WAIT_LINE_EVERY_SECONDS:
-            self.last_wait = now
-            self._print(f"    ... {what} ({format_seconds(elapsed_seconds)})")
-
-    def finished(self, record: StepRecord) -> None:
-        """A step ended."""
-        self._print(f"    {record.status}: {record.summary} ({format_seconds(record.seconds)})")
-
-    def close(self) -> None:
-        """Nothing to clean up."""
+        super().__init__(lambda text: print(text, file=stream, flush=True), clock)
 
 
 _MARKS = {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -176,6 +177,45 @@ class RecordingProgress:
     def text(self, kinds: Sequence[str] = ("step", "line", "waiting", "finished")) -> str:
         """The recorded events of ``kinds`` as lines."""
         return "\n".join(text for kind, text in self.events if kind in kinds)
+
+
+WAIT_LINE_EVERY_SECONDS = 30.0
+"""How often :class:`LineProgress` prints a line during a long wait."""
+
+
+class LineProgress:
+    """Progress as plain lines (``--json`` on stderr, logs that are not a terminal, the
+    setup wizard); a long wait prints a line every :data:`WAIT_LINE_EVERY_SECONDS`."""
+
+    def __init__(
+        self, echo: Callable[[str], None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.echo = echo
+        self.clock = clock
+        self.last_wait: float | None = None
+
+    def step(self, name: str, title: str) -> None:
+        """A step starts."""
+        self.last_wait = None
+        self.echo(f"==> {title}")
+
+    def line(self, text: str) -> None:
+        """A detail line."""
+        self.echo(f"    {text}")
+
+    def waiting(self, what: str, elapsed_seconds: float) -> None:
+        """At most one line per interval."""
+        now = self.clock()
+        if self.last_wait is None or now - self.last_wait >= WAIT_LINE_EVERY_SECONDS:
+            self.last_wait = now
+            self.echo(f"    ... {what} ({format_seconds(elapsed_seconds)})")
+
+    def finished(self, record: StepRecord) -> None:
+        """A step ended."""
+        self.echo(f"    {record.status}: {record.summary} ({format_seconds(record.seconds)})")
+
+    def close(self) -> None:
+        """Nothing to clean up."""
 
 
 def format_seconds(seconds: float) -> str:

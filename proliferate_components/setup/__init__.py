@@ -2,7 +2,7 @@
 
 From a fresh clone to a running stack: AWS credentials, a Pulumi S3 state backend, the
 stack and its config, ``pulumi up``, an optional one-off migration task, and a complete
-``.env.prod``. Every step reads the current state first and writes only the difference, so
+``.env.local``. Every step reads the current state first and writes only the difference, so
 running the wizard again with the same answers changes nothing.
 
 Modules (each imported on demand; nothing here imports boto3 or pulumi at import time):
@@ -16,7 +16,7 @@ Modules (each imported on demand; nothing here imports boto3 or pulumi at import
 - :mod:`.pulumi_install`: installing the Pulumi CLI.
 - :mod:`.validation`: test calls that check the user's API credentials.
 - :mod:`.stack_config`: desired stack config and applying it.
-- :mod:`.envfile`, :mod:`.env_resolution`: reading, resolving and writing ``.env.prod``.
+- :mod:`.envfile`, :mod:`.env_resolution`: reading, resolving and writing ``.env.local``.
 - :mod:`.summary`: the closing next-steps checklist.
 - :mod:`.errors`: :class:`~.errors.SetupError` and its subclasses.
 - :mod:`.flow`: the steps in order (:func:`~.flow.run_setup`).

@@ -2,7 +2,7 @@
 
 A key is written only when it is missing or differs. A key that already has a *different*
 value is changed only when the new value was asked for explicitly (flag, environment,
-answers file, prompt, ``.env.prod``) and the change is confirmed; preset defaults never
+answers file, prompt, ``.env.local``) and the change is confirmed; preset defaults never
 replace an existing value.
 """
 
