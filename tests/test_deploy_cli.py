@@ -131,3 +131,19 @@ def test_the_deploy_docs_list_every_exit_code() -> None:
     docs = (Path(__file__).resolve().parents[1] / "docs" / "deploy.md").read_text()
     for code, meaning in EXIT_CODES.items():
         assert f"| `{code}` | {meaning} |" in docs
+
+
+def test_a_failed_migration_shows_the_log_and_says_nothing_changed(
+    harness: DeployHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness.platform.migration_exit_code = 1
+    harness.platform.migration_log = ('error: column "org_id" does not exist',)
+    code = main(["deploy", "--source", str(harness.source), "--stack", "prod"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 1
+    assert (
+        'End of the migration task\'s log (CloudWatch): | error: column "org_id" does not exist'
+        in out
+    )
+    assert f"No service was changed: stack prod still runs {PREVIOUS}" in out
+    assert "exit code 1: failed before any service changed" in out

@@ -3,6 +3,7 @@ scripted git/docker, a fake clock and health endpoints on 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,10 @@ def test_a_deploy_builds_pushes_migrates_rolls_out_and_checks(harness: DeployHar
         ["docker", "push", f"{repos['llm-proxy']}:{COMMIT}"],
     ]
     login = h.runner.calls.index(pushes[0])
-    password = h.runner.stdins[login]
-    assert password and password.strip() and password.strip() not in " ".join(pushes[0])
+    token = h.platform.ecr.get_authorization_token()["authorizationData"][0]
+    expected = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)[1]
+    assert h.runner.stdins[login] == expected + "\n", "the ECR token's password, on stdin only"
+    assert expected not in " ".join(pushes[0])
     # migrations ran with the new worker image before the stack changed
     (task,) = h.platform.deploy_tasks()
     definition = h.platform.ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])
@@ -371,3 +374,36 @@ def test_a_checkout_without_the_dockerfiles_is_refused(harness: DeployHarness) -
     assert result.exit_code == EXIT_INVALID
     assert "apps/gateway/Dockerfile is missing" in result.message
     assert_untouched(harness)
+
+
+def test_an_infrastructure_change_on_the_same_commit_is_applied_without_a_build(
+    harness: DeployHarness,
+) -> None:
+    h = harness
+    first, _ = deploy(h)
+    assert first.exit_code == EXIT_OK, first.message
+    h.pulumi.set_config("prod", "proliferate:workerDesiredCount", "2", secret=False)
+    h.runner.calls.clear()
+    h.pulumi.calls.clear()
+    tasks = len(h.platform.deploy_tasks())
+    second, _ = deploy(h)
+    assert second.exit_code == EXIT_OK and second.status == "deployed", second.message
+    assert [c[0] for c in h.pulumi.calls] == ["preview", "up"]
+    assert h.runner.docker_calls() == [] and len(h.platform.deploy_tasks()) == tasks
+    assert [s.name for s in second.steps][-3:] == ["update", "rollout", "smoke"]
+
+
+def test_a_failed_infrastructure_only_update_says_there_is_nothing_to_restore(
+    harness: DeployHarness,
+) -> None:
+    from proliferate_components.ops.errors import StepError
+
+    h = harness
+    assert deploy(h)[0].exit_code == EXIT_OK
+    h.pulumi.set_config("prod", "proliferate:workerDesiredCount", "2", secret=False)
+    h.pulumi.calls.clear()
+    h.pulumi.fail_at["up#1"] = StepError("pulumi up failed:\nerror: quota exceeded", step="up")
+    result, _ = deploy(h)
+    assert result.exit_code == EXIT_ROLLBACK_FAILED
+    assert "quota exceeded" in result.message and "no earlier version to restore" in result.message
+    assert h.config() == COMMIT

@@ -320,6 +320,10 @@ def test_deploy_template_matches_the_spec() -> None:
         '--stack "$PULUMI_STACK" --json'
     ) in deploy["run"]
     assert 'exit "$status"' in deploy["run"], "a failed or rolled-back deploy fails the job"
+    assert deploy["run"].index(".git/info/exclude") < deploy["run"].index(
+        "proliferate-infra deploy"
+    )
+    assert '> "$RUNNER_TEMP/deploy-result.json"' in deploy["run"], "nothing written into the tree"
 
 
 def test_deploy_template_tells_app_changes_from_infrastructure_only(tmp_path: Path) -> None:
@@ -352,7 +356,8 @@ def test_deploy_template_tells_app_changes_from_infrastructure_only(tmp_path: Pa
         out = tmp_path / "out.txt"
         out.unlink(missing_ok=True)
         env = {**os.environ, "GITHUB_EVENT_NAME": "push", "BEFORE": before,
-               "GITHUB_OUTPUT": str(out), "PULUMI_WORK_DIR": "infra/pulumi"}  # fmt: skip
+               "GITHUB_OUTPUT": str(out), "PULUMI_WORK_DIR": "infra/pulumi",
+               "RUNNER_TEMP": str(tmp_path)}  # fmt: skip
         subprocess.run(
             ["bash", "-e", "-c", script], cwd=repo, env=env, check=True, capture_output=True
         )

@@ -519,7 +519,7 @@ class _Run:
         with self.step("migrate", f"Migrations with {image}") as box:
             target = target_from_outputs(state.outputs)
             revision = register_revision(
-                ecs, target.task_definition_arn, image, repository=repository, tag=tag
+                ecs, target.task_definition_arn, image, repository=repository
             )
             try:
                 outcome = run_migrations(
@@ -581,9 +581,21 @@ class _Run:
                 box["status"], box["summary"] = "skipped", f"no changes ({_changes(preview)})"
                 return False
             self.stack_changed = True
-            changes = pulumi.up(self.request.stack, on_output=self._pulumi_line)
-            box["summary"] = f"infrastructure only: {_changes(changes)}"
-            return True
+            try:
+                changes = pulumi.up(self.request.stack, on_output=self._pulumi_line)
+            except StepError as exc:
+                box["status"], box["summary"] = "failed", _first_line(exc)
+                failure = str(exc)
+            else:
+                box["summary"] = f"infrastructure only: {_changes(changes)}"
+                return True
+        self.stop(
+            "rollback-failed",
+            EXIT_ROLLBACK_FAILED,
+            f"{failure}\nThe image tag did not change ({state.image_tag}): only the "
+            "infrastructure did, so there is no earlier version to restore. Fix or revert the "
+            "infrastructure change and run `pulumi up`.",
+        )
 
     def _pulumi_line(self, line: str) -> None:
         text = line.rstrip()

@@ -67,16 +67,16 @@ def with_image(
     return args
 
 
-def register_revision(
-    ecs: Any, task_definition_arn: str, image: str, *, repository: str, tag: str
-) -> str:
-    """Register a revision of the migrations task definition running ``image``; its ARN."""
+def register_revision(ecs: Any, task_definition_arn: str, image: str, *, repository: str) -> str:
+    """Register a revision of the migrations task definition running ``image``; its ARN.
+
+    Untagged on purpose: tags on ``RegisterTaskDefinition`` need ``ecs:TagResource`` too,
+    and the revision lives only until :func:`deregister_revision`."""
     with aws_errors("reading the migrations task definition", step=STEP):
         definition = ecs.describe_task_definition(taskDefinition=task_definition_arn)[
             "taskDefinition"
         ]
     args = with_image(definition, image, repository=repository)
-    args["tags"] = [{"key": "proliferate:deploy", "value": tag}]
     with aws_errors("registering the migrations task definition for the new image", step=STEP):
         registered = ecs.register_task_definition(**args)["taskDefinition"]
     return str(registered["taskDefinitionArn"])
