@@ -64,7 +64,7 @@ def snapshot(harness: Harness) -> dict[str, Any]:
         "KeyId"
     ]
     stack = harness.pulumi.stacks["dev"]
-    env = dotenv_values(harness.project / ".env.prod", interpolate=False)
+    env = dotenv_values(harness.project / ".env.local", interpolate=False)
     for name in GENERATED:
         value = env[name]
         assert value and stack.config[f"proliferate:{name}"].value == value, name
@@ -93,7 +93,7 @@ def snapshot(harness: Harness) -> dict[str, Any]:
         },
         "env_text_keys": [
             line.split("=", 1)[0]
-            for line in (harness.project / ".env.prod").read_text().splitlines()
+            for line in (harness.project / ".env.local").read_text().splitlines()
             if line and not line.startswith("# ----")
         ],
     }
@@ -185,7 +185,7 @@ def test_interrupted_env_write_leaves_no_partial_file(
     monkeypatch.setattr(envfile.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         harness.run(base_answers(harness.project))
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()
     assert not list(harness.project.glob(".*.tmp")), "the temporary file is removed"
     monkeypatch.setattr(envfile.os, "replace", real_replace)
     harness.run(base_answers(harness.project))

@@ -2,7 +2,7 @@
 
 A key is written only when it is missing or differs. A key that already has a *different*
 value is changed only when the new value was asked for explicitly (flag, environment,
-answers file, prompt, ``.env.prod``) and the change is confirmed; preset defaults never
+answers file, prompt, ``.env.local``) and the change is confirmed; preset defaults never
 replace an existing value.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import CONFIG_KEYS, DEV_PRESET, PROD_PRESET, StackConfig
+from ..ops.pulumi_backend import ConfigEntry, PulumiBackend
 from .context import SetupContext, mask
-from .pulumi_backend import ConfigEntry, PulumiBackend
 
 STEP = "stack"
 
