@@ -89,6 +89,7 @@ __all__ = [
     "config_key",
     "config_keys_markdown",
     "pulumi_yaml_config_schema",
+    "split_tags",
 ]
 
 NAMESPACE = "proliferate"
@@ -102,6 +103,7 @@ DEFAULT_REDIS_ENGINE_VERSIONS: Mapping[str, str] = DEFAULT_ELASTICACHE_VERSIONS
 
 _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 _IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_TAG_FILTER_RE = re.compile(r"[A-Za-z0-9._*-]{1,128}")
 _HOSTED_ZONE_RE = re.compile(r"^[A-Z0-9]{1,32}$")
 _RFC1918_NETWORKS = tuple(
     ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
@@ -603,7 +605,12 @@ class StackConfig:
     autoscaling_max_count: int = 4
     """Most tasks per service when autoscaling (prod: 8)."""
     image_tag: str = "latest"
-    """Container image tag deployed for every service."""
+    """Container image tag deployed for every service (``proliferate-infra deploy`` sets
+    it to the commit it builds)."""
+    mutable_image_tags: str | None = None
+    """Comma-separated ECR tags that may be re-pushed, e.g. ``latest`` for a moving tag
+    (wildcards ``*`` allowed, at most five). Unset: every tag is immutable, so a deployed
+    tag always names the same image."""
     log_retention_days: int = 30
     """Retention of the services' CloudWatch log groups (spec: 30 days; prod: 365)."""
     enable_execute_command: bool = False
@@ -690,6 +697,11 @@ class StackConfig:
 
     def __post_init__(self) -> None:
         _validate({f.name: getattr(self, f.name) for f in fields(self)}, key_of=_field_name)
+
+    @property
+    def mutable_tags(self) -> tuple[str, ...]:
+        """:attr:`mutable_image_tags` as a tuple (empty when unset)."""
+        return split_tags(self.mutable_image_tags or "")
 
     # --- constructors ---
 
@@ -1030,6 +1042,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("enableAutoscaling", "enable_autoscaling", "boolean", "Scale services on CPU between their desired count and autoscalingMaxCount", prod=True),
     _k("autoscalingMaxCount", "autoscaling_max_count", "integer", "Most tasks per service when autoscaling", prod=8, valid=f"from 1 to {_MAX_DESIRED_COUNT}, at least every desired count"),
     _k("imageTag", "image_tag", "string", "Container image tag to deploy", valid="a Docker tag: letters, digits, _ . - (up to 128, not starting with . or -)"),
+    _k("mutableImageTags", "mutable_image_tags", "string", "ECR tags that may be re-pushed, comma-separated, e.g. latest (unset: every tag is immutable)", valid="1 to 5 comma-separated tags of letters, digits, . _ - with at most two * wildcards each, e.g. latest"),
     _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs", prod=365, valid=_LOG_VALID),
     _k("enableExecuteCommand", "enable_execute_command", "boolean", "Allow `aws ecs execute-command` into tasks"),
     # redis
@@ -1108,6 +1121,11 @@ PROD_PRESET: Mapping[str, str] = MappingProxyType(
 certificate ARN (account 123456789012) and ``app.example.com``, plus
 ``proliferate:profile=prod``: the spec calls this set "production-ready", and without the
 profile it would get dev protections (one NAT, single-AZ database, 1-day snapshots)."""
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    """``"latest, stable"`` -> ``("latest", "stable")`` (blank items dropped)."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def config_key(field_or_key: str) -> ConfigKey:
@@ -1296,6 +1314,16 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
             )
     if not _IMAGE_TAG_RE.match(v["image_tag"]):
         raise ConfigError(key("image_tag"), v["image_tag"], config_key("image_tag").valid)
+    if v["mutable_image_tags"] is not None:
+        tags = split_tags(v["mutable_image_tags"])
+        if not 1 <= len(tags) <= 5 or not all(
+            _TAG_FILTER_RE.fullmatch(t) and t.count("*") <= 2 for t in tags
+        ):
+            raise ConfigError(
+                key("mutable_image_tags"),
+                v["mutable_image_tags"],
+                config_key("mutable_image_tags").valid,
+            )
     validate_log_retention_days(v["log_retention_days"], key=key("log_retention_days"))
     validate_int_range(
         v["access_log_retention_days"],

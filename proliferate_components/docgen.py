@@ -72,6 +72,7 @@ COMPONENT_MODULES: tuple[str, ...] = (
 CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("preview",),
     ("setup",),
+    ("deploy",),
     ("policy-pack", "path"),
     ("policy-pack", "write"),
     ("policy-pack", "config"),
@@ -483,9 +484,10 @@ def _field_docs(cls: type) -> list[FieldDoc]:
 
 def _format_default(value: object) -> str:
     """A default value as Python source (``{}``, ``()``, ``('latest',)``)."""
+    shown: object = value
     if isinstance(value, Mapping) and not isinstance(value, dict):
-        return repr(dict(cast("Mapping[Any, Any]", value)))
-    return repr(cast("object", value))  # narrowed to "object | dict[Unknown, Unknown]"
+        shown = dict(cast("Mapping[Any, Any]", value))
+    return repr(shown)
 
 
 def _default_source(value: ast.expr) -> str:

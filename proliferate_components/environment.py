@@ -1287,7 +1287,7 @@ def render_env_example() -> str:
         "# Do not edit by hand: change proliferate_components/environment.py and regenerate with",
         '#   python -c "from proliferate_components.environment import render_env_example as r; '
         "open('.env.example', 'w').write(r())\"",
-        "# Secrets are empty here on purpose: the setup wizard fills them in .env.prod, and the stack",
+        "# Secrets are empty here on purpose: the setup wizard fills them in .env.local, and the stack",
         "# stores them in AWS Secrets Manager (user values: `pulumi config set --secret proliferate:<KEY>`).",
     ]
     for group in GROUPS:

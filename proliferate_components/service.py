@@ -90,6 +90,7 @@ __all__ = [
     "ecr_lifecycle_policy",
     "service_security_group",
     "validate_environment_names",
+    "validate_mutable_tags",
 ]
 
 IMAGE_TAG_MUTABILITY: tuple[str, ...] = (
@@ -101,8 +102,35 @@ IMAGE_TAG_MUTABILITY: tuple[str, ...] = (
 """Accepted ``image_tag_mutability`` values (ECR)."""
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TAG_FILTER = re.compile(r"[A-Za-z0-9._*-]{1,128}")
 _SECRET_KEYS = frozenset(v.name for v in ENVIRONMENT if v.secret)
 _PLAIN_KEYS = frozenset(v.name for v in ENVIRONMENT if not v.secret)
+
+
+def validate_mutable_tags(tags: Sequence[str], *, key: str, with_exclusion: bool) -> None:
+    """Check ECR tag-mutability exclusion filters: 1 to 5 with an ``*_WITH_EXCLUSION``
+    mutability (none otherwise), each 1-128 of ``A-Z a-z 0-9 . _ - *`` with at most two
+    ``*`` (the ECR API's rules, as terraform-provider-aws
+    internal/service/ecr/repository.go validates them).
+
+    Raises:
+        ConfigError: naming ``key``.
+    """
+    if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigError(key, tags, "a tuple of tag filters such as ('latest',)")
+    if not with_exclusion:
+        if tags:
+            raise ConfigError(key, tuple(tags), "empty unless the mutability is *_WITH_EXCLUSION")
+        return
+    if not 1 <= len(tags) <= 5:
+        raise ConfigError(key, tuple(tags), "1 to 5 tag filters with *_WITH_EXCLUSION")
+    for tag in tags:
+        if not _TAG_FILTER.fullmatch(tag) or tag.count("*") > 2:
+            raise ConfigError(
+                key,
+                tag,
+                "1-128 letters, digits, '.', '_', '-' or '*' with at most two '*' wildcards",
+            )
 
 
 def default_health_check_command(port: int, path: str) -> tuple[str, ...]:
@@ -368,10 +396,6 @@ def _empty_tuple() -> tuple[Any, ...]:
     return ()
 
 
-def _latest_only() -> tuple[str, ...]:
-    return ("latest",)
-
-
 @dataclass(frozen=True, kw_only=True)
 class AutoscalingArgs:
     """Target-tracking autoscaling of a :class:`FargateService` on average CPU."""
@@ -408,13 +432,14 @@ class FargateServiceArgs:
     """Other ECR repositories the execution role may pull ``image`` from. Default none."""
     create_repository: bool = True
     """Create the service's ECR repository (scan on push, lifecycle policy). Default True."""
-    image_tag_mutability: str = "IMMUTABLE_WITH_EXCLUSION"
-    """ECR tag mutability. Default ``IMMUTABLE_WITH_EXCLUSION``: every tag is immutable
-    except those in ``mutable_tags`` (so ``latest`` can be re-pushed while release tags
-    cannot be overwritten)."""
-    mutable_tags: tuple[str, ...] = field(default_factory=_latest_only)
-    """Tags (wildcards allowed) exempt from immutability with ``*_WITH_EXCLUSION``. Default
-    ``("latest",)``."""
+    image_tag_mutability: str = "IMMUTABLE"
+    """ECR tag mutability. Default ``IMMUTABLE``: a pushed tag (a commit) always names the
+    same image. ``IMMUTABLE_WITH_EXCLUSION`` with ``mutable_tags`` lets only those tags be
+    re-pushed (e.g. a moving ``latest``). Changing it updates the repository in place."""
+    mutable_tags: tuple[str, ...] = ()
+    """Tags exempt from the mutability setting (1 to 5, ``*`` wildcards allowed, at most two
+    each); only with ``IMMUTABLE_WITH_EXCLUSION`` or ``MUTABLE_WITH_EXCLUSION``, which need
+    at least one. Default none."""
     keep_tagged_images: int = 20
     """Tagged images kept by the lifecycle policy (older ones expire). Default 20."""
     untagged_expiry_days: int = 7
@@ -1052,6 +1077,11 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
         )
     validate_choice(
         args.image_tag_mutability, key=f"{k}.image_tag_mutability", choices=IMAGE_TAG_MUTABILITY
+    )
+    validate_mutable_tags(
+        args.mutable_tags,
+        key=f"{k}.mutable_tags",
+        with_exclusion=args.image_tag_mutability.endswith("_WITH_EXCLUSION"),
     )
     for flag in (
         "create_repository",

@@ -688,6 +688,10 @@ class ProliferateStack(pulumi.ComponentResource):
             dockerfile=image.dockerfile if image else None,
             create_repository=platform.image_of is None or image is not None,
             image_tag=config.image_tag,
+            image_tag_mutability=(
+                "IMMUTABLE_WITH_EXCLUSION" if config.mutable_tags else "IMMUTABLE"
+            ),
+            mutable_tags=config.mutable_tags,
             cpu=sizing.cpu,
             memory_mib=sizing.memory_mib,
             container_port=spec.port,
@@ -766,6 +770,9 @@ class ProliferateStack(pulumi.ComponentResource):
             load_balancer_dns_name=lb.dns_name,
             name_servers=self.dns.name_servers if self.dns is not None else None,
             hosted_zone_id=self.dns.zone_id if self.dns is not None else None,
+            service_names={
+                s: svc.service_name for s, svc in self.services.items() if s != "migrations"
+            },
         )
         self.register_outputs(
             {

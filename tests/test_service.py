@@ -605,14 +605,40 @@ def test_create_service_must_be_a_bool() -> None:
 # -- ECR ----------------------------------------------------------------------------------
 
 
-def test_repository_scans_on_push_and_lifecycle_keeps_the_last_tagged_images() -> None:
-    cap = _run(_base(keep_tagged_images=15, untagged_expiry_days=3))
+def test_a_mutable_latest_exists_only_when_asked_for() -> None:
+    cap = _run(_base(image_tag_mutability="IMMUTABLE_WITH_EXCLUSION", mutable_tags=("latest",)))
     repo = cap.one("aws:ecr/repository:Repository")
-    assert repo.input("imageScanningConfiguration") == {"scanOnPush": True}
     assert repo.input("imageTagMutability") == "IMMUTABLE_WITH_EXCLUSION"
     assert repo.input("imageTagMutabilityExclusionFilters") == [
         {"filter": "latest", "filterType": "WILDCARD"}
     ]
+
+
+def test_changing_tag_mutability_updates_the_repository_in_place() -> None:
+    """Going from the 0.1 default (a mutable ``latest``) to immutable tags, or back, changes
+    only inputs that ECR's PutImageTagMutability updates in place: none of them forces a
+    replacement (the repository and its images stay)."""
+    from proliferate_components.migrate.forcenew import REPLACEMENT_PROPERTIES
+
+    forcing = {p.pulumi_input for p in REPLACEMENT_PROPERTIES["aws:ecr/repository:Repository"]}
+    old = _run(
+        _base(image_tag_mutability="IMMUTABLE_WITH_EXCLUSION", mutable_tags=("latest",))
+    ).one("aws:ecr/repository:Repository")
+    new = _run(_base()).one("aws:ecr/repository:Repository")
+    changed = {
+        k for k in set(old.inputs) | set(new.inputs) if old.inputs.get(k) != new.inputs.get(k)
+    }
+    assert changed == {"imageTagMutability", "imageTagMutabilityExclusionFilters"}
+    assert not changed & forcing
+    assert new.urn == old.urn, "same resource: an update, not a delete and create"
+
+
+def test_repository_scans_on_push_and_lifecycle_keeps_the_last_tagged_images() -> None:
+    cap = _run(_base(keep_tagged_images=15, untagged_expiry_days=3))
+    repo = cap.one("aws:ecr/repository:Repository")
+    assert repo.input("imageScanningConfiguration") == {"scanOnPush": True}
+    assert repo.input("imageTagMutability") == "IMMUTABLE"
+    assert repo.input("imageTagMutabilityExclusionFilters") is None
     assert repo.input("forceDelete") is False
     lifecycle = cap.one("aws:ecr/lifecyclePolicy:LifecyclePolicy")
     assert lifecycle.input("repository") == repo.outputs["name"]
@@ -702,6 +728,20 @@ def test_awsx_is_an_optional_extra_only() -> None:
             "health_check_timeout_seconds",
         ),
         ({"image_tag_mutability": "SOMETIMES"}, "image_tag_mutability"),
+        ({"mutable_tags": ("latest",)}, "mutable_tags"),
+        ({"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION"}, "mutable_tags"),
+        (
+            {"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION", "mutable_tags": ("a*b*c*",)},
+            "mutable_tags",
+        ),
+        (
+            {"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION", "mutable_tags": ("x",) * 6},
+            "mutable_tags",
+        ),
+        (
+            {"image_tag_mutability": "MUTABLE_WITH_EXCLUSION", "mutable_tags": "latest"},
+            "mutable_tags",
+        ),
         ({"image_tag": "bad tag"}, "image_tag"),
         ({"keep_tagged_images": 0}, "keep_tagged_images"),
         ({"task_role_policy_statements": [{"Action": "s3:*"}]}, "task_role_policy_statements"),

@@ -1,5 +1,5 @@
 """The wizard never writes an empty, blank or malformed value into the stack config or the
-env file, whichever way the value arrives (answers file, flags, .env.prod, stack config)."""
+env file, whichever way the value arrives (answers file, flags, .env.local, stack config)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def harness(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Harness
 def _nothing_written(harness: Harness) -> None:
     stack = harness.pulumi.stacks.get("dev")
     assert stack is None or (stack.updates == 0 and not stack.config)
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()
 
 
 BLANKS = ("", "   ", "\t")
@@ -86,7 +86,7 @@ def test_a_blank_env_answer_fails_before_any_aws_call(harness: Harness, value: s
 
 
 def test_a_blank_value_in_an_existing_env_file_is_refused_not_copied(harness: Harness) -> None:
-    env_file = harness.project / ".env.prod"
+    env_file = harness.project / ".env.local"
     env_file.write_text('GITHUB_OAUTH_APP_SECRET="   "\n')
     answers = base_answers(harness.project)
     env: dict[str, Any] = dict(answers["env"])  # type: ignore[arg-type]
@@ -95,7 +95,7 @@ def test_a_blank_value_in_an_existing_env_file_is_refused_not_copied(harness: Ha
     with pytest.raises(ConfigError) as info:
         harness.run(answers)
     assert info.value.key == "GITHUB_OAUTH_APP_SECRET"
-    assert ".env.prod" in info.value.valid
+    assert "from env file" in info.value.valid
     assert env_file.read_text() == 'GITHUB_OAUTH_APP_SECRET="   "\n'  # left as it was
     stack = harness.pulumi.stacks["dev"]
     assert "proliferate:GITHUB_OAUTH_APP_SECRET" not in stack.config
@@ -109,7 +109,7 @@ def test_a_blank_value_already_in_the_stack_config_is_refused_not_copied(
     stack = harness.pulumi.stacks["dev"]
     key = "proliferate:GITHUB_OAUTH_APP_SECRET"
     stack.config[key] = ConfigEntry("   ", True)  # set by hand since the first run
-    (harness.project / ".env.prod").unlink()
+    (harness.project / ".env.local").unlink()
     answers = base_answers(harness.project)
     env: dict[str, Any] = dict(answers["env"])  # type: ignore[arg-type]
     env.pop("GITHUB_OAUTH_APP_SECRET")
@@ -119,4 +119,4 @@ def test_a_blank_value_already_in_the_stack_config_is_refused_not_copied(
     assert info.value.key == "GITHUB_OAUTH_APP_SECRET"
     assert "stack config" in info.value.valid
     assert stack.updates == 1  # no second `up`
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()

@@ -84,7 +84,7 @@ def test_aws_errors_are_messages_not_tracebacks(
     assert "Traceback" not in captured.err + captured.out
     assert expected in captured.err
     assert captured.err.startswith("error: ")
-    assert not (cli.project / ".env.prod").exists()
+    assert not (cli.project / ".env.local").exists()
 
 
 def test_bucket_of_another_account(
@@ -146,7 +146,7 @@ def test_dry_run_through_the_cli(cli: Any, capsys: pytest.CaptureFixture[str]) -
     assert "Dry run: changes that would be made" in out
     assert "would create S3 bucket" in out
     assert cli.log.mutating() == []
-    assert not (cli.project / ".env.prod").exists()
+    assert not (cli.project / ".env.local").exists()
 
 
 def test_successful_cli_run_prints_next_steps(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:

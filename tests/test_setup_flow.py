@@ -46,7 +46,7 @@ def harness(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
 
 
 def env_of(harness: Harness) -> dict[str, str | None]:
-    return dotenv_values(harness.project / ".env.prod", interpolate=False)
+    return dotenv_values(harness.project / ".env.local", interpolate=False)
 
 
 def test_full_non_interactive_run(harness: Harness) -> None:
@@ -107,11 +107,11 @@ def test_full_non_interactive_run(harness: Harness) -> None:
         # the stack gets the same value as the env file
         assert config[config_key(name)].value == value and config[config_key(name)].secret
     # every key is either set to a non-empty value or listed as unset (commented out)
-    text = (harness.project / ".env.prod").read_text()
+    text = (harness.project / ".env.local").read_text()
     for var in ENVIRONMENT:
         assert env.get(var.name) or f"# {var.name}=" in text, var.name
     assert all(v for v in env.values()), "no empty values"
-    assert stat.S_IMODE((harness.project / ".env.prod").stat().st_mode) == 0o600
+    assert stat.S_IMODE((harness.project / ".env.local").stat().st_mode) == 0o600
     assert result.env_written and result.backup is None
     assert any("webhook" in step for step in result.steps)
 
@@ -119,7 +119,7 @@ def test_full_non_interactive_run(harness: Harness) -> None:
 def test_second_run_changes_nothing(harness: Harness) -> None:
     answers = base_answers(harness.project)
     harness.run(answers)
-    env_file = harness.project / ".env.prod"
+    env_file = harness.project / ".env.local"
     before = env_file.stat()
     config_before = dict(harness.pulumi.stacks["dev"].config)
     harness.log.clear()
@@ -135,7 +135,7 @@ def test_second_run_changes_nothing(harness: Harness) -> None:
     after = env_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert not result.env_written
-    assert not list(harness.project.glob(".env.prod.bak*"))
+    assert not list(harness.project.glob(".env.local.bak*"))
 
 
 def test_second_run_with_skip_up_makes_no_pulumi_mutation(harness: Harness) -> None:
@@ -153,7 +153,7 @@ def test_dry_run_changes_nothing(harness: Harness) -> None:
     assert boto3.client("s3", region_name=REGION).list_buckets()["Buckets"] == []
     assert harness.log.mutating() == []
     assert harness.pulumi.mutating_calls() == []
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()
     joined = "\n".join(result.changes)
     for expected in (
         "create S3 bucket",
@@ -241,11 +241,11 @@ def test_changed_answer_needs_confirmation_non_interactive(harness: Harness) -> 
 def test_changed_env_value_keeps_a_backup(harness: Harness) -> None:
     answers = base_answers(harness.project)
     harness.run(answers)
-    first = (harness.project / ".env.prod").read_text()
+    first = (harness.project / ".env.local").read_text()
     answers["env"] = {**USER_ENV, "ANTHROPIC_API_KEY": "sk-ant-new"}
     harness.run({**answers, "yes": True, "skip_pulumi_up": True})
     assert env_of(harness)["ANTHROPIC_API_KEY"] == "sk-ant-new"
-    backup = harness.project / ".env.prod.bak"
+    backup = harness.project / ".env.local.bak"
     assert backup.read_text() == first
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert (
@@ -255,14 +255,14 @@ def test_changed_env_value_keeps_a_backup(harness: Harness) -> None:
     harness.run({**answers, "yes": True, "skip_pulumi_up": True})
     assert "sk-ant-new" in backup.read_text(), "one backup: the file before this run"
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert sorted(p.name for p in harness.project.glob(".env.prod*")) == [
-        ".env.prod",
-        ".env.prod.bak",
+    assert sorted(p.name for p in harness.project.glob(".env.local*")) == [
+        ".env.local",
+        ".env.local.bak",
     ]
 
 
 def test_existing_env_file_values_are_reused(harness: Harness) -> None:
-    env_file = harness.project / ".env.prod"
+    env_file = harness.project / ".env.local"
     env_file.write_text(
         "ANTHROPIC_API_KEY=sk-from-file\nBETTER_AUTH_SECRET=kept-secret\nMY_OWN_KEY=mine\n"
     )
@@ -277,13 +277,13 @@ def test_existing_env_file_values_are_reused(harness: Harness) -> None:
     assert values["MY_OWN_KEY"] == "mine", "keys unknown to the schema are kept"
     config = harness.pulumi.stacks["dev"].config
     assert config[config_key("BETTER_AUTH_SECRET")].value == "kept-secret"
-    assert (harness.project / ".env.prod.bak").exists()
+    assert (harness.project / ".env.local.bak").exists()
 
 
 def test_existing_env_file_is_not_overwritten_without_confirmation(harness: Harness) -> None:
     from proliferate_components.setup.errors import ChangeNotConfirmedError
 
-    env_file = harness.project / ".env.prod"
+    env_file = harness.project / ".env.local"
     env_file.write_text("LOG_LEVEL=debug\n")
     with pytest.raises(ChangeNotConfirmedError):
         harness.run(base_answers(harness.project))
@@ -348,7 +348,7 @@ def test_migrations_refused_with_skip_up(harness: Harness) -> None:
 def test_skip_up_on_new_stack_leaves_output_keys_unset(harness: Harness) -> None:
     result = harness.run(base_answers(harness.project, skip_pulumi_up=True))
     assert harness.pulumi.stacks["dev"].updates == 0
-    text = (harness.project / ".env.prod").read_text()
+    text = (harness.project / ".env.local").read_text()
     assert "# DATABASE_URL=  # unset: no stack output yet" in text
     assert result.values["DATABASE_URL"].value is None
 
@@ -422,7 +422,7 @@ def test_invalid_answers_fail_before_any_aws_call(harness: Harness) -> None:
     assert harness.pulumi.stacks.get("dev") is None or not any(
         k == "proliferate:workerMemory" for k in harness.pulumi.stacks["dev"].config
     )
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()
 
 
 def test_env_file_round_trips_through_python_dotenv(harness: Harness) -> None:

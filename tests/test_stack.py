@@ -399,6 +399,29 @@ def test_images_are_inputs() -> None:
     assert containers["worker"]["image"] == f"{worker_repo.outputs['repositoryUrl']}:v1.2.3"
 
 
+@pytest.mark.parametrize(
+    ("mutable", "mode", "filters"),
+    [
+        (None, "IMMUTABLE", None),
+        ("latest", "IMMUTABLE_WITH_EXCLUSION", [{"filter": "latest", "filterType": "WILDCARD"}]),
+    ],
+)
+def test_commit_tags_are_immutable_and_latest_mutable_only_when_asked(
+    mutable: str | None, mode: str, filters: list[dict[str, str]] | None
+) -> None:
+    def program() -> None:
+        config = StackConfig.dev(mutable_image_tags=mutable, enable_trigger_service=True)
+        ProliferateStack("proliferate", config, user_secret_values={}, settings={})
+
+    repos = capture(program).of_type("aws:ecr/repository:Repository")
+    assert {r.name for r in repos} == {
+        f"proliferate-{s}-repo" for s in ("worker", "llm-proxy", "gateway", "trigger-service")
+    }
+    for repo in repos:
+        assert repo.input("imageTagMutability") == mode, repo.name
+        assert repo.input("imageTagMutabilityExclusionFilters") == filters, repo.name
+
+
 def test_bad_image_arguments_fail_before_registration() -> None:
     errors: list[ConfigError] = []
 
@@ -712,3 +735,29 @@ def test_bad_adopt_config_fails_before_anything_is_registered() -> None:
         _run("dev", (("proliferate:adopt", json.dumps(bad)),))
     assert info.value.key == "proliferate:adopt.services.worker.serviceNmae"
     assert "did you mean serviceName" in info.value.valid
+
+
+def test_deploy_outputs_name_every_service_and_its_public_url() -> None:
+    """What ``proliferate-infra deploy`` reads: each ECS service's name (to wait for its
+    rollout), each public service's URL (to smoke-check it) and every repository."""
+
+    def program() -> None:
+        config = StackConfig.dev(enable_web=True, enable_trigger_service=True)
+        stack = ProliferateStack("proliferate", config, user_secret_values={}, settings={})
+        stack.export_outputs()
+
+    cap = capture(program)
+    names = cap.output("serviceNames")
+    running = ("worker", "llm-proxy", "gateway", "web", "trigger-service")
+    assert set(names) == set(running), "the migrations task has no service"
+    for service in running:
+        ecs = cap.one("aws:ecs/service:Service", f"proliferate-{service}-service")
+        assert names[service] == ecs.outputs["name"]
+    urls = cap.output("serviceUrls")
+    assert set(urls) == {"llm-proxy", "gateway", "web", "trigger-service"}
+    assert urls["web"] == cap.output("appUrl")
+    assert urls["gateway"] == cap.output("gatewayUrl")
+    assert urls["trigger-service"].endswith("/trigger-service")
+    trigger_repo = cap.one("aws:ecr/repository:Repository", "proliferate-trigger-service-repo")
+    assert cap.output("triggerServiceRepositoryUrl") == trigger_repo.outputs["repositoryUrl"]
+    assert cap.output("migrationsRepositoryUrl") == cap.output("workerRepositoryUrl")

@@ -4,9 +4,9 @@ Order for each key of :data:`~proliferate_components.environment.ENVIRONMENT`:
 
 1. an explicit answer (``PROLIFERATE_ENV_<NAME>``, the answers file's ``env:``; for
    ``DEFAULT_SANDBOX_PROVIDER`` also ``--sandbox-provider``);
-2. the existing ``.env.prod`` value;
+2. the existing ``.env.local`` value;
 3. a fresh stack output or AWS-derived value (``DATABASE_URL`` from ``databaseUrl``,
-   ``AWS_REGION`` from the region, ...): it replaces a different ``.env.prod`` value only
+   ``AWS_REGION`` from the region, ...): it replaces a different ``.env.local`` value only
    after confirmation, like an explicit answer;
 4. the value already in the stack's Pulumi config (``proliferate:<NAME>``);
 5. a generated value: the server secrets always (32 random bytes, base64, like
@@ -38,11 +38,11 @@ from ..environment import (
     is_required,
 )
 from ..errors import ConfigError
+from ..ops.pulumi_backend import ConfigEntry, OutputEntry
 from ..platform import litellm_database_url
 from ..secret_formats import format_named
 from .context import SetupContext
 from .errors import MissingAnswerError
-from .pulumi_backend import ConfigEntry, OutputEntry
 
 DEV_TEST_KEYS: tuple[str, ...] = ("AUTH_TOKEN", "TEST_TOKEN", "TEST_REPO_ID", "DEV_USER_ID")
 """Keys generated only when the user asks for dev/test values."""
@@ -101,7 +101,7 @@ class EnvInputs:
     """What environment resolution reads.
 
     Attributes:
-        existing: the current ``.env.prod`` values.
+        existing: the current ``.env.local`` values.
         config: the stack's current Pulumi config.
         outputs: the stack outputs (empty before the first ``pulumi up``).
         derived: values computed from answers and AWS (region, domain, ...).
@@ -141,7 +141,7 @@ def _fresh_value(var: EnvVar, inputs: EnvInputs) -> tuple[str, str] | None:
 
 
 def validate_explicit_env(ctx: SetupContext) -> None:
-    """Check every explicit ``.env.prod`` value before anything else happens.
+    """Check every explicit ``.env.local`` value before anything else happens.
 
     Raises:
         ConfigError: an unknown key in the answers file's ``env:``, or an invalid value.
@@ -216,7 +216,7 @@ def resolve_environment(
         raise MissingAnswerError(
             f"env.{first}",
             ctx.answers.env_sources_for(first),
-            why=f"required .env.prod value{others}",
+            why=f"required .env.local value{others}",
         )
     return result
 
@@ -256,7 +256,7 @@ def _resolve_one(
     review: bool,
 ) -> Resolved:
     existing = inputs.existing.get(var.name) or None
-    what = f".env.prod {var.name}"
+    what = f".env.local {var.name}"
     derived = _derived_value(var, known)
     if derived is not None:
         return derived
@@ -266,7 +266,7 @@ def _resolve_one(
             and existing != explicit_value
             and not ctx.confirm_change(what, existing, explicit_value, secret=var.secret)
         ):
-            return Resolved(existing, ".env.prod")
+            return Resolved(existing, "env file")
         return Resolved(explicit_value, "answer")
     fresh = _fresh_value(var, inputs)
     if fresh is not None:
@@ -276,10 +276,10 @@ def _resolve_one(
             and existing != value
             and not ctx.confirm_change(what, existing, value, secret=var.secret)
         ):
-            return Resolved(existing, ".env.prod")
+            return Resolved(existing, "env file")
         return Resolved(value, source)
     if existing is not None and not review:
-        return Resolved(existing, ".env.prod")
+        return Resolved(existing, "env file")
     entry = None if var.pulumi_config else inputs.config.get(config_key(var.name))
     if entry is not None and entry.value and not review:
         return Resolved(entry.value, "stack config")
@@ -290,7 +290,7 @@ def _resolve_one(
     required = is_required(var.name, known)
     if is_stack_output_key(var, external_database=inputs.external_database) and not outputs_ready:
         if existing is not None:
-            return Resolved(existing, ".env.prod")
+            return Resolved(existing, "env file")
         return Resolved(
             None, "unset", "no stack output yet; run the wizard again after `pulumi up`"
         )
@@ -342,7 +342,7 @@ def _prompt(
         answer = ctx.prompter.text(
             key, f"{label} [set; Enter keeps it]", secret=True, validate=check
         )
-        return Resolved(default, ".env.prod") if not answer else Resolved(answer, "prompt")
+        return Resolved(default, "env file") if not answer else Resolved(answer, "prompt")
     if var.multiline:
         answer = ctx.prompter.text(
             key, f"{label}: path to the file, or paste it", validate=check, secret=False

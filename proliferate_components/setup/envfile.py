@@ -1,4 +1,4 @@
-"""Reading and writing ``.env.prod`` so python-dotenv AND Node's dotenv read back exact values.
+"""Reading and writing ``.env.local`` so python-dotenv AND Node's dotenv read back exact values.
 
 Quoting (:func:`format_value`), checked against both parsers:
 
@@ -18,7 +18,7 @@ never does. The platform reads the file with Node, so the wizard reads it back w
 python-dotenv with ``interpolate=False`` only.
 
 Writing (:func:`write_env_file`): atomic (temporary file in the same directory, fsync, then
-``os.replace``), mode 0600, the previous file kept as the one backup ``.env.prod.bak`` (mode
+``os.replace``), mode 0600, the previous file kept as the one backup ``.env.local.bak`` (mode
 0600; numbered ``.bak.N`` copies left by earlier versions are removed), and nothing written
 when the content is unchanged.
 """
@@ -35,7 +35,15 @@ from pathlib import Path
 from ..errors import ConfigError
 
 FILE_MODE = 0o600
-"""Mode of ``.env.prod`` and its backups: readable by the owner only."""
+"""Mode of the env file and its backups: readable by the owner only."""
+
+ENV_FILE_NAME = ".env.local"
+"""The env file the wizard writes: the spec's name, and the one upstream's installer reads
+(``.env.example`` <- ``.env.local`` <- ``.env`` in ``scripts/install-platform.cjs``)."""
+
+LEGACY_ENV_FILE_NAME = ".env.prod"
+"""The file earlier releases wrote (and upstream's ``pnpm setup`` writes); its values are
+carried over into :data:`ENV_FILE_NAME` and the file itself is never changed."""
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
 _BAD_SINGLE = re.compile(r"\\[\\']|\\\Z")

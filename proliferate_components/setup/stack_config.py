@@ -2,7 +2,7 @@
 
 A key is written only when it is missing or differs. A key that already has a *different*
 value is changed only when the new value was asked for explicitly (flag, environment,
-answers file, prompt, ``.env.prod``) and the change is confirmed; preset defaults never
+answers file, prompt, ``.env.local``) and the change is confirmed; preset defaults never
 replace an existing value.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from ..config import CONFIG_KEYS, DEV_PRESET, PROD_PRESET, StackConfig
 from ..environment import ENVIRONMENT, config_key
 from ..errors import ConfigError
+from ..ops.pulumi_backend import ConfigEntry, PulumiBackend
 from .context import SetupContext, mask
 from .env_resolution import validate_env_value
-from .pulumi_backend import ConfigEntry, PulumiBackend
 
 STEP = "stack"
 
