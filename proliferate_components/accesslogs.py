@@ -23,18 +23,18 @@ Children (``B`` is the component name): ``B-bucket``, ``B-encryption``,
 ``B-public-access-block``, ``B-ownership``, ``B-versioning``, ``B-lifecycle``, ``B-policy``.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
-from ._options import child_opts, merge_tags, validate_tags
-from .errors import ConfigError
+from ._args import coerce_args, register_outputs
+from ._options import child_opts, merge_tags
+from .constraints import TAGS, Pattern, Range, check_args
 
 __all__ = [
     "ELB_ACCOUNTS",
@@ -112,48 +112,45 @@ def access_log_bucket_policy(
 class AccessLogBucketArgs:
     """Arguments of :class:`AccessLogBucket`."""
 
-    prefix: str = "alb"
+    prefix: Annotated[
+        str, Pattern(r"[^/].*(?<!/)", "a key prefix without leading or trailing /")
+    ] = "alb"
     """Key prefix the load balancer writes under (``PublicLoadBalancer`` uses its component
     name; pass the same). Default ``alb``."""
-    retention_days: int = 90
-    """Days an access log is kept (1-3650). Default 90."""
+    retention_days: Annotated[int, Range(1, 3650, unit="days")] = 90
+    """Days an access log is kept. Default 90."""
     force_destroy: bool = False
     """Let ``pulumi destroy`` delete the bucket with its logs. Default False."""
-    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    tags: Annotated[Mapping[str, str], TAGS] = field(default_factory=dict[str, str])
     """Tags of the bucket. Default none besides ``Name``."""
+
+
+_DEFAULT_ARGS = AccessLogBucketArgs()
 
 
 class AccessLogBucket(pulumi.ComponentResource):
     """A private, encrypted, TLS-only, versioned S3 bucket with a lifecycle, writable only by
-    load balancer log delivery.
+    load balancer log delivery."""
 
-    Attributes:
-        bucket: the bucket's name (``PublicLoadBalancerArgs.access_logs_bucket``).
-        arn: the bucket's ARN.
-    """
+    _type_token = "proliferate:logs:AccessLogBucket"
 
     bucket: pulumi.Output[str]
+    """The bucket's name, resolving once its policy lets the load balancer write (give it as
+    ``PublicLoadBalancerArgs.access_logs_bucket``)."""
     arn: pulumi.Output[str]
+    """The bucket's ARN."""
 
     def __init__(
         self,
         name: str,
-        args: AccessLogBucketArgs | None = None,
+        args: AccessLogBucketArgs = _DEFAULT_ARGS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = args or AccessLogBucketArgs()
-        if not 1 <= args.retention_days <= 3650:
-            raise ConfigError(
-                "AccessLogBucketArgs.retention_days", args.retention_days, "1 to 3650 days"
-            )
-        if not args.prefix or args.prefix.startswith("/") or args.prefix.endswith("/"):
-            raise ConfigError(
-                "AccessLogBucketArgs.prefix",
-                args.prefix,
-                "a key prefix without leading or trailing /",
-            )
-        validate_tags(args.tags, key="AccessLogBucketArgs.tags")
-        super().__init__("proliferate:logs:AccessLogBucket", name, None, opts)
+        args = check_args(
+            coerce_args(AccessLogBucketArgs, args, key="AccessLogBucket.args"),
+            key="AccessLogBucketArgs",
+        )
+        super().__init__(self._type_token, name, None, opts)
         tags = dict(args.tags)
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
@@ -229,4 +226,4 @@ class AccessLogBucket(pulumi.ComponentResource):
         # it may write, so it must not be created before the policy.
         self.bucket = pulumi.Output.all(bucket.bucket, bucket_policy.id).apply(lambda v: str(v[0]))
         self.arn = bucket.arn
-        self.register_outputs({"bucket": self.bucket, "arn": self.arn})
+        register_outputs(self, "bucket", "arn")

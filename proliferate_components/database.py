@@ -297,28 +297,26 @@ def _validate(args: PostgresDbArgs) -> str:
 
 class PostgresDb(pulumi.ComponentResource):
     """An encrypted, private RDS PostgreSQL instance reachable only from named security
-    groups, with deletion protection, backups and a final snapshot.
-
-    Outputs:
-        endpoint: ``host:port``.
-        address: the host name.
-        port: the TCP port.
-        database_url: secret ``postgresql://user:password@host:port/db?sslmode=require``.
-        password: the master password (secret).
-        username, db_name: as configured.
-        security_group_id: the database's security group.
-        identifier: the instance's AWS identifier.
-    """
+    groups, with deletion protection, backups and a final snapshot."""
 
     endpoint: pulumi.Output[str]
+    """``host:port``."""
     address: pulumi.Output[str]
+    """The host name."""
     port: pulumi.Output[int]
+    """The TCP port."""
     database_url: pulumi.Output[str]
+    """Secret ``postgresql://user:password@host:port/db?sslmode=require``."""
     password: pulumi.Output[str]
+    """The master password (secret)."""
     username: pulumi.Output[str]
+    """The master user name, as configured."""
     db_name: pulumi.Output[str]
+    """The database name, as configured."""
     security_group_id: pulumi.Output[str]
+    """The database's security group."""
     identifier: pulumi.Output[str]
+    """The instance's AWS identifier."""
 
     def __init__(
         self, name: str, args: PostgresDbArgs, opts: pulumi.ResourceOptions | None = None

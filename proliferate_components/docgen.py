@@ -508,47 +508,69 @@ def _type_token(cls: type) -> str | None:
     return match.group(1) if match else None
 
 
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Attribute -> the docstring that follows its annotation in ``cls``'s own source."""
+    source = textwrap.dedent(inspect.getsource(cls))
+    class_def = ast.parse(source).body[0]
+    docs: dict[str, str] = {}
+    if not isinstance(class_def, ast.ClassDef):  # pragma: no cover - getsource of a class
+        return docs
+    body = class_def.body
+    for index, node in enumerate(body[:-1]):
+        following = body[index + 1]
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = inspect.cleandoc(following.value.value)
+    return docs
+
+
 def _outputs(cls: type) -> list[tuple[str, str]]:
-    """(name, description) of the component's outputs: ``pulumi.Output`` annotations, described
-    by the ``Outputs:`` section of the class docstring when it has one."""
-    described: dict[str, str] = {}
-    doc = inspect.cleandoc(cls.__doc__ or "")
-    if "Outputs:" in doc:
-        section = doc.split("Outputs:", 1)[1]
-        current: list[str] = []
-        pending: list[str] = []
-        for line in section.splitlines():
-            if line and not line.startswith(" "):
-                break
-            entry = re.match(r"^ {4}([\w, ]+):\s*(.*)$", line)
-            names_only = re.match(r"^ {4}([\w]+(?:, *[\w]+)*),?\s*$", line)
-            if entry:
-                current = pending + [n.strip() for n in entry.group(1).split(",") if n.strip()]
-                pending = []
-                for name in current:
-                    described[name] = entry.group(2).strip()
-            elif names_only:
-                pending += [n.strip() for n in names_only.group(1).split(",") if n.strip()]
-            elif current and line.strip():
-                for name in current:
-                    described[name] += " " + line.strip()
-    names = [
-        name
-        for name, annotation in inspect.get_annotations(cls).items()
-        if "Output" in str(annotation)
-    ]
-    for name in described:
-        if name not in names:
-            names.append(name)
+    """(name, description) of the component's outputs: its public annotated attributes,
+    each described by the docstring under it."""
+    described = _attribute_docs(cls)
+    names = [name for name in inspect.get_annotations(cls) if not name.startswith("_")]
     return [(name, _rst_to_md(described.get(name, ""))) for name in names]
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _shown_type(annotation: str) -> str:
+    """An annotation without its ``Annotated[...]`` constraint (shown in its own column)."""
+    try:
+        tree = ast.parse(annotation, mode="eval").body
+    except SyntaxError:
+        return annotation
+
+    class Strip(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            self.generic_visit(node)
+            if ast.unparse(node.value) in ("Annotated", "typing.Annotated") and isinstance(
+                node.slice, ast.Tuple
+            ):
+                return node.slice.elts[0]
+            return node
+
+    return ast.unparse(Strip().visit(tree))
+
+
 def _args_table(cls: type, replacing: Mapping[str, str] | None = None) -> str:
+    from .constraints import describe_field
+
     rows: list[list[str]] = []
     for f in _field_docs(cls):
         default = "(required)" if f.default is None else _code(f.default)
-        row = [_code(f.name), _code(f.annotation) if f.annotation else "-", default]
-        row.append(_rst_to_md(f.doc))
+        shown = _shown_type(f.annotation)
+        row = [_code(f.name), _code(shown) if shown else "-", default]
+        valid = describe_field(cls, f.name)
+        row.append(_rst_to_md(f.doc + (f" Valid: {valid}." if valid else "")))
         if replacing is not None:
             row.append(("yes: " + replacing[f.name]) if f.name in replacing else "no")
         rows.append(row)
@@ -606,7 +628,10 @@ def render_components() -> str:
             outputs = _outputs(component)
             if outputs:
                 lines += [
-                    _table(["Output", "Description"], ([_code(n), d] for n, d in outputs)),
+                    _table(
+                        ["Output", "From other languages", "Description"],
+                        ([_code(n), _code(_camel(n)), d] for n, d in outputs),
+                    ),
                 ]
         for args_class in arg_classes:
             lines += [f"### {args_class.__name__}", "", _first_paragraph(args_class.__doc__), ""]

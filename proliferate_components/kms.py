@@ -19,17 +19,17 @@ Children: ``K-key`` (``aws.kms.Key``) and ``K-alias`` (``aws.kms.Alias``
 ``alias/<name>-<stack>``).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
-from ._options import child_opts, merge_tags, physical_name, validate_tags
-from .errors import ConfigError
+from ._args import coerce_args, register_outputs
+from ._options import child_opts, merge_tags, physical_name
+from .constraints import TAGS, Range, check_args
 
 __all__ = ["EncryptionKey", "EncryptionKeyArgs", "key_policy"]
 
@@ -81,40 +81,39 @@ class EncryptionKeyArgs:
 
     description: str = "Proliferate data at rest: logs, images, secrets, cache, database"
     """The key's description. Default names what it encrypts."""
-    deletion_window_days: int = 30
-    """Days a scheduled deletion waits (7-30). Default 30, the longest."""
+    deletion_window_days: Annotated[int, Range(7, 30, unit="days")] = 30
+    """Days a scheduled deletion waits. Default 30, the longest."""
     protect: bool = True
     """Protect the key (deleting it destroys everything it encrypted). Default True."""
-    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    tags: Annotated[Mapping[str, str], TAGS] = field(default_factory=dict[str, str])
     """Tags of the key. Default none besides ``Name``."""
 
 
-class EncryptionKey(pulumi.ComponentResource):
-    """A customer-managed KMS key with rotation and a key policy for CloudWatch Logs.
+_DEFAULT_ARGS = EncryptionKeyArgs()
 
-    Attributes:
-        arn: the key's ARN (give it as ``kms_key_id`` / ``kms_key_arn``).
-        key_id: the key's id.
-        alias: the alias name.
-    """
+
+class EncryptionKey(pulumi.ComponentResource):
+    """A customer-managed KMS key with rotation and a key policy for CloudWatch Logs."""
+
+    _type_token = "proliferate:kms:EncryptionKey"
 
     arn: pulumi.Output[str]
+    """The key's ARN (give it as ``kms_key_id`` / ``kms_key_arn``)."""
     key_id: pulumi.Output[str]
+    """The key's id."""
     alias: pulumi.Output[str]
+    """The alias name, ``alias/<name>-<stack>``."""
 
     def __init__(
         self,
         name: str,
-        args: EncryptionKeyArgs | None = None,
+        args: EncryptionKeyArgs = _DEFAULT_ARGS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = args or EncryptionKeyArgs()
-        if not 7 <= args.deletion_window_days <= 30:
-            raise ConfigError(
-                "EncryptionKeyArgs.deletion_window_days", args.deletion_window_days, "7 to 30 days"
-            )
-        validate_tags(args.tags, key="EncryptionKeyArgs.tags")
-        super().__init__("proliferate:kms:EncryptionKey", name, None, opts)
+        args = check_args(
+            coerce_args(EncryptionKeyArgs, args, key="EncryptionKey.args"), key="EncryptionKeyArgs"
+        )
+        super().__init__(self._type_token, name, None, opts)
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
         policy = pulumi.Output.all(identity.account_id, region.region, identity.arn).apply(
@@ -138,4 +137,4 @@ class EncryptionKey(pulumi.ComponentResource):
         self.arn = key.arn
         self.key_id = key.key_id
         self.alias = alias.name
-        self.register_outputs({"arn": self.arn, "key_id": self.key_id, "alias": self.alias})
+        register_outputs(self, "arn", "key_id", "alias")

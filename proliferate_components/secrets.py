@@ -35,16 +35,17 @@ passed explicitly (then the services start without them and the platform's own s
 validation fails loudly, which the deployment circuit breaker rolls back).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from ._args import coerce_args, register_outputs
+from .constraints import KMS_KEY_ARN, TAGS, OneOf, check_args
 from .environment import (
     ENVIRONMENT,
     SERVICES,
@@ -93,7 +94,9 @@ _GROUP_BY_READERS: Mapping[frozenset[str], str] = {
     frozenset({"llm-proxy"}): "llm-proxy",
 }
 
-_RECOVERY_WINDOW_DAYS = (0, *range(7, 31))
+RECOVERY_WINDOW_DAYS = OneOf(
+    (0, *range(7, 31)), "days a deleted secret stays recoverable (0 = delete at once)"
+)
 
 
 def bundle_keys() -> tuple[str, ...]:
@@ -246,127 +249,68 @@ class SecretsBundleArgs:
     """What a required key without a value does. ``True``: raise ConfigError naming the
     keys. ``False``: log a warning and leave them out. Default ``None``: warn during a
     preview, raise during ``pulumi up``."""
-    recovery_window_days: int = 30
-    """Days Secrets Manager keeps a deleted secret recoverable (0 = delete at once, else
-    7-30). Default 30, the AWS default."""
-    kms_key_id: pulumi.Input[str] | None = None
+    recovery_window_days: Annotated[int, RECOVERY_WINDOW_DAYS] = 30
+    """Days Secrets Manager keeps a deleted secret recoverable. Default 30, the AWS
+    default."""
+    kms_key_id: Annotated[pulumi.Input[str], KMS_KEY_ARN] | None = None
     """KMS key encrypting the secrets. Default ``None``: the account's ``aws/secretsmanager``
     managed key."""
     protect: bool = True
     """Protect the secrets and the generated random values from deletion and replacement
     (a generated value cannot be recovered once deleted: sessions break and user secrets
     become unreadable). Default ``True``; pass ``False`` only for throw-away stacks."""
-    tags: Mapping[str, str] = field(default_factory=_empty_str_map)
+    tags: Annotated[Mapping[str, str], TAGS] = field(default_factory=_empty_str_map)
     """Tags added to every secret. Default none."""
+
+
+_DEFAULT_ARGS = SecretsBundleArgs()
 
 
 class SecretsBundle(pulumi.ComponentResource):
     """Secrets Manager entries for the platform's secret environment keys.
 
-    Three JSON secrets at most (see the module docstring for why grouped): children
-    ``<name>-generated``, ``<name>-data``, ``<name>-user`` (``aws.secretsmanager.Secret``)
-    each with ``<name>-<group>-version`` (``SecretVersion``, its ``secret_string`` a Pulumi
-    secret), and one ``<name>-<key-in-kebab-case>`` ``random.RandomPassword`` per generated
-    key without a supplied value (e.g. ``<name>-better-auth-secret``). A group with no
-    values is not created.
+    One JSON secret per set of readers (see the module docstring for why grouped):
+    children ``<name>-<group>`` (``aws.secretsmanager.Secret``, groups in
+    :data:`SECRET_GROUPS`) each with ``<name>-<group>-version`` (``SecretVersion``, its
+    ``secret_string`` a Pulumi secret), and one ``<name>-<key-in-kebab-case>``
+    ``random.RandomPassword`` per generated key without a supplied value (e.g.
+    ``<name>-better-auth-secret``). A group with no values is not created.
 
-    Attributes:
-        keys: the keys the bundle holds, in environment order.
-        missing_required: required keys without a value (only non-empty when not strict).
-        secret_arns: ``Output[list[str]]`` of every secret's ARN (for the execution role).
-        group_arns: group -> ``Output[str]`` ARN.
+    From Python, :attr:`keys` lists the keys the bundle holds (in environment order),
+    :attr:`missing_required` the required keys without a value (only non-empty when not
+    strict), and :meth:`secrets_for` gives a service's ``secrets`` mapping.
     """
 
-    keys: tuple[str, ...]
-    missing_required: tuple[str, ...]
+    _type_token = "proliferate:secrets:SecretsBundle"
+
     secret_arns: pulumi.Output[list[str]]
+    """Every secret's ARN (what an execution role may read)."""
     group_arns: dict[str, pulumi.Output[str]]
+    """Group (``generated``, ``data``, ``user``, ...) -> its secret's ARN."""
+    references: dict[str, pulumi.Output[str]]
+    """Environment key -> its ECS ``valueFrom`` reference ``<secret-arn>:<KEY>::``, for a
+    container's ``secrets`` (a key carrying another's value, e.g. ``LITELLM_MASTER_KEY``,
+    refers to that key)."""
 
     def __init__(
         self,
         name: str,
-        args: SecretsBundleArgs | None = None,
+        args: SecretsBundleArgs = _DEFAULT_ARGS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = args or SecretsBundleArgs()
-        # -- validation (nothing registered yet) ------------------------------------------
-        if args.recovery_window_days not in _RECOVERY_WINDOW_DAYS:
-            raise ConfigError(
-                "SecretsBundleArgs.recovery_window_days",
-                args.recovery_window_days,
-                "0 (delete immediately) or 7 to 30 days",
-            )
-        for key, value in args.settings.items():
-            var = _known(key, "SecretsBundleArgs.settings")
-            if var.secret:
-                raise ConfigError(
-                    f"SecretsBundleArgs.settings[{key!r}]",
-                    value,
-                    "plain settings only: pass secret values in user_values",
-                    secret=True,
-                )
-            if var.choices and value and value not in var.choices:
-                raise ConfigError(
-                    f"SecretsBundleArgs.settings[{key!r}]",
-                    value,
-                    f"one of {', '.join(var.choices)}",
-                )
-        explicit = args.user_values is not None
-        allowed = set(bundle_keys())
-        if explicit:
-            for key, value in (args.user_values or {}).items():
-                var = _known(key, "SecretsBundleArgs.user_values")
-                if var.name not in allowed:
-                    why = (
-                        "not a secret: pass it as a plain setting"
-                        if not var.secret
-                        else "received by no service"
-                        if not var.value_of
-                        else f"it carries {var.value_of}: set that key"
-                    )
-                    raise ConfigError(
-                        f"SecretsBundleArgs.user_values[{key!r}]",
-                        "[value]",
-                        f"a secret key some service receives ({why})",
-                    )
-                if isinstance(value, str):
-                    problem = check_value(var.name, value)
-                    if problem is not None:
-                        raise ConfigError(
-                            f"SecretsBundleArgs.user_values[{key!r}]",
-                            "[secret]",
-                            problem,
-                            secret=True,
-                        )
-        values: dict[str, pulumi.Input[str]] = (
-            {env_var(k).name: v for k, v in (args.user_values or {}).items()}
-            if explicit
-            else dict(user_values_from_config())
+        args = check_args(
+            coerce_args(SecretsBundleArgs, args, key="SecretsBundle.args"), key="SecretsBundleArgs"
         )
-        if args.database_url is not None:
-            values["DATABASE_URL"] = args.database_url
-        if args.redis_url is not None:
-            values["REDIS_URL"] = args.redis_url
+        _validate_settings(args.settings)
+        if args.user_values is not None:
+            _validate_user_values(args.user_values)
+        values = _supplied_values(args)
         generated = [
-            v.name for v in ENVIRONMENT if v.source is Source.GENERATED and v.name in allowed
+            v.name for v in ENVIRONMENT if v.source is Source.GENERATED and v.name in bundle_keys()
         ]
-        present = set(values) | set(generated)
-        if "DATABASE_URL" in present:
-            present.add("LITELLM_DATABASE_URL")
-        settings = {env_var(k).name: v for k, v in args.settings.items()}
-        missing = tuple(n for n in bundle_keys() if n not in present and is_required(n, settings))
-        strict = args.strict if args.strict is not None else not pulumi.runtime.is_dry_run()
-        if missing and strict:
-            raise ConfigError(
-                "SecretsBundle: required secrets",
-                list(missing),
-                "set each with `pulumi config set --secret "
-                + " / ".join(config_key(m) for m in missing[:3])
-                + (" ..." if len(missing) > 3 else "")
-                + " <value>` (or pass SecretsBundleArgs.user_values / database_url / redis_url)",
-            )
-
-        super().__init__("proliferate:secrets:SecretsBundle", name, None, opts)
+        missing = _missing_required(args, values, generated)
+        super().__init__(self._type_token, name, None, opts)
+        self.missing_required = missing
         if missing:
             pulumi.log.warn(
                 f"{name}: required secrets without a value: {', '.join(missing)}. The services would "
@@ -374,11 +318,26 @@ class SecretsBundle(pulumi.ComponentResource):
                 f"(pulumi config set --secret {config_key(missing[0])} ...).",
                 resource=self,
             )
-        self.missing_required = missing
-        child = pulumi.ResourceOptions(parent=self)
-        protected = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        all_values = self._all_values(name, args, values, generated)
+        order = {n: i for i, n in enumerate(bundle_keys())}
+        self.keys = tuple(sorted(all_values, key=lambda k: order[k]))
+        self._create_groups(name, args, all_values)
+        self.references = {
+            key: self.value_from(key)
+            for key in bundle_keys()
+            if (env_var(key).value_of or key) in self._secret_of
+        }
+        register_outputs(self, "secret_arns", "group_arns", "references")
 
-        # -- generated values (upstream's formats; an existing stack keeps its values) -----
+    def _all_values(
+        self,
+        name: str,
+        args: SecretsBundleArgs,
+        values: Mapping[str, pulumi.Input[str]],
+        generated: list[str],
+    ) -> dict[str, pulumi.Input[str]]:
+        """Supplied values (checked once known), generated ones in upstream's formats (an
+        existing stack keeps its values), and ``LITELLM_DATABASE_URL`` from the database's."""
         all_values: dict[str, pulumi.Input[str]] = {}
         for key in generated:
             all_values[key] = (
@@ -392,10 +351,12 @@ class SecretsBundle(pulumi.ComponentResource):
             all_values["LITELLM_DATABASE_URL"] = pulumi.Output.from_input(
                 all_values["DATABASE_URL"]
             ).apply(litellm_database_url)
+        return all_values
 
-        # -- one JSON secret per set of readers -----------------------------------------------
-        order = {n: i for i, n in enumerate(bundle_keys())}
-        self.keys = tuple(sorted(all_values, key=lambda k: order[k]))
+    def _create_groups(
+        self, name: str, args: SecretsBundleArgs, all_values: Mapping[str, pulumi.Input[str]]
+    ) -> None:
+        """One JSON secret (and its version) per set of readers."""
         self._secret_of: dict[str, aws.secretsmanager.Secret] = {}
         self.group_arns = {}
         for group in SECRET_GROUPS:
@@ -408,7 +369,7 @@ class SecretsBundle(pulumi.ComponentResource):
                 recovery_window_in_days=args.recovery_window_days,
                 kms_key_id=args.kms_key_id,
                 tags={**args.tags, "proliferate:secret-group": group},
-                opts=protected,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             )
             document = pulumi.Output.all(**{k: all_values[k] for k in members}).apply(
                 lambda doc: json.dumps(doc, sort_keys=True)
@@ -417,20 +378,13 @@ class SecretsBundle(pulumi.ComponentResource):
                 f"{name}-{group}-version",
                 secret_id=secret.id,
                 secret_string=pulumi.Output.secret(document),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
             for k in members:
                 self._secret_of[k] = secret
             self.group_arns[group] = secret.arn
         self.secret_arns = pulumi.Output.all(*self.group_arns.values()).apply(
             lambda arns: [str(a) for a in arns]
-        )
-        self.register_outputs(
-            {
-                "secret_arns": self.secret_arns,
-                "group_arns": dict(self.group_arns),
-                "keys": list(self.keys),
-            }
         )
 
     def value_from(self, name: str) -> pulumi.Output[str]:
@@ -486,6 +440,85 @@ class SecretsBundle(pulumi.ComponentResource):
                 f"one of the bundle's keys: {', '.join(self.keys)}",
             )
         return secret.arn
+
+
+def _validate_settings(settings: Mapping[str, str]) -> None:
+    """Plain settings only, each a known key with one of its choices."""
+    for key, value in settings.items():
+        var = _known(key, "SecretsBundleArgs.settings")
+        if var.secret:
+            raise ConfigError(
+                f"SecretsBundleArgs.settings[{key!r}]",
+                value,
+                "plain settings only: pass secret values in user_values",
+                secret=True,
+            )
+        if var.choices and value and value not in var.choices:
+            raise ConfigError(
+                f"SecretsBundleArgs.settings[{key!r}]", value, f"one of {', '.join(var.choices)}"
+            )
+
+
+def _validate_user_values(user_values: Mapping[str, pulumi.Input[str]]) -> None:
+    """Secret keys some service receives, known values in their format."""
+    allowed = set(bundle_keys())
+    for key, value in user_values.items():
+        var = _known(key, "SecretsBundleArgs.user_values")
+        if var.name not in allowed:
+            why = (
+                "not a secret: pass it as a plain setting"
+                if not var.secret
+                else "received by no service"
+                if not var.value_of
+                else f"it carries {var.value_of}: set that key"
+            )
+            raise ConfigError(
+                f"SecretsBundleArgs.user_values[{key!r}]",
+                "[value]",
+                f"a secret key some service receives ({why})",
+            )
+        if isinstance(value, str):
+            problem = check_value(var.name, value)
+            if problem is not None:
+                raise ConfigError(
+                    f"SecretsBundleArgs.user_values[{key!r}]", "[secret]", problem, secret=True
+                )
+
+
+def _supplied_values(args: SecretsBundleArgs) -> dict[str, pulumi.Input[str]]:
+    """The values given (or read from secret config), with the data tier's URLs."""
+    values: dict[str, pulumi.Input[str]] = (
+        {env_var(k).name: v for k, v in args.user_values.items()}
+        if args.user_values is not None
+        else dict(user_values_from_config())
+    )
+    if args.database_url is not None:
+        values["DATABASE_URL"] = args.database_url
+    if args.redis_url is not None:
+        values["REDIS_URL"] = args.redis_url
+    return values
+
+
+def _missing_required(
+    args: SecretsBundleArgs, values: Mapping[str, pulumi.Input[str]], generated: list[str]
+) -> tuple[str, ...]:
+    """Required keys without a value; a ConfigError when strict (default: during ``up``)."""
+    present = set(values) | set(generated)
+    if "DATABASE_URL" in present:
+        present.add("LITELLM_DATABASE_URL")
+    settings = {env_var(k).name: v for k, v in args.settings.items()}
+    missing = tuple(n for n in bundle_keys() if n not in present and is_required(n, settings))
+    strict = args.strict if args.strict is not None else not pulumi.runtime.is_dry_run()
+    if missing and strict:
+        raise ConfigError(
+            "SecretsBundle: required secrets",
+            list(missing),
+            "set each with `pulumi config set --secret "
+            + " / ".join(config_key(m) for m in missing[:3])
+            + (" ..." if len(missing) > 3 else "")
+            + " <value>` (or pass SecretsBundleArgs.user_values / database_url / redis_url)",
+        )
+    return missing
 
 
 def _generated(bundle: str, key: str, protect: bool, parent: pulumi.Resource) -> pulumi.Output[str]:

@@ -591,30 +591,28 @@ class FargateService(pulumi.ComponentResource):
     """One ECS Fargate service with its image repository, logs, roles and security group.
 
     See the module docstring for the children and their names.
-
-    Attributes:
-        service_name: the ECS service's name (``None`` output with ``create_service=False``).
-        task_definition_arn: the task definition's ARN (with revision).
-        task_definition_family: the task definition family (for one-off ``run-task``).
-        security_group_id: the service's security group.
-        repository_url: the ECR repository URL (``None`` output without a repository).
-        repository_arn: the ECR repository ARN (``None`` output without a repository).
-        log_group_name: the CloudWatch log group.
-        task_role_arn: the task role (grant permissions with ``task_role_policy_statements``).
-        execution_role_arn: the execution role the tasks start with.
-        container_name: the container's name (for load balancer attachments).
     """
 
     service_name: pulumi.Output[str | None]
+    """The ECS service's name (``None`` with ``create_service=False``)."""
     task_definition_arn: pulumi.Output[str]
+    """The task definition's ARN (with revision)."""
     task_definition_family: pulumi.Output[str]
+    """The task definition family (for a one-off ``aws ecs run-task``)."""
     security_group_id: pulumi.Output[str]
+    """The service's security group."""
     repository_url: pulumi.Output[str | None]
+    """The ECR repository URL (``None`` without a repository)."""
     repository_arn: pulumi.Output[str | None]
+    """The ECR repository ARN (``None`` without a repository)."""
     log_group_name: pulumi.Output[str]
+    """The CloudWatch log group."""
     task_role_arn: pulumi.Output[str]
+    """The task role (grant permissions with ``task_role_policy_statements``)."""
     execution_role_arn: pulumi.Output[str]
+    """The execution role the tasks start with."""
     container_name: str
+    """The container's name (for load balancer attachments)."""
 
     def __init__(
         self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None

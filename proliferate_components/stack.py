@@ -719,7 +719,7 @@ class ProliferateStack(pulumi.ComponentResource):
             desired_count=desired,
             security_group_id=self.security_groups[service].id,
             service_depends_on=[
-                *(lb.route_resources[service] if routed else []),
+                *(lb.route_dependencies(service) if routed else []),
                 *self._store_rules[service],
             ],
             target_group_arn=lb.target_group_arns[service] if routed else None,
