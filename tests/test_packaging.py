@@ -34,6 +34,8 @@ from proliferate_components.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST_NAME = "proliferate_components"
+WHEEL_EXCLUDED = {"proliferate_components.docgen"}
+"""Modules of the source tree the wheel leaves out on purpose (pyproject's wheel ``exclude``)."""
 
 
 # --- policy-pack command (fast) ------------------------------------------------------------
@@ -302,12 +304,35 @@ def test_wheel_ships_data_files(dists: tuple[Path, Path]) -> None:
 
 
 @pytest.mark.slow
+def test_wheel_ships_nothing_test_only_or_maintainer_only(dists: tuple[Path, Path]) -> None:
+    """The wheel holds the library, its CLI and its data; not the test doubles or the docs
+    generator (both live in the checkout only)."""
+    _, wheel = dists
+    with zipfile.ZipFile(wheel) as archive:
+        modules = [n for n in archive.namelist() if n.endswith(".py")]
+    assert f"{DIST_NAME}/provider.py" in modules  # the check sees real module paths
+    shipped_names = {Path(n).name for n in modules}
+    for unwanted in ("docgen.py", "fake_pulumi.py", "conftest.py"):
+        assert unwanted not in shipped_names, unwanted
+    assert not [n for n in modules if Path(n).name.startswith("test_")]
+    assert not [n for n in modules if "/tests/" in n or n.startswith("tests/")]
+
+
+@pytest.mark.slow
 def test_sdist_has_sources_tests_and_license(dists: tuple[Path, Path]) -> None:
     sdist, _ = dists
     prefix = f"{DIST_NAME}-{__version__}/"
     with tarfile.open(sdist) as archive:
         names = {n.removeprefix(prefix) for n in archive.getnames()}
-    for required in ("LICENSE", "README.md", "pyproject.toml", "proliferate_components/py.typed"):
+    for required in (
+        "LICENSE",
+        "README.md",
+        "pyproject.toml",
+        "proliferate_components/py.typed",
+        "proliferate_components/docgen.py",
+        "provider/PulumiPlugin.yaml",
+        "provider/__main__.py",
+    ):
         assert required in names
     assert any(n.startswith("tests/") for n in names)
     for optional in ("CHANGELOG.md", "docs/index.md"):
@@ -413,6 +438,7 @@ def test_installed_package_imports_from_site_packages(installed: Installed) -> N
             if t.endswith(".py") and not t.endswith(("__init__.py", "__main__.py"))
         }
         source_modules &= committed
+    source_modules -= WHEEL_EXCLUDED
     assert source_modules <= set(report["modules"]), sorted(source_modules - set(report["modules"]))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     USER_ENV,
@@ -19,7 +20,6 @@ from setup_fixtures import (
 )
 
 from proliferate_components.errors import ConfigError
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.pulumi_backend import ConfigEntry
 
 

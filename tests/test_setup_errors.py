@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     REGION,
@@ -23,7 +24,6 @@ from setup_fixtures import (
 
 from proliferate_components.cli.main import main
 from proliferate_components.setup import flow
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 REAL_DEPS = flow.SetupDeps
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from dotenv import dotenv_values
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     PEM,
@@ -24,7 +25,6 @@ from setup_fixtures import (
 )
 
 from proliferate_components.environment import ENVIRONMENT, config_key
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 SERVER_SECRETS = (
     "BETTER_AUTH_SECRET",
@@ -468,7 +468,8 @@ def test_external_database_url_is_asked_and_pushed(harness: Harness) -> None:
 
 
 def test_deployed_stack_keeps_its_own_generated_secrets(harness: Harness) -> None:
-    from proliferate_components.setup.fake_pulumi import FakeStack
+    from fake_pulumi import FakeStack
+
     from proliferate_components.setup.pulumi_backend import OutputEntry
 
     bucket = f"proliferate-pulumi-state-123456789012-{REGION}"

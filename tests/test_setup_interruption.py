@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from dotenv import dotenv_values
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     REGION,
@@ -23,7 +24,6 @@ from setup_fixtures import (
 
 from proliferate_components.errors import ProliferateError
 from proliferate_components.setup import envfile
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 GENERATED = (
     "BETTER_AUTH_SECRET",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     REGION,
@@ -21,7 +22,6 @@ from proliferate_components.environment import GROUPS
 from proliferate_components.setup.answers import Answers
 from proliferate_components.setup.context import SetupContext
 from proliferate_components.setup.errors import SetupError
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.prompts import ScriptedPrompter
 from proliferate_components.setup.pulumi_install import (
     ensure_pulumi,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -21,7 +22,6 @@ from setup_fixtures import (
     make_stack_outputs,
 )
 
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.prompts import Prompter, QuestionaryPrompter, ScriptedPrompter
 
 DOWN = "\x1b[B"

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fake_pulumi import InMemoryPulumiBackend
 
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.pulumi_backend import (
     AutomationPulumiBackend,
     PulumiBackend,

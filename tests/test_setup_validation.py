@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     USER_ENV,
@@ -28,7 +29,6 @@ from setup_fixtures import (
 
 from proliferate_components.errors import ConfigError
 from proliferate_components.setup.errors import SetupError
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.validation import Endpoints, github_app_jwt
 
 GOOD = {"anthropic": "sk-ant-good", "e2b": "e2b_good", "modal": ("ak-good", "as-good")}

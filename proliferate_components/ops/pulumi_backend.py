@@ -3,7 +3,7 @@
 :class:`PulumiBackend` is the protocol; :class:`AutomationPulumiBackend` implements it with
 the Automation API (``pulumi.automation.LocalWorkspace``, which drives the ``pulumi`` binary
 and is therefore constructed only when first needed), and
-:class:`~.fake_pulumi.InMemoryPulumiBackend` implements it in memory for tests.
+``tests/fake_pulumi.py`` implements it in memory for the tests (not shipped).
 """
 
 from __future__ import annotations

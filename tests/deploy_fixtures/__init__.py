@@ -26,11 +26,11 @@ from typing import Any
 
 import boto3
 import pytest
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 
 from proliferate_components.deploy.commands import CommandResult, OnLine
 from proliferate_components.deploy.flow import DeployDeps, DeployRequest
-from proliferate_components.ops.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.ops.pulumi_backend import ConfigEntry, OutputEntry
 
 REGION = "eu-west-1"

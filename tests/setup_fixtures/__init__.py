@@ -10,11 +10,11 @@ from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from fake_pulumi import InMemoryPulumiBackend
 
 from proliferate_components.setup.answers import Answers
 from proliferate_components.setup.context import SetupContext
 from proliferate_components.setup.credentials import AwsCredentials
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.flow import SetupDeps, SetupResult, run_setup
 from proliferate_components.setup.prompts import Prompter
 from proliferate_components.setup.pulumi_backend import ConfigEntry, OutputEntry

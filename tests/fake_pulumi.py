@@ -1,4 +1,4 @@
-"""An in-memory :class:`~.pulumi_backend.PulumiBackend` for tests and demonstrations.
+"""An in-memory :class:`~proliferate_components.ops.pulumi_backend.PulumiBackend` for the tests.
 
 It keeps stacks, config and outputs in memory (share one instance between runs to model a
 persistent backend), counts every mutating call, and can raise at a chosen call to simulate
@@ -11,8 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StepError
-from .pulumi_backend import ChangeSummary, ConfigEntry, OnOutput, OutputEntry
+from proliferate_components.ops.errors import StepError
+from proliferate_components.ops.pulumi_backend import (
+    ChangeSummary,
+    ConfigEntry,
+    OnOutput,
+    OutputEntry,
+)
 
 OutputsFactory = Callable[[Mapping[str, ConfigEntry]], Mapping[str, OutputEntry]]
 """Computes the outputs of ``up`` from the stack config."""
