@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .rule import Resource, ResourceRule, StackRule, resource_rule, stack_rule
-from .values import flag, is_unknown, items, mapping, of_type, refers_to, text
+from .values import is_unknown, items, mapping, of_type, refers_to, text, unless_true
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -25,10 +25,7 @@ LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 def scan_on_push(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """imageScanningConfiguration.scanOnPush true."""
     raw = mapping(r.props.get("imageScanningConfiguration")).get("scanOnPush")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} does not scan images on push"
+    yield from unless_true(r.label, raw, "does not scan images on push")
 
 
 @resource_rule(

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .rule import Resource, ResourceRule, resource_rule
-from .values import flag, is_unknown, text
+from .values import text, unless_true
 
 KEY = "aws:kms/key:Key"
 
@@ -24,11 +24,9 @@ KEY = "aws:kms/key:Key"
 def key_rotation(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """enableKeyRotation true (asymmetric and HMAC keys cannot rotate: not checked)."""
     spec = text(r.props.get("customerMasterKeySpec")) or "SYMMETRIC_DEFAULT"
-    raw = r.props.get("enableKeyRotation")
-    if spec != "SYMMETRIC_DEFAULT" or is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} never rotates its key material"
+    if spec == "SYMMETRIC_DEFAULT":
+        raw = r.props.get("enableKeyRotation")
+        yield from unless_true(r.label, raw, "never rotates its key material")
 
 
 RULES: tuple[ResourceRule, ...] = (key_rotation,)

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .rule import ConfigProperty, Resource, ResourceRule, resource_rule
-from .values import flag, is_unknown, items, mapping, number, text, unset
+from .values import flag, is_unknown, items, mapping, number, text, unless_true, unset
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -30,10 +30,8 @@ def _is_replica(r: Resource) -> bool:
 def deletion_protection(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """deletionProtection true (the AWS default is false)."""
     raw = r.props.get("deletionProtection")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} can be deleted by any update (deletionProtection={raw!r})"
+    problem = f"can be deleted by any update (deletionProtection={raw!r})"
+    yield from unless_true(r.label, raw, problem)
 
 
 @resource_rule(
@@ -111,11 +109,10 @@ def backup_retention(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 )
 def storage_encrypted(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """storageEncrypted true."""
-    raw = r.props.get("storageEncrypted")
-    if is_unknown(raw) or _is_replica(r):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} stores data unencrypted (storageEncrypted={raw!r})"
+    if not _is_replica(r):
+        raw = r.props.get("storageEncrypted")
+        problem = f"stores data unencrypted (storageEncrypted={raw!r})"
+        yield from unless_true(r.label, raw, problem)
 
 
 @resource_rule(
@@ -146,11 +143,8 @@ def not_public(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 )
 def multi_az(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """multiAz true."""
-    raw = r.props.get("multiAz")
-    if is_unknown(raw) or _is_replica(r):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} is single-AZ"
+    if not _is_replica(r):
+        yield from unless_true(r.label, r.props.get("multiAz"), "is single-AZ")
 
 
 @resource_rule(
@@ -166,10 +160,7 @@ def multi_az(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 def iam_auth(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """iamDatabaseAuthenticationEnabled true."""
     raw = r.props.get("iamDatabaseAuthenticationEnabled")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} does not enable IAM database authentication"
+    yield from unless_true(r.label, raw, "does not enable IAM database authentication")
 
 
 @resource_rule(

@@ -97,6 +97,13 @@ def number(value: Any) -> float | None:
     return None
 
 
+def unless_true(label: str, value: Any, problem: str) -> Iterator[str]:
+    """``"<label> <problem>"`` when a boolean input is known and not true (set false, or
+    unset); nothing while it is unknown. The body of every one-flag rule."""
+    if not is_unknown(value) and flag(value) is not True:
+        yield f"{label} {problem}"
+
+
 def text(value: Any) -> str | None:
     """A string input; None if unset or unknown."""
     if value is None or is_unknown(value):
