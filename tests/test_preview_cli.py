@@ -300,6 +300,41 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
+def test_json_dash_prints_the_document_alone_on_stdout(tmp_path: Path) -> None:
+    """`--json -` is the JSON document on stdout (pipeable into jq), the report on stderr,
+    and no file named '-'."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "proliferate_components.cli.main",
+            "preview",
+            "--offline",
+            str(PLAIN),
+            "--policy-pack",
+            str(PACK),
+            "--config",
+            "deletionProtection=false",
+            "--json",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    document = json.loads(proc.stdout)
+    validate(document)
+    assert "fixture-rds-deletion-protection" in proc.stderr  # the human report
+    assert "wrote -" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "-").exists()
+
+
 # -- the bundled example ---------------------------------------------------------------------
 
 

@@ -110,7 +110,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--json",
         dest="json_file",
         metavar="FILE",
-        help="write the resources, outputs and violations as JSON",
+        help="write the resources, outputs and violations as JSON; '-' prints it on stdout "
+        "(and the report on stderr), for piping",
     )
     parser.add_argument(
         "--diagram",
@@ -365,13 +366,15 @@ def _run(args: argparse.Namespace) -> int:
         report = Path(args.cost_report)
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(markdown_report(cost.estimate, cost.comparison), encoding="utf-8")
-    print_report(result, file=sys.stdout, verbose=bool(args.verbose), redactor=redactor, cost=cost)
-    if args.json_file:
-        print(f"wrote {args.json_file}")
+    # With --json -, stdout carries the JSON document alone; everything for humans goes to stderr.
+    human = sys.stderr if args.json_file == "-" else sys.stdout
+    print_report(result, file=human, verbose=bool(args.verbose), redactor=redactor, cost=cost)
+    if args.json_file and args.json_file != "-":
+        print(f"wrote {args.json_file}", file=human)
     if args.diagram:
-        print(f"wrote {args.diagram}")
+        print(f"wrote {args.diagram}", file=human)
     if cost is not None and args.cost_report:
-        print(f"wrote {args.cost_report}")
+        print(f"wrote {args.cost_report}", file=human)
     return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
 
 

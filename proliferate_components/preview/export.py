@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -198,12 +199,16 @@ def write_json(
     redactor: Redactor | None = None,
     *,
     cost: Mapping[str, Any] | None = None,
-) -> Path:
-    """Write :func:`preview_document` to ``path`` (UTF-8, 2-space indent, trailing newline)."""
-    target = Path(path)
+) -> Path | None:
+    """Write :func:`preview_document` to ``path`` (UTF-8, 2-space indent, trailing newline);
+    ``"-"`` writes it to stdout (and returns None)."""
     document = preview_document(result, redactor, cost=cost)
+    text = json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(
-        json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    target.write_text(text, encoding="utf-8")
     return target
