@@ -309,6 +309,12 @@ def _options(reg: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
+def _provider_urn(reference: str) -> str:
+    """The URN part of a provider reference (``urn::id``)."""
+    parts = reference.split("::")
+    return "::".join(parts[:-1]) if len(parts) > 4 else reference
+
+
 def _provider(
     reg: Registration, by_urn: Mapping[str, Registration]
 ) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -316,8 +322,7 @@ def _provider(
 
     if not reg.provider:
         return None
-    urn = reg.provider.split("::")
-    provider_urn = "::".join(urn[:-1]) if len(urn) > 4 else reg.provider
+    provider_urn = _provider_urn(reg.provider)
     typ, name = _urn_type_and_name(provider_urn)
     found = by_urn.get(provider_urn)
     return analyzer_pb2.AnalyzerProviderResource(
@@ -572,6 +577,10 @@ class AnalyzerProcess:
         """The pack's process id while running."""
         return self._proc.pid if self._proc is not None else None
 
+    def alive(self) -> bool:
+        """True while the pack's process was launched and has not exited (nor been closed)."""
+        return self._proc is not None and self._proc.poll() is None
+
     def stderr(self) -> str:
         """Everything the pack wrote to stderr so far (its logs)."""
         return b"".join(self._stderr).decode(errors="replace")
@@ -719,11 +728,35 @@ class AnalyzerProcess:
             by_urn: registrations known so far by URN, for the inputs of ``reg``'s explicit
                 provider (default: none; the provider is then sent without properties).
         """
+        return self.analyze_resource_later(reg, by_urn=by_urn)()
+
+    def analyze_resource_later(
+        self, reg: Registration, *, by_urn: Mapping[str, Registration] | None = None
+    ) -> Callable[[], list[Violation]]:
+        """Send ``Analyze`` for ``reg`` without waiting for the answer (see :meth:`analyze_resource`).
+
+        The request is built now (so ``by_urn`` is read now); the pack works on it while the
+        caller goes on. Returns a function that waits for the answer and returns its
+        violations (raising :class:`PolicyPackError` if the call failed). With a policy at
+        ``remediate`` the calls are made one after the other before this returns.
+        """
+        if not reg.custom:
+            return list
+        request = self._analyze_request(reg, by_urn or {})
+        if any(c.enforcement == "remediate" for c in self.configuration().values()):
+            remediated = self._call("Remediate", request, unimplemented_ok=True)
+            for rem in getattr(remediated, "remediations", []):
+                if rem.HasField("properties"):
+                    request.properties.CopyFrom(rem.properties)
+            found = list(self._violations(self._call("Analyze", request), reg.urn))
+            return lambda: found
+        return self._call_later("Analyze", request, reg.urn)
+
+    def _analyze_request(
+        self, reg: Registration, by_urn: Mapping[str, Registration]
+    ) -> analyzer_pb2.AnalyzeRequest:
         from pulumi.runtime.proto import analyzer_pb2
 
-        if not reg.custom:
-            return []
-        remediating = any(c.enforcement == "remediate" for c in self.configuration().values())
         request = analyzer_pb2.AnalyzeRequest(
             urn=reg.urn,
             type=reg.type,
@@ -731,44 +764,76 @@ class AnalyzerProcess:
             properties=_struct(reg.inputs),
             options=_options(reg),
         )
-        provider = _provider(reg, by_urn or {})
+        provider = _provider(reg, by_urn)
         if provider is not None:
             request.provider.CopyFrom(provider)
-        if remediating:
-            remediated = self._call("Remediate", request, unimplemented_ok=True)
-            for rem in getattr(remediated, "remediations", []):
-                if rem.HasField("properties"):
-                    request.properties.CopyFrom(rem.properties)
-        return list(self._violations(self._call("Analyze", request), reg.urn))
+        return request
 
-    def analyze_stack(self, resources: Sequence[Registration]) -> list[Violation]:
+    def _call_later(self, method: str, request: Any, urn: str) -> Callable[[], list[Violation]]:
+        import grpc
+
+        self.start()
+        future = getattr(self._stub, method).future(request, timeout=self.call_timeout_seconds)
+
+        def wait() -> list[Violation]:
+            try:
+                response = future.result()
+            except grpc.RpcError as exc:
+                raise PolicyPackError(
+                    f"policy pack {self.pack_dir}: {method} failed: {cast('Any', exc).details()}{self._stderr_suffix()}"
+                ) from exc
+            return list(self._violations(response, urn))
+
+        return wait
+
+    def stack_resource(
+        self, reg: Registration, by_urn: Mapping[str, Registration]
+    ) -> analyzer_pb2.AnalyzerResource:
+        """The ``AnalyzeStack`` entry of one resource (outputs, options, parent,
+        dependencies, provider, property dependencies); see :meth:`analyze_stack`."""
+        from pulumi.runtime.proto import analyzer_pb2
+
+        item = analyzer_pb2.AnalyzerResource(
+            urn=reg.urn,
+            type=reg.type,
+            name=_urn_type_and_name(reg.urn)[1] if reg.urn else reg.name,
+            properties=_struct(_stack_properties(reg)),
+            options=_options(reg),
+            parent=reg.parent,
+            dependencies=list(reg.dependencies),
+        )
+        provider = _provider(reg, by_urn)
+        if provider is not None:
+            item.provider.CopyFrom(provider)
+        for key, urns in reg.property_dependencies.items():
+            if urns:
+                item.propertyDependencies[key].urns.extend(urns)
+        return item
+
+    def analyze_stack(
+        self,
+        resources: Sequence[Registration],
+        *,
+        prepared: Mapping[str, analyzer_pb2.AnalyzerResource] | None = None,
+    ) -> list[Violation]:
         """``AnalyzeStack`` once with every resource (outputs, parent, dependencies, property
         dependencies), as the engine does at the end of a preview.
 
         Args:
             resources: registrations in registration order (e.g. ``capture(...).resources``).
+            prepared: entries already built with :meth:`stack_resource`, by URN (the
+                streaming analysis builds them while the program runs); the others are
+                built now.
         """
         from pulumi.runtime.proto import analyzer_pb2
 
         self.configuration()
         by_urn = {r.urn: r for r in resources}
+        ready = prepared or {}
         stack = analyzer_pb2.AnalyzeStackRequest()
-        for reg in resources:
-            item = stack.resources.add(
-                urn=reg.urn,
-                type=reg.type,
-                name=_urn_type_and_name(reg.urn)[1] if reg.urn else reg.name,
-                properties=_struct(_stack_properties(reg)),
-                options=_options(reg),
-                parent=reg.parent,
-                dependencies=list(reg.dependencies),
-            )
-            provider = _provider(reg, by_urn)
-            if provider is not None:
-                item.provider.CopyFrom(provider)
-            for key, urns in reg.property_dependencies.items():
-                if urns:
-                    item.propertyDependencies[key].urns.extend(urns)
+        stack.resources.extend(
+            ready.get(reg.urn) or self.stack_resource(reg, by_urn) for reg in resources
+        )
         return list(self._violations(self._call("AnalyzeStack", stack), ""))
 
     def analyze(
@@ -798,9 +863,11 @@ class StreamingAnalysis:
 
     :meth:`submit` (cheap, thread-safe, never blocks on the pack) queues a registration; a
     worker thread sends ``Configure`` once, then ``Analyze`` for each queued custom resource
-    in submission order, off the caller's thread. :meth:`finish` waits for the queue to
-    drain, sends ``AnalyzeStack`` with every resource and returns all violations - the same
-    ones :meth:`AnalyzerProcess.analyze` reports for the same registrations. Use it as the
+    in submission order, off the caller's thread, without waiting for each answer (up to
+    :attr:`window` calls are in flight, so the pack never waits for this process), and
+    builds each resource's ``AnalyzeStack`` entry. :meth:`finish` waits for every answer,
+    sends ``AnalyzeStack`` with every resource and returns all violations - the same ones
+    :meth:`AnalyzerProcess.analyze` reports for the same registrations. Use it as the
     capture harness's ``on_register`` callback::
 
         with AnalyzerProcess(BUNDLED_PACK_DIR) as pack, pack.stream() as analysis:
@@ -815,13 +882,18 @@ class StreamingAnalysis:
     and is raised by :meth:`finish`; later submissions are then ignored.
     """
 
+    window = 32
+    """Most ``Analyze`` calls in flight at once."""
+
     def __init__(self, analyzer: AnalyzerProcess | Callable[[], AnalyzerProcess]) -> None:
         self._get: Callable[[], AnalyzerProcess] = (
             (lambda: analyzer) if isinstance(analyzer, AnalyzerProcess) else analyzer
         )
         self._queue: queue.SimpleQueue[Registration | None] = queue.SimpleQueue()
         self._by_urn: dict[str, Registration] = {}
-        self._violations: list[Violation] = []
+        self._answers: list[Callable[[], list[Violation]]] = []
+        self._collected: list[list[Violation]] = []
+        self._stack_items: dict[str, Any] = {}
         self._error: BaseException | None = None
         self._pack: AnalyzerProcess | None = None
         self._closed = False
@@ -836,9 +908,9 @@ class StreamingAnalysis:
         self.close()
 
     def submit(self, reg: Registration) -> None:
-        """Queue ``reg`` for ``Analyze`` (components are only remembered for the stack)."""
+        """Queue ``reg`` for ``Analyze`` and its ``AnalyzeStack`` entry."""
         self._by_urn[reg.urn] = reg  # before the resources that use it as their provider
-        if reg.custom and not self._closed:
+        if not self._closed:
             self._queue.put(reg)
 
     def _work(self) -> None:
@@ -847,8 +919,16 @@ class StreamingAnalysis:
             self._pack = pack
             pack.configuration()
             while (reg := self._queue.get()) is not None:
-                if not self._abandoned:
-                    self._violations.extend(pack.analyze_resource(reg, by_urn=self._by_urn))
+                if self._abandoned:
+                    continue
+                if reg.custom:
+                    self._answers.append(pack.analyze_resource_later(reg, by_urn=self._by_urn))
+                    if len(self._answers) - len(self._collected) > self.window:
+                        # wait for the oldest answer: at most `window` calls in flight
+                        self._collected.append(self._answers[len(self._collected)]())
+                if not reg.provider or _provider_urn(reg.provider) in self._by_urn:
+                    # the same entry AnalyzeStack would build once the program has ended
+                    self._stack_items[reg.urn] = pack.stack_resource(reg, self._by_urn)
         except BaseException as exc:  # raised by finish()
             self._error = exc
             self._closed = True
@@ -880,7 +960,10 @@ class StreamingAnalysis:
         if self._error is not None:
             raise self._error
         assert self._pack is not None
-        return self._violations + self._pack.analyze_stack(resources)
+        for answer in self._answers[len(self._collected) :]:
+            self._collected.append(answer())
+        found = [v for answers in self._collected for v in answers]
+        return found + self._pack.analyze_stack(resources, prepared=self._stack_items)
 
 
 def run_policy_pack(

@@ -10,7 +10,7 @@ import dataclasses
 import os
 import textwrap
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -409,6 +409,7 @@ class _RecordingPack(AnalyzerProcess):
         self.gate = gate
         self.analyzed: list[str] = []
         self.stacks: list[list[str]] = []
+        self.prepared: list[list[str]] = []
 
     def configuration(self) -> dict[str, Any]:
         self.gate.wait(timeout=60)
@@ -423,8 +424,17 @@ class _RecordingPack(AnalyzerProcess):
         self.analyzed.append(reg.name)
         return [Violation("p", "pack", reg.urn, "advisory", "m", "d")]
 
-    def analyze_stack(self, resources: Sequence[Registration]) -> list[Violation]:
+    def analyze_resource_later(
+        self, reg: Registration, *, by_urn: Mapping[str, Registration] | None = None
+    ) -> Callable[[], list[Violation]]:
+        found = self.analyze_resource(reg, by_urn=by_urn)
+        return lambda: found
+
+    def analyze_stack(
+        self, resources: Sequence[Registration], *, prepared: Mapping[str, Any] | None = None
+    ) -> list[Violation]:
         self.stacks.append([r.name for r in resources])
+        self.prepared.append(sorted(prepared or {}))
         return []
 
 
@@ -451,6 +461,7 @@ def test_streaming_analysis_analyzes_custom_resources_in_submission_order() -> N
     assert fake.analyzed == custom and len(custom) >= 2
     assert [v.urn for v in found] == [r.urn for r in regs if r.custom]
     assert fake.stacks == [[r.name for r in regs]]
+    assert fake.prepared == [sorted(r.urn for r in regs)]  # AnalyzeStack entries built early
 
 
 def test_closing_a_streaming_analysis_drops_what_is_queued() -> None:
