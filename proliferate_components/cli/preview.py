@@ -18,9 +18,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ProliferateError
+
+if TYPE_CHECKING:
+    from ..preview.pack_pool import PackPool
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "parse_assignments", "register", "run"]
 
@@ -104,6 +107,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="show the resolved config and tracebacks"
     )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running: preview again whenever a file of the project, the policy pack or "
+        "local code it imports changes (Ctrl-C to stop)",
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -150,7 +159,16 @@ def run(args: argparse.Namespace) -> int:
     # is back on as soon as it ends.
     was_enabled = gc.isenabled()
     gc.disable()
+    if args.offline:
+        from ..preview import sdk_loader, timings
+
+        sdk_loader.install()  # provider SDKs load lazily, with postponed annotations
+        timings.start_from_env()  # PROLIFERATE_PREVIEW_TIMINGS: the benchmark's breakdown
     try:
+        if args.watch and args.offline:
+            from ..preview.watch import watch
+
+            return watch(args, _run, lambda exc: _print_error(_reportable(exc), verbose))
         return _run(args)
     except ProliferateError as exc:
         _print_error(exc, verbose)
@@ -195,6 +213,14 @@ class _Unexpected(ProliferateError):
         super().__init__(f"{type(original).__name__}: {original}")
 
 
+def _reportable(exc: BaseException) -> BaseException:
+    """``exc`` as :func:`_print_error` shows it; errors of this package stay as they are,
+    even from a module ``--watch`` imported afresh (a new class of the same name)."""
+    if type(exc).__module__.startswith("proliferate_components."):
+        return exc
+    return _Unexpected(exc)
+
+
 def _print_error(exc: BaseException, verbose: bool) -> None:
     if verbose:
         import traceback
@@ -207,7 +233,7 @@ def _print_error(exc: BaseException, verbose: bool) -> None:
         print("(run with --verbose for the traceback)", file=sys.stderr)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, pack_pool: PackPool | None = None) -> int:
     if not args.offline:
         pack = args.policy_pack or _pack_hint()
         extra = (
@@ -244,6 +270,7 @@ def _run(args: argparse.Namespace) -> int:
         preset=args.preset,
         policy_pack=pack,
         policy_config=policy_config,
+        pack_pool=pack_pool,
     )
 
     from ..preview.export import redactor_for, write_json
@@ -261,7 +288,18 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {args.json_file}")
     if args.diagram:
         print(f"wrote {args.diagram}")
+    _finish_timings()
     return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
+
+
+def _finish_timings() -> None:
+    from ..preview import timings
+
+    clock = timings.clock()
+    if clock is not None:
+        sys.stdout.flush()
+        clock.mark("report_end")
+        clock.write()
 
 
 def _pack_hint() -> str:

@@ -24,12 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ProliferateError
 from .project import PulumiProject, ResolvedConfig, load_project
+from .timings import mark
 
 if TYPE_CHECKING:
     import pulumi
 
     from ..analyzer import AnalyzerProcess, StreamingAnalysis, Violation
     from ..testing import Capture, Registration
+    from .pack_pool import PackPool
 
 __all__ = [
     "PRESETS",
@@ -170,6 +172,7 @@ def run_preview(
     policy_pack: str | Path | None = None,
     policy_config: Mapping[str, Any] | None = None,
     mocks: pulumi.runtime.Mocks | None = None,
+    pack_pool: PackPool | None = None,
 ) -> PreviewResult:
     """Preview a Pulumi Python project offline and check it with a policy pack.
 
@@ -184,6 +187,9 @@ def run_preview(
         policy_config: ``--policy-pack-config`` content (enforcement levels and properties).
         mocks: answers for resources and invokes; default
             :class:`~proliferate_components.testing.OfflineMocks` in the config's region.
+        pack_pool: keep the pack's process running for later previews and reuse the one a
+            previous preview left when it fits (see :class:`.pack_pool.PackPool`); default
+            none: the pack is started for this preview and stopped after it.
 
     Raises:
         ConfigError: invalid ``Pulumi.yaml``, config or options (before the program runs).
@@ -215,36 +221,49 @@ def run_preview(
     log: list[tuple[str, str]] = []
     violations: list[Violation] = []
     with contextlib.ExitStack() as stack_ctx:
-        pending: Future[AnalyzerProcess] | None = None
+        pending: Callable[[], AnalyzerProcess] | None = None
         if pack_dir is not None:
-            pending = _start_analyzer(
-                stack_ctx,
-                pack_dir,
-                policy_config,
-                project=project.name,
-                stack=stack,
-                # the pack sees the stack's config as the engine passes it, minus secrets
-                stack_config={
-                    k: v for k, v in resolved.values.items() if k not in resolved.secret_keys
-                },
-            )
+            # the pack sees the stack's config as the engine passes it, minus secrets
+            stack_config = {
+                k: v for k, v in resolved.values.items() if k not in resolved.secret_keys
+            }
+            if pack_pool is not None:
+                pending = pack_pool.acquire(
+                    pack_dir,
+                    policy_config,
+                    project=project.name,
+                    stack=stack,
+                    stack_config=stack_config,
+                )
+            else:
+                pending = _start_analyzer(
+                    stack_ctx,
+                    pack_dir,
+                    policy_config,
+                    project=project.name,
+                    stack=stack,
+                    stack_config=stack_config,
+                ).result
         analysis: StreamingAnalysis | None = None
         if pending is not None:
             from ..analyzer import StreamingAnalysis
 
             # Each custom resource is analysed as it registers, while the program still
             # runs (as the engine does); only AnalyzeStack waits for the program's end.
-            analysis = stack_ctx.enter_context(StreamingAnalysis(pending.result))
+            analysis = stack_ctx.enter_context(StreamingAnalysis(pending))
         t0 = time.perf_counter()
+        mark("program_start")
         with _collect_log(log):
             capture = _run_program(
                 project, stack, resolved, mocks, analysis.submit if analysis else None
             )
         timings["program"] = time.perf_counter() - t0
+        mark("program_end")
         if analysis is not None:
             t1 = time.perf_counter()
             violations = sorted(analysis.finish(capture.resources), key=_violation_key)
             timings["policy"] = time.perf_counter() - t1
+        mark("policy_end")
     timings["total"] = time.perf_counter() - started
     return PreviewResult(
         project=project,
