@@ -420,6 +420,7 @@ class AnalyzerProcess:
         self._configured: dict[str, PolicyConfig] | None = None
         self._threads: list[threading.Thread] = []
         self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._memo: dict[tuple[str, str], tuple[Registration, Registration | None, Any]] = {}
         parse_policy_pack_config(self.config)  # fail on a bad config before starting anything
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -694,7 +695,27 @@ class AnalyzerProcess:
         if merged:
             self._call("Configure", request)
         self._configured = merged
+        self._memo.clear()  # answers given under another config
         return merged
+
+    def remembered(self, kind: str, reg: Registration, provider: Registration | None) -> Any:
+        """What :meth:`remember` kept for ``reg`` under ``kind``, if ``reg`` and its provider's
+        registration are equal to those it was kept for (else ``None``).
+
+        ``Analyze`` answers depend on nothing else: the request is made of the resource's
+        URN, type, inputs and options and its provider's inputs; the pack's config is the
+        one sent with ``Configure`` (a new ``Configure`` forgets everything).
+        """
+        found = self._memo.get((kind, reg.urn))
+        if found is None or found[0] != reg or found[1] != provider:
+            return None
+        return found[2]
+
+    def remember(
+        self, kind: str, reg: Registration, provider: Registration | None, value: Any
+    ) -> None:
+        """Keep ``value`` (an answer, or an ``AnalyzeStack`` entry) for ``reg``; see :meth:`remembered`."""
+        self._memo[(kind, reg.urn)] = (reg, provider, value)
 
     # -- analysis --------------------------------------------------------------------------
     def _violations(self, response: Any, default_urn: str) -> Iterator[Violation]:
@@ -877,6 +898,11 @@ class StreamingAnalysis:
     Args:
         analyzer: the pack, or a callable returning it (called on the worker thread, e.g. a
             ``Future.result`` of a pack still starting in the background).
+        reuse_answers: for a pack process that analysed the same program before (``preview
+            --watch``): a resource whose registration (and its provider's) is equal to the
+            one the process last answered for gets that answer again instead of a new
+            ``Analyze`` call, and its ``AnalyzeStack`` entry is not rebuilt (see
+            :meth:`AnalyzerProcess.remembered`). Default: every resource is sent.
 
     A failure of the pack (start-up, ``Configure`` or an ``Analyze`` call) stops the worker
     and is raised by :meth:`finish`; later submissions are then ignored.
@@ -885,10 +911,16 @@ class StreamingAnalysis:
     window = 32
     """Most ``Analyze`` calls in flight at once."""
 
-    def __init__(self, analyzer: AnalyzerProcess | Callable[[], AnalyzerProcess]) -> None:
+    def __init__(
+        self,
+        analyzer: AnalyzerProcess | Callable[[], AnalyzerProcess],
+        *,
+        reuse_answers: bool = False,
+    ) -> None:
         self._get: Callable[[], AnalyzerProcess] = (
             (lambda: analyzer) if isinstance(analyzer, AnalyzerProcess) else analyzer
         )
+        self._reuse = reuse_answers
         self._queue: queue.SimpleQueue[Registration | None] = queue.SimpleQueue()
         self._by_urn: dict[str, Registration] = {}
         self._answers: list[Callable[[], list[Violation]]] = []
@@ -921,17 +953,40 @@ class StreamingAnalysis:
             while (reg := self._queue.get()) is not None:
                 if self._abandoned:
                     continue
+                provider = self._by_urn.get(_provider_urn(reg.provider)) if reg.provider else None
                 if reg.custom:
-                    self._answers.append(pack.analyze_resource_later(reg, by_urn=self._by_urn))
+                    self._answers.append(self._answer(pack, reg, provider))
                     if len(self._answers) - len(self._collected) > self.window:
                         # wait for the oldest answer: at most `window` calls in flight
                         self._collected.append(self._answers[len(self._collected)]())
-                if not reg.provider or _provider_urn(reg.provider) in self._by_urn:
+                if not reg.provider or provider is not None:
                     # the same entry AnalyzeStack would build once the program has ended
-                    self._stack_items[reg.urn] = pack.stack_resource(reg, self._by_urn)
+                    item = pack.remembered("stack", reg, provider) if self._reuse else None
+                    if item is None:
+                        item = pack.stack_resource(reg, self._by_urn)
+                        if self._reuse:
+                            pack.remember("stack", reg, provider, item)
+                    self._stack_items[reg.urn] = item
         except BaseException as exc:  # raised by finish()
             self._error = exc
             self._closed = True
+
+    def _answer(
+        self, pack: AnalyzerProcess, reg: Registration, provider: Registration | None
+    ) -> Callable[[], list[Violation]]:
+        if not self._reuse:
+            return pack.analyze_resource_later(reg, by_urn=self._by_urn)
+        known: list[Violation] | None = pack.remembered("analyze", reg, provider)
+        if known is not None:
+            return lambda: list(known)
+        wait = pack.analyze_resource_later(reg, by_urn=self._by_urn)
+
+        def answer() -> list[Violation]:
+            found = wait()
+            pack.remember("analyze", reg, provider, list(found))
+            return found
+
+        return answer
 
     def close(self) -> None:
         """Stop the worker and drop what is still queued (idempotent); nothing is raised.

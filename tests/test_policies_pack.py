@@ -24,6 +24,7 @@ from proliferate_components.analyzer import (
     BUNDLED_PACK_DIR,
     AnalyzerProcess,
     PolicyPackError,
+    StreamingAnalysis,
     Violation,
     run_policy_pack,
 )
@@ -481,3 +482,27 @@ def test_closing_a_streaming_analysis_drops_what_is_queued() -> None:
     assert fake.analyzed == [] and fake.stacks == []
     analysis.submit(regs[0])  # ignored after close
     assert fake.analyzed == []
+
+
+def test_a_streaming_analysis_reusing_answers_sends_only_changed_resources() -> None:
+    gate = threading.Event()
+    gate.set()
+    fake = _RecordingPack(gate)
+    regs = _mixed_registrations()
+
+    def run(registrations: list[Registration], *, reuse: bool) -> list[Violation]:
+        with StreamingAnalysis(fake, reuse_answers=reuse) as analysis:
+            for reg in registrations:
+                analysis.submit(reg)
+            return analysis.finish(registrations)
+
+    first = run(regs, reuse=True)
+    custom = [r.name for r in regs if r.custom]
+    assert fake.analyzed == custom
+    assert run(regs, reuse=True) == first and fake.analyzed == custom  # all answered again
+    changed = dataclasses.replace(regs[-1], inputs={**regs[-1].inputs, "extra": "value"})
+    run([*regs[:-1], changed], reuse=True)
+    assert fake.analyzed == [*custom, changed.name]  # only the changed one was sent
+    run(regs, reuse=False)
+    assert fake.analyzed == [*custom, changed.name, *custom]  # without reuse: every one
+    assert fake.prepared[-1] == sorted(r.urn for r in regs)

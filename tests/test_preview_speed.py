@@ -147,11 +147,18 @@ def fake_sdk(tmp_path: Path) -> Iterator[Path]:
     _write(
         pkg / "alpha.py",
         """\
-        __all__ = ['Alpha', 'shared']
+        from typing import TypedDict
+        __all__ = ['Alpha', 'AlphaArgsDict', 'shared']
 
         class Alpha:
             def method(self, x: NotDefinedAnywhere) -> int:  # evaluated, this fails
                 return 1
+
+        class AlphaArgsDict(TypedDict):
+            '''Alpha as a dict.'''
+            size: NotRequired[int]
+            '''How big.'''
+            name: 'str'
 
         shared = 'alpha'
         """,
@@ -208,6 +215,11 @@ def test_annotations_of_a_generated_sdk_are_postponed(
 
     # evaluated at definition time, 'NotDefinedAnywhere' would have failed the import
     assert Alpha.method.__annotations__ == {"x": "NotDefinedAnywhere", "return": "int"}
+    from pulumi_fakesdk import AlphaArgsDict  # pyright: ignore[reportMissingImports]
+
+    assert AlphaArgsDict.__annotations__ == {"size": "NotRequired[int]", "name": "'str'"}
+    assert AlphaArgsDict.__doc__ == "Alpha as a dict."
+    assert AlphaArgsDict(size=1, name="a") == {"size": 1, "name": "a"}
 
 
 def test_compiled_code_is_cached_and_recompiled_when_the_source_changes(

@@ -250,7 +250,10 @@ def run_preview(
 
             # Each custom resource is analysed as it registers, while the program still
             # runs (as the engine does); only AnalyzeStack waits for the program's end.
-            analysis = stack_ctx.enter_context(StreamingAnalysis(pending))
+            # A pack kept for later previews answers again what it answered before.
+            analysis = stack_ctx.enter_context(
+                StreamingAnalysis(pending, reuse_answers=pack_pool is not None)
+            )
         t0 = time.perf_counter()
         mark("program_start")
         with _collect_log(log):

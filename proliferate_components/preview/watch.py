@@ -61,7 +61,7 @@ __all__ = [
     "watch",
 ]
 
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.025
 """How often the watched files are checked."""
 
 SETTLE_SECONDS = 0.02
