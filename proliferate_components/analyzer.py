@@ -1,7 +1,9 @@
 """Run a CrossGuard policy pack exactly the way the Pulumi engine does, without the Pulumi CLI.
 
 The engine (``sdk/go/common/resource/plugin/analyzer_plugin.go``) starts a Python pack as
-``python -u -m pulumi.policy <engine-address> .`` in the pack directory, with the stack's
+``python -u -m pulumi.policy <engine-address> .`` in the pack directory (here with
+``pulumi.automation`` and ``pulumi.dynamic``, which a pack never uses, loaded on first use:
+see :mod:`proliferate_components.preview.sdk_loader`), with the stack's
 config and names in ``PULUMI_CONFIG``/``PULUMI_PROJECT``/``PULUMI_STACK``/``PULUMI_DRY_RUN``/
 ``PULUMI_ORGANIZATION``; reads the gRPC port from the first line of stdout; calls
 ``Handshake`` (unimplemented by Python packs), ``ConfigureStack``, ``GetAnalyzerInfo``;
@@ -356,6 +358,29 @@ def _drain(stream: IO[bytes], sink: queue.Queue[bytes | None] | list[bytes]) -> 
         sink.put(None)
 
 
+# `python -m pulumi.policy`, with the parts of `import pulumi` a pack never uses loaded on
+# first use (see proliferate_components.preview.sdk_loader; PROLIFERATE_FAST_IMPORTS=0 runs
+# the engine's exact command line). The pack's own code runs the same either way.
+_PACK_BOOT = """\
+import runpy
+try:
+    from proliferate_components.preview.sdk_loader import install
+except ImportError:
+    pass
+else:
+    install(None)
+runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+"""
+
+
+def _pack_entry() -> list[str]:
+    from .preview import sdk_loader
+
+    if sdk_loader.disabled():
+        return ["-m", "pulumi.policy"]
+    return ["-c", _PACK_BOOT]
+
+
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
     """Terminate (then kill) and reap a pack process."""
     if proc.poll() is None:
@@ -476,7 +501,7 @@ class AnalyzerProcess:
             PULUMI_DRY_RUN="true" if self.dry_run else "false",
         )
         self._proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, "."],
+            [sys.executable, "-u", *_pack_entry(), ENGINE_ADDRESS, "."],
             cwd=self.pack_dir,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -113,7 +113,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="keep running: preview again whenever a file of the project, the policy pack or "
         "local code it imports changes (Ctrl-C to stop)",
     )
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, quick_exit=True)
     return parser
 
 
@@ -271,6 +271,7 @@ def _run(args: argparse.Namespace, pack_pool: PackPool | None = None) -> int:
         policy_pack=pack,
         policy_config=policy_config,
         pack_pool=pack_pool,
+        while_analysing=_import_report_modules,
     )
 
     from ..preview.export import redactor_for, write_json
@@ -290,6 +291,13 @@ def _run(args: argparse.Namespace, pack_pool: PackPool | None = None) -> int:
         print(f"wrote {args.diagram}")
     _finish_timings()
     return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
+
+
+def _import_report_modules() -> None:
+    """Import what the report uses while the pack finishes its analysis."""
+    from ..preview import report
+
+    report.preload()
 
 
 def _finish_timings() -> None:

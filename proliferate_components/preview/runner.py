@@ -173,6 +173,7 @@ def run_preview(
     policy_config: Mapping[str, Any] | None = None,
     mocks: pulumi.runtime.Mocks | None = None,
     pack_pool: PackPool | None = None,
+    while_analysing: Callable[[], object] | None = None,
 ) -> PreviewResult:
     """Preview a Pulumi Python project offline and check it with a policy pack.
 
@@ -190,6 +191,9 @@ def run_preview(
         pack_pool: keep the pack's process running for later previews and reuse the one a
             previous preview left when it fits (see :class:`.pack_pool.PackPool`); default
             none: the pack is started for this preview and stopped after it.
+        while_analysing: called once the program has ended, while the pack still works on
+            the last resources (e.g. to import what the report needs); not called without
+            a pack or when the program failed.
 
     Raises:
         ConfigError: invalid ``Pulumi.yaml``, config or options (before the program runs).
@@ -264,6 +268,8 @@ def run_preview(
         mark("program_end")
         if analysis is not None:
             t1 = time.perf_counter()
+            if while_analysing is not None:
+                while_analysing()
             violations = sorted(analysis.finish(capture.resources), key=_violation_key)
             timings["policy"] = time.perf_counter() - t1
         mark("policy_end")

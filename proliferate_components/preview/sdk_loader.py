@@ -63,6 +63,7 @@ __all__ = [
     "DISABLE_ENV",
     "SdkFinder",
     "cache_dir",
+    "disabled",
     "install",
     "installed",
     "is_generated_sdk",
@@ -461,7 +462,8 @@ def _lazy_package(
 _INSTALLED: list[SdkFinder] = []
 
 
-def _disabled() -> bool:
+def disabled() -> bool:
+    """True when ``PROLIFERATE_FAST_IMPORTS`` turns the mechanism off."""
     return os.environ.get(DISABLE_ENV, "").strip().lower() in {"0", "false", "no", "off"}
 
 
@@ -474,7 +476,7 @@ def install(cache: Path | Callable[[], Path] | None = cache_dir) -> SdkFinder | 
     Returns:
         the finder, or ``None`` when ``PROLIFERATE_FAST_IMPORTS=0`` turns it off.
     """
-    if _disabled():
+    if disabled():
         return None
     if _INSTALLED:
         return _INSTALLED[0]

@@ -97,6 +97,7 @@ class PhaseClock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.stamps: dict[str, float] = {"handler": time.time()}
+        self.cpu: dict[str, float] = {"handler": time.process_time()}
         self.import_seconds = 0.0
         self.local = threading.local()
         self.extra: dict[str, Any] = {}
@@ -110,6 +111,7 @@ class PhaseClock:
     def mark(self, name: str, at: float | None = None) -> None:
         """Note that phase boundary ``name`` is now (or at ``at``, a ``time.time()``)."""
         self.stamps[name] = time.time() if at is None else at
+        self.cpu[name] = time.process_time()
         self._imports_at[name] = self.import_seconds
 
     def write(self) -> None:
@@ -121,6 +123,7 @@ class PhaseClock:
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         document = {
             "stamps": self.stamps,
+            "cpu_at": self.cpu,
             "import_seconds": self.import_seconds,
             "import_seconds_at": self._imports_at,
             "cpu_seconds": time.process_time(),
