@@ -197,6 +197,7 @@ def test_changes_are_sorted_by_what_they_require(tmp_path: Path) -> None:
 def test_a_change_is_reported_once_it_has_settled(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\n")
     watcher = FileWatch(tmp_path)
+    watcher.start()
     watcher.refresh_modules()
     assert watcher.wait(poll=0.01, stop=0.05) is None  # nothing changed
 
@@ -212,6 +213,18 @@ def test_a_change_is_reported_once_it_has_settled(tmp_path: Path) -> None:
     writer.join()
     assert change is not None and change.project
     assert {p.name for p in change.paths} == {"__main__.py", "Pulumi.yaml"}
+
+
+def test_a_file_saved_while_a_preview_runs_is_a_change(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: p\n")
+    watcher = FileWatch(tmp_path)
+    watcher.start()  # what the preview is about to read
+    (tmp_path / "Pulumi.yaml").write_text("name: saved-during-the-preview\n")
+    (tmp_path / "new_module.py").write_text("x = 1\n")
+    watcher.refresh_modules()  # the preview ended
+    change = watcher.wait(poll=0.01, settle=0.01, stop=5)
+    assert change is not None
+    assert {p.name for p in change.paths} == {"Pulumi.yaml", "new_module.py"}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ module evaluates thousands of type annotations (``pulumi.Input[Optional[str]]``,
 the ``typing`` machinery while its classes are defined. The offline preview needs neither
 eagerly. :func:`install` puts a finder in front of ``sys.meta_path`` that loads the modules of
 *generated* provider SDKs (a top-level ``pulumi_*`` package whose ``__init__.py`` carries the
-code generator's header and which has ``_utilities.py``) with two changes:
+code generator's header and which has ``_utilities.py``) with these changes:
 
 * **postponed annotations** (PEP 563, what ``from __future__ import annotations`` does):
   annotations are kept as strings instead of being evaluated when a function or class is
@@ -218,7 +218,6 @@ class SdkFinder:
     def __init__(self, cache: Path | None) -> None:
         self.cache = cache
         self._sdks: dict[str, bool] = {}
-        self._lock = threading.Lock()
         self.compiled = 0
         """Modules compiled from source by this finder (a cold cache)."""
         self.loaded = 0

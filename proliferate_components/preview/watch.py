@@ -34,6 +34,7 @@ copy of this package). Restart the watch after upgrading them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import os
@@ -44,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
@@ -64,7 +65,7 @@ __all__ = [
 POLL_SECONDS = 0.025
 """How often the watched files are checked."""
 
-SETTLE_SECONDS = 0.02
+SETTLE_SECONDS = 0.01
 """A change is acted on once the files stayed the same for this long (editors write in steps)."""
 
 KEEP_MODULES: tuple[str, ...] = (
@@ -81,7 +82,9 @@ Stamp = tuple[int, int]
 """``(mtime_ns, size)`` of a file."""
 
 
-def _installed_roots() -> list[str]:
+@functools.cache
+def _installed_roots() -> tuple[str, ...]:
+    """Directories of the standard library and of installed packages (as given and resolved)."""
     roots: set[str] = set()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         with contextlib.suppress(KeyError):
@@ -91,19 +94,15 @@ def _installed_roots() -> list[str]:
     with contextlib.suppress(AttributeError):
         roots.add(site.getusersitepackages())
     roots.update({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})
-    return sorted(os.path.realpath(r) + os.sep for r in roots if r)
+    given = {os.path.abspath(r) + os.sep for r in roots if r}
+    return tuple(sorted(given | {os.path.realpath(r) + os.sep for r in given}))
 
 
 def _is_local(path: str, installed: Iterable[str]) -> bool:
+    if path.startswith(tuple(installed)):
+        return False
     real = os.path.realpath(path)
-    return not any(real.startswith(root) for root in installed)
-
-
-def _module_file(module: Any) -> str | None:
-    file = getattr(module, "__file__", None)
-    if isinstance(file, str) and file.endswith(".py") and os.path.isfile(file):
-        return file
-    return None
+    return not real.startswith(tuple(installed))
 
 
 def local_module_files() -> dict[str, str]:
@@ -112,8 +111,10 @@ def local_module_files() -> dict[str, str]:
     installed = _installed_roots()
     found: dict[str, str] = {}
     for name, module in list(sys.modules.items()):
-        file = _module_file(module)
-        if file is not None and _is_local(file, installed):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not file.endswith(".py"):
+            continue
+        if _is_local(file, installed) and os.path.isfile(file):
             found[name] = file
     return found
 
@@ -185,8 +186,17 @@ class FileWatch:
         self._kept_files: dict[Path, str] = {}
         self._snapshot: dict[Path, Stamp] = {}
 
+    def start(self) -> None:
+        """Note the watched files as they are now (call before the first preview)."""
+        self._snapshot = self.scan()
+
     def refresh_modules(self) -> None:
-        """Watch the packages of the local modules loaded now (call after each preview)."""
+        """Watch the packages of the local modules loaded now (call after each preview).
+
+        Files already watched keep the state noted before the preview, so that one saved
+        while it ran counts as a change; files of newly watched packages are noted as
+        they are now.
+        """
         for name, file in local_module_files().items():
             path = Path(file).resolve()
             if path.is_relative_to(self.project_dir):
@@ -194,7 +204,16 @@ class FileWatch:
             self._code_roots.add(_package_root(name, file))
             if _kept(name):
                 self._kept_files[path] = name
-        self._snapshot = self.scan()
+        noted = dict(self._snapshot)
+        for path, stamp in self.scan().items():
+            if path not in noted and not self._watched_before_modules(path):
+                noted[path] = stamp
+        self._snapshot = noted
+
+    def _watched_before_modules(self, path: Path) -> bool:
+        """A file :meth:`start` already looked for (a new one is a change)."""
+        in_pack = self.pack_dir is not None and path.is_relative_to(self.pack_dir)
+        return in_pack or path.is_relative_to(self.project_dir) or path in self.extra_files
 
     def scan(self) -> dict[Path, Stamp]:
         """``{file: (mtime_ns, size)}`` of every watched file now."""
@@ -313,6 +332,7 @@ def watch(
 
     stream = out if out is not None else sys.stdout
     watcher = _watcher_for(args)
+    watcher.start()
     code = 2
     runs = 0
     with PackPool() as pool:
