@@ -285,3 +285,15 @@ def test_the_pack_pool_reuses_a_pack_until_its_settings_change() -> None:
         )()
         assert fresh is not changed and fresh.alive() and pool.started == 3
     assert not fresh.alive()  # closing the pool stops its pack
+
+
+def test_a_bad_option_ends_the_watch_at_once(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        _cli(str(EXAMPLE), "--watch", "--diagram", str(tmp_path / "diagram.txt")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "--diagram" in proc.stderr and "watching" not in proc.stdout

@@ -339,8 +339,10 @@ def watch(
         try:
             while True:
                 started = time.perf_counter()
-                code = _guarded(run_once, args, pool, report_error)
+                code, error = _guarded(run_once, args, pool, report_error)
                 runs += 1
+                if runs == 1 and _bad_option(error):
+                    return code  # no edit of a watched file can fix the command line
                 if runs > 1:
                     print(
                         f"re-previewed in {time.perf_counter() - started:.2f} s",
@@ -386,15 +388,24 @@ def _guarded(
     args: argparse.Namespace,
     pool: PackPool,
     report_error: Callable[[BaseException], None],
-) -> int:
+) -> tuple[int, Exception | None]:
     try:
-        return run_once(args, pool)
+        return run_once(args, pool), None
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # a broken edit: report it and keep watching
         report_error(exc)
-        pool.discard()  # the pack may be the cause; start afresh next time
-        return 2
+        if type(exc).__name__ == "PolicyPackError":  # (a class a purge may have renewed)
+            pool.discard()  # the pack failed: start a new one next time
+        return 2, exc
+
+
+def _bad_option(error: Exception | None) -> bool:
+    """An invalid command-line option (as opposed to a file the user can fix and save)."""
+    key = getattr(error, "key", None)
+    return (
+        isinstance(key, str) and key.startswith("--") and not key.startswith("--policy-pack-config")
+    )
 
 
 def _apply(change: Change, pool: PackPool, stream: IO[str]) -> None:
