@@ -123,16 +123,19 @@ def cdk_anchor(explicit: str | None) -> tuple[Path | None, str]:
     return where, ""
 
 
-def one_cdk(anchor: Path) -> float:
+def one_cdk(anchor: Path) -> tuple[float, float]:
+    """Wall and CPU time (user + sys) of one CDK synth + cdk-nag, in seconds."""
     env = dict(os.environ, CDK_VALIDATION="false")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(
         ["node", "app.js"], cwd=anchor, env=env, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0 or '"resources"' not in proc.stdout:
         raise SystemExit(f"the CDK anchor failed (exit {proc.returncode}):\n{proc.stderr}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _median(values: Sequence[float]) -> float:
@@ -151,10 +154,13 @@ def section_cdk(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         one_cdk(anchor)  # warm the OS file cache; not counted
     ours: list[dict[str, Any]] = []
     cdk: list[float] = []
+    cdk_cpu: list[float] = []
     for _ in range(args.runs):
         ours.append(one_preview(cmd, work / "timings.json"))
         if anchor is not None:
-            cdk.append(one_cdk(anchor))
+            wall, cpu = one_cdk(anchor)
+            cdk.append(wall)
+            cdk_cpu.append(cpu)
     walls = [r["wall"] for r in ours]
     print(
         f"ours: median {_median(walls):.2f} s (min {min(walls):.2f}, max {max(walls):.2f}), "
@@ -165,7 +171,10 @@ def section_cdk(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     if cdk:
         ratios = [o / c for o, c in zip(walls, cdk, strict=True)]
         ratio = _median(ratios)
-        print(f"CDK:  median {_median(cdk):.2f} s (min {min(cdk):.2f}, max {max(cdk):.2f})")
+        print(
+            f"CDK:  median {_median(cdk):.2f} s (min {min(cdk):.2f}, max {max(cdk):.2f}), "
+            f"CPU {_median(cdk_cpu):.2f} s"
+        )
         print(
             f"ratio ours/CDK of each pair: median {ratio:.2f}, min {min(ratios):.2f}, "
             f"max {max(ratios):.2f} -> goal <= {GOAL_RATIO:g}: {'met' if ratio <= GOAL_RATIO else 'NOT met'}"
@@ -189,7 +198,7 @@ def section_memory(cold: list[dict[str, Any]]) -> None:
 def section_scale(args: argparse.Namespace, work: Path) -> None:
     print("\n== synthetic programs, with the pack (time per resource) ==")
     sizes = (250, 500, 1000)
-    rows: list[tuple[int, float, float]] = []
+    rows: list[tuple[int, float, float, float]] = []
     for size in sizes:
         project = write_project(work / f"synthetic-{size}", size)
         cmd = preview_cmd(str(project), None, pack=args.pack)
@@ -197,19 +206,22 @@ def section_scale(args: argparse.Namespace, work: Path) -> None:
         runs = [one_preview(cmd, work / "timings.json") for _ in range(max(1, args.runs // 2))]
         wall = _median([r["wall"] for r in runs])
         program = _median([r["phases"]["program"] + r["phases"]["policy"] for r in runs])
-        rows.append((size, wall, program))
+        cpu = _median([r["cpu"] for r in runs])
+        rows.append((size, wall, program, cpu))
     print(
-        f"{'resources':>10}{'wall':>9}{'per resource':>14}{'program+policy':>16}{'per resource':>14}"
+        f"{'resources':>10}{'wall':>8}{'/resource':>11}{'program+policy':>16}{'/resource':>11}"
+        f"{'CPU':>8}{'/resource':>11}"
     )
-    for size, wall, program in rows:
+    for size, wall, program, cpu in rows:
         print(
-            f"{size:>10}{wall:>8.2f}s{wall / size * 1000:>12.2f}ms{program:>15.2f}s"
-            f"{program / size * 1000:>12.2f}ms"
+            f"{size:>10}{wall:>7.2f}s{wall / size * 1000:>9.2f}ms{program:>15.2f}s"
+            f"{program / size * 1000:>9.2f}ms{cpu:>7.2f}s{cpu / size * 1000:>9.2f}ms"
         )
-    for (n0, w0, p0), (n1, w1, p1) in itertools.pairwise(rows):
+    for (n0, w0, p0, c0), (n1, w1, p1, c1) in itertools.pairwise(rows):
         print(
             f"each resource from {n0} to {n1}: {(w1 - w0) / (n1 - n0) * 1000:.2f} ms wall, "
-            f"{(p1 - p0) / (n1 - n0) * 1000:.2f} ms program+policy"
+            f"{(p1 - p0) / (n1 - n0) * 1000:.2f} ms program+policy, "
+            f"{(c1 - c0) / (n1 - n0) * 1000:.2f} ms CPU (both processes)"
         )
 
 
