@@ -359,10 +359,20 @@ def _drain(stream: IO[bytes], sink: queue.Queue[bytes | None] | list[bytes]) -> 
 
 
 # `python -m pulumi.policy`, with the parts of `import pulumi` a pack never uses loaded on
-# first use (see proliferate_components.preview.sdk_loader; PROLIFERATE_FAST_IMPORTS=0 runs
-# the engine's exact command line). The pack's own code runs the same either way.
+# first use (see proliferate_components.preview.sdk_loader), and a thread that ends the pack
+# when the process that started it is gone (its stdin, a pipe nobody writes to, reaches EOF):
+# a preview killed by SIGKILL or a closed terminal leaves no pack behind. The pack's own code
+# runs the same. PROLIFERATE_FAST_IMPORTS=0 runs the engine's exact command line instead.
 _PACK_BOOT = """\
-import runpy
+import os, runpy, sys, threading
+
+def _end_with_parent():
+    try:
+        sys.stdin.buffer.read()
+    finally:
+        os._exit(0)
+
+threading.Thread(target=_end_with_parent, name="parent-watch", daemon=True).start()
 try:
     from proliferate_components.preview.sdk_loader import install
 except ImportError:
@@ -374,6 +384,7 @@ runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
 
 
 def _pack_entry() -> list[str]:
+    """How the pack's interpreter is started (after ``python -u``)."""
     from .preview import sdk_loader
 
     if sdk_loader.disabled():
@@ -500,11 +511,12 @@ class AnalyzerProcess:
             PULUMI_ORGANIZATION=self.organization,
             PULUMI_DRY_RUN="true" if self.dry_run else "false",
         )
+        entry = _pack_entry()
         self._proc = subprocess.Popen(
-            [sys.executable, "-u", *_pack_entry(), ENGINE_ADDRESS, "."],
+            [sys.executable, "-u", *entry, ENGINE_ADDRESS, "."],
             cwd=self.pack_dir,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if entry[0] == "-c" else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -593,7 +605,7 @@ class AnalyzerProcess:
             _terminate(proc)
             for t in self._threads:
                 t.join(timeout=2)
-            for stream in (proc.stdout, proc.stderr):
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
         self._threads = []

@@ -506,3 +506,36 @@ def test_a_streaming_analysis_reusing_answers_sends_only_changed_resources() -> 
     run(regs, reuse=False)
     assert fake.analyzed == [*custom, changed.name, *custom]  # without reuse: every one
     assert fake.prepared[-1] == sorted(r.urn for r in regs)
+
+
+def test_a_pack_ends_when_the_process_that_started_it_is_killed() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    starter = textwrap.dedent(
+        """
+        import time
+        from proliferate_components.analyzer import AnalyzerProcess, BUNDLED_PACK_DIR
+        pack = AnalyzerProcess(BUNDLED_PACK_DIR)
+        pack.start()
+        print(pack.pid, flush=True)
+        time.sleep(120)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROLIFERATE_FAST_IMPORTS"}
+    parent = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, env=env)
+    assert parent.stdout is not None
+    pack_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)  # no atexit, no finalizer: the pack is on its own
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pack_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pack_pid, signal.SIGKILL)
+    pytest.fail("the pack outlived the process that started it")
