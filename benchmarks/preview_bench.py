@@ -17,8 +17,9 @@ Sections (``--sections``, all by default):
 * ``scale``: a synthetic program of 250, 500 and 1,000 resources (``synthetic.py``), with the
   pack: time per resource and the marginal cost of each resource between the sizes.
 * ``watch``: ``preview --watch`` of a copy of the example; a one-line change to its
-  ``__main__.py`` (an exported value), repeated: time from the write to the new report
-  (``re-previewed in``), and the watch's resident memory after the edits.
+  ``__main__.py`` (the retention of a log group it adds), repeated: time from the write to
+  the new report (``re-previewed in``), the CPU it took, and the watch's resident memory
+  after the edits.
 * ``presets``: dev and prod with and without the pack, and the pack's overhead.
 
 The load average is printed before and after: the figures are only comparable at similar
@@ -238,6 +239,22 @@ def _until(lines: queue.Queue[tuple[float, str]], needle: str, timeout: float) -
             return at, line
 
 
+def _cpu_of_tree(pid: int) -> float:
+    """CPU seconds (user + sys) used so far by ``pid`` and its live children (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _rss(pid: int) -> tuple[float, float]:
     status = Path(f"/proc/{pid}/status")
     if not status.is_file():
@@ -256,7 +273,10 @@ def section_watch(args: argparse.Namespace, work: Path) -> None:
     shutil.copytree(source, project, dirs_exist_ok=True)
     main = project / "__main__.py"
     original = main.read_text(encoding="utf-8")
-    main.write_text(original + '\nimport pulumi\n\npulumi.export("benchEdit", "0")\n')
+    # the edited line: one resource's argument (its Analyze request and AnalyzeStack change)
+    retention = (14, 30, 60, 90, 120, 150, 180, 365)
+    edited = 'aws.cloudwatch.LogGroup("bench-edit", retention_in_days={})\n'
+    main.write_text(original + "\nimport pulumi_aws as aws\n\n" + edited.format(retention[0]))
     cmd = [
         *preview_cmd(str(project), "prod", pack=args.pack),
         "--watch",
@@ -268,14 +288,19 @@ def section_watch(args: argparse.Namespace, work: Path) -> None:
     threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
     end_to_end: list[float] = []
     internal: list[float] = []
+    cpu: list[float] = []
     try:
         _until(lines, "watching", 300)
         for edit in range(1, args.edits + 1):
             time.sleep(0.3)  # let the watch settle into polling
             text = main.read_text(encoding="utf-8")
+            used = _cpu_of_tree(proc.pid)
             written = time.time()
-            main.write_text(text.replace(f'"{edit - 1}")', f'"{edit}")'), encoding="utf-8")
+            before = edited.format(retention[(edit - 1) % len(retention)])
+            after = edited.format(retention[edit % len(retention)])
+            main.write_text(text.replace(before, after), encoding="utf-8")
             done, line = _until(lines, "re-previewed in", 60)
+            cpu.append(_cpu_of_tree(proc.pid) - used)
             end_to_end.append(done - written)
             internal.append(float(line.split("re-previewed in", 1)[1].split()[0]))
             _until(lines, "watching", 60)
@@ -292,6 +317,11 @@ def section_watch(args: argparse.Namespace, work: Path) -> None:
         f"{_median(internal):.3f} s -> goal <= {GOAL_WARM_SECONDS:g} s: "
         f"{'met' if _median(end_to_end) <= GOAL_WARM_SECONDS else 'NOT met'}"
     )
+    if Path("/proc").is_dir():
+        print(
+            f"CPU per re-preview (the watch and its pack, median): {_median(cpu):.3f} s "
+            "(about the wall time it takes on an idle machine)"
+        )
     print(f"watch process after the edits: RSS {rss:.0f} MB (peak {hwm:.0f} MB)")
 
 

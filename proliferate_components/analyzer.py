@@ -883,6 +883,16 @@ class AnalyzerProcess:
                 streaming analysis builds them while the program runs); the others are
                 built now.
         """
+        return self.analyze_stack_later(resources, prepared=prepared)()
+
+    def analyze_stack_later(
+        self,
+        resources: Sequence[Registration],
+        *,
+        prepared: Mapping[str, analyzer_pb2.AnalyzerResource] | None = None,
+    ) -> Callable[[], list[Violation]]:
+        """Send ``AnalyzeStack`` (see :meth:`analyze_stack`) without waiting for the answer;
+        returns a function that waits for it and returns its violations."""
         from pulumi.runtime.proto import analyzer_pb2
 
         self.configuration()
@@ -892,7 +902,7 @@ class AnalyzerProcess:
         stack.resources.extend(
             ready.get(reg.urn) or self.stack_resource(reg, by_urn) for reg in resources
         )
-        return list(self._violations(self._call("AnalyzeStack", stack), ""))
+        return self._call_later("AnalyzeStack", stack, "")
 
     def analyze(
         self, resources: Sequence[Registration], *, config: Mapping[str, Any] | None = None
@@ -1048,14 +1058,30 @@ class StreamingAnalysis:
             PolicyPackError: the pack failed to start or to answer (also any earlier failure
                 of the worker).
         """
+        return self.finish_later(resources)()
+
+    def finish_later(self, resources: Sequence[Registration]) -> Callable[[], list[Violation]]:
+        """Send ``AnalyzeStack`` once every queued ``Analyze`` is sent, without waiting for
+        the answers; returns a function that waits for all of them and returns every
+        violation (see :meth:`finish`, which is this and the wait). The caller can work
+        while the pack does.
+
+        Raises:
+            PolicyPackError: as :meth:`finish` (a failed call is raised by the function).
+        """
         self._stop()
         if self._error is not None:
             raise self._error
         assert self._pack is not None
-        for answer in self._answers[len(self._collected) :]:
-            self._collected.append(answer())
-        found = [v for answers in self._collected for v in answers]
-        return found + self._pack.analyze_stack(resources, prepared=self._stack_items)
+        stack = self._pack.analyze_stack_later(resources, prepared=self._stack_items)
+
+        def wait() -> list[Violation]:
+            for answer in self._answers[len(self._collected) :]:
+                self._collected.append(answer())
+            found = [v for answers in self._collected for v in answers]
+            return found + stack()
+
+        return wait
 
 
 def run_policy_pack(

@@ -431,12 +431,12 @@ class _RecordingPack(AnalyzerProcess):
         found = self.analyze_resource(reg, by_urn=by_urn)
         return lambda: found
 
-    def analyze_stack(
+    def analyze_stack_later(
         self, resources: Sequence[Registration], *, prepared: Mapping[str, Any] | None = None
-    ) -> list[Violation]:
+    ) -> Callable[[], list[Violation]]:
         self.stacks.append([r.name for r in resources])
         self.prepared.append(sorted(prepared or {}))
-        return []
+        return list
 
 
 def _mixed_registrations() -> list[Registration]:

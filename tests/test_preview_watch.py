@@ -174,14 +174,14 @@ def test_the_watch_sees_project_files_but_not_outputs_environments_or_caches(
     ):
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text("x")
-    watcher = FileWatch(project, ignore=[project / "out" / "preview.json"])
+    watcher = FileWatch(project, ignore=[project / "out" / "preview.json"], notify=False)
     seen = {p.relative_to(project).as_posix() for p in watcher.scan()}
     assert seen == {"Pulumi.yaml", "__main__.py", "infra/network.py", "data/sizes.json"}
 
 
 def test_changes_are_sorted_by_what_they_require(tmp_path: Path) -> None:
     project, pack, config = tmp_path / "project", tmp_path / "pack", tmp_path / "levels.json"
-    watcher = FileWatch(project, pack, extra_files=[config])
+    watcher = FileWatch(project, pack, extra_files=[config], notify=False)
     change = watcher.classify(
         [project / "__main__.py", pack / "__main__.py", config.resolve(), tmp_path / "lib.py"]
     )
@@ -194,9 +194,12 @@ def test_changes_are_sorted_by_what_they_require(tmp_path: Path) -> None:
     )
 
 
-def test_a_change_is_reported_once_it_has_settled(tmp_path: Path) -> None:
+@pytest.mark.parametrize("notify", [True, False], ids=["inotify", "polling"])
+def test_a_change_is_reported_once_it_has_settled(tmp_path: Path, notify: bool) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\n")
-    watcher = FileWatch(tmp_path)
+    watcher = FileWatch(tmp_path, notify=notify)
+    if notify and sys.platform.startswith("linux"):
+        assert watcher._notifier is not None  # pyright: ignore[reportPrivateUsage]
     watcher.start()
     watcher.refresh_modules()
     assert watcher.wait(poll=0.01, stop=0.05) is None  # nothing changed
@@ -211,13 +214,14 @@ def test_a_change_is_reported_once_it_has_settled(tmp_path: Path) -> None:
     writer.start()
     change = watcher.wait(poll=0.02, settle=0.05, stop=10)
     writer.join()
+    watcher.close()
     assert change is not None and change.project
     assert {p.name for p in change.paths} == {"__main__.py", "Pulumi.yaml"}
 
 
 def test_a_file_saved_while_a_preview_runs_is_a_change(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: p\n")
-    watcher = FileWatch(tmp_path)
+    watcher = FileWatch(tmp_path, notify=False)
     watcher.start()  # what the preview is about to read
     (tmp_path / "Pulumi.yaml").write_text("name: saved-during-the-preview\n")
     (tmp_path / "new_module.py").write_text("x = 1\n")

@@ -192,8 +192,8 @@ def run_preview(
             previous preview left when it fits (see :class:`.pack_pool.PackPool`); default
             none: the pack is started for this preview and stopped after it.
         while_analysing: called once the program has ended, while the pack still works on
-            the last resources (e.g. to import what the report needs); not called without
-            a pack or when the program failed.
+            the last resources and the stack (e.g. to import what the report needs); not
+            called without a pack or when the program failed.
 
     Raises:
         ConfigError: invalid ``Pulumi.yaml``, config or options (before the program runs).
@@ -268,9 +268,10 @@ def run_preview(
         mark("program_end")
         if analysis is not None:
             t1 = time.perf_counter()
+            answers = analysis.finish_later(capture.resources)
             if while_analysing is not None:
                 while_analysing()
-            violations = sorted(analysis.finish(capture.resources), key=_violation_key)
+            violations = sorted(answers(), key=_violation_key)
             timings["policy"] = time.perf_counter() - t1
         mark("policy_end")
     timings["total"] = time.perf_counter() - started

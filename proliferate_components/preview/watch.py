@@ -2,8 +2,10 @@
 
 The first preview is a cold one. Then the process stays: the interpreter keeps every module
 it imported (Pulumi, the provider SDKs, this package) and :class:`~.pack_pool.PackPool`
-keeps the policy pack's process running, so the next preview pays for neither. Files are
-polled (every :data:`POLL_SECONDS`); once a change has settled the preview runs again and
+keeps the policy pack's process running, so the next preview pays for neither. The watched
+files are looked at when the kernel reports a change in their directories (inotify, on
+Linux) or else polled every :data:`POLL_SECONDS`; once a change has settled (the files stay
+the same for :data:`SETTLE_SECONDS`) the preview runs again and
 prints the same report a cold run prints, writes the same ``--json``/``--diagram`` files,
 then ``re-previewed in ... s``.
 
@@ -45,7 +47,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
@@ -169,6 +171,8 @@ class FileWatch:
         pack_dir: the policy pack directory (``None`` without a pack).
         extra_files: more files to watch as part of the pack (``--policy-pack-config``).
         ignore: files never watched (the preview's own ``--json``/``--diagram`` outputs).
+        notify: wait for the kernel's file events (inotify, Linux) rather than polling when
+            available; the files are compared the same way either way.
     """
 
     def __init__(
@@ -177,6 +181,8 @@ class FileWatch:
         pack_dir: Path | None = None,
         extra_files: Iterable[Path] = (),
         ignore: Iterable[Path] = (),
+        *,
+        notify: bool = True,
     ) -> None:
         self.project_dir = project_dir.resolve()
         self.pack_dir = pack_dir.resolve() if pack_dir is not None else None
@@ -185,6 +191,14 @@ class FileWatch:
         self._code_roots: set[Path] = set()
         self._kept_files: dict[Path, str] = {}
         self._snapshot: dict[Path, Stamp] = {}
+        self._directories: set[Path] = set()
+        self._notifier = _Inotify.open() if notify else None
+
+    def close(self) -> None:
+        """Release the kernel notifier (idempotent; the watch polls afterwards)."""
+        notifier, self._notifier = self._notifier, None
+        if notifier is not None:
+            notifier.close()
 
     def start(self) -> None:
         """Note the watched files as they are now (call before the first preview)."""
@@ -225,8 +239,11 @@ class FileWatch:
             self._walk(self.pack_dir, found, python_only=False)
         for file in self.extra_files:
             self._stat(file, found)
+            self._directories.add(file.parent)
         for path in self.ignore:
             found.pop(path, None)
+        if self._notifier is not None:
+            self._notifier.watch(self._directories)
         return found
 
     @property
@@ -237,6 +254,7 @@ class FileWatch:
     def _walk(self, root: Path, found: dict[Path, Stamp], *, python_only: bool) -> None:
         if root.is_file():
             self._stat(root, found)
+            self._directories.add(root.parent)
             return
         stack = [root]
         while stack:
@@ -247,6 +265,7 @@ class FileWatch:
                 continue
             if any(e.name == "pyvenv.cfg" for e in entries) and directory != root:
                 continue  # a virtual environment inside the project
+            self._directories.add(directory)
             for entry in entries:
                 if entry.name.startswith(".") or entry.name in _SKIP_DIRS:
                     continue
@@ -270,10 +289,18 @@ class FileWatch:
         settle: float = SETTLE_SECONDS,
         stop: float | None = None,
     ) -> Change | None:
-        """Block until watched files change and settle; ``None`` if ``stop`` seconds passed."""
+        """Block until watched files change and settle; ``None`` if ``stop`` seconds passed.
+
+        With inotify, the files are looked at when the kernel reports an event in one of
+        the watched directories (and at least every second, in case an event was lost);
+        otherwise every ``poll`` seconds.
+        """
         started = time.monotonic()
         while True:
-            time.sleep(poll)
+            if self._notifier is not None:
+                self._notifier.wait(1.0 if stop is None else min(1.0, stop))
+            else:
+                time.sleep(poll)
             now = self.scan()
             if now == self._snapshot:
                 if stop is not None and time.monotonic() - started > stop:
@@ -307,6 +334,56 @@ class FileWatch:
         return change
 
 
+class _Inotify:
+    """Linux inotify through ``ctypes``: wakes the watch when a watched directory changes."""
+
+    _MASK = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800
+    """IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_MOVED_FROM/TO, IN_CREATE, IN_DELETE(_SELF), IN_MOVE_SELF."""
+
+    def __init__(self, libc: Any, fd: int) -> None:
+        self._libc = libc
+        self._fd = fd
+        self._watched: set[Path] = set()
+
+    @classmethod
+    def open(cls) -> _Inotify | None:
+        """A notifier, or ``None`` where inotify is not available (then the watch polls)."""
+        if not sys.platform.startswith("linux"):
+            return None
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = int(libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
+        except (OSError, AttributeError):
+            return None
+        if fd < 0:
+            return None
+        return cls(libc, fd)
+
+    def watch(self, directories: Iterable[Path]) -> None:
+        """Add the directories not watched yet."""
+        for directory in directories:
+            if directory not in self._watched:
+                self._watched.add(directory)
+                self._libc.inotify_add_watch(self._fd, os.fsencode(directory), self._MASK)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for events; True if some came (they are drained)."""
+        import select
+
+        ready, _, _ = select.select([self._fd], [], [], timeout)
+        if not ready:
+            return False
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._fd, 65536):
+                pass
+        return True
+
+
 def watch(
     args: argparse.Namespace,
     run_once: Callable[[argparse.Namespace, PackPool], int],
@@ -335,7 +412,7 @@ def watch(
     watcher.start()
     code = 2
     runs = 0
-    with PackPool() as pool:
+    with PackPool() as pool, contextlib.closing(watcher):
         try:
             while True:
                 started = time.perf_counter()
