@@ -105,13 +105,16 @@ def _reference_json(tmp: Path, preset: str) -> bytes:
 def test_the_fast_preview_writes_the_export_of_the_reference_path_byte_for_byte(
     tmp_path: Path, preset: str
 ) -> None:
-    cache = str(tmp_path / "cache")
-    fast = _preview_json(tmp_path, preset, "fast", PROLIFERATE_CACHE_DIR=cache)
-    cached = _preview_json(tmp_path, preset, "cached", PROLIFERATE_CACHE_DIR=cache)
+    cache = tmp_path / "cache"
+    # a cold cache: the SDKs load as Python loads them, a process compiles them afterwards
+    cold = _preview_json(tmp_path, preset, "cold", PROLIFERATE_CACHE_DIR=str(cache))
+    assert sdk_loader.wait_for_fill(cache)
+    assert len(list(cache.glob("sdk-*/pulumi_aws.ec2.lazy.*.code"))) == 1
+    fast = _preview_json(tmp_path, preset, "fast", PROLIFERATE_CACHE_DIR=str(cache))
     plain_imports = _preview_json(tmp_path, preset, "plain", **{sdk_loader.DISABLE_ENV: "0"})
     reference = _reference_json(tmp_path, preset)
-    assert fast == reference
-    assert cached == reference  # compiled code read back from the cache
+    assert cold == reference
+    assert fast == reference  # compiled code read back from the cache
     assert plain_imports == reference
     document = json.loads(reference)
     assert len(document["resources"]) > 100 and document["violations"]  # a real comparison
@@ -408,3 +411,35 @@ def test_the_synthetic_program_registers_the_resources_asked_for(tmp_path: Path)
     }
     with pytest.raises(ValueError, match="at least 1"):
         write_project(tmp_path / "none", 0)
+
+
+def test_a_cold_cache_loads_the_plain_way_and_is_filled_for_the_next_time(
+    fake_sdk: Path, tmp_path: Path
+) -> None:
+    _write(
+        fake_sdk / "alpha.py", "__all__ = ['Alpha', 'shared']\nclass Alpha: pass\nshared = 'a'\n"
+    )
+    cache = tmp_path / "cache"
+    cold = sdk_loader.SdkFinder(cache, compile_missing=False)
+    sys.meta_path.insert(0, cold)  # pyright: ignore[reportArgumentType]
+    try:
+        import pulumi_fakesdk  # pyright: ignore[reportMissingImports]
+
+        assert pulumi_fakesdk.shared == "beta"
+        assert "pulumi_fakesdk.alpha" in sys.modules  # star-imports ran: loaded as Python does
+        assert cold.compiled == 0 and not list(cache.glob("sdk-*/*.code"))
+        missed = {name for name, _path, _lazy in cold.missing}
+        assert {"pulumi_fakesdk", "pulumi_fakesdk.alpha", "pulumi_fakesdk.beta"} <= missed
+    finally:
+        sys.meta_path.remove(cold)  # pyright: ignore[reportArgumentType]
+    assert sdk_loader.fill_cache(cold.missing, cache) == len(cold.missing)
+    _forget_fake_sdk()
+    warm = sdk_loader.SdkFinder(cache, compile_missing=False)
+    sys.meta_path.insert(0, warm)  # pyright: ignore[reportArgumentType]
+    try:
+        import pulumi_fakesdk  # pyright: ignore[reportMissingImports]
+
+        assert "pulumi_fakesdk.alpha" not in sys.modules  # the lazy package, from the cache
+        assert pulumi_fakesdk.shared == "beta" and not warm.missing and warm.compiled == 0
+    finally:
+        sys.meta_path.remove(warm)  # pyright: ignore[reportArgumentType]

@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None, *, quick_exit: bool = False) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    args.console = quick_exit  # the process ends with the command (see console())
     try:
         code = handler(args)
     except ProliferateError as exc:

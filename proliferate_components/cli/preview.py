@@ -159,10 +159,13 @@ def run(args: argparse.Namespace) -> int:
     # is back on as soon as it ends.
     was_enabled = gc.isenabled()
     gc.disable()
+    console = bool(getattr(args, "console", False))
     if args.offline:
         from ..preview import sdk_loader, timings
 
-        sdk_loader.install()  # provider SDKs load lazily, with postponed annotations
+        # Provider SDKs load lazily, with postponed annotations, from the compiled-code
+        # cache; what is not cached yet loads as usual and is compiled after the command.
+        sdk_loader.install(compile_missing=not console)
         timings.start_from_env()  # PROLIFERATE_PREVIEW_TIMINGS: the benchmark's breakdown
     try:
         if args.watch and args.offline:
@@ -178,6 +181,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     finally:
         _register_exit_hooks()
+        if console and args.offline:
+            from ..preview import sdk_loader
+
+            sdk_loader.fill_cache_in_background()
         if was_enabled:
             gc.enable()
 

@@ -31,8 +31,11 @@ SDKs' own service packages do (``pulumi._utils.lazy_import``).
 The compiled code (and each package's name index) is cached on disk, keyed by the source
 files' modification times and sizes and the interpreter's bytecode magic number, in
 ``$PROLIFERATE_CACHE_DIR`` (default ``$XDG_CACHE_HOME/proliferate-components`` or
-``~/.cache/proliferate-components``); the first import after installing or upgrading a
-provider compiles its modules once. An unwritable cache only costs that compile on each run.
+``~/.cache/proliferate-components``). The preview command never compiles while it runs: a
+module missing from the cache (the first preview after installing or upgrading a provider,
+or every preview on a CI runner without a kept cache) loads as Python loads it, and a
+detached, low-priority process compiles it into the cache after the command ends
+(:func:`fill_cache_in_background`). An unwritable cache only means no fast path.
 ``PROLIFERATE_FAST_IMPORTS=0`` turns the whole mechanism off (the modules then load exactly as
 Python loads them).
 
@@ -64,10 +67,13 @@ __all__ = [
     "SdkFinder",
     "cache_dir",
     "disabled",
+    "fill_cache",
+    "fill_cache_in_background",
     "install",
     "installed",
     "is_generated_sdk",
     "uninstall",
+    "wait_for_fill",
 ]
 
 DISABLE_ENV = "PROLIFERATE_FAST_IMPORTS"
@@ -198,11 +204,18 @@ class _SdkLoader(importlib.machinery.SourceFileLoader):
         self._is_package = is_package
 
     def get_code(self, fullname: str) -> CodeType:  # pyright: ignore[reportIncompatibleMethodOverride]
-        code, _index = self._finder.code_for(fullname, self.path, lazy=False)
-        return code
+        found = self._finder.code_for(fullname, self.path, lazy=False)
+        if found is None:
+            return super().get_code(fullname)  # type: ignore[return-value]
+        return found[0]
 
     def exec_module(self, module: ModuleType) -> None:
-        code, index = self._finder.code_for(module.__name__, self.path, lazy=self._is_package)
+        found = self._finder.code_for(module.__name__, self.path, lazy=self._is_package)
+        if found is None:  # not cached yet: as Python loads it (its own bytecode cache)
+            code: Any = super().get_code(module.__name__)
+            exec(code, module.__dict__)
+            return
+        code, index = found
         if index is not None:
             index.install(module)
         exec(code, module.__dict__)
@@ -213,10 +226,17 @@ class SdkFinder:
 
     Args:
         cache: the cache directory (default :func:`cache_dir`); ``None`` in memory only.
+        compile_missing: compile a module that is not in the cache (and cache it); when
+            false, such a module loads as Python loads it, and is noted in :attr:`missing`
+            for :func:`fill_cache` (compiling a provider SDK takes seconds: a preview with a
+            cold cache would be slower than without any of this).
     """
 
-    def __init__(self, cache: Path | None) -> None:
+    def __init__(self, cache: Path | None, *, compile_missing: bool = True) -> None:
         self.cache = cache
+        self.compile_missing = compile_missing or cache is None
+        self.missing: list[tuple[str, str, bool]] = []
+        """``(module, source file, lazy)`` of modules loaded as Python loads them."""
         self._sdks: dict[str, bool] = {}
         self.compiled = 0
         """Modules compiled from source by this finder (a cold cache)."""
@@ -271,14 +291,18 @@ class SdkFinder:
 
     def code_for(
         self, fullname: str, path: str, *, lazy: bool
-    ) -> tuple[CodeType, _LazyIndex | None]:
-        """The module's code (and, for a lazy package, its name index), from the cache if valid."""
+    ) -> tuple[CodeType, _LazyIndex | None] | None:
+        """The module's code (and, for a lazy package, its name index), from the cache if
+        valid, else compiled (and cached) - or ``None`` without ``compile_missing``."""
         kind = "lazy" if lazy else "plain"
         cache_file = self._cache_file(f"{fullname}.{kind}", path)
         if cache_file is not None:
             found = self._read(cache_file, fullname)
             if found is not None:
                 return found
+        if not self.compile_missing:
+            self.missing.append((fullname, path, lazy))
+            return None
         code, index, stamps = self._compile(fullname, path, lazy=lazy)
         self.compiled += 1
         if cache_file is not None:
@@ -466,11 +490,15 @@ def disabled() -> bool:
     return os.environ.get(DISABLE_ENV, "").strip().lower() in {"0", "false", "no", "off"}
 
 
-def install(cache: Path | Callable[[], Path] | None = cache_dir) -> SdkFinder | None:
+def install(
+    cache: Path | Callable[[], Path] | None = cache_dir, *, compile_missing: bool = True
+) -> SdkFinder | None:
     """Put the :class:`SdkFinder` first on ``sys.meta_path`` (idempotent).
 
     Args:
         cache: the cache directory, a function returning it, or ``None`` for no disk cache.
+        compile_missing: see :class:`SdkFinder` (the preview command passes false and calls
+            :func:`fill_cache_in_background` before it exits).
 
     Returns:
         the finder, or ``None`` when ``PROLIFERATE_FAST_IMPORTS=0`` turns it off.
@@ -480,7 +508,7 @@ def install(cache: Path | Callable[[], Path] | None = cache_dir) -> SdkFinder | 
     if _INSTALLED:
         return _INSTALLED[0]
     where = cache() if callable(cache) else cache
-    finder = SdkFinder(where)
+    finder = SdkFinder(where, compile_missing=compile_missing)
     sys.meta_path.insert(0, finder)  # pyright: ignore[reportArgumentType]
     _INSTALLED.append(finder)
     return finder
@@ -497,3 +525,103 @@ def uninstall() -> None:
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(finder)  # pyright: ignore[reportArgumentType]
     _INSTALLED.clear()
+
+
+_FILL_LOCK = "fill.lock"
+
+
+def fill_cache(entries: Sequence[Sequence[Any]], cache: Path | None = None) -> int:
+    """Compile ``(module, source file, lazy)`` entries into the cache; how many were compiled.
+
+    Imports nothing: the code is compiled from the files, so it can run in any process.
+    """
+    finder = SdkFinder(cache if cache is not None else cache_dir())
+    done = 0
+    for fullname, path, lazy in entries:
+        with contextlib.suppress(OSError, SyntaxError, ValueError):
+            finder.code_for(str(fullname), str(path), lazy=bool(lazy))
+            done += 1
+    return done
+
+
+def fill_cache_in_background(finder: SdkFinder | None = None) -> bool:
+    """Start a detached process that compiles what ``finder`` loaded the plain way.
+
+    The next preview then finds everything in the cache. The process holds
+    ``<cache>/fill.lock`` (``flock``) while it works (:func:`wait_for_fill` waits for it);
+    none is started while another holds it. Returns whether one was started.
+    """
+    found = finder if finder is not None else installed()
+    if found is None or not found.missing or found.cache is None:
+        return False
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): compile the next time instead
+        return False
+    import json
+    import subprocess
+
+    try:
+        found.cache.mkdir(parents=True, exist_ok=True)
+        lock = os.open(found.cache / _FILL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # another process is filling the cache
+        entries = json.dumps(found.missing)
+        subprocess.Popen(
+            [sys.executable, "-c", _FILLER, entries, str(found.cache)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            pass_fds=(lock,),  # the child keeps the lock until it is done
+        )
+        found.missing = []
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(lock)
+
+
+_FILLER = """\
+import json, os, sys
+try:
+    os.nice(10)
+except OSError:
+    pass
+from pathlib import Path
+from proliferate_components.preview.sdk_loader import fill_cache
+fill_cache(json.loads(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+def wait_for_fill(cache: Path | None = None, timeout: float = 300.0) -> bool:
+    """Wait until no process is filling the cache (see :func:`fill_cache_in_background`)."""
+    import time
+
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    where = cache if cache is not None else cache_dir()
+    try:
+        lock = os.open(where / _FILL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return True
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except OSError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+    finally:
+        os.close(lock)

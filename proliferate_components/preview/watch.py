@@ -429,6 +429,8 @@ def watch(
                 if max_runs is not None and runs >= max_runs:
                     return code
                 _collect_garbage(first=runs == 1)
+                if runs == 1:
+                    _fill_cache()
                 watcher.refresh_modules()
                 print(
                     f"watching {watcher.count} files for changes (Ctrl-C to stop)",
@@ -504,6 +506,14 @@ def _short(path: Path) -> str:
     with contextlib.suppress(ValueError):
         return str(path.relative_to(Path.cwd()))
     return str(path)
+
+
+def _fill_cache() -> None:
+    """Have the provider modules the first preview loaded the plain way compiled for the
+    next cold preview (see :func:`.sdk_loader.fill_cache_in_background`)."""
+    from . import sdk_loader
+
+    sdk_loader.fill_cache_in_background()
 
 
 def _collect_garbage(*, first: bool) -> None:
