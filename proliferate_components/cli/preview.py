@@ -164,8 +164,8 @@ def run(args: argparse.Namespace) -> int:
         from ..preview import sdk_loader, timings
 
         # Provider SDKs load lazily, with postponed annotations, from the compiled-code
-        # cache; what is not cached yet loads as usual and is compiled after the command.
-        sdk_loader.install(compile_missing=not console)
+        # cache; what is not cached yet loads as usual (and is compiled after the command).
+        sdk_loader.install(compile_missing=False)
         timings.start_from_env()  # PROLIFERATE_PREVIEW_TIMINGS: the benchmark's breakdown
     try:
         if args.watch and args.offline:
