@@ -1,7 +1,9 @@
 """Run a CrossGuard policy pack exactly the way the Pulumi engine does, without the Pulumi CLI.
 
 The engine (``sdk/go/common/resource/plugin/analyzer_plugin.go``) starts a Python pack as
-``python -u -m pulumi.policy <engine-address> .`` in the pack directory, with the stack's
+``python -u -m pulumi.policy <engine-address> .`` in the pack directory (here with
+``pulumi.automation`` and ``pulumi.dynamic``, which a pack never uses, loaded on first use:
+see :mod:`proliferate_components.preview.sdk_loader`), with the stack's
 config and names in ``PULUMI_CONFIG``/``PULUMI_PROJECT``/``PULUMI_STACK``/``PULUMI_DRY_RUN``/
 ``PULUMI_ORGANIZATION``; reads the gRPC port from the first line of stdout; calls
 ``Handshake`` (unimplemented by Python packs), ``ConfigureStack``, ``GetAnalyzerInfo``;
@@ -309,6 +311,12 @@ def _options(reg: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
+def _provider_urn(reference: str) -> str:
+    """The URN part of a provider reference (``urn::id``)."""
+    parts = reference.split("::")
+    return "::".join(parts[:-1]) if len(parts) > 4 else reference
+
+
 def _provider(
     reg: Registration, by_urn: Mapping[str, Registration]
 ) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -316,8 +324,7 @@ def _provider(
 
     if not reg.provider:
         return None
-    urn = reg.provider.split("::")
-    provider_urn = "::".join(urn[:-1]) if len(urn) > 4 else reg.provider
+    provider_urn = _provider_urn(reg.provider)
     typ, name = _urn_type_and_name(provider_urn)
     found = by_urn.get(provider_urn)
     return analyzer_pb2.AnalyzerProviderResource(
@@ -349,6 +356,40 @@ def _drain(stream: IO[bytes], sink: queue.Queue[bytes | None] | list[bytes]) -> 
             sink.put(line)
     if not isinstance(sink, list):
         sink.put(None)
+
+
+# `python -m pulumi.policy`, with the parts of `import pulumi` a pack never uses loaded on
+# first use (see proliferate_components.preview.sdk_loader), and a thread that ends the pack
+# when the process that started it is gone (its stdin, a pipe nobody writes to, reaches EOF):
+# a preview killed by SIGKILL or a closed terminal leaves no pack behind. The pack's own code
+# runs the same. PROLIFERATE_FAST_IMPORTS=0 runs the engine's exact command line instead.
+_PACK_BOOT = """\
+import os, runpy, sys, threading
+
+def _end_with_parent():
+    try:
+        sys.stdin.buffer.read()
+    finally:
+        os._exit(0)
+
+threading.Thread(target=_end_with_parent, name="parent-watch", daemon=True).start()
+try:
+    from proliferate_components.preview.sdk_loader import install
+except ImportError:
+    pass
+else:
+    install(None)
+runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+"""
+
+
+def _pack_entry() -> list[str]:
+    """How the pack's interpreter is started (after ``python -u``)."""
+    from .preview import sdk_loader
+
+    if sdk_loader.disabled():
+        return ["-m", "pulumi.policy"]
+    return ["-c", _PACK_BOOT]
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
@@ -415,6 +456,7 @@ class AnalyzerProcess:
         self._configured: dict[str, PolicyConfig] | None = None
         self._threads: list[threading.Thread] = []
         self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._memo: dict[tuple[str, str], tuple[Registration, Registration | None, Any]] = {}
         parse_policy_pack_config(self.config)  # fail on a bad config before starting anything
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -469,11 +511,12 @@ class AnalyzerProcess:
             PULUMI_ORGANIZATION=self.organization,
             PULUMI_DRY_RUN="true" if self.dry_run else "false",
         )
+        entry = _pack_entry()
         self._proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, "."],
+            [sys.executable, "-u", *entry, ENGINE_ADDRESS, "."],
             cwd=self.pack_dir,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if entry[0] == "-c" else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -562,7 +605,7 @@ class AnalyzerProcess:
             _terminate(proc)
             for t in self._threads:
                 t.join(timeout=2)
-            for stream in (proc.stdout, proc.stderr):
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
         self._threads = []
@@ -571,6 +614,10 @@ class AnalyzerProcess:
     def pid(self) -> int | None:
         """The pack's process id while running."""
         return self._proc.pid if self._proc is not None else None
+
+    def alive(self) -> bool:
+        """True while the pack's process was launched and has not exited (nor been closed)."""
+        return self._proc is not None and self._proc.poll() is None
 
     def stderr(self) -> str:
         """Everything the pack wrote to stderr so far (its logs)."""
@@ -685,7 +732,27 @@ class AnalyzerProcess:
         if merged:
             self._call("Configure", request)
         self._configured = merged
+        self._memo.clear()  # answers given under another config
         return merged
+
+    def remembered(self, kind: str, reg: Registration, provider: Registration | None) -> Any:
+        """What :meth:`remember` kept for ``reg`` under ``kind``, if ``reg`` and its provider's
+        registration are equal to those it was kept for (else ``None``).
+
+        ``Analyze`` answers depend on nothing else: the request is made of the resource's
+        URN, type, inputs and options and its provider's inputs; the pack's config is the
+        one sent with ``Configure`` (a new ``Configure`` forgets everything).
+        """
+        found = self._memo.get((kind, reg.urn))
+        if found is None or found[0] != reg or found[1] != provider:
+            return None
+        return found[2]
+
+    def remember(
+        self, kind: str, reg: Registration, provider: Registration | None, value: Any
+    ) -> None:
+        """Keep ``value`` (an answer, or an ``AnalyzeStack`` entry) for ``reg``; see :meth:`remembered`."""
+        self._memo[(kind, reg.urn)] = (reg, provider, value)
 
     # -- analysis --------------------------------------------------------------------------
     def _violations(self, response: Any, default_urn: str) -> Iterator[Violation]:
@@ -719,11 +786,35 @@ class AnalyzerProcess:
             by_urn: registrations known so far by URN, for the inputs of ``reg``'s explicit
                 provider (default: none; the provider is then sent without properties).
         """
+        return self.analyze_resource_later(reg, by_urn=by_urn)()
+
+    def analyze_resource_later(
+        self, reg: Registration, *, by_urn: Mapping[str, Registration] | None = None
+    ) -> Callable[[], list[Violation]]:
+        """Send ``Analyze`` for ``reg`` without waiting for the answer (see :meth:`analyze_resource`).
+
+        The request is built now (so ``by_urn`` is read now); the pack works on it while the
+        caller goes on. Returns a function that waits for the answer and returns its
+        violations (raising :class:`PolicyPackError` if the call failed). With a policy at
+        ``remediate`` the calls are made one after the other before this returns.
+        """
+        if not reg.custom:
+            return list
+        request = self._analyze_request(reg, by_urn or {})
+        if any(c.enforcement == "remediate" for c in self.configuration().values()):
+            remediated = self._call("Remediate", request, unimplemented_ok=True)
+            for rem in getattr(remediated, "remediations", []):
+                if rem.HasField("properties"):
+                    request.properties.CopyFrom(rem.properties)
+            found = list(self._violations(self._call("Analyze", request), reg.urn))
+            return lambda: found
+        return self._call_later("Analyze", request, reg.urn)
+
+    def _analyze_request(
+        self, reg: Registration, by_urn: Mapping[str, Registration]
+    ) -> analyzer_pb2.AnalyzeRequest:
         from pulumi.runtime.proto import analyzer_pb2
 
-        if not reg.custom:
-            return []
-        remediating = any(c.enforcement == "remediate" for c in self.configuration().values())
         request = analyzer_pb2.AnalyzeRequest(
             urn=reg.urn,
             type=reg.type,
@@ -731,45 +822,87 @@ class AnalyzerProcess:
             properties=_struct(reg.inputs),
             options=_options(reg),
         )
-        provider = _provider(reg, by_urn or {})
+        provider = _provider(reg, by_urn)
         if provider is not None:
             request.provider.CopyFrom(provider)
-        if remediating:
-            remediated = self._call("Remediate", request, unimplemented_ok=True)
-            for rem in getattr(remediated, "remediations", []):
-                if rem.HasField("properties"):
-                    request.properties.CopyFrom(rem.properties)
-        return list(self._violations(self._call("Analyze", request), reg.urn))
+        return request
 
-    def analyze_stack(self, resources: Sequence[Registration]) -> list[Violation]:
+    def _call_later(self, method: str, request: Any, urn: str) -> Callable[[], list[Violation]]:
+        import grpc
+
+        self.start()
+        future = getattr(self._stub, method).future(request, timeout=self.call_timeout_seconds)
+
+        def wait() -> list[Violation]:
+            try:
+                response = future.result()
+            except grpc.RpcError as exc:
+                raise PolicyPackError(
+                    f"policy pack {self.pack_dir}: {method} failed: {cast('Any', exc).details()}{self._stderr_suffix()}"
+                ) from exc
+            return list(self._violations(response, urn))
+
+        return wait
+
+    def stack_resource(
+        self, reg: Registration, by_urn: Mapping[str, Registration]
+    ) -> analyzer_pb2.AnalyzerResource:
+        """The ``AnalyzeStack`` entry of one resource (outputs, options, parent,
+        dependencies, provider, property dependencies); see :meth:`analyze_stack`."""
+        from pulumi.runtime.proto import analyzer_pb2
+
+        item = analyzer_pb2.AnalyzerResource(
+            urn=reg.urn,
+            type=reg.type,
+            name=_urn_type_and_name(reg.urn)[1] if reg.urn else reg.name,
+            properties=_struct(_stack_properties(reg)),
+            options=_options(reg),
+            parent=reg.parent,
+            dependencies=list(reg.dependencies),
+        )
+        provider = _provider(reg, by_urn)
+        if provider is not None:
+            item.provider.CopyFrom(provider)
+        for key, urns in reg.property_dependencies.items():
+            if urns:
+                item.propertyDependencies[key].urns.extend(urns)
+        return item
+
+    def analyze_stack(
+        self,
+        resources: Sequence[Registration],
+        *,
+        prepared: Mapping[str, analyzer_pb2.AnalyzerResource] | None = None,
+    ) -> list[Violation]:
         """``AnalyzeStack`` once with every resource (outputs, parent, dependencies, property
         dependencies), as the engine does at the end of a preview.
 
         Args:
             resources: registrations in registration order (e.g. ``capture(...).resources``).
+            prepared: entries already built with :meth:`stack_resource`, by URN (the
+                streaming analysis builds them while the program runs); the others are
+                built now.
         """
+        return self.analyze_stack_later(resources, prepared=prepared)()
+
+    def analyze_stack_later(
+        self,
+        resources: Sequence[Registration],
+        *,
+        prepared: Mapping[str, analyzer_pb2.AnalyzerResource] | None = None,
+    ) -> Callable[[], list[Violation]]:
+        """Send ``AnalyzeStack`` (see :meth:`analyze_stack`) without waiting for the answer;
+        returns a function that waits for it and returns its violations."""
         from pulumi.runtime.proto import analyzer_pb2
 
         self.configuration()
         by_urn = {r.urn: r for r in resources}
+        ready = prepared or {}
         stack = analyzer_pb2.AnalyzeStackRequest()
-        for reg in resources:
-            item = stack.resources.add(
-                urn=reg.urn,
-                type=reg.type,
-                name=_urn_type_and_name(reg.urn)[1] if reg.urn else reg.name,
-                properties=_struct(_stack_properties(reg)),
-                options=_options(reg),
-                parent=reg.parent,
-                dependencies=list(reg.dependencies),
-            )
-            provider = _provider(reg, by_urn)
-            if provider is not None:
-                item.provider.CopyFrom(provider)
-            for key, urns in reg.property_dependencies.items():
-                if urns:
-                    item.propertyDependencies[key].urns.extend(urns)
-        return list(self._violations(self._call("AnalyzeStack", stack), ""))
+        stack.resources.extend(
+            ready.get(reg.urn) or self.stack_resource(reg, by_urn) for reg in resources
+        )
+        return self._call_later("AnalyzeStack", stack, "")
 
     def analyze(
         self, resources: Sequence[Registration], *, config: Mapping[str, Any] | None = None
@@ -798,9 +931,11 @@ class StreamingAnalysis:
 
     :meth:`submit` (cheap, thread-safe, never blocks on the pack) queues a registration; a
     worker thread sends ``Configure`` once, then ``Analyze`` for each queued custom resource
-    in submission order, off the caller's thread. :meth:`finish` waits for the queue to
-    drain, sends ``AnalyzeStack`` with every resource and returns all violations - the same
-    ones :meth:`AnalyzerProcess.analyze` reports for the same registrations. Use it as the
+    in submission order, off the caller's thread, without waiting for each answer (up to
+    :attr:`window` calls are in flight, so the pack never waits for this process), and
+    builds each resource's ``AnalyzeStack`` entry. :meth:`finish` waits for every answer,
+    sends ``AnalyzeStack`` with every resource and returns all violations - the same ones
+    :meth:`AnalyzerProcess.analyze` reports for the same registrations. Use it as the
     capture harness's ``on_register`` callback::
 
         with AnalyzerProcess(BUNDLED_PACK_DIR) as pack, pack.stream() as analysis:
@@ -810,18 +945,34 @@ class StreamingAnalysis:
     Args:
         analyzer: the pack, or a callable returning it (called on the worker thread, e.g. a
             ``Future.result`` of a pack still starting in the background).
+        reuse_answers: for a pack process that analysed the same program before (``preview
+            --watch``): a resource whose registration (and its provider's) is equal to the
+            one the process last answered for gets that answer again instead of a new
+            ``Analyze`` call, and its ``AnalyzeStack`` entry is not rebuilt (see
+            :meth:`AnalyzerProcess.remembered`). Default: every resource is sent.
 
     A failure of the pack (start-up, ``Configure`` or an ``Analyze`` call) stops the worker
     and is raised by :meth:`finish`; later submissions are then ignored.
     """
 
-    def __init__(self, analyzer: AnalyzerProcess | Callable[[], AnalyzerProcess]) -> None:
+    window = 32
+    """Most ``Analyze`` calls in flight at once."""
+
+    def __init__(
+        self,
+        analyzer: AnalyzerProcess | Callable[[], AnalyzerProcess],
+        *,
+        reuse_answers: bool = False,
+    ) -> None:
         self._get: Callable[[], AnalyzerProcess] = (
             (lambda: analyzer) if isinstance(analyzer, AnalyzerProcess) else analyzer
         )
+        self._reuse = reuse_answers
         self._queue: queue.SimpleQueue[Registration | None] = queue.SimpleQueue()
         self._by_urn: dict[str, Registration] = {}
-        self._violations: list[Violation] = []
+        self._answers: list[Callable[[], list[Violation]]] = []
+        self._collected: list[list[Violation]] = []
+        self._stack_items: dict[str, Any] = {}
         self._error: BaseException | None = None
         self._pack: AnalyzerProcess | None = None
         self._closed = False
@@ -836,9 +987,9 @@ class StreamingAnalysis:
         self.close()
 
     def submit(self, reg: Registration) -> None:
-        """Queue ``reg`` for ``Analyze`` (components are only remembered for the stack)."""
+        """Queue ``reg`` for ``Analyze`` and its ``AnalyzeStack`` entry."""
         self._by_urn[reg.urn] = reg  # before the resources that use it as their provider
-        if reg.custom and not self._closed:
+        if not self._closed:
             self._queue.put(reg)
 
     def _work(self) -> None:
@@ -847,11 +998,42 @@ class StreamingAnalysis:
             self._pack = pack
             pack.configuration()
             while (reg := self._queue.get()) is not None:
-                if not self._abandoned:
-                    self._violations.extend(pack.analyze_resource(reg, by_urn=self._by_urn))
+                if self._abandoned:
+                    continue
+                provider = self._by_urn.get(_provider_urn(reg.provider)) if reg.provider else None
+                if reg.custom:
+                    self._answers.append(self._answer(pack, reg, provider))
+                    if len(self._answers) - len(self._collected) > self.window:
+                        # wait for the oldest answer: at most `window` calls in flight
+                        self._collected.append(self._answers[len(self._collected)]())
+                if not reg.provider or provider is not None:
+                    # the same entry AnalyzeStack would build once the program has ended
+                    item = pack.remembered("stack", reg, provider) if self._reuse else None
+                    if item is None:
+                        item = pack.stack_resource(reg, self._by_urn)
+                        if self._reuse:
+                            pack.remember("stack", reg, provider, item)
+                    self._stack_items[reg.urn] = item
         except BaseException as exc:  # raised by finish()
             self._error = exc
             self._closed = True
+
+    def _answer(
+        self, pack: AnalyzerProcess, reg: Registration, provider: Registration | None
+    ) -> Callable[[], list[Violation]]:
+        if not self._reuse:
+            return pack.analyze_resource_later(reg, by_urn=self._by_urn)
+        known: list[Violation] | None = pack.remembered("analyze", reg, provider)
+        if known is not None:
+            return lambda: list(known)
+        wait = pack.analyze_resource_later(reg, by_urn=self._by_urn)
+
+        def answer() -> list[Violation]:
+            found = wait()
+            pack.remember("analyze", reg, provider, list(found))
+            return found
+
+        return answer
 
     def close(self) -> None:
         """Stop the worker and drop what is still queued (idempotent); nothing is raised.
@@ -876,11 +1058,30 @@ class StreamingAnalysis:
             PolicyPackError: the pack failed to start or to answer (also any earlier failure
                 of the worker).
         """
+        return self.finish_later(resources)()
+
+    def finish_later(self, resources: Sequence[Registration]) -> Callable[[], list[Violation]]:
+        """Send ``AnalyzeStack`` once every queued ``Analyze`` is sent, without waiting for
+        the answers; returns a function that waits for all of them and returns every
+        violation (see :meth:`finish`, which is this and the wait). The caller can work
+        while the pack does.
+
+        Raises:
+            PolicyPackError: as :meth:`finish` (a failed call is raised by the function).
+        """
         self._stop()
         if self._error is not None:
             raise self._error
         assert self._pack is not None
-        return self._violations + self._pack.analyze_stack(resources)
+        stack = self._pack.analyze_stack_later(resources, prepared=self._stack_items)
+
+        def wait() -> list[Violation]:
+            for answer in self._answers[len(self._collected) :]:
+                self._collected.append(answer())
+            found = [v for answers in self._collected for v in answers]
+            return found + stack()
+
+        return wait
 
 
 def run_policy_pack(

@@ -10,7 +10,7 @@ import dataclasses
 import os
 import textwrap
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from proliferate_components.analyzer import (
     BUNDLED_PACK_DIR,
     AnalyzerProcess,
     PolicyPackError,
+    StreamingAnalysis,
     Violation,
     run_policy_pack,
 )
@@ -413,6 +414,7 @@ class _RecordingPack(AnalyzerProcess):
         self.gate = gate
         self.analyzed: list[str] = []
         self.stacks: list[list[str]] = []
+        self.prepared: list[list[str]] = []
 
     def configuration(self) -> dict[str, Any]:
         self.gate.wait(timeout=60)
@@ -427,9 +429,18 @@ class _RecordingPack(AnalyzerProcess):
         self.analyzed.append(reg.name)
         return [Violation("p", "pack", reg.urn, "advisory", "m", "d")]
 
-    def analyze_stack(self, resources: Sequence[Registration]) -> list[Violation]:
+    def analyze_resource_later(
+        self, reg: Registration, *, by_urn: Mapping[str, Registration] | None = None
+    ) -> Callable[[], list[Violation]]:
+        found = self.analyze_resource(reg, by_urn=by_urn)
+        return lambda: found
+
+    def analyze_stack_later(
+        self, resources: Sequence[Registration], *, prepared: Mapping[str, Any] | None = None
+    ) -> Callable[[], list[Violation]]:
         self.stacks.append([r.name for r in resources])
-        return []
+        self.prepared.append(sorted(prepared or {}))
+        return list
 
 
 def _mixed_registrations() -> list[Registration]:
@@ -455,6 +466,7 @@ def test_streaming_analysis_analyzes_custom_resources_in_submission_order() -> N
     assert fake.analyzed == custom and len(custom) >= 2
     assert [v.urn for v in found] == [r.urn for r in regs if r.custom]
     assert fake.stacks == [[r.name for r in regs]]
+    assert fake.prepared == [sorted(r.urn for r in regs)]  # AnalyzeStack entries built early
 
 
 def test_closing_a_streaming_analysis_drops_what_is_queued() -> None:
@@ -474,3 +486,60 @@ def test_closing_a_streaming_analysis_drops_what_is_queued() -> None:
     assert fake.analyzed == [] and fake.stacks == []
     analysis.submit(regs[0])  # ignored after close
     assert fake.analyzed == []
+
+
+def test_a_streaming_analysis_reusing_answers_sends_only_changed_resources() -> None:
+    gate = threading.Event()
+    gate.set()
+    fake = _RecordingPack(gate)
+    regs = _mixed_registrations()
+
+    def run(registrations: list[Registration], *, reuse: bool) -> list[Violation]:
+        with StreamingAnalysis(fake, reuse_answers=reuse) as analysis:
+            for reg in registrations:
+                analysis.submit(reg)
+            return analysis.finish(registrations)
+
+    first = run(regs, reuse=True)
+    custom = [r.name for r in regs if r.custom]
+    assert fake.analyzed == custom
+    assert run(regs, reuse=True) == first and fake.analyzed == custom  # all answered again
+    changed = dataclasses.replace(regs[-1], inputs={**regs[-1].inputs, "extra": "value"})
+    run([*regs[:-1], changed], reuse=True)
+    assert fake.analyzed == [*custom, changed.name]  # only the changed one was sent
+    run(regs, reuse=False)
+    assert fake.analyzed == [*custom, changed.name, *custom]  # without reuse: every one
+    assert fake.prepared[-1] == sorted(r.urn for r in regs)
+
+
+def test_a_pack_ends_when_the_process_that_started_it_is_killed() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    starter = textwrap.dedent(
+        """
+        import time
+        from proliferate_components.analyzer import AnalyzerProcess, BUNDLED_PACK_DIR
+        pack = AnalyzerProcess(BUNDLED_PACK_DIR)
+        pack.start()
+        print(pack.pid, flush=True)
+        time.sleep(120)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROLIFERATE_FAST_IMPORTS"}
+    parent = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, env=env)
+    assert parent.stdout is not None
+    pack_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)  # no atexit, no finalizer: the pack is on its own
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pack_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pack_pid, signal.SIGKILL)
+    pytest.fail("the pack outlived the process that started it")

@@ -19,10 +19,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ProliferateError
 from ..preview.timeout import DEFAULT_TIMEOUT_SECONDS
+
+if TYPE_CHECKING:
+    from ..preview.pack_pool import PackPool
 
 __all__ = [
     "EXIT_ERROR",
@@ -162,7 +165,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the estimate (and comparison) as Markdown (.md)",
     )
-    parser.set_defaults(handler=run)
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running: preview again whenever a file of the project, the policy pack or "
+        "local code it imports changes (Ctrl-C to stop)",
+    )
+    parser.set_defaults(handler=run, quick_exit=True)
     return parser
 
 
@@ -220,7 +229,19 @@ def run(args: argparse.Namespace) -> int:
     gc.disable()
     from ..preview.timeout import PreviewTimeout
 
+    console = bool(getattr(args, "console", False))
+    if args.offline:
+        from ..preview import sdk_loader, timings
+
+        # Provider SDKs load lazily, with postponed annotations, from the compiled-code
+        # cache; what is not cached yet loads as usual (and is compiled after the command).
+        sdk_loader.install(compile_missing=False)
+        timings.start_from_env()  # PROLIFERATE_PREVIEW_TIMINGS: the benchmark's breakdown
     try:
+        if args.watch and args.offline:
+            from ..preview.watch import watch
+
+            return watch(args, _run, lambda exc: _print_error(_reportable(exc), verbose))
         return _run(args)
     except PreviewTimeout as exc:
         print(
@@ -238,6 +259,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     finally:
         _register_exit_hooks()
+        if console and args.offline:
+            from ..preview import sdk_loader
+
+            sdk_loader.fill_cache_in_background()
         if was_enabled:
             gc.enable()
 
@@ -273,6 +298,14 @@ class _Unexpected(ProliferateError):
         super().__init__(f"{type(original).__name__}: {original}")
 
 
+def _reportable(exc: BaseException) -> BaseException:
+    """``exc`` as :func:`_print_error` shows it; errors of this package stay as they are,
+    even from a module ``--watch`` imported afresh (a new class of the same name)."""
+    if type(exc).__module__.startswith("proliferate_components."):
+        return exc
+    return _Unexpected(exc)
+
+
 def _print_error(exc: BaseException, verbose: bool) -> None:
     if verbose:
         import traceback
@@ -285,7 +318,7 @@ def _print_error(exc: BaseException, verbose: bool) -> None:
         print("(run with --verbose for the traceback)", file=sys.stderr)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, pack_pool: PackPool | None = None) -> int:
     if not args.offline:
         pack = args.policy_pack or _pack_hint()
         extra = (
@@ -345,6 +378,8 @@ def _run(args: argparse.Namespace) -> int:
             preset=args.preset,
             policy_pack=pack,
             policy_config=policy_config,
+            pack_pool=pack_pool,
+            while_analysing=_import_report_modules,
         )
 
     # priced (and compared) before any file is written: an unpriced type fails first
@@ -375,7 +410,25 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {args.diagram}", file=human)
     if cost is not None and args.cost_report:
         print(f"wrote {args.cost_report}", file=human)
+    _finish_timings()
     return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
+
+
+def _import_report_modules() -> None:
+    """Import what the report uses while the pack finishes its analysis."""
+    from ..preview import report
+
+    report.preload()
+
+
+def _finish_timings() -> None:
+    from ..preview import timings
+
+    clock = timings.clock()
+    if clock is not None:
+        sys.stdout.flush()
+        clock.mark("report_end")
+        clock.write()
 
 
 def _pack_hint() -> str:

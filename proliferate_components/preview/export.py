@@ -64,6 +64,7 @@ class Redactor:
 
         self.marker = SECRET_MARKER
         self._secrets: set[str] = {s for s in secrets if s}
+        self._longest_first: tuple[int, list[str]] = (-1, [])
 
     def learn(self, value: Any) -> None:
         """Remember every string inside Pulumi secrets found in ``value`` (recursively)."""
@@ -97,10 +98,23 @@ class Redactor:
         """``value`` with every known secret (exact, or inside it when long enough) replaced."""
         if value in self._secrets:
             return self.marker
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if len(secret) >= _MIN_SUBSTRING_SECRET and secret in value:
+        for secret in self._substring_secrets():
+            if secret in value:
                 value = value.replace(secret, self.marker)
         return value
+
+    def _substring_secrets(self) -> list[str]:
+        """Secrets long enough to look for inside strings, longest first (kept until a new
+        secret is learnt: the set only grows)."""
+        known, ordered = self._longest_first
+        if known != len(self._secrets):
+            ordered = sorted(
+                (s for s in self._secrets if len(s) >= _MIN_SUBSTRING_SECRET),
+                key=len,
+                reverse=True,
+            )
+            self._longest_first = (len(self._secrets), ordered)
+        return ordered
 
     def plain(self, value: Any) -> Any:
         """A JSON-ready copy of ``value``: secrets, unknowns and resource references replaced,

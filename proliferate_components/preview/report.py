@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..testing import Registration
     from .runner import PreviewResult
 
-__all__ = ["print_report", "summary_line"]
+__all__ = ["preload", "print_report", "summary_line"]
 
 _LEVEL_STYLE = {
     "mandatory": "bold red",
@@ -28,6 +28,15 @@ _LEVEL_STYLE = {
     "advisory": "yellow",
     "disabled": "dim",
 }
+
+
+def preload() -> None:
+    """Import ``rich``'s modules the report uses (the preview calls this while it waits for
+    the policy pack, so the report does not pay for the import afterwards)."""
+    import importlib
+
+    for name in ("rich.console", "rich.markup", "rich.tree"):
+        importlib.import_module(name)
 
 
 def summary_line(result: PreviewResult) -> str:

@@ -24,12 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, ProliferateError
 from .project import PulumiProject, ResolvedConfig, load_project
+from .timings import mark
 
 if TYPE_CHECKING:
     import pulumi
 
     from ..analyzer import AnalyzerProcess, StreamingAnalysis, Violation
     from ..testing import Capture, Registration
+    from .pack_pool import PackPool
 
 __all__ = [
     "PRESETS",
@@ -181,6 +183,8 @@ def run_preview(
     policy_pack: str | Path | None = None,
     policy_config: Mapping[str, Any] | None = None,
     mocks: pulumi.runtime.Mocks | None = None,
+    pack_pool: PackPool | None = None,
+    while_analysing: Callable[[], object] | None = None,
 ) -> PreviewResult:
     """Preview a Pulumi Python project offline and check it with a policy pack.
 
@@ -197,6 +201,12 @@ def run_preview(
             production hardening mandatory; see :mod:`proliferate_components.policies.profiles`).
         mocks: answers for resources and invokes; default
             :class:`~proliferate_components.testing.OfflineMocks` in the config's region.
+        pack_pool: keep the pack's process running for later previews and reuse the one a
+            previous preview left when it fits (see :class:`.pack_pool.PackPool`); default
+            none: the pack is started for this preview and stopped after it.
+        while_analysing: called once the program has ended, while the pack still works on
+            the last resources and the stack (e.g. to import what the report needs); not
+            called without a pack or when the program failed.
 
     Raises:
         ConfigError: invalid ``Pulumi.yaml``, config or options (before the program runs).
@@ -234,41 +244,60 @@ def run_preview(
     violations: list[Violation] = []
     policy_levels: dict[str, str] = {}
     with contextlib.ExitStack() as stack_ctx:
-        pending: Future[AnalyzerProcess] | None = None
+        pending: Callable[[], AnalyzerProcess] | None = None
         if pack_dir is not None:
-            pending = _start_analyzer(
-                stack_ctx,
-                pack_dir,
-                policy_config,
-                project=project.name,
-                stack=stack,
-                # the pack sees the stack's config as the engine passes it, minus secrets
-                stack_config={
-                    k: v for k, v in resolved.values.items() if k not in resolved.secret_keys
-                },
-            )
+            # the pack sees the stack's config as the engine passes it, minus secrets
+            stack_config = {
+                k: v for k, v in resolved.values.items() if k not in resolved.secret_keys
+            }
+            if pack_pool is not None:
+                pending = pack_pool.acquire(
+                    pack_dir,
+                    policy_config,
+                    project=project.name,
+                    stack=stack,
+                    stack_config=stack_config,
+                )
+            else:
+                pending = _start_analyzer(
+                    stack_ctx,
+                    pack_dir,
+                    policy_config,
+                    project=project.name,
+                    stack=stack,
+                    stack_config=stack_config,
+                ).result
         analysis: StreamingAnalysis | None = None
         if pending is not None:
             from ..analyzer import StreamingAnalysis
 
             # Each custom resource is analysed as it registers, while the program still
             # runs (as the engine does); only AnalyzeStack waits for the program's end.
-            analysis = stack_ctx.enter_context(StreamingAnalysis(pending.result))
+            # A pack kept for later previews answers again what it answered before.
+            analysis = stack_ctx.enter_context(
+                StreamingAnalysis(pending, reuse_answers=pack_pool is not None)
+            )
         t0 = time.perf_counter()
+        mark("program_start")
         with _collect_log(log):
             capture = _run_program(
                 project, stack, resolved, mocks, analysis.submit if analysis else None
             )
         timings["program"] = time.perf_counter() - t0
+        mark("program_end")
         if analysis is not None:
             t1 = time.perf_counter()
-            violations = sorted(analysis.finish(capture.resources), key=_violation_key)
+            answers = analysis.finish_later(capture.resources)
+            if while_analysing is not None:
+                while_analysing()
+            violations = sorted(answers(), key=_violation_key)
             timings["policy"] = time.perf_counter() - t1
             if pending is not None:
-                process = pending.result()
+                process = pending()
                 names = {p.name for p in process.info().policies}  # not the config's "all"
                 configured = process.configuration()
                 policy_levels = {n: c.enforcement for n, c in configured.items() if n in names}
+        mark("policy_end")
     timings["total"] = time.perf_counter() - started
     return PreviewResult(
         project=project,
