@@ -151,6 +151,38 @@ class AccessLogBucket(pulumi.ComponentResource):
             key="AccessLogBucketArgs",
         )
         super().__init__(self._type_token, name, None, opts)
+        bucket, block = self._bucket(name, args)
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        prefix = args.prefix
+        policy = pulumi.Output.all(bucket.arn, identity.account_id, region.region).apply(
+            lambda v: access_log_bucket_policy(
+                str(v[0]),
+                region=str(v[2]),
+                account_id=str(v[1]),
+                prefix=prefix,
+                partition=str(v[0]).split(":")[1],
+            )
+        )
+        bucket_policy = aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.id,
+            policy=policy,
+            # The public access block must exist first, or a policy naming a service could
+            # be judged public while it is applied.
+            opts=child_opts(self, depends_on=[block]),
+        )
+        # Resolves once the policy is in place: a load balancer given this name checks that
+        # it may write, so it must not be created before the policy.
+        self.bucket = pulumi.Output.all(bucket.bucket, bucket_policy.id).apply(lambda v: str(v[0]))
+        self.arn = bucket.arn
+        register_outputs(self, "bucket", "arn")
+
+    def _bucket(
+        self, name: str, args: AccessLogBucketArgs
+    ) -> tuple[aws.s3.Bucket, aws.s3.BucketPublicAccessBlock]:
+        """The bucket with encryption, a public access block, owner-enforced objects,
+        versioning and the expiry lifecycle."""
         tags = dict(args.tags)
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
@@ -202,28 +234,4 @@ class AccessLogBucket(pulumi.ComponentResource):
             ],
             opts=child_opts(self, depends_on=[versioning]),
         )
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        prefix = args.prefix
-        policy = pulumi.Output.all(bucket.arn, identity.account_id, region.region).apply(
-            lambda v: access_log_bucket_policy(
-                str(v[0]),
-                region=str(v[2]),
-                account_id=str(v[1]),
-                prefix=prefix,
-                partition=str(v[0]).split(":")[1],
-            )
-        )
-        bucket_policy = aws.s3.BucketPolicy(
-            f"{name}-policy",
-            bucket=bucket.id,
-            policy=policy,
-            # The public access block must exist first, or a policy naming a service could
-            # be judged public while it is applied.
-            opts=child_opts(self, depends_on=[block]),
-        )
-        # Resolves once the policy is in place: a load balancer given this name checks that
-        # it may write, so it must not be created before the policy.
-        self.bucket = pulumi.Output.all(bucket.bucket, bucket_policy.id).apply(lambda v: str(v[0]))
-        self.arn = bucket.arn
-        register_outputs(self, "bucket", "arn")
+        return bucket, block

@@ -310,9 +310,8 @@ class RedisCache(pulumi.ComponentResource):
         group_id = args.replication_group_id or physical_name(
             name, pulumi.get_stack(), max_length=_NAME_MAX
         )
-        tags = dict(args.tags)
-        multi_node = args.num_cache_clusters >= 2
-
+        self._name = name
+        self._tags = dict(args.tags)
         token = random.RandomPassword(
             f"{name}-auth-token",
             length=_AUTH_TOKEN_LENGTH,
@@ -325,34 +324,7 @@ class RedisCache(pulumi.ComponentResource):
             # A new token is a new credential for a running cache: protected like it.
             opts=child_opts(self, protect=args.protect),
         )
-
-        params = aws.elasticache.ParameterGroup(
-            f"{name}-params",
-            # The family is part of the AWS name: a family change (e.g. redis7 -> valkey8)
-            # makes a group with a new name, created before the old one is deleted.
-            name=args.parameter_group_name or physical_name(group_id, family, max_length=255),
-            family=family,
-            description=args.parameter_group_description
-            or f"BullMQ settings (maxmemory-policy noeviction) for {group_id}",
-            parameters=[
-                aws.elasticache.ParameterGroupParameterArgs(
-                    name="maxmemory-policy", value="noeviction"
-                )
-            ],
-            tags=merge_tags(tags, f"{name}-params"),
-            opts=child_opts(self),
-        )
-
-        subnet_group = aws.elasticache.SubnetGroup(
-            f"{name}-subnets",
-            # A fixed name: the replication group's subnet_group_name forces replacement.
-            name=args.subnet_group_name or physical_name(group_id, "subnets", max_length=255),
-            description=f"Private subnets of {group_id}",
-            subnet_ids=args.subnet_ids,
-            tags=merge_tags(tags, f"{name}-subnets"),
-            opts=child_opts(self),
-        )
-
+        params, subnet_group = self._groups(args, group_id, family)
         security_group = port_security_group(
             self,
             name,
@@ -363,40 +335,10 @@ class RedisCache(pulumi.ComponentResource):
             description=args.security_group_description
             or f"{group_id}: port {args.port} from allowed security groups only",
             rule_description=f"{args.engine} from an allowed security group",
-            tags=tags,
+            tags=self._tags,
         )
-
-        group = aws.elasticache.ReplicationGroup(
-            f"{name}-replication-group",
-            replication_group_id=group_id,
-            description=f"Proliferate BullMQ store ({name})",
-            engine=args.engine,
-            engine_version=version,
-            node_type=args.node_type,
-            port=args.port,
-            cluster_mode="disabled",
-            num_cache_clusters=args.num_cache_clusters,
-            automatic_failover_enabled=multi_node,
-            multi_az_enabled=multi_node,
-            parameter_group_name=params.name,
-            subnet_group_name=subnet_group.name,
-            security_group_ids=[security_group.id],
-            at_rest_encryption_enabled=True,
-            kms_key_id=args.kms_key_id,
-            transit_encryption_enabled=True,
-            auth_token=token.result,
-            snapshot_retention_limit=args.snapshot_retention_days,
-            snapshot_window=args.snapshot_window,
-            maintenance_window=args.maintenance_window,
-            final_snapshot_identifier=f"{group_id}-final",
-            snapshot_name=args.snapshot_name,
-            apply_immediately=args.apply_immediately,
-            auto_minor_version_upgrade=args.auto_minor_version_upgrade,
-            tags=merge_tags(tags, f"{name}-replication-group"),
-            # The at-rest key is fixed at creation: never replace a cache to change it.
-            opts=pulumi.ResourceOptions(
-                parent=self, protect=args.protect, ignore_changes=["kmsKeyId"]
-            ),
+        group = self._replication_group(
+            args, group_id, version, token, params, subnet_group, security_group
         )
 
         port = args.port
@@ -422,6 +364,85 @@ class RedisCache(pulumi.ComponentResource):
             "security_group_id",
             "replication_group_id",
             "parameter_group_name",
+        )
+
+    def _groups(
+        self, args: RedisCacheArgs, group_id: str, family: str
+    ) -> tuple[aws.elasticache.ParameterGroup, aws.elasticache.SubnetGroup]:
+        """``C-params`` (``maxmemory-policy noeviction``, what BullMQ needs) and
+        ``C-subnets``, both with fixed names derived from the group id."""
+        name = self._name
+        params = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            # The family is part of the AWS name: a family change (e.g. redis7 -> valkey8)
+            # makes a group with a new name, created before the old one is deleted.
+            name=args.parameter_group_name or physical_name(group_id, family, max_length=255),
+            family=family,
+            description=args.parameter_group_description
+            or f"BullMQ settings (maxmemory-policy noeviction) for {group_id}",
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(
+                    name="maxmemory-policy", value="noeviction"
+                )
+            ],
+            tags=merge_tags(self._tags, f"{name}-params"),
+            opts=child_opts(self),
+        )
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets",
+            # A fixed name: the replication group's subnet_group_name forces replacement.
+            name=args.subnet_group_name or physical_name(group_id, "subnets", max_length=255),
+            description=f"Private subnets of {group_id}",
+            subnet_ids=args.subnet_ids,
+            tags=merge_tags(self._tags, f"{name}-subnets"),
+            opts=child_opts(self),
+        )
+        return params, subnet_group
+
+    def _replication_group(
+        self,
+        args: RedisCacheArgs,
+        group_id: str,
+        version: str,
+        token: random.RandomPassword,
+        params: aws.elasticache.ParameterGroup,
+        subnet_group: aws.elasticache.SubnetGroup,
+        security_group: aws.ec2.SecurityGroup,
+    ) -> aws.elasticache.ReplicationGroup:
+        """``C-replication-group``: encrypted at rest and in transit, AUTH token, Multi-AZ
+        with automatic failover from two nodes, protected."""
+        multi_node = args.num_cache_clusters >= 2
+        return aws.elasticache.ReplicationGroup(
+            f"{self._name}-replication-group",
+            replication_group_id=group_id,
+            description=f"Proliferate BullMQ store ({self._name})",
+            engine=args.engine,
+            engine_version=version,
+            node_type=args.node_type,
+            port=args.port,
+            cluster_mode="disabled",
+            num_cache_clusters=args.num_cache_clusters,
+            automatic_failover_enabled=multi_node,
+            multi_az_enabled=multi_node,
+            parameter_group_name=params.name,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[security_group.id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_id,
+            transit_encryption_enabled=True,
+            auth_token=token.result,
+            snapshot_retention_limit=args.snapshot_retention_days,
+            snapshot_window=args.snapshot_window,
+            maintenance_window=args.maintenance_window,
+            final_snapshot_identifier=f"{group_id}-final",
+            snapshot_name=args.snapshot_name,
+            apply_immediately=args.apply_immediately,
+            auto_minor_version_upgrade=args.auto_minor_version_upgrade,
+            tags=merge_tags(self._tags, f"{self._name}-replication-group"),
+            # The at-rest key is fixed at creation: never replace a cache to change it.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["kmsKeyId"]
+            ),
         )
 
 

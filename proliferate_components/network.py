@@ -337,139 +337,27 @@ class Network(pulumi.ComponentResource):
         args = coerce_args(NetworkArgs, args, key="Network.args")
         _validate(args)
         super().__init__(self._type_token, name, None, opts)
-
-        count = args.availability_zone_count
+        self._name = name
+        self._tags = dict(args.tags)
         layout = _layout(args)
-        public_cidrs, private_cidrs = layout.public, layout.private
-        tags = dict(args.tags)
-
-        def tagged(child: str) -> dict[str, str]:
-            return merge_tags(tags, child)
-
-        if layout.zones is not None:
-            zone_at: list[pulumi.Input[str]] = layout.zones
-            zones: pulumi.Output[list[str]] = pulumi.Output.all(*zone_at).apply(
-                lambda z: [str(x) for x in z]
-            )
-        else:
-            found = aws.get_availability_zones_output(
-                state="available",
-                filters=[
-                    aws.GetAvailabilityZonesFilterArgs(
-                        name="opt-in-status", values=["opt-in-not-required"]
-                    )
-                ],
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            )
-            zones = found.names.apply(lambda names: _pick_zones(names, count))
-            zone_at = [zones.apply(lambda z, i=i: z[i]) for i in range(count)]
-
+        zones, zone_at = self._zones(layout, args.availability_zone_count)
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.cidr_block,
             enable_dns_hostnames=True,
             enable_dns_support=True,
-            tags=tagged(f"{name}-vpc"),
+            tags=self._tagged(f"{name}-vpc"),
             opts=child_opts(self),
         )
-
-        public_subnets: list[aws.ec2.Subnet] = []
-        private_subnets: list[aws.ec2.Subnet] = []
-        for i in range(count):
-            public_subnets.append(
-                aws.ec2.Subnet(
-                    f"{name}-public-subnet-{i}",
-                    vpc_id=vpc.id,
-                    cidr_block=public_cidrs[i],
-                    availability_zone=zone_at[i],
-                    map_public_ip_on_launch=False,
-                    tags={**tagged(f"{name}-public-subnet-{i}"), "proliferate:tier": "public"},
-                    opts=child_opts(self),
-                )
-            )
-        for i in range(count):
-            private_subnets.append(
-                aws.ec2.Subnet(
-                    f"{name}-private-subnet-{i}",
-                    vpc_id=vpc.id,
-                    cidr_block=private_cidrs[i],
-                    availability_zone=zone_at[i],
-                    map_public_ip_on_launch=False,
-                    tags={**tagged(f"{name}-private-subnet-{i}"), "proliferate:tier": "private"},
-                    opts=child_opts(self),
-                )
-            )
-
+        public_subnets = self._subnets(vpc, "public", layout.public, zone_at)
+        private_subnets = self._subnets(vpc, "private", layout.private, zone_at)
         igw = aws.ec2.InternetGateway(
-            f"{name}-igw", vpc_id=vpc.id, tags=tagged(f"{name}-igw"), opts=child_opts(self)
+            f"{name}-igw", vpc_id=vpc.id, tags=self._tagged(f"{name}-igw"), opts=child_opts(self)
         )
-
-        nat_count = 1 if args.nat_strategy == "single" else count
-        nats: list[aws.ec2.NatGateway] = []
-        for j in range(nat_count):
-            eip = aws.ec2.Eip(
-                f"{name}-nat-eip-{j}",
-                domain="vpc",
-                tags=tagged(f"{name}-nat-eip-{j}"),
-                opts=child_opts(self, depends_on=[igw]),
-            )
-            nats.append(
-                aws.ec2.NatGateway(
-                    f"{name}-nat-{j}",
-                    allocation_id=eip.allocation_id,
-                    subnet_id=public_subnets[j].id,
-                    connectivity_type="public",
-                    tags=tagged(f"{name}-nat-{j}"),
-                    opts=child_opts(self, depends_on=[igw]),
-                )
-            )
-
-        public_rt = aws.ec2.RouteTable(
-            f"{name}-public-rt",
-            vpc_id=vpc.id,
-            tags=tagged(f"{name}-public-rt"),
-            opts=child_opts(self),
-        )
-        aws.ec2.Route(
-            f"{name}-public-default-route",
-            route_table_id=public_rt.id,
-            destination_cidr_block="0.0.0.0/0",
-            gateway_id=igw.id,
-            opts=child_opts(self),
-        )
-        for i, subnet in enumerate(public_subnets):
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-rta-{i}",
-                subnet_id=subnet.id,
-                route_table_id=public_rt.id,
-                opts=child_opts(self),
-            )
-
-        private_rts: list[aws.ec2.RouteTable] = []
-        for j, nat in enumerate(nats):
-            rt = aws.ec2.RouteTable(
-                f"{name}-private-rt-{j}",
-                vpc_id=vpc.id,
-                tags=tagged(f"{name}-private-rt-{j}"),
-                opts=child_opts(self),
-            )
-            aws.ec2.Route(
-                f"{name}-private-default-route-{j}",
-                route_table_id=rt.id,
-                destination_cidr_block="0.0.0.0/0",
-                nat_gateway_id=nat.id,
-                opts=child_opts(self),
-            )
-            private_rts.append(rt)
-        for i, subnet in enumerate(private_subnets):
-            rt = private_rts[i if len(private_rts) > 1 else 0]
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-rta-{i}",
-                subnet_id=subnet.id,
-                route_table_id=rt.id,
-                opts=child_opts(self),
-            )
-
+        nat_count = 1 if args.nat_strategy == "single" else args.availability_zone_count
+        nats = self._nat_gateways(igw, public_subnets[:nat_count])
+        public_rt = self._public_routes(vpc, igw, public_subnets)
+        private_rts = self._private_routes(vpc, nats, private_subnets)
         # Adopt the VPC's default security group and strip every rule from it: nothing
         # should ever use it, and an open default SG is a classic audit finding.
         default_sg = aws.ec2.DefaultSecurityGroup(
@@ -477,12 +365,11 @@ class Network(pulumi.ComponentResource):
             vpc_id=vpc.id,
             ingress=[],
             egress=[],
-            tags=tagged(f"{name}-default-sg"),
+            tags=self._tagged(f"{name}-default-sg"),
             opts=child_opts(self),
         )
-
         if args.enable_flow_logs:
-            self._flow_logs(name, args, vpc, tagged)
+            self._flow_logs(name, args, vpc, self._tagged)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
@@ -505,6 +392,140 @@ class Network(pulumi.ComponentResource):
             "private_route_table_ids",
             "default_security_group_id",
         )
+
+    def _tagged(self, child: str) -> dict[str, str]:
+        return merge_tags(self._tags, child)
+
+    def _zones(
+        self, layout: "_Layout", count: int
+    ) -> tuple[pulumi.Output[list[str]], list[pulumi.Input[str]]]:
+        """The zone names (all, and one per AZ index): the explicit ones, or the region's
+        first ``count`` available zones that need no opt-in."""
+        if layout.zones is not None:
+            zone_at: list[pulumi.Input[str]] = layout.zones
+            zones: pulumi.Output[list[str]] = pulumi.Output.all(*zone_at).apply(
+                lambda z: [str(x) for x in z]
+            )
+            return zones, zone_at
+        found = aws.get_availability_zones_output(
+            state="available",
+            filters=[
+                aws.GetAvailabilityZonesFilterArgs(
+                    name="opt-in-status", values=["opt-in-not-required"]
+                )
+            ],
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        zones = found.names.apply(lambda names: _pick_zones(names, count))
+        return zones, [zones.apply(lambda z, i=i: z[i]) for i in range(count)]
+
+    def _subnets(
+        self,
+        vpc: aws.ec2.Vpc,
+        tier: str,
+        cidrs: Sequence[pulumi.Input[str]],
+        zone_at: Sequence[pulumi.Input[str]],
+    ) -> list[aws.ec2.Subnet]:
+        """``N-<tier>-subnet-i``: one subnet of the tier per AZ (no public IPs on launch)."""
+        return [
+            aws.ec2.Subnet(
+                f"{self._name}-{tier}-subnet-{i}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone_at[i],
+                map_public_ip_on_launch=False,
+                tags={**self._tagged(f"{self._name}-{tier}-subnet-{i}"), "proliferate:tier": tier},
+                opts=child_opts(self),
+            )
+            for i, cidr in enumerate(cidrs)
+        ]
+
+    def _nat_gateways(
+        self, igw: aws.ec2.InternetGateway, subnets: Sequence[aws.ec2.Subnet]
+    ) -> list[aws.ec2.NatGateway]:
+        """``N-nat-j`` with its Elastic IP ``N-nat-eip-j`` in each of ``subnets``."""
+        nats: list[aws.ec2.NatGateway] = []
+        for j, subnet in enumerate(subnets):
+            eip = aws.ec2.Eip(
+                f"{self._name}-nat-eip-{j}",
+                domain="vpc",
+                tags=self._tagged(f"{self._name}-nat-eip-{j}"),
+                opts=child_opts(self, depends_on=[igw]),
+            )
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{self._name}-nat-{j}",
+                    allocation_id=eip.allocation_id,
+                    subnet_id=subnet.id,
+                    connectivity_type="public",
+                    tags=self._tagged(f"{self._name}-nat-{j}"),
+                    opts=child_opts(self, depends_on=[igw]),
+                )
+            )
+        return nats
+
+    def _public_routes(
+        self, vpc: aws.ec2.Vpc, igw: aws.ec2.InternetGateway, subnets: Sequence[aws.ec2.Subnet]
+    ) -> aws.ec2.RouteTable:
+        """``N-public-rt`` with the default route to the internet gateway, for every public
+        subnet."""
+        name = self._name
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=vpc.id,
+            tags=self._tagged(f"{name}-public-rt"),
+            opts=child_opts(self),
+        )
+        aws.ec2.Route(
+            f"{name}-public-default-route",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child_opts(self),
+        )
+        for i, subnet in enumerate(subnets):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-rta-{i}",
+                subnet_id=subnet.id,
+                route_table_id=public_rt.id,
+                opts=child_opts(self),
+            )
+        return public_rt
+
+    def _private_routes(
+        self,
+        vpc: aws.ec2.Vpc,
+        nats: Sequence[aws.ec2.NatGateway],
+        subnets: Sequence[aws.ec2.Subnet],
+    ) -> list[aws.ec2.RouteTable]:
+        """``N-private-rt-j`` per NAT gateway with its default route; each private subnet
+        uses its AZ's table (or the single one)."""
+        name = self._name
+        private_rts: list[aws.ec2.RouteTable] = []
+        for j, nat in enumerate(nats):
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-rt-{j}",
+                vpc_id=vpc.id,
+                tags=self._tagged(f"{name}-private-rt-{j}"),
+                opts=child_opts(self),
+            )
+            aws.ec2.Route(
+                f"{name}-private-default-route-{j}",
+                route_table_id=rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=child_opts(self),
+            )
+            private_rts.append(rt)
+        for i, subnet in enumerate(subnets):
+            rt = private_rts[i if len(private_rts) > 1 else 0]
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-rta-{i}",
+                subnet_id=subnet.id,
+                route_table_id=rt.id,
+                opts=child_opts(self),
+            )
+        return private_rts
 
     def _flow_logs(
         self,
