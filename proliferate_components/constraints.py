@@ -25,6 +25,7 @@ docs/decisions.md.
 import dataclasses
 import functools
 import re
+import types
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,18 +35,26 @@ from ._args import annotations, checked
 from ._options import validate_id_list, validate_kms_key_arn, validate_tags
 from .awsnames import NAME_RULES, validate_name
 from .errors import ConfigError
+from .sizing import CLOUDWATCH_LOG_RETENTION_DAYS
 
 __all__ = [
+    "KMS_KEY_ARN",
+    "LOG_RETENTION_DAYS",
+    "SECURITY_GROUP_IDS",
+    "SUBNET_IDS",
     "TAGS",
+    "VPC_ID",
     "AwsName",
     "Constraint",
     "OneOf",
     "Pattern",
+    "PythonOnly",
     "Range",
     "Rule",
     "check_args",
     "constraints_of",
     "describe_field",
+    "python_only",
 ]
 
 A = TypeVar("A")
@@ -143,6 +152,15 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class PythonOnly:
+    """Marks an argument that holds a Python object (a resource, a component): it is left
+    out of the component provider's schema, so other languages do not see it."""
+
+    why: str
+    """What other languages use instead."""
+
+
+@dataclass(frozen=True)
 class AwsName:
     """A physical name AWS accepts for one kind of resource
     (:data:`~proliferate_components.awsnames.NAME_RULES`)."""
@@ -174,6 +192,9 @@ SECURITY_GROUP_IDS = Rule(
 )
 """Security groups admitted by a data store (one ingress rule per entry)."""
 
+LOG_RETENTION_DAYS = OneOf(CLOUDWATCH_LOG_RETENTION_DAYS, "a CloudWatch Logs retention in days")
+"""What CloudWatch Logs accepts as a log group's retention."""
+
 KMS_KEY_ARN = Rule(validate_kms_key_arn, "a KMS key ARN (arn:aws:kms:...)")
 """A customer-managed KMS key."""
 
@@ -201,6 +222,22 @@ def _constraints_in(annotation: Any) -> tuple[Constraint, ...]:
         if inner is not type(None) and typing.get_origin(inner) is typing.Annotated:
             return _constraints_in(inner)
     return ()
+
+
+def python_only(cls: type, field_name: str) -> PythonOnly | None:
+    """The :class:`PythonOnly` marker of ``cls.field_name``, if it has one."""
+    annotation = annotations(cls).get(field_name)
+    while annotation is not None:
+        if typing.get_origin(annotation) is typing.Annotated:
+            found = [m for m in annotation.__metadata__ if isinstance(m, PythonOnly)]
+            if found:
+                return found[0]
+            annotation = typing.get_args(annotation)[0]
+            continue
+        is_union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = inner[0] if is_union and len(inner) == 1 else None
+    return None
 
 
 def describe_field(cls: type, field_name: str) -> str:

@@ -38,8 +38,9 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.schema import generate_schema
 from pulumi.provider.provider import Provider
 
+from ._args import annotations, camel
 from ._version import __version__
-from .constraints import describe_field
+from .constraints import describe_field, python_only
 
 __all__ = ["PACKAGE", "ComponentsProvider", "components", "main", "schema"]
 
@@ -111,21 +112,25 @@ class _Analyzer(Analyzer):
     def analyze_type(
         self, typ: type, *, is_component_output: bool
     ) -> tuple[dict[str, PropertyDefinition], dict[str, str]]:
-        properties, mapping = super().analyze_type(typ, is_component_output=is_component_output)
         if is_component_output or not dataclasses.is_dataclass(typ):
-            return properties, mapping
-        defaulted = {
-            f.name
-            for f in dataclasses.fields(typ)
-            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        }
-        for schema_name, prop in properties.items():
-            python_name = mapping[schema_name]
-            if python_name in defaulted:
+            return super().analyze_type(cast("type", typ), is_component_output=is_component_output)
+        # Pulumi's own walk over the annotations, without the Python-only fields.
+        fields = [f for f in dataclasses.fields(typ) if python_only(typ, f.name) is None]
+        hints = annotations(typ)
+        properties: dict[str, PropertyDefinition] = {}
+        mapping: dict[str, str] = {}
+        for f in fields:
+            schema_name = camel(f.name)
+            mapping[schema_name] = f.name
+            prop = self.analyze_property(
+                hints[f.name], typ, f.name, can_be_plain=True, is_component_output=False
+            )
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
                 prop.optional = True
-            valid = describe_field(typ, python_name)
+            valid = describe_field(typ, f.name)
             if valid:
                 prop.description = f"{prop.description or ''}\n\nValid: {valid}.".lstrip()
+            properties[schema_name] = prop
         return properties, mapping
 
     def get_docstring(self, typ: type, name: str) -> str | None:

@@ -37,28 +37,41 @@ with the component's ``security_group_id`` in the given subnets. ``service_name`
 ``None`` output.
 """
 
-from __future__ import annotations
-
+import dataclasses
+import functools
 import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
+from ._args import coerce_args, register_outputs
 from ._options import (
     child_opts,
     merge_tags,
     physical_name,
-    validate_bool,
+    require_plain_list,
     validate_id_list,
-    validate_tags,
 )
 from ._security_group import moved_child_opts, port_security_group
-from .awsnames import validate_name
+from .constraints import (
+    KMS_KEY_ARN,
+    LOG_RETENTION_DAYS,
+    SECURITY_GROUP_IDS,
+    TAGS,
+    VPC_ID,
+    AwsName,
+    OneOf,
+    Pattern,
+    PythonOnly,
+    Range,
+    Rule,
+    check_args,
+)
 from .environment import ALIASES, ENVIRONMENT, looks_secret
 from .errors import ConfigError
 from .iam import (
@@ -71,13 +84,8 @@ from .iam import (
     task_role_policy,
     validate_statements,
 )
-from .platform import RDS_CA_BUNDLE_URL, RDS_CA_DIRECTORY, rds_ca_init_command
-from .sizing import (
-    validate_choice,
-    validate_fargate_size,
-    validate_int_range,
-    validate_log_retention_days,
-)
+from .platform import RDS_CA_BUNDLE_URL, RDS_CA_DIRECTORY, Runtime, rds_ca_init_command
+from .sizing import validate_fargate_size
 
 __all__ = [
     "IMAGE_TAG_MUTABILITY",
@@ -260,7 +268,7 @@ def container_definitions(
     init_process_enabled: bool = False,
     command: Sequence[str] | None = None,
     working_directory: str | None = None,
-    ca_bundle: CaBundleArgs | None = None,
+    ca_bundle: "CaBundleArgs | None" = None,
     scratch_paths: Sequence[str] = (),
 ) -> str:
     """The task's container definitions as JSON, deterministic: keys sorted, environment and
@@ -323,7 +331,9 @@ def container_definitions(
                 "name": CA_CONTAINER,
                 "image": image,
                 "essential": False,
-                "entryPoint": list(rds_ca_init_command(ca_bundle.runtime, ca_bundle.url)),
+                "entryPoint": list(
+                    rds_ca_init_command(cast("Runtime", ca_bundle.runtime), ca_bundle.url)
+                ),
                 "user": "0",
                 "environment": [],
                 "secrets": [],
@@ -357,6 +367,51 @@ CA_VOLUME = "rds-ca"
 """Name of the task volume holding the CA bundle."""
 
 
+def _check_command(value: Sequence[str], *, key: str) -> None:
+    if isinstance(value, str) or not value or not all(isinstance(c, str) and c for c in value):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigError(
+            key, value, "a non-empty list of non-empty strings, e.g. ('pnpm', 'start')"
+        )
+
+
+def _check_health_check_command(value: Sequence[str], *, key: str) -> None:
+    if isinstance(value, str) or len(value) < 2 or value[0] not in ("CMD", "CMD-SHELL"):
+        raise ConfigError(key, value, "('CMD-SHELL', '<shell command>') or ('CMD', '<exe>', ...)")
+
+
+def _check_scratch_paths(value: Sequence[str], *, key: str) -> None:
+    for i, path in enumerate(value):
+        if (
+            not isinstance(path, str)  # pyright: ignore[reportUnnecessaryIsInstance]
+            or not path.startswith("/")
+            or path == "/"
+            or list(value).index(path) != i
+        ):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise ConfigError(f"{key}[{i}]", path, "a distinct absolute path other than /")
+
+
+def _check_statements(value: Sequence[Mapping[str, Any]], *, key: str) -> None:
+    validate_statements(list(value), key=key)
+
+
+IMAGE_TAG = Pattern(
+    r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}",
+    "a Docker tag: up to 128 letters, digits, _ . - (not starting with . or -)",
+)
+CONTAINER_NAME = Pattern(r"[A-Za-z0-9_-]{1,255}", "1-255 letters, digits, hyphens and underscores")
+ABSOLUTE_PATH = Pattern(r"/.*", "an absolute path such as /app")
+COMMAND = Rule(_check_command, "a non-empty list of non-empty strings, e.g. ('pnpm', 'start')")
+HEALTH_CHECK_COMMAND = Rule(
+    _check_health_check_command, "('CMD-SHELL', '<shell command>') or ('CMD', '<exe>', ...)"
+)
+SCRATCH_PATHS = Rule(_check_scratch_paths, "distinct absolute paths other than /")
+POLICY_STATEMENTS = Rule(_check_statements, "IAM statements, each with Effect, Action and Resource")
+SUBNET_IDS = Rule(
+    functools.partial(validate_id_list, prefix="subnet-", what="subnet", min_count=1),
+    "at least one subnet id shaped subnet-<hex> (private subnets)",
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CaBundleArgs:
     """Trust an extra certificate authority bundle (the RDS CAs) in a service's container.
@@ -367,7 +422,7 @@ class CaBundleArgs:
     Helm chart and mounts it the same way (``infra/helm/proliferate``).
     """
 
-    runtime: Literal["node", "python"]
+    runtime: Annotated[str, OneOf(("node", "python"))]
     """What the image runs, which decides the download command (``node -e`` with
     ``fetch``, ``python -c`` with ``urllib``). Required."""
     combined: bool = False
@@ -375,7 +430,7 @@ class CaBundleArgs:
     point ``SSL_CERT_FILE`` at it: Python's ``SSL_CERT_FILE`` *replaces* the trust store, so
     the bundle alone would break calls to public APIs. Default False (Node:
     ``NODE_EXTRA_CA_CERTS`` adds to Node's own CAs). Needs ``runtime="python"``."""
-    url: str = RDS_CA_BUNDLE_URL
+    url: Annotated[str, Pattern(r"https://.+", "an https:// URL")] = RDS_CA_BUNDLE_URL
     """Where the bundle is fetched from at task start. Default: AWS's global RDS bundle."""
 
     def environment(self) -> dict[str, str]:
@@ -400,15 +455,15 @@ def _empty_tuple() -> tuple[Any, ...]:
 class AutoscalingArgs:
     """Target-tracking autoscaling of a :class:`FargateService` on average CPU."""
 
-    min_capacity: int = 1
+    min_capacity: Annotated[int, Range(1, 1000, unit="tasks")] = 1
     """Fewest tasks. Default 1."""
-    max_capacity: int = 4
+    max_capacity: Annotated[int, Range(1, 1000, unit="tasks, at least min_capacity")] = 4
     """Most tasks. Default 4."""
-    cpu_target_percent: int = 60
-    """Average CPU utilisation the autoscaler aims for (1-100). Default 60."""
-    scale_in_cooldown_seconds: int = 300
+    cpu_target_percent: Annotated[int, Range(1, 100, unit="percent")] = 60
+    """Average CPU utilisation the autoscaler aims for. Default 60."""
+    scale_in_cooldown_seconds: Annotated[int, Range(0, 3600, unit="seconds")] = 300
     """Wait after a scale-in before the next. Default 300."""
-    scale_out_cooldown_seconds: int = 60
+    scale_out_cooldown_seconds: Annotated[int, Range(0, 3600, unit="seconds")] = 60
     """Wait after a scale-out before the next. Default 60."""
 
 
@@ -416,33 +471,33 @@ class AutoscalingArgs:
 class FargateServiceArgs:
     """Arguments of :class:`FargateService`."""
 
-    cluster_arn: pulumi.Input[str]
+    cluster_arn: Annotated[pulumi.Input[str], Pattern(r"arn:[^:]+:ecs:.+", "an ECS cluster ARN")]
     """ARN of the ECS cluster (``arn:aws:ecs:<region>:<account>:cluster/<name>``). Required."""
-    vpc_id: pulumi.Input[str]
+    vpc_id: Annotated[pulumi.Input[str], VPC_ID]
     """VPC of the service's security group. Required."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    subnet_ids: Annotated[pulumi.Input[Sequence[pulumi.Input[str]]], SUBNET_IDS]
     """Private subnets the tasks run in (never a public IP). Required."""
     image: pulumi.Input[str] | None = None
     """Full image reference (``registry/repo:tag`` or ``@sha256:``). Default ``None``: the
     service's own ECR repository with ``image_tag`` (or the image built from
     ``build_context``)."""
-    image_tag: str = "latest"
+    image_tag: Annotated[str, IMAGE_TAG] = "latest"
     """Tag used with the own repository. Default ``latest`` (see ``image_tag_mutability``)."""
     image_repository_arns: Sequence[pulumi.Input[str]] = field(default_factory=_empty_tuple)
     """Other ECR repositories the execution role may pull ``image`` from. Default none."""
     create_repository: bool = True
     """Create the service's ECR repository (scan on push, lifecycle policy). Default True."""
-    image_tag_mutability: str = "IMMUTABLE"
+    image_tag_mutability: Annotated[str, OneOf(IMAGE_TAG_MUTABILITY)] = "IMMUTABLE"
     """ECR tag mutability. Default ``IMMUTABLE``: a pushed tag (a commit) always names the
     same image. ``IMMUTABLE_WITH_EXCLUSION`` with ``mutable_tags`` lets only those tags be
     re-pushed (e.g. a moving ``latest``). Changing it updates the repository in place."""
-    mutable_tags: tuple[str, ...] = ()
+    mutable_tags: Sequence[str] = ()
     """Tags exempt from the mutability setting (1 to 5, ``*`` wildcards allowed, at most two
     each); only with ``IMMUTABLE_WITH_EXCLUSION`` or ``MUTABLE_WITH_EXCLUSION``, which need
     at least one. Default none."""
-    keep_tagged_images: int = 20
+    keep_tagged_images: Annotated[int, Range(1, 10000, unit="images")] = 20
     """Tagged images kept by the lifecycle policy (older ones expire). Default 20."""
-    untagged_expiry_days: int = 7
+    untagged_expiry_days: Annotated[int, Range(1, 3650, unit="days")] = 7
     """Days after push an untagged image expires. Default 7."""
     force_delete_repository: bool = False
     """Let ``pulumi destroy`` delete the repository with its images. Default False."""
@@ -457,59 +512,69 @@ class FargateServiceArgs:
     """Task CPU units (256, 512, 1024, ...). Default 256."""
     memory_mib: int = 512
     """Task memory in MiB, valid for ``cpu`` per the Fargate table. Default 512."""
-    cpu_architecture: str = "X86_64"
+    cpu_architecture: Annotated[str, OneOf(("X86_64", "ARM64"))] = "X86_64"
     """``X86_64`` or ``ARM64``. Default ``X86_64``."""
-    container_port: int = 8080
+    container_port: Annotated[int, Range(1, 65535, unit="TCP port")] = 8080
     """Port the container listens on (and its health endpoint). Default 8080."""
-    container_name: str | None = None
+    container_name: Annotated[str, CONTAINER_NAME] | None = None
     """Container name in the task. Default ``None``: the component name."""
     container_health_check: bool = True
     """Give the container an ECS health check. Default True."""
-    health_check_command: tuple[str, ...] | None = None
+    health_check_command: Annotated[Sequence[str], HEALTH_CHECK_COMMAND] | None = None
     """Health check command (``("CMD-SHELL", "...")`` or ``("CMD", ...)``). Default ``None``:
     :func:`default_health_check_command` of ``container_port`` and ``health_check_path``
     (needs ``/bin/sh`` and wget, curl, node or python3 in the image)."""
-    health_check_path: str = "/health"
+    health_check_path: Annotated[str, ABSOLUTE_PATH] = "/health"
     """Path of the HTTP health endpoint used by the default command. Default ``/health``."""
-    command: tuple[str, ...] | None = None
+    command: Annotated[Sequence[str], COMMAND] | None = None
     """Command the container runs instead of the image's ``CMD`` (e.g. the migrations
     task's ``("pnpm", "-C", "packages/db", "db:migrate")``). Default ``None``: the image's."""
-    working_directory: str | None = None
+    working_directory: Annotated[str, ABSOLUTE_PATH] | None = None
     """Working directory of ``command``. Default ``None``: the image's ``WORKDIR``."""
     ca_bundle: CaBundleArgs | None = None
     """Trust an extra CA bundle (the RDS CAs, for ``sslmode=require`` connections that
     verify the server). Default ``None``: the image's trust store only."""
-    health_check_interval_seconds: int = 30
-    """Seconds between health checks (5-300). Default 30."""
-    health_check_timeout_seconds: int = 5
-    """Seconds before a check fails (2-120). Default 5."""
-    health_check_retries: int = 3
-    """Failures before the container is unhealthy (1-10). Default 3."""
-    health_check_start_period_seconds: int = 60
-    """Grace period after start (0-300). Default 60."""
+    health_check_interval_seconds: Annotated[int, Range(5, 300, unit="seconds")] = 30
+    """Seconds between health checks. Default 30."""
+    health_check_timeout_seconds: Annotated[
+        int, Range(2, 120, unit="seconds, less than the interval")
+    ] = 5
+    """Seconds before a check fails. Default 5."""
+    health_check_retries: Annotated[int, Range(1, 10)] = 3
+    """Failures before the container is unhealthy. Default 3."""
+    health_check_start_period_seconds: Annotated[int, Range(0, 300, unit="seconds")] = 60
+    """Grace period after start. Default 60."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=_empty_map)
     """Plain settings (never secrets: a key that is or looks secret raises ConfigError).
     Default none."""
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=_empty_map)
     """Env name -> ``valueFrom`` ARN (e.g. ``SecretsBundle.secrets_for("worker")``).
     Default none."""
-    execution_role_arn: pulumi.Input[str] | None = None
+    execution_role_arn: (
+        Annotated[pulumi.Input[str], Pattern(r"arn:[^:]+:iam::.+", "an IAM role ARN")] | None
+    ) = None
     """An existing execution role, used as is (its owner grants the image, log group and
     secrets). Default ``None``. Exclusive with ``execution_role``."""
-    execution_role: EcsExecutionRole | None = None
+    execution_role: (
+        Annotated[EcsExecutionRole, PythonOnly("execution_role_arn of the shared role")] | None
+    ) = None
     """The stack's shared :class:`EcsExecutionRole`; the service adds an inline policy for
     its own repository, log group and secrets (``S-execution-policy``). Default ``None``:
     without either, the service creates its own role ``S-execution``."""
-    task_role_policy_statements: Sequence[Mapping[str, Any]] = field(default_factory=_empty_tuple)
+    task_role_policy_statements: Annotated[Sequence[Mapping[str, Any]], POLICY_STATEMENTS] = field(
+        default_factory=_empty_tuple
+    )
     """IAM statements granted to the task role. Default none: the task role may do
     nothing."""
-    desired_count: int = 1
+    desired_count: Annotated[int, Range(0, 1000, unit="tasks")] = 1
     """Tasks to run (the initial count when ``autoscaling`` is set). Default 1."""
-    deployment_minimum_healthy_percent: int = 100
-    """Healthy tasks kept during a deployment, % of desired (0-100). Default 100."""
-    deployment_maximum_percent: int = 200
-    """Tasks allowed during a deployment, % of desired (100-400). Default 200."""
-    ingress_security_group_ids: Sequence[pulumi.Input[str]] = field(default_factory=_empty_tuple)
+    deployment_minimum_healthy_percent: Annotated[int, Range(0, 100, unit="percent")] = 100
+    """Healthy tasks kept during a deployment, % of desired. Default 100."""
+    deployment_maximum_percent: Annotated[int, Range(100, 400, unit="percent")] = 200
+    """Tasks allowed during a deployment, % of desired. Default 200."""
+    ingress_security_group_ids: Annotated[Sequence[pulumi.Input[str]], SECURITY_GROUP_IDS] = field(
+        default_factory=_empty_tuple
+    )
     """Security groups allowed to reach ``container_port`` (e.g. the load balancer's). Default
     none: nothing can connect (right for the worker). Not with ``security_group_id``."""
     security_group_id: pulumi.Input[str] | None = None
@@ -518,23 +583,25 @@ class FargateServiceArgs:
     create groups and rules before the data stores and services, so no task starts before
     its rules exist (``ProliferateStack`` does). Default ``None``: the component's own
     ``S-sg``."""
-    service_depends_on: Sequence[pulumi.Resource] = field(default_factory=_empty_tuple)
+    service_depends_on: Annotated[
+        Sequence[pulumi.Resource], PythonOnly("the resources' outputs as inputs order them")
+    ] = field(default_factory=_empty_tuple)
     """Resources the ECS service waits for besides its own children, e.g. the listener and
     listener rule that route to its target group and the data stores' ingress rules for its
     security group. Default none."""
-    kms_key_arn: pulumi.Input[str] | None = None
+    kms_key_arn: Annotated[pulumi.Input[str], KMS_KEY_ARN] | None = None
     """A customer-managed KMS key encrypting the log group and the repository, and the
     secrets (the execution role gets ``kms:Decrypt`` on it). Default ``None``: AWS-managed
     keys. A repository keeps the encryption it was created with (``ignore_changes``)."""
-    scratch_paths: tuple[str, ...] = ()
+    scratch_paths: Annotated[Sequence[str], SCRATCH_PATHS] = ()
     """Paths given an empty, writable task volume each (for ``readonly_root_filesystem``:
     e.g. ``/tmp``). Default none."""
-    execution_role_name: str | None = None
+    execution_role_name: Annotated[str, AwsName("iam_role")] | None = None
     """AWS name of the service's own execution role ``S-execution-role``. Default ``None``:
     generated by Pulumi. For adopting an existing role."""
     target_group_arn: pulumi.Input[str] | None = None
     """Load balancer target group to register tasks with. Default ``None``."""
-    health_check_grace_period_seconds: int = 60
+    health_check_grace_period_seconds: Annotated[int, Range(0, 2147483647, unit="seconds")] = 60
     """With a target group, seconds ECS ignores failing load balancer checks after a task
     starts. Default 60."""
     autoscaling: AutoscalingArgs | None = None
@@ -542,7 +609,7 @@ class FargateServiceArgs:
     enable_execute_command: bool = False
     """Allow ``aws ecs execute-command`` (grants the ssmmessages actions to the task role and
     enables the init process). Default False."""
-    retention_days: int = 30
+    retention_days: Annotated[int, LOG_RETENTION_DAYS] = 30
     """CloudWatch Logs retention of the service's log group. Default 30."""
     readonly_root_filesystem: bool = False
     """Mount the container's root filesystem read-only; give the paths the image writes to
@@ -550,7 +617,7 @@ class FargateServiceArgs:
     platform_version: str = "LATEST"
     """Fargate platform version (>= 1.4.0 is needed for JSON-key ``valueFrom``). Default
     ``LATEST``."""
-    tags: Mapping[str, str] = field(default_factory=_empty_map)
+    tags: Annotated[Mapping[str, str], TAGS] = field(default_factory=_empty_map)
     """Tags on every child (tasks get them via ``propagate_tags``). Default none."""
     create_service: bool = True
     """Register the ECS service (``S-service``) that keeps ``desired_count`` tasks running.
@@ -564,24 +631,24 @@ class FargateServiceArgs:
 
     # Explicit AWS names, for adopting existing resources (docs/migrating-from-terraform.md).
     # Each is immutable on AWS: with another name, adoption would replace the resource.
-    service_name: str | None = None
+    service_name: Annotated[str, AwsName("ecs_service")] | None = None
     """AWS name of the ECS service ``S-service``. Default ``None``: generated by Pulumi. For
     adopting an existing service; 1-255 letters, digits, hyphens and underscores. Not
     allowed with ``create_service=False``."""
-    repository_name: str | None = None
+    repository_name: Annotated[str, AwsName("ecr_repository")] | None = None
     """AWS name of the ECR repository ``S-repo``. Default ``None``: generated by Pulumi. For
     adopting an existing repository (and the images in it). Not allowed with
     ``create_repository=False``."""
-    log_group_name: str | None = None
+    log_group_name: Annotated[str, AwsName("log_group")] | None = None
     """Name of the CloudWatch log group ``S-logs``. Default ``None``: generated by Pulumi.
     For adopting an existing group (and its history)."""
-    task_role_name: str | None = None
+    task_role_name: Annotated[str, AwsName("iam_role")] | None = None
     """AWS name of the task role ``S-task-role``. Default ``None``: generated by Pulumi. For
     adopting an existing role; 1-64 letters, digits and ``+=,.@_-``."""
-    security_group_name: str | None = None
+    security_group_name: Annotated[str, AwsName("security_group")] | None = None
     """AWS name of the security group ``S-sg``. Default ``None``: generated by Pulumi. For
     adopting an existing group."""
-    security_group_description: str | None = None
+    security_group_description: Annotated[str, AwsName("security_group_description")] | None = None
     """Description of ``S-sg``. Default ``None``: ``S: port <container_port> from allowed
     security groups only``. For adopting an existing group (the description is
     immutable)."""
@@ -592,6 +659,8 @@ class FargateService(pulumi.ComponentResource):
 
     See the module docstring for the children and their names.
     """
+
+    _type_token = "proliferate:service:FargateService"
 
     service_name: pulumi.Output[str | None]
     """The ECS service's name (``None`` with ``create_service=False``)."""
@@ -615,15 +684,59 @@ class FargateService(pulumi.ComponentResource):
     """The container's name (for load balancer attachments)."""
 
     def __init__(
-        self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: FargateServiceArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        _validate(name, args)
-        tags = dict(args.tags)
-        super().__init__("proliferate:service:FargateService", name, None, opts)
-        container_name = args.container_name or name
-        self.container_name = container_name
+        args = _validate(name, coerce_args(FargateServiceArgs, args, key="FargateService.args"))
+        super().__init__(self._type_token, name, None, opts)
+        self._name = name
+        self._tags = dict(args.tags)
+        self.container_name = args.container_name or name
+        repository, image = self._image(args)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=args.log_group_name,
+            retention_in_days=args.retention_days,
+            kms_key_id=args.kms_key_arn,
+            tags=merge_tags(self._tags, f"{name}-logs"),
+            opts=child_opts(self),
+        )
+        start_dependencies: list[pulumi.Resource] = []
+        execution_role_arn = self._execution_role(args, repository, log_group, start_dependencies)
+        task_role = self._task_role(args, start_dependencies)
+        security_group_id: pulumi.Input[str] = (
+            args.security_group_id
+            if args.security_group_id is not None
+            else service_security_group(
+                self,
+                name,
+                vpc_id=args.vpc_id,
+                port=args.container_port,
+                sources=args.ingress_security_group_ids,
+                group_name=args.security_group_name,
+                description=args.security_group_description,
+                tags=self._tags,
+            ).id
+        )
+        task = self._task_definition(args, image, log_group, execution_role_arn, task_role)
+        if args.create_service:
+            service = self._service(args, task, security_group_id, start_dependencies)
+            if args.autoscaling is not None:
+                self._autoscaling(args, args.autoscaling, service)
+            self.service_name = service.name
+        else:  # task-definition-only mode (_validate: no scaling, no load balancer)
+            self.service_name = pulumi.Output.from_input(None)
+        self._finish(task, security_group_id, repository, log_group, task_role, execution_role_arn)
 
-        # -- image ------------------------------------------------------------------------
+    def _image(
+        self, args: FargateServiceArgs
+    ) -> tuple[aws.ecr.Repository | None, pulumi.Input[str]]:
+        """``S-repo`` (scan on push, encrypted, tag mutability) with its lifecycle, and the
+        image to run: the given reference, an ``awsx`` build into the repository, or the
+        repository's ``image_tag``."""
+        name = self._name
         repository: aws.ecr.Repository | None = None
         if args.create_repository:
             with_exclusion = args.image_tag_mutability.endswith("_WITH_EXCLUSION")
@@ -643,7 +756,7 @@ class FargateService(pulumi.ComponentResource):
                     else {"encryption_type": "AES256"}
                 ],
                 force_delete=args.force_delete_repository,
-                tags=merge_tags(tags, f"{name}-repo"),
+                tags=merge_tags(self._tags, f"{name}-repo"),
                 # Encryption is fixed at creation: a repository (and its images) is never
                 # replaced to change it.
                 opts=pulumi.ResourceOptions(
@@ -656,10 +769,10 @@ class FargateService(pulumi.ComponentResource):
                 policy=ecr_lifecycle_policy(args.keep_tagged_images, args.untagged_expiry_days),
                 opts=child_opts(self),
             )
-        image: pulumi.Input[str]
         if args.image is not None:
-            image = args.image
-        elif args.build_context is not None and repository is not None:
+            return repository, args.image
+        assert repository is not None  # _validate guarantees it
+        if args.build_context is not None:
             import pulumi_awsx as awsx  # only here: the build is the one capability awsx adds
 
             built = awsx.ecr.Image(
@@ -671,31 +784,27 @@ class FargateService(pulumi.ComponentResource):
                 image_tag=args.image_tag,
                 opts=child_opts(self),
             )
-            image = built.image_uri
-        else:
-            assert repository is not None  # _validate guarantees it
-            image = pulumi.Output.concat(repository.repository_url, ":", args.image_tag)
+            return repository, built.image_uri
+        return repository, pulumi.Output.concat(repository.repository_url, ":", args.image_tag)
 
-        # -- logs -------------------------------------------------------------------------
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=args.log_group_name,
-            retention_in_days=args.retention_days,
-            kms_key_id=args.kms_key_arn,
-            tags=merge_tags(tags, f"{name}-logs"),
-            opts=child_opts(self),
-        )
-
-        # -- execution role ---------------------------------------------------------------
+    def _execution_role(
+        self,
+        args: FargateServiceArgs,
+        repository: aws.ecr.Repository | None,
+        log_group: aws.cloudwatch.LogGroup,
+        start_dependencies: list[pulumi.Resource],
+    ) -> pulumi.Input[str]:
+        """The role tasks start with: the given ARN, the shared role with this service's
+        ``S-execution-policy``, or its own ``S-execution``; exactly this service's
+        repositories, secrets, log group and KMS key."""
+        name = self._name
         repository_arns: list[pulumi.Input[str]] = [*args.image_repository_arns]
         if repository is not None:
             repository_arns.append(repository.arn)
         secret_values: list[pulumi.Input[str]] = list(args.secrets.values())
-        start_dependencies: list[pulumi.Resource] = []
-        execution_role_arn: pulumi.Input[str]
         if args.execution_role_arn is not None:
-            execution_role_arn = args.execution_role_arn
-        elif args.execution_role is not None:
+            return args.execution_role_arn
+        if args.execution_role is not None:
             shared = args.execution_role
             grant = aws.iam.RolePolicy(
                 f"{name}-execution-policy",
@@ -715,30 +824,34 @@ class FargateService(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             start_dependencies += [grant, shared]
-            execution_role_arn = shared.role_arn
-        else:
-            own = EcsExecutionRole(
-                f"{name}-execution",
-                EcsExecutionRoleArgs(
-                    repository_arns=repository_arns,
-                    secret_arns=secret_values,
-                    log_group_arns=[log_group.arn],
-                    kms_key_arns=[args.kms_key_arn] if args.kms_key_arn is not None else [],
-                    tags=tags,
-                    role_name=args.execution_role_name,
-                ),
-                opts=child_opts(self),
-            )
-            start_dependencies.append(own)
-            execution_role_arn = own.role_arn
+            return shared.role_arn
+        own = EcsExecutionRole(
+            f"{name}-execution",
+            EcsExecutionRoleArgs(
+                repository_arns=repository_arns,
+                secret_arns=secret_values,
+                log_group_arns=[log_group.arn],
+                kms_key_arns=[args.kms_key_arn] if args.kms_key_arn is not None else [],
+                tags=self._tags,
+                role_name=args.execution_role_name,
+            ),
+            opts=child_opts(self),
+        )
+        start_dependencies.append(own)
+        return own.role_arn
 
-        # -- task role --------------------------------------------------------------------
+    def _task_role(
+        self, args: FargateServiceArgs, start_dependencies: list[pulumi.Resource]
+    ) -> aws.iam.Role:
+        """``S-task-role`` with no permissions, plus ``S-task-policy`` when statements (or
+        ECS Exec) grant some."""
+        name = self._name
         task_role = aws.iam.Role(
             f"{name}-task-role",
             name=args.task_role_name,
             assume_role_policy=ecs_assume_role_policy(),
             description=f"Task role of {name}: no permissions unless granted",
-            tags=merge_tags(tags, f"{name}-task-role"),
+            tags=merge_tags(self._tags, f"{name}-task-role"),
             opts=child_opts(self),
         )
         statements = [dict(s) for s in args.task_role_policy_statements]
@@ -751,25 +864,21 @@ class FargateService(pulumi.ComponentResource):
                     f"{name}-task-policy", role=task_role.name, policy=policy, opts=child_opts(self)
                 )
             )
+        return task_role
 
-        # -- network ----------------------------------------------------------------------
-        security_group_id: pulumi.Input[str]
-        if args.security_group_id is not None:
-            security_group_id = args.security_group_id
-        else:
-            security_group_id = service_security_group(
-                self,
-                name,
-                vpc_id=args.vpc_id,
-                port=args.container_port,
-                sources=args.ingress_security_group_ids,
-                group_name=args.security_group_name,
-                description=args.security_group_description,
-                tags=tags,
-            ).id
-
-        # -- task definition --------------------------------------------------------------
-        health_command: tuple[str, ...] | None = None
+    def _task_definition(
+        self,
+        args: FargateServiceArgs,
+        image: pulumi.Input[str],
+        log_group: aws.cloudwatch.LogGroup,
+        execution_role_arn: pulumi.Input[str],
+        task_role: aws.iam.Role,
+    ) -> aws.ecs.TaskDefinition:
+        """``S-task``: the container definitions (deterministic JSON) once every input is
+        known, checked for secret outputs in plain settings."""
+        name = self._name
+        container_name = self.container_name
+        health_command: Sequence[str] | None = None
         if args.container_health_check:
             health_command = args.health_check_command or default_health_check_command(
                 args.container_port, args.health_check_path
@@ -805,10 +914,9 @@ class FargateService(pulumi.ComponentResource):
                 scratch_paths=args.scratch_paths,
             )
         )
-        family = physical_name(pulumi.get_stack(), name, max_length=255)
-        task = aws.ecs.TaskDefinition(
+        return aws.ecs.TaskDefinition(
             f"{name}-task",
-            family=family,
+            family=physical_name(pulumi.get_stack(), name, max_length=255),
             cpu=str(args.cpu),
             memory=str(args.memory_mib),
             network_mode="awsvpc",
@@ -821,28 +929,30 @@ class FargateService(pulumi.ComponentResource):
             task_role_arn=task_role.arn,
             container_definitions=definitions,
             volumes=[{"name": v} for v in _volume_names(args)] or None,
-            tags=merge_tags(tags, f"{name}-task"),
+            tags=merge_tags(self._tags, f"{name}-task"),
             opts=child_opts(self),
         )
 
-        # -- service ----------------------------------------------------------------------
-        if not args.create_service:  # task-definition-only mode (_validate: no scaling, no LB)
-            self.service_name = pulumi.Output.from_input(None)
-            self._finish(
-                task, security_group_id, repository, log_group, task_role, execution_role_arn
-            )
-            return
+    def _service(
+        self,
+        args: FargateServiceArgs,
+        task: aws.ecs.TaskDefinition,
+        security_group_id: pulumi.Input[str],
+        start_dependencies: list[pulumi.Resource],
+    ) -> aws.ecs.Service:
+        """``S-service``: private subnets, no public IP, circuit breaker with rollback, the
+        target group attachment; it waits for its roles and ``service_depends_on``."""
         load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] | None = None
         if args.target_group_arn is not None:
             load_balancers = [
                 aws.ecs.ServiceLoadBalancerArgs(
                     target_group_arn=args.target_group_arn,
-                    container_name=container_name,
+                    container_name=self.container_name,
                     container_port=args.container_port,
                 )
             ]
-        service = aws.ecs.Service(
-            f"{name}-service",
+        return aws.ecs.Service(
+            f"{self._name}-service",
             name=args.service_name,
             cluster=args.cluster_arn,
             task_definition=task.arn,
@@ -867,7 +977,7 @@ class FargateService(pulumi.ComponentResource):
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
             wait_for_steady_state=False,
-            tags=merge_tags(tags, f"{name}-service"),
+            tags=merge_tags(self._tags, f"{self._name}-service"),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[*start_dependencies, *args.service_depends_on] or None,
@@ -875,41 +985,40 @@ class FargateService(pulumi.ComponentResource):
             ),
         )
 
-        # -- autoscaling ------------------------------------------------------------------
-        if args.autoscaling is not None:
-            scaling = args.autoscaling
-            cluster_name = pulumi.Output.from_input(args.cluster_arn).apply(
-                lambda arn: str(arn).split("/")[-1]
-            )
-            target = aws.appautoscaling.Target(
-                f"{name}-scaling-target",
-                service_namespace="ecs",
-                scalable_dimension="ecs:service:DesiredCount",
-                resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
-                min_capacity=scaling.min_capacity,
-                max_capacity=scaling.max_capacity,
-                tags=merge_tags(tags, f"{name}-scaling-target"),
-                opts=child_opts(self),
-            )
-            aws.appautoscaling.Policy(
-                f"{name}-scaling-cpu",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration={
-                    "predefined_metric_specification": {
-                        "predefined_metric_type": "ECSServiceAverageCPUUtilization",
-                    },
-                    "target_value": float(scaling.cpu_target_percent),
-                    "scale_in_cooldown": scaling.scale_in_cooldown_seconds,
-                    "scale_out_cooldown": scaling.scale_out_cooldown_seconds,
+    def _autoscaling(
+        self, args: FargateServiceArgs, scaling: AutoscalingArgs, service: aws.ecs.Service
+    ) -> None:
+        """``S-scaling-target`` and ``S-scaling-cpu``: target tracking on average CPU."""
+        name = self._name
+        cluster_name = pulumi.Output.from_input(args.cluster_arn).apply(
+            lambda arn: str(arn).split("/")[-1]
+        )
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
+            min_capacity=scaling.min_capacity,
+            max_capacity=scaling.max_capacity,
+            tags=merge_tags(self._tags, f"{name}-scaling-target"),
+            opts=child_opts(self),
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-scaling-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "ECSServiceAverageCPUUtilization",
                 },
-                opts=child_opts(self),
-            )
-
-        self.service_name = service.name
-        self._finish(task, security_group_id, repository, log_group, task_role, execution_role_arn)
+                "target_value": float(scaling.cpu_target_percent),
+                "scale_in_cooldown": scaling.scale_in_cooldown_seconds,
+                "scale_out_cooldown": scaling.scale_out_cooldown_seconds,
+            },
+            opts=child_opts(self),
+        )
 
     def _finish(
         self,
@@ -933,18 +1042,18 @@ class FargateService(pulumi.ComponentResource):
         self.log_group_name = log_group.name
         self.task_role_arn = task_role.arn
         self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
-        self.register_outputs(
-            {
-                "service_name": self.service_name,
-                "task_definition_arn": self.task_definition_arn,
-                "task_definition_family": self.task_definition_family,
-                "security_group_id": self.security_group_id,
-                "repository_url": self.repository_url,
-                "repository_arn": self.repository_arn,
-                "log_group_name": self.log_group_name,
-                "task_role_arn": self.task_role_arn,
-                "execution_role_arn": self.execution_role_arn,
-            }
+        register_outputs(
+            self,
+            "service_name",
+            "task_definition_arn",
+            "task_definition_family",
+            "security_group_id",
+            "repository_url",
+            "repository_arn",
+            "log_group_name",
+            "task_role_arn",
+            "execution_role_arn",
+            "container_name",
         )
 
 
@@ -1012,188 +1121,80 @@ async def _plain_only(name: str, environment: Mapping[str, pulumi.Input[str]]) -
     return True
 
 
-def _validate(name: str, args: FargateServiceArgs) -> None:
-    """Every argument check, before anything is registered."""
+def _validate(name: str, args: FargateServiceArgs) -> FargateServiceArgs:
+    """Every argument check, before anything is registered: the declared constraints of each
+    field (nested arguments included), then what spans fields."""
     k = "FargateServiceArgs"
+    if not name:
+        raise ConfigError("FargateService name", name, "a non-empty name")
+    args = check_args(args, key=k)
+    if args.ca_bundle is not None:
+        args = dataclasses.replace(
+            args,
+            ca_bundle=check_args(
+                coerce_args(CaBundleArgs, args.ca_bundle, key=f"{k}.ca_bundle"),
+                key=f"{k}.ca_bundle",
+            ),
+        )
+    if args.autoscaling is not None:
+        args = dataclasses.replace(
+            args,
+            autoscaling=check_args(
+                coerce_args(AutoscalingArgs, args.autoscaling, key=f"{k}.autoscaling"),
+                key=f"{k}.autoscaling",
+            ),
+        )
     validate_fargate_size(
         args.cpu, args.memory_mib, cpu_key=f"{k}.cpu", memory_key=f"{k}.memory_mib"
     )
-    validate_choice(args.cpu_architecture, key=f"{k}.cpu_architecture", choices=("X86_64", "ARM64"))
-    validate_int_range(args.container_port, key=f"{k}.container_port", minimum=1, maximum=65535)
-    validate_int_range(args.desired_count, key=f"{k}.desired_count", minimum=0, maximum=1000)
-    validate_int_range(
-        args.deployment_minimum_healthy_percent,
-        key=f"{k}.deployment_minimum_healthy_percent",
-        minimum=0,
-        maximum=100,
+    require_plain_list(args.ingress_security_group_ids, key=f"{k}.ingress_security_group_ids")
+    validate_mutable_tags(
+        args.mutable_tags,
+        key=f"{k}.mutable_tags",
+        with_exclusion=args.image_tag_mutability.endswith("_WITH_EXCLUSION"),
     )
-    validate_int_range(
-        args.deployment_maximum_percent,
-        key=f"{k}.deployment_maximum_percent",
-        minimum=100,
-        maximum=400,
-    )
-    validate_log_retention_days(args.retention_days, key=f"{k}.retention_days")
-    validate_int_range(
-        args.keep_tagged_images, key=f"{k}.keep_tagged_images", minimum=1, maximum=10000
-    )
-    validate_int_range(
-        args.untagged_expiry_days, key=f"{k}.untagged_expiry_days", minimum=1, maximum=3650
-    )
-    validate_int_range(
-        args.health_check_interval_seconds,
-        key=f"{k}.health_check_interval_seconds",
-        minimum=5,
-        maximum=300,
-    )
-    validate_int_range(
-        args.health_check_timeout_seconds,
-        key=f"{k}.health_check_timeout_seconds",
-        minimum=2,
-        maximum=120,
-    )
-    validate_int_range(
-        args.health_check_retries, key=f"{k}.health_check_retries", minimum=1, maximum=10
-    )
-    validate_int_range(
-        args.health_check_start_period_seconds,
-        key=f"{k}.health_check_start_period_seconds",
-        minimum=0,
-        maximum=300,
-    )
-    validate_int_range(
-        args.health_check_grace_period_seconds,
-        key=f"{k}.health_check_grace_period_seconds",
-        minimum=0,
-        maximum=2147483647,
-    )
+    validate_environment_names(args.environment, args.secrets, key=k)
+    _validate_health_check(args)
+    _validate_image(args)
+    _validate_roles_and_network(args)
+    _validate_service_mode(args)
+    return args
+
+
+def _validate_health_check(args: FargateServiceArgs) -> None:
+    k = "FargateServiceArgs"
     if args.health_check_interval_seconds <= args.health_check_timeout_seconds:
         raise ConfigError(
             f"{k}.health_check_timeout_seconds",
             args.health_check_timeout_seconds,
             f"less than health_check_interval_seconds ({args.health_check_interval_seconds})",
         )
-    validate_choice(
-        args.image_tag_mutability, key=f"{k}.image_tag_mutability", choices=IMAGE_TAG_MUTABILITY
-    )
-    validate_mutable_tags(
-        args.mutable_tags,
-        key=f"{k}.mutable_tags",
-        with_exclusion=args.image_tag_mutability.endswith("_WITH_EXCLUSION"),
-    )
-    for flag in (
-        "create_repository",
-        "container_health_check",
-        "enable_execute_command",
-        "readonly_root_filesystem",
-        "force_delete_repository",
-        "create_service",
-    ):
-        validate_bool(getattr(args, flag), key=f"{k}.{flag}")
-    for field_name, kind in (
-        ("service_name", "ecs_service"),
-        ("repository_name", "ecr_repository"),
-        ("log_group_name", "log_group"),
-        ("task_role_name", "iam_role"),
-        ("security_group_name", "security_group"),
-        ("security_group_description", "security_group_description"),
-    ):
-        value = getattr(args, field_name)
-        if value is not None:
-            validate_name(value, kind=kind, key=f"{k}.{field_name}")
-    if args.service_name is not None and not args.create_service:
+    ca = args.ca_bundle
+    if ca is None:
+        return
+    if ca.combined and ca.runtime != "python":
         raise ConfigError(
-            f"{k}.service_name",
-            args.service_name,
-            "None with create_service=False (there is no ECS service to name)",
+            f"{k}.ca_bundle.combined",
+            True,
+            "False with runtime='node' (Node adds NODE_EXTRA_CA_CERTS to its own CAs)",
         )
+    clash = sorted(set(ca.environment()) & set(args.environment))
+    if clash:
+        raise ConfigError(
+            f"{k}.environment[{clash[0]!r}]",
+            args.environment[clash[0]],
+            "unset: ca_bundle sets it to the downloaded bundle",
+        )
+
+
+def _validate_image(args: FargateServiceArgs) -> None:
+    """An image reference, the own repository's tag, or a build into it (with the extra)."""
+    k = "FargateServiceArgs"
     if args.repository_name is not None and not args.create_repository:
         raise ConfigError(
             f"{k}.repository_name",
             args.repository_name,
             "None with create_repository=False (there is no repository to name)",
-        )
-    if not args.health_check_path.startswith("/"):
-        raise ConfigError(
-            f"{k}.health_check_path", args.health_check_path, "a path starting with '/'"
-        )
-    if args.command is not None and (
-        not args.command or not all(isinstance(c, str) and c for c in args.command)  # pyright: ignore[reportUnnecessaryIsInstance]
-    ):
-        raise ConfigError(
-            f"{k}.command",
-            args.command,
-            "a non-empty tuple of non-empty strings, e.g. ('pnpm', 'start')",
-        )
-    if args.working_directory is not None and not args.working_directory.startswith("/"):
-        raise ConfigError(
-            f"{k}.working_directory", args.working_directory, "an absolute path such as /app"
-        )
-    if args.security_group_id is not None:
-        for field_name in (
-            "ingress_security_group_ids",
-            "security_group_name",
-            "security_group_description",
-        ):
-            if getattr(args, field_name):
-                raise ConfigError(
-                    f"{k}.{field_name}",
-                    getattr(args, field_name),
-                    "unset with security_group_id (the existing group's owner manages its rules)",
-                )
-    for i, path in enumerate(args.scratch_paths):
-        if not path.startswith("/") or path == "/" or args.scratch_paths.index(path) != i:
-            raise ConfigError(
-                f"{k}.scratch_paths[{i}]", path, "a distinct absolute path other than /"
-            )
-    if args.execution_role_name is not None:
-        validate_name(args.execution_role_name, kind="iam_role", key=f"{k}.execution_role_name")
-        if args.execution_role is not None or args.execution_role_arn is not None:
-            raise ConfigError(
-                f"{k}.execution_role_name",
-                args.execution_role_name,
-                "None with execution_role or execution_role_arn (the service creates no role)",
-            )
-    if args.ca_bundle is not None:
-        ca = args.ca_bundle
-        validate_choice(ca.runtime, key=f"{k}.ca_bundle.runtime", choices=("node", "python"))
-        if ca.combined and ca.runtime != "python":
-            raise ConfigError(
-                f"{k}.ca_bundle.combined",
-                True,
-                "False with runtime='node' (Node adds NODE_EXTRA_CA_CERTS to its own CAs)",
-            )
-        if not ca.url.startswith("https://"):
-            raise ConfigError(f"{k}.ca_bundle.url", ca.url, "an https:// URL")
-        clash = sorted(set(ca.environment()) & set(args.environment))
-        if clash:
-            raise ConfigError(
-                f"{k}.environment[{clash[0]!r}]",
-                args.environment[clash[0]],
-                "unset: ca_bundle sets it to the downloaded bundle",
-            )
-    if args.health_check_command is not None and (
-        len(args.health_check_command) < 2
-        or args.health_check_command[0] not in ("CMD", "CMD-SHELL")
-    ):
-        raise ConfigError(
-            f"{k}.health_check_command",
-            args.health_check_command,
-            "('CMD-SHELL', '<shell command>') or ('CMD', '<exe>', ...)",
-        )
-    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", args.image_tag):
-        raise ConfigError(
-            f"{k}.image_tag",
-            args.image_tag,
-            "a Docker tag: up to 128 letters, digits, _ . - (not starting with . or -)",
-        )
-    if args.container_name is not None and not re.fullmatch(
-        r"[A-Za-z0-9_-]{1,255}", args.container_name
-    ):
-        raise ConfigError(
-            f"{k}.container_name",
-            args.container_name,
-            "1-255 letters, digits, hyphens and underscores",
         )
     if args.build_context is not None:
         if importlib.util.find_spec("pulumi_awsx") is None:
@@ -1222,80 +1223,72 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
             None,
             "an image reference, or create_repository=True to use the service's own repository",
         )
+
+
+def _validate_roles_and_network(args: FargateServiceArgs) -> None:
+    """One execution role source; an existing security group comes with its own rules."""
+    k = "FargateServiceArgs"
     if args.execution_role_arn is not None and args.execution_role is not None:
         raise ConfigError(
             f"{k}.execution_role",
             "<EcsExecutionRole>",
             "None when execution_role_arn is given (one or the other)",
         )
-    validate_id_list(
-        args.subnet_ids, key=f"{k}.subnet_ids", prefix="subnet-", what="subnet", min_count=1
-    )
-    validate_id_list(
-        list(args.ingress_security_group_ids),
-        key=f"{k}.ingress_security_group_ids",
-        prefix="sg-",
-        what="security group",
-        min_count=0,
-    )
-    validate_environment_names(args.environment, args.secrets, key=k)
-    validate_statements(
-        list(args.task_role_policy_statements), key=f"{k}.task_role_policy_statements"
-    )
-    validate_tags(args.tags, key=f"{k}.tags")
+    if args.execution_role_name is not None and (
+        args.execution_role is not None or args.execution_role_arn is not None
+    ):
+        raise ConfigError(
+            f"{k}.execution_role_name",
+            args.execution_role_name,
+            "None with execution_role or execution_role_arn (the service creates no role)",
+        )
+    if args.security_group_id is not None:
+        for field_name in (
+            "ingress_security_group_ids",
+            "security_group_name",
+            "security_group_description",
+        ):
+            if getattr(args, field_name):
+                raise ConfigError(
+                    f"{k}.{field_name}",
+                    getattr(args, field_name),
+                    "unset with security_group_id (the existing group's owner manages its rules)",
+                )
+
+
+def _validate_service_mode(args: FargateServiceArgs) -> None:
+    """Task-definition-only mode has nothing to name, scale or attach; autoscaling bounds
+    hold the desired count."""
+    k = "FargateServiceArgs"
     if not args.create_service:
-        if args.autoscaling is not None:
-            raise ConfigError(
-                f"{k}.autoscaling",
-                "<AutoscalingArgs>",
-                "None with create_service=False (there is no service to scale)",
-            )
-        if args.target_group_arn is not None:
-            raise ConfigError(
-                f"{k}.target_group_arn",
-                args.target_group_arn,
-                "None with create_service=False (there is no service to attach)",
-            )
+        for field_name, value, valid in (
+            ("service_name", args.service_name, "there is no ECS service to name"),
+            ("autoscaling", args.autoscaling, "there is no service to scale"),
+            ("target_group_arn", args.target_group_arn, "there is no service to attach"),
+        ):
+            if value is not None:
+                shown = "<AutoscalingArgs>" if field_name == "autoscaling" else value
+                raise ConfigError(
+                    f"{k}.{field_name}", shown, f"None with create_service=False ({valid})"
+                )
         if args.desired_count != 0:
             raise ConfigError(
                 f"{k}.desired_count",
                 args.desired_count,
                 "0 with create_service=False (no service keeps tasks running)",
             )
-    if args.autoscaling is not None:
-        s = args.autoscaling
-        validate_int_range(
-            s.min_capacity, key=f"{k}.autoscaling.min_capacity", minimum=1, maximum=1000
+    s = args.autoscaling
+    if s is None:
+        return
+    if s.max_capacity < s.min_capacity:
+        raise ConfigError(
+            f"{k}.autoscaling.max_capacity",
+            s.max_capacity,
+            f"at least min_capacity ({s.min_capacity})",
         )
-        validate_int_range(
-            s.max_capacity, key=f"{k}.autoscaling.max_capacity", minimum=1, maximum=1000
+    if not s.min_capacity <= args.desired_count <= s.max_capacity:
+        raise ConfigError(
+            f"{k}.desired_count",
+            args.desired_count,
+            f"between autoscaling.min_capacity ({s.min_capacity}) and max_capacity ({s.max_capacity})",
         )
-        validate_int_range(
-            s.cpu_target_percent, key=f"{k}.autoscaling.cpu_target_percent", minimum=1, maximum=100
-        )
-        validate_int_range(
-            s.scale_in_cooldown_seconds,
-            key=f"{k}.autoscaling.scale_in_cooldown_seconds",
-            minimum=0,
-            maximum=3600,
-        )
-        validate_int_range(
-            s.scale_out_cooldown_seconds,
-            key=f"{k}.autoscaling.scale_out_cooldown_seconds",
-            minimum=0,
-            maximum=3600,
-        )
-        if s.max_capacity < s.min_capacity:
-            raise ConfigError(
-                f"{k}.autoscaling.max_capacity",
-                s.max_capacity,
-                f"at least min_capacity ({s.min_capacity})",
-            )
-        if not s.min_capacity <= args.desired_count <= s.max_capacity:
-            raise ConfigError(
-                f"{k}.desired_count",
-                args.desired_count,
-                f"between autoscaling.min_capacity ({s.min_capacity}) and max_capacity ({s.max_capacity})",
-            )
-    if not name:
-        raise ConfigError("FargateService name", name, "a non-empty name")
