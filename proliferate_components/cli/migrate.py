@@ -89,7 +89,9 @@ def run_terraform(args: argparse.Namespace) -> int:
 
     from ..errors import ConfigError
     from ..migrate import load_state, plan_migration, plan_to_json, write_outputs
-    from ..migrate.plan import STATUS_LABELS, Status
+    from ..migrate.plan import Status
+    from ..migrate.redact import redact_text
+    from ..migrate.report import state_secrets, summary_lines
 
     try:
         state = load_state(args.state)
@@ -102,47 +104,24 @@ def run_terraform(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    secrets = state_secrets(plan.state)
     paths = write_outputs(plan, out)
     blocked = plan.by_status(Status.BLOCKED)
     if args.json:
-        print(json.dumps(plan_to_json(plan), indent=2, default=str))
+        print(redact_text(json.dumps(plan_to_json(plan), indent=2, default=str), secrets))
         return EXIT_BLOCKED if blocked else EXIT_OK
 
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
-    console = Console()
-    table = Table(title=f"Terraform -> Pulumi ({plan.project}/{plan.stack})")
-    table.add_column("Terraform address")
-    table.add_column("Outcome")
-    table.add_column("Pulumi child")
-    table.add_column("Why")
-    style = {
-        Status.ADOPT: "green",
-        Status.ADOPT_WITH_CHANGES: "yellow",
-        Status.BLOCKED: "red",
-        Status.NOT_ADOPTED: "dim",
-    }
-    for r in plan.resources:
-        table.add_row(
-            r.address,
-            f"[{style[r.status]}]{STATUS_LABELS[r.status]}[/]",
-            r.logical_name or "-",
-            r.reason,
-        )
-    console.print(table)
-    counts = ", ".join(f"{len(plan.by_status(s))} {STATUS_LABELS[s]}" for s in Status)
-    console.print(counts)
-    missing = plan.missing_inputs
-    if missing:
-        console.print("[bold]Component inputs that would allow a clean adoption:[/]")
-        for name, addresses in missing.items():
-            console.print(f"  - {name} ({len(addresses)} resources)")
-    console.print("Wrote " + ", ".join(str(p) for p in paths))
+    console = Console(highlight=False, soft_wrap=True)
+    for i, line in enumerate(summary_lines(plan, paths, out)):
+        text = escape(redact_text(line, secrets))
+        console.print(f"[bold]{text}[/]" if i == 0 else text)
     if blocked:
         console.print(
             f"[red]{len(blocked)} resources cannot be adopted safely[/]: read the safe paths in "
-            f"{out / 'report.md'}"
+            f"{escape(str(out / 'report.md'))}"
         )
         return EXIT_BLOCKED
     return EXIT_OK

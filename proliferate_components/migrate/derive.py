@@ -20,6 +20,7 @@ from ..cache import ENGINE_FAMILIES
 from ..config import CONFIG_KEYS, AdoptConfig, StackConfig
 from ..errors import ConfigError
 from .roles import RoleAssignment
+from .shell import command
 from .tfstate import TfResource
 
 __all__ = ["DerivedConfig", "derive_config"]
@@ -74,25 +75,35 @@ class DerivedConfig:
         for key in sorted(self.values):
             if key == ADOPT_KEY:
                 continue
-            secret = " --secret" if key in self.secret_keys else ""
+            secret = ["--secret"] if key in self.secret_keys else []
             lines.append(
-                f"pulumi config set --stack {stack}{secret} {key} {_quote(self.values[key])}"
+                command(
+                    [
+                        "pulumi",
+                        "config",
+                        "set",
+                        "--stack",
+                        stack,
+                        *secret,
+                        *_args(key, self.values[key]),
+                    ]
+                )
             )
         adopt = self.adopt
         if adopt is not None:
             for path, value in adopt.config_paths(key=ADOPT_KEY):
                 lines.append(
-                    f"pulumi config set --stack {stack} --path {_quote(path)} {_quote(value)}"
+                    command(
+                        ["pulumi", "config", "set", "--stack", stack, "--path", *_args(path, value)]
+                    )
                 )
         return lines
 
 
-def _quote(value: str) -> str:
-    return (
-        value
-        if re.fullmatch(r"[A-Za-z0-9_.:/@=+-]+", value)
-        else "'" + value.replace("'", "'\\''") + "'"
-    )
+def _args(key: str, value: str) -> list[str]:
+    """The positional arguments ``key value``, after ``--`` when one starts with a dash (so
+    the CLI never reads a value as a flag)."""
+    return ["--", key, value] if key.startswith("-") or value.startswith("-") else [key, value]
 
 
 def _region(resources: list[TfResource]) -> tuple[str | None, str]:

@@ -80,17 +80,30 @@ class Status(str, Enum):
     """Adopted as is: imported, and the first ``pulumi up`` changes nothing on it."""
     ADOPT_WITH_CHANGES = "adopt_with_changes"
     """Adopted with a config change: imported, then updated in place (properties listed)."""
+    NEW_REVISION = "new_revision"
+    """Continued, not imported: an immutable object (a task definition revision) whose family
+    the component carries on; the first ``pulumi up`` registers the next revision and the
+    adopted service rolls to it (the service is not replaced)."""
     BLOCKED = "blocked"
     """Cannot be adopted safely: a replacement-forcing property differs (safe path given)."""
+    SUPERSEDED = "superseded"
+    """Deliberately not adopted: a component resource does its job (a managed-policy
+    attachment, a Terraform secret whose values move into the bundle); it stays with
+    Terraform and goes when Terraform is retired (commands given)."""
     NOT_ADOPTED = "not_adopted"
     """Not imported: no component child takes it over (what to do with it is given)."""
+    NOT_OURS = "not_ours"
+    """Another application's resource in the same state: left in Terraform, untouched."""
 
 
 STATUS_LABELS: Mapping[Status, str] = {
     Status.ADOPT: "adopted as is",
     Status.ADOPT_WITH_CHANGES: "adopted with a config change",
+    Status.NEW_REVISION: "continued as a new revision",
     Status.BLOCKED: "cannot be adopted safely",
+    Status.SUPERSEDED: "retired with Terraform",
     Status.NOT_ADOPTED: "not adopted",
+    Status.NOT_OURS: "not ours",
 }
 """Human labels of :class:`Status`."""
 
@@ -144,11 +157,29 @@ class ResourcePlan:
     inline_of: str | None = None
     """For an inline block (a route table's ``route``), the address of its resource: it has
     no ``terraform state rm`` of its own."""
+    unknown: tuple[str, ...] = ()
+    """Replacement-forcing properties the state does not hold (unknown, not a difference:
+    ``pulumi preview`` after the import shows them)."""
+    decided_by: str | None = None
+    """For a refused resource, the Terraform attribute that decided it (``allocation_id``,
+    ``vpc_id``, ...)."""
+    commands: tuple[str, ...] = ()
+    """The safe path as shell commands (every word quoted)."""
 
     @property
     def adopted(self) -> bool:
         """Whether it goes into the import file."""
         return self.status in (Status.ADOPT, Status.ADOPT_WITH_CHANGES)
+
+    @property
+    def counts_adopted(self) -> bool:
+        """Whether it counts as adopted: imported, or continued as a new revision."""
+        return self.adopted or self.status is Status.NEW_REVISION
+
+    @property
+    def leaves_terraform(self) -> bool:
+        """Whether ``terraform-state-rm.sh`` removes it from the Terraform state."""
+        return self.counts_adopted
 
 
 @dataclass(frozen=True)
@@ -172,6 +203,13 @@ class MigrationPlan:
     first ``pulumi up`` creates them."""
     notes: tuple[str, ...] = field(default_factory=tuple[str, ...])
     """Remarks about the whole migration."""
+    secret_sources: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Secret config key -> where ``secrets.sh`` reads its value (never the value)."""
+    secrets_script: str = ""
+    """``secrets.sh``: ``pulumi config set --secret`` fed from the existing values."""
+    needs_rule_ids: bool = False
+    """Whether import.json waits for ``migrate resolve-rules`` (inline security group rules
+    have no id in the state)."""
 
     def by_status(self, status: Status) -> list[ResourcePlan]:
         """The resources with ``status``."""

@@ -20,6 +20,7 @@ __all__ = [
     "STATE_VERSION",
     "TfResource",
     "TfState",
+    "hcl_string",
     "load_state",
     "parse_state",
     "with_inline_routes",
@@ -100,7 +101,22 @@ def _address(module: str | None, rtype: str, name: str, index_key: int | str | N
         return base
     if isinstance(index_key, int):
         return f"{base}[{index_key}]"
-    return f'{base}["{index_key}"]'
+    return f"{base}[{hcl_string(index_key)}]"
+
+
+def hcl_string(text: str) -> str:
+    """``text`` as a quoted HCL string, the way Terraform writes a ``for_each`` key in an
+    address (``aws_x.y["O'Brien"]``, ``aws_x.y["a\\"b"]``)."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+    )
+    return f'"{escaped}"'
 
 
 def parse_state(data: Any, *, source: str = "state") -> TfState:
