@@ -62,6 +62,7 @@ import pulumi_aws as aws
 from .cache import RedisCache, RedisCacheArgs
 from .config import (
     AdoptConfig,
+    AdoptDatabase,
     AdoptLoadBalancer,
     AdoptNetwork,
     AdoptRedis,
@@ -256,6 +257,7 @@ class ProliferateStack(pulumi.ComponentResource):
         net = adopt.network or AdoptNetwork()
         lb_names = adopt.load_balancer or AdoptLoadBalancer()
         redis_names = adopt.redis or AdoptRedis()
+        db_names = adopt.database or AdoptDatabase()
 
         def names_of(service: str) -> AdoptService:
             return adopt.services.get(service) or AdoptService()
@@ -397,6 +399,14 @@ class ProliferateStack(pulumi.ComponentResource):
                     backup_retention_days=config.db_backup_retention_days,
                     deletion_protection=protect,
                     protect=protect,
+                    identifier=db_names.identifier,
+                    db_name=db_names.db_name or "proliferate",
+                    username=db_names.username or "proliferate",
+                    subnet_group_name=db_names.subnet_group_name,
+                    parameter_group_name=db_names.parameter_group_name,
+                    parameter_group_description=db_names.parameter_group_description,
+                    security_group_name=db_names.security_group_name,
+                    security_group_description=db_names.security_group_description,
                 ),
                 opts=child,
             )
@@ -503,6 +513,8 @@ class ProliferateStack(pulumi.ComponentResource):
                     task_role_name=names_of(service).task_role_name,
                     security_group_name=names_of(service).security_group_name,
                     security_group_description=names_of(service).security_group_description,
+                    task_family=names_of(service).task_family,
+                    execution_policy_name=names_of(service).execution_policy_name,
                 ),
                 opts=child,
             )
