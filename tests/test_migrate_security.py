@@ -82,7 +82,7 @@ def test_state_rm_script_passes_hostile_for_each_keys_as_one_word(tmp_path: Path
     adopted = [
         r["address"]
         for r in report["resources"]
-        if r["status"].startswith("adopt") and r["inlineOf"] is None
+        if r["status"] in ("adopt", "adopt_with_changes", "new_revision") and r["inlineOf"] is None
     ]
     assert any("O'Brien" in a for a in adopted)
 

@@ -19,7 +19,8 @@ from typing import Any, cast
 from ..cache import ENGINE_FAMILIES
 from ..config import CONFIG_KEYS, AdoptConfig, StackConfig
 from ..errors import ConfigError
-from .roles import RoleAssignment
+from .childmap import NAME_CARRIERS, TASK_SERVICES
+from .roles import RoleAssignment, cidr_supernet
 from .shell import command
 from .tfstate import TfResource
 
@@ -148,8 +149,21 @@ def derive_config(
 
     # -- network ------------------------------------------------------------------------
     vpc = by_role.get("network/vpc")
-    if vpc is not None:
+    if vpc is not None and vpc.attr("cidr_block"):
         put("proliferate:vpcCidr", vpc.attr("cidr_block"), vpc)
+    elif vpc is not None:
+        cidrs = [
+            str(r.attr("cidr_block"))
+            for role, r in by_role.items()
+            if "-subnet-" in role and r.attr("cidr_block")
+        ]
+        guess = cidr_supernet(cidrs)
+        if guess is not None:
+            put("proliferate:vpcCidr", guess, vpc)
+            notes.append(
+                f"{vpc.address} holds no cidr_block: assumed {guess}, the /16 of its subnets "
+                "(`pulumi preview` after the import shows the real one)"
+            )
     zones: list[str] = []
     for i in range(8):
         subnet = by_role.get(f"network/private-subnet-{i}") or by_role.get(
@@ -250,14 +264,39 @@ def derive_config(
         put("proliferate:enableHttps", False, alb)
 
     # -- data ---------------------------------------------------------------------------
-    anchor = vpc or store or (assignments[0].resource if assignments else None)
-    if anchor is not None:
-        put("proliferate:enableRds", False, anchor)
-        sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
-        notes.append(
-            "the Terraform deployment has no RDS database: enableRds=false keeps the external "
-            "database; set it with `pulumi config set --secret proliferate:DATABASE_URL ...`"
-        )
+    db = by_role.get("postgres/instance")
+    if db is not None:
+        put("proliferate:enableRds", True, db)
+        if db.attr("instance_class"):
+            put("proliferate:dbInstanceClass", db.attr("instance_class"), db)
+        version = str(db.attr("engine_version", "") or "")
+        if version:
+            put("proliferate:dbEngineVersion", version.split(".")[0], db)
+        if db.attr("allocated_storage"):
+            put("proliferate:dbAllocatedStorageGib", int(db.attr("allocated_storage")), db)
+        if (
+            db.attr("max_allocated_storage") is not None
+            and "max_allocated_storage" in db.attributes
+        ):
+            put(
+                "proliferate:dbMaxAllocatedStorageGib",
+                int(db.attr("max_allocated_storage") or 0),
+                db,
+            )
+        if "multi_az" in db.attributes:
+            put("proliferate:dbMultiAz", bool(db.attr("multi_az")), db)
+        if db.attr("backup_retention_period"):
+            put("proliferate:dbBackupRetentionDays", int(db.attr("backup_retention_period")), db)
+    else:
+        anchor = vpc or store or (assignments[0].resource if assignments else None)
+        if anchor is not None:
+            put("proliferate:enableRds", False, anchor)
+            sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
+            notes.append(
+                "the Terraform deployment has no RDS database: enableRds=false keeps the "
+                "external database; its DATABASE_URL moves with secrets.sh, or set it with "
+                "`pulumi config set --secret proliferate:DATABASE_URL ...`"
+            )
 
     named: set[str] = set()
     adopt = _adopt_object(by_role, zones, skip_roles, named) if adopt_names else {}
@@ -284,14 +323,6 @@ def derive_config(
     )
 
 
-_ADOPT_SERVICE_ROLES: Mapping[str, str] = {
-    "serviceName": "service",
-    "repositoryName": "repo",
-    "logGroupName": "logs",
-    "taskRoleName": "task-role",
-}
-
-
 def _adopt_object(
     by_role: Mapping[str, TfResource],
     zones: list[str],
@@ -299,67 +330,46 @@ def _adopt_object(
     named: set[str],
 ) -> dict[str, Any]:
     """The ``proliferate:adopt`` object: the existing name of every resource whose name the
-    components would otherwise generate, and the network's zones and subnet CIDRs. Roles in
-    ``skip_roles`` are left out; the roles whose names are carried are added to ``named``."""
+    components would otherwise generate (:data:`~.childmap.NAME_CARRIERS`), and the
+    network's zones and subnet CIDRs. Roles in ``skip_roles`` are left out; the roles whose
+    names are carried are added to ``named``."""
     adopt: dict[str, Any] = {}
-
-    def name_of(role: str, attribute: str = "name") -> str | None:
-        res = by_role.get(role)
-        if res is None or role in skip_roles:
-            return None
-        value = res.attr(attribute)
-        if value in (None, ""):
-            return None
-        named.add(role)
-        return str(value)
-
-    def put(target: dict[str, Any], key: str, value: str | None) -> None:
-        if value is not None:
-            target[key] = value
-
-    put(adopt, "clusterName", name_of("stack/cluster"))
-    put(adopt, "executionRoleName", name_of("execution/role"))
-    services: dict[str, Any] = {}
-    for service in ("worker", "llm-proxy", "gateway", "web"):
-        names: dict[str, Any] = {}
-        for key, child in _ADOPT_SERVICE_ROLES.items():
-            put(names, key, name_of(f"{service}/{child}"))
-        put(names, "securityGroupName", name_of(f"{service}/sg"))
-        put(names, "securityGroupDescription", name_of(f"{service}/sg", "description"))
-        put(names, "targetGroupName", name_of(f"lb/tg-{service}"))
-        if names:
-            services[service] = names
-    if services:
-        adopt["services"] = services
-    redis: dict[str, Any] = {}
-    store = by_role.get("redis/replication-group")
-    if store is not None and store.type == "aws_elasticache_replication_group":
-        put(redis, "replicationGroupId", name_of("redis/replication-group", "replication_group_id"))
-    put(redis, "subnetGroupName", name_of("redis/subnets"))
-    put(redis, "parameterGroupName", name_of("redis/params"))
-    put(redis, "parameterGroupDescription", name_of("redis/params", "description"))
-    put(redis, "securityGroupName", name_of("redis/sg"))
-    put(redis, "securityGroupDescription", name_of("redis/sg", "description"))
-    if redis:
-        adopt["redis"] = redis
-    lb: dict[str, Any] = {}
-    put(lb, "name", name_of("lb/alb"))
-    put(lb, "securityGroupName", name_of("lb/sg"))
-    put(lb, "securityGroupDescription", name_of("lb/sg", "description"))
-    if lb:
-        adopt["loadBalancer"] = lb
+    for template, path, attribute in NAME_CARRIERS:
+        services = TASK_SERVICES if "{service}" in template else (None,)
+        for service in services:
+            role = template.format(service=service) if service else template
+            res = by_role.get(role)
+            if res is None or role in skip_roles:
+                continue
+            if (
+                role == "redis/replication-group"
+                and res.type != "aws_elasticache_replication_group"
+            ):
+                continue
+            value = res.attr(attribute)
+            if value in (None, ""):
+                continue
+            node = adopt
+            keys = [p.format(service=service) if service else p for p in path]
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = str(value)
+            named.add(role)
     network: dict[str, Any] = {}
     if zones and all(zones):
         network["availabilityZones"] = list(zones)
-    tiers = {
-        tier: [name_of(f"network/{tier}-subnet-{i}", "cidr_block") for i in range(len(zones))]
-        for tier in ("public", "private")
-    }
+    tiers: dict[str, list[str | None]] = {}
+    for tier in ("public", "private"):
+        tiers[tier] = []
+        for i in range(len(zones)):
+            res = by_role.get(f"network/{tier}-subnet-{i}")
+            role = f"network/{tier}-subnet-{i}"
+            cidr = res.attr("cidr_block") if res is not None and role not in skip_roles else None
+            tiers[tier].append(str(cidr) if cidr else None)
     if zones and all(c is not None for cidrs in tiers.values() for c in cidrs):
         network["publicSubnetCidrs"] = tiers["public"]
         network["privateSubnetCidrs"] = tiers["private"]
-    else:  # the CIDRs go together: none is carried
-        named.difference_update(r for r in list(named) if "-subnet-" in r)
+        named.update(f"network/{t}-subnet-{i}" for t in tiers for i in range(len(zones)))
     if network:
         adopt["network"] = network
     return adopt

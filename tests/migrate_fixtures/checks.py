@@ -87,7 +87,7 @@ def replacement_mismatches(plan: MigrationPlan, state: TfState) -> list[str]:
             for k, v in res.attributes.items()
             if isinstance(v, (str, int, float, bool)) and v != "" and k != "id"
         }
-        real = r.import_id if res.type == "aws_security_group_rule" else res.id
+        real = r.import_id if "security_group" in res.type and res.type.endswith("rule") else res.id
         assert r.pulumi_type is not None and r.logical_name is not None
         answers[(r.pulumi_type, r.logical_name)] = (str(real), attrs)
     config = plan.config.stack_config()
@@ -125,6 +125,8 @@ def replacement_mismatches(plan: MigrationPlan, state: TfState) -> list[str]:
             state_value = res.attributes.get(prop.tf_attribute)
             if prop.pulumi_input in child.registration.inputs:
                 component = child.registration.input(prop.pulumi_input)
+            elif prop.computed:
+                continue  # unset: the provider keeps what AWS chose
             elif prop.autonamed:
                 problems.append(f"{r.address}: {prop.pulumi_input} would be auto-named")
                 continue
