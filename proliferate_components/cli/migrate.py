@@ -25,7 +25,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXIT_BLOCKED", "EXIT_ERROR", "EXIT_OK", "register", "run_terraform"]
+__all__ = [
+    "EXIT_BLOCKED",
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "register",
+    "run_resolve_rules",
+    "run_terraform",
+]
 
 EXIT_OK = 0
 """Everything recognised can be adopted (or needs no adoption)."""
@@ -74,6 +81,19 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--json", action="store_true", help="print report.json to stdout instead of the summary"
     )
     tf.set_defaults(handler=run_terraform)
+    rules: argparse.ArgumentParser = actions.add_parser(
+        "resolve-rules",
+        help="fill in the ids of security group rules the Terraform state does not hold",
+        description="Replace each `unresolved:` id in <out>/import.json (an inline security "
+        "group rule, or a rule from an old provider) with the id EC2 gives that rule "
+        "(read-only DescribeSecurityGroupRules, default AWS credentials).",
+    )
+    rules.add_argument(
+        "--out", default="migration", metavar="DIR", help="the directory `migrate terraform` wrote"
+    )
+    rules.add_argument("--region", default=None, help="AWS region (default: the profile's)")
+    rules.add_argument("--profile", default=None, help="AWS profile (default: the default)")
+    rules.set_defaults(handler=run_resolve_rules)
 
     def usage(_args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
@@ -123,5 +143,25 @@ def run_terraform(args: argparse.Namespace) -> int:
             f"[red]{len(blocked)} resources cannot be adopted safely[/]: read the safe paths in "
             f"{escape(str(out / 'report.md'))}"
         )
+        return EXIT_BLOCKED
+    return EXIT_OK
+
+
+def run_resolve_rules(args: argparse.Namespace) -> int:
+    """Handler of ``migrate resolve-rules``: exit 0 when every placeholder id was replaced,
+    1 when some rule was not found (listed), 2 on bad input."""
+    from ..errors import ConfigError
+    from ..migrate.ruleids import resolve_rule_ids
+
+    try:
+        result = resolve_rule_ids(args.out, region=args.region, profile=args.profile)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"resolved {result.resolved} security group rule ids in {Path(args.out) / 'import.json'}")
+    if result.unresolved:
+        print(f"{len(result.unresolved)} rules were not found in AWS:", file=sys.stderr)
+        for text in result.unresolved:
+            print(f"  - {text}", file=sys.stderr)
         return EXIT_BLOCKED
     return EXIT_OK
