@@ -271,7 +271,8 @@ def derive_config(
             put("proliferate:dbInstanceClass", db.attr("instance_class"), db)
         version = str(db.attr("engine_version", "") or "")
         if version:
-            put("proliferate:dbEngineVersion", version.split(".")[0], db)
+            major_minor = ".".join(version.split(".")[:2])
+            put("proliferate:dbEngineVersion", major_minor, db)
         if db.attr("allocated_storage"):
             put("proliferate:dbAllocatedStorageGib", int(db.attr("allocated_storage")), db)
         if (

@@ -184,7 +184,8 @@ def snake(name: str) -> str:
 def normalize(value: Any) -> Any:
     """A canonical form for comparing a Terraform attribute with a Pulumi input.
 
-    Integral floats become ints (Pulumi sends numbers as floats), dict keys become
+    Integral floats become ints (Pulumi sends numbers as floats), ``"true"``/``"false"``
+    become booleans (the AWS provider stores some booleans as strings), dict keys become
     snake_case, a one-element list of a dict (a Terraform block) becomes the dict, JSON
     text of an object or array becomes the parsed value, and empty values (``None``,
     ``""``, ``[]``, ``{}``) become ``None``.
@@ -195,6 +196,8 @@ def normalize(value: Any) -> Any:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
+        if text in ("true", "false"):  # hashicorp/aws 5 stores a few booleans as strings
+            return text == "true"
         if text[:1] in ("{", "[") and text[-1:] in ("}", "]"):
             try:
                 return normalize(json.loads(text))

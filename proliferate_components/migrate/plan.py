@@ -582,6 +582,16 @@ def plan_migration(
             "nothing uses it (`aws ec2 describe-network-interfaces --filters "
             "Name=group-id,Values=<default sg id>`) before `pulumi up`"
         )
+    database = next(
+        (p for p in plans.values() if p.role == "postgres/instance" and p.adopted), None
+    )
+    if database is not None:
+        notes.append(
+            f"{database.address}: the first `pulumi up` sets the master password the component "
+            "generates (PostgresDb takes no password), in place; the adopted services receive "
+            "the new DATABASE_URL in the same update, anything else connecting with the old "
+            "password must be given the new one (`pulumi stack output` -> databaseUrl)"
+        )
     notes += [a.ambiguity for a in assignments if a.ambiguity]
     if state.data_sources:
         notes.append(f"{state.data_sources} data source instances skipped (nothing to adopt)")

@@ -495,15 +495,29 @@ class _Inference:
             if service is None or service == "migrations" or not self._in_cluster(svc):
                 continue
             found.setdefault(service, []).append(svc)
+        # Several services named like one of ours (``pf-worker`` and
+        # ``pf-analytics-worker``): prefer the one whose name, without the prefix the
+        # platform's services share, is the service itself.
+        unique = [c[0] for c in found.values() if len(c) == 1]
+        prefix = _common_prefix([_tokens(str(c.attr("name", ""))) for c in unique])
+
+        def score(svc: TfResource, service: str) -> tuple[int, int, int, int]:
+            tokens = _tokens(str(svc.attr("name", "")))
+            rest = tokens[len(prefix) :] if tokens[: len(prefix)] == prefix else tokens
+            exact = 1 if "-".join(rest) == service else 0
+            return (
+                exact,
+                -len(rest),
+                int(int(svc.attr("desired_count", 0) or 0) > 0),
+                int(bool(svc.attr("task_definition"))),
+            )
+
         for service in SERVICES:
             candidates = found.get(service, [])
             chosen = self.choose(
                 f"{service}/service",
                 candidates,
-                lambda s: (
-                    int(s.attr("desired_count", 0) or 0) > 0,
-                    bool(s.attr("task_definition")),
-                ),
+                lambda s, service=service: score(s, service),
                 f"ECS service named like the {service}",
             )
             if chosen is None:
@@ -812,6 +826,24 @@ class _Inference:
         }
     )
 
+    _APP_TYPES_WIDE = _APP_TYPES | frozenset(
+        {
+            "aws_security_group",
+            "aws_lb_target_group",
+            "aws_alb_target_group",
+            "aws_lb_listener",
+            "aws_alb_listener",
+            "aws_lb_listener_rule",
+            "aws_alb_listener_rule",
+            "aws_subnet",
+            "aws_route_table",
+            "aws_nat_gateway",
+            "aws_ecr_repository",
+            "aws_cloudwatch_log_group",
+            "aws_iam_role",
+        }
+    )
+
     def used_elsewhere(self, res: TfResource) -> bool:
         """Whether an application resource that is not the platform's uses ``res`` (then a
         name alone does not make it ours)."""
@@ -905,10 +937,27 @@ class _Inference:
 
     # -- IAM --------------------------------------------------------------------------------
     def iam(self) -> None:
-        role_owner: dict[str, str] = {}  # role name -> component role
+        # The execution roles of the services' task definitions that no component role takes
+        # (several Terraform roles, one shared role in the stack): the stack's role does
+        # their job.
+        for service, task in self.tasks.items():
+            execution = self._role_by_arn(str(task.attr("execution_role_arn", "")))
+            if execution is not None and execution.address not in self.roles:
+                self.part(
+                    execution,
+                    "superseded",
+                    f"execution role of the {service}: the stack's execution role "
+                    f"({childmap.EXECUTION_ROLE}) takes over its job",
+                    service,
+                )
+        role_owner: dict[str, str] = {}  # role name -> component role (or "superseded")
         for role, res in self.by_role.items():
             if res.type == "aws_iam_role":
                 role_owner[str(res.attr("name") or res.id)] = role
+        for address, (part, _why, _service) in self.parts.items():
+            res = self.state.by_address(address)
+            if res.type == "aws_iam_role" and part == "superseded":
+                role_owner[str(res.attr("name") or res.id)] = "superseded"
         granted: dict[str, set[str]] = {}  # service -> ARNs its task definition uses
         for service, task in self.tasks.items():
             arns: set[str] = set()
@@ -1003,6 +1052,18 @@ class _Inference:
                 "bundle (secrets.sh), the Terraform secret goes with Terraform",
                 service,
             )
+        for parameter in self.free("aws_ssm_parameter"):
+            service = readers.get(str(parameter.attr("arn", ""))) or readers.get(
+                str(parameter.attr("name", ""))
+            )
+            if service is not None:
+                self.part(
+                    parameter,
+                    "superseded",
+                    f"holds a value the {service} reads: it moves into the stack's secrets "
+                    "bundle (secrets.sh), the Terraform parameter goes with Terraform",
+                    service,
+                )
         superseded = {a for a, (p, _w, _s) in self.parts.items() if p == "superseded"}
         for version in self.free("aws_secretsmanager_secret_version"):
             if self.refs.references(version.address) & superseded:
@@ -1081,12 +1142,17 @@ class _Inference:
             for res in self.state.resources:
                 if res.address in self.roles or res.address in self.parts:
                     continue
-                used_by_ours = bool(self.refs.dependents(res.address) & (ours - shared))
+                used_by_ours = bool(self.refs.dependents(res.address) & ours)
+                uses = self.refs.references(res.address) & ours
+                # Referencing the shared network, cluster or load balancer makes a resource
+                # ours unless it is an application of its own (a service, a group, a store).
+                uses_ours = bool(uses - shared) or (
+                    bool(uses) and res.type not in self._APP_TYPES_WIDE
+                )
                 named = service_of_text(_words(_text(res))) is not None and res.type not in (
                     "aws_ecs_service",
                     "aws_ecs_task_definition",
                 )
-                uses_ours = bool(self.refs.references(res.address) & (ours - shared))
                 inline = res.inline_of is not None and res.inline_of in ours
                 if used_by_ours or uses_ours or inline or (named and self._plausibly_ours(res)):
                     why = (
@@ -1112,6 +1178,21 @@ class _Inference:
     def _plausibly_ours(self, res: TfResource) -> bool:
         vpc_id = res.attr("vpc_id")
         return self.vpc is None or vpc_id in (None, "", self.vpc.id)
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[-_./]+", name.lower()) if t]
+
+
+def _common_prefix(names: list[list[str]]) -> list[str]:
+    if len(names) < 2:
+        return []
+    out: list[str] = []
+    for parts in zip(*names, strict=False):
+        if len(set(parts)) != 1:
+            break
+        out.append(parts[0])
+    return out
 
 
 def _users_of(key: str) -> frozenset[str]:

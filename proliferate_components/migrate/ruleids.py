@@ -82,17 +82,24 @@ class RuleIdResult:
 Describe = Callable[[str], Sequence[Mapping[str, Any]]]
 
 
-def _ec2_describe(region: str | None, profile: str | None) -> Describe:
+def _session(region: str | None, profile: str | None) -> Any:
     import boto3
 
-    session = boto3.Session(profile_name=profile, region_name=region)
-    client = session.client("ec2")
+    return boto3.Session(profile_name=profile, region_name=region)
+
+
+def _ec2_describe(region: str | None, profile: str | None) -> Describe:
+    client = _session(region, profile).client("ec2")
 
     def describe(group_id: str) -> Sequence[Mapping[str, Any]]:
         rules: list[Mapping[str, Any]] = []
         paginator = client.get_paginator("describe_security_group_rules")
-        for page in paginator.paginate(Filters=[{"Name": "group-id", "Values": [group_id]}]):
-            rules += page.get("SecurityGroupRules", [])
+        pages: list[dict[str, Any]] = list(
+            paginator.paginate(Filters=[{"Name": "group-id", "Values": [group_id]}])
+        )
+        for page in pages:
+            found: list[Mapping[str, Any]] = page.get("SecurityGroupRules", [])
+            rules += found
         return rules
 
     return describe

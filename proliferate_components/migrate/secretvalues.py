@@ -71,6 +71,12 @@ def _secret_strings(state: TfState) -> dict[str, str]:
         for key in (name, secret.id):
             if key in out and arn:
                 out.setdefault(arn, out[key])
+    for parameter in state.of_type("aws_ssm_parameter"):
+        text = parameter.attr("value") or parameter.attr("insecure_value")
+        if isinstance(text, str) and text:
+            for key in (str(parameter.attr("arn", "")), str(parameter.attr("name", ""))):
+                if key:
+                    out[f"ssm:{key}"] = text
     return out
 
 
@@ -199,6 +205,11 @@ def _feed(value_from: str, plain: str | None, stored: Mapping[str, str]) -> tupl
             )
         return f"{read} | " + command(["python3", "-c", _WHOLE]), f"Secrets Manager {name}"
     if (value_from.startswith("arn:") and ":ssm:" in value_from) or value_from.startswith("/"):
+        if f"ssm:{value_from}" in stored:
+            return (
+                f"printf '%s' {quote(stored[f'ssm:{value_from}'])}",
+                f"the state's SSM parameter {value_from.rsplit(':', 1)[-1]}",
+            )
         read = command(
             [
                 "aws",

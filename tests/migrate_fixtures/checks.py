@@ -21,8 +21,8 @@ from proliferate_components.testing import OfflineMocks, capture
 
 
 def _canon(value: Any) -> Any:
-    """Floats that are integers -> int; JSON text -> parsed; blocks [{}] -> {}; keys snake_case;
-    empty -> None."""
+    """Floats that are integers -> int; "true"/"false" -> bool; JSON text -> parsed; blocks
+    [{}] -> {}; keys snake_case; empty -> None."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, float) and value == int(value):
@@ -30,6 +30,8 @@ def _canon(value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
+        if value in ("true", "false"):  # booleans the AWS provider stores as strings
+            return value == "true"
         if value and value[0] in "[{":  # ("" is in every string: test the first character)
             try:
                 return _canon(json.loads(value))

@@ -23,7 +23,10 @@ state with the values the provider stores against AWS) and writes ``terraform.tf
 into the folder.
 
 ``moto/vars.json`` gives Terraform variables; a value ``"acm-certificate:<domain>"`` is
-replaced by the ARN of a certificate requested from moto first.
+replaced by the ARN of a certificate requested from moto first. ``moto/prepare.json`` lists
+boto3 calls made against moto before the apply (``[{"service": ..., "method": ...,
+"args": {...}}]``), for objects moto does not create by itself (the member clusters of a
+replication group).
 
 Nothing here is imported by the package; ``tests/test_migrate_corpus.py`` uses
 :func:`tooling`, :class:`MotoServer` and :func:`apply_corpus` for its slow re-apply test.
@@ -191,6 +194,19 @@ def _variables(folder: Path, url: str) -> dict[str, str]:
     return out
 
 
+def _prepare(folder: Path, url: str) -> None:
+    path = folder / "moto" / "prepare.json"
+    if not path.is_file():
+        return
+    import boto3
+
+    for call in json.loads(path.read_text(encoding="utf-8")):
+        client = boto3.client(
+            call["service"], region_name="us-east-1", endpoint_url=url, **_boto_keys()
+        )
+        getattr(client, call["method"])(**call.get("args", {}))
+
+
 def _boto_keys() -> dict[str, str]:
     return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -278,6 +294,7 @@ def apply_corpus(name: str, tools: Tooling, url: str, scratch: Path) -> dict[str
         "CHECKPOINT_DISABLE": "1",
     }
     variables = [f"-var={k}={v}" for k, v in _variables(folder, url).items()]
+    _prepare(folder, url)
     for args in (
         ["init", "-input=false", "-no-color"],
         ["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=4", *variables],
