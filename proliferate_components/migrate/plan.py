@@ -372,7 +372,32 @@ def _differences(res: TfResource, child: ComponentChild) -> tuple[list[Differenc
         state_value, component_value = res.attributes[attribute], reg.input(key)
         if not values_equal(state_value, component_value, unordered=key in UNORDERED_INPUTS):
             diffs.append(Difference(key, state_value, component_value, False))
+    # A rule's source is one of several inputs: one the state sets and the component does
+    # not is a change too (an egress to 0.0.0.0/0 narrowed to a security group).
+    for key in _RULE_SOURCES if reg.type in _RULE_TYPES else ():
+        attribute = snake(key)
+        state_value = normalize(res.attributes.get(attribute))
+        if key not in reg.inputs and state_value is not None:
+            diffs.append(Difference(key, res.attributes[attribute], None, False))
+        elif key in reg.inputs and attribute not in res.attributes:
+            diffs.append(Difference(key, None, reg.input(key), False))
     return diffs, unknown
+
+
+_RULE_TYPES = frozenset(
+    {
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    }
+)
+_RULE_SOURCES = (
+    "cidrIpv4",
+    "cidrIpv6",
+    "prefixListId",
+    "referencedSecurityGroupId",
+    "fromPort",
+    "toPort",
+)
 
 
 # --- guidance -------------------------------------------------------------------------------
@@ -593,6 +618,17 @@ def plan_migration(
             "password must be given the new one (`pulumi stack output` -> databaseUrl)"
         )
     notes += [a.ambiguity for a in assignments if a.ambiguity]
+    foreign = {p.address for p in plans.values() if p.status is Status.NOT_OURS}
+    for p in plans.values():
+        users = sorted(refs.dependents(p.address) & foreign) if p.counts_adopted else []
+        if users:
+            shown = ", ".join(f"`{u}`" for u in users[:3]) + (
+                f" and {len(users) - 3} more" if len(users) > 3 else ""
+            )
+            notes.append(
+                f"`{p.address}` is shared with other applications ({shown}): once adopted, "
+                "changing or destroying it in Pulumi affects them too"
+            )
     if state.data_sources:
         notes.append(f"{state.data_sources} data source instances skipped (nothing to adopt)")
     secret_values = secret_config(state, assignments, derived, stack)
@@ -708,7 +744,9 @@ def _part_plan(a: RoleAssignment, base: dict[str, Any]) -> ResourcePlan:
             safe_path="It stays with Terraform until the cutover; the components do its job.",
             commands=tuple(commands),
         )
-    if res.inline_of is not None and res.type.startswith("aws_vpc_security_group_"):
+    if a.part == "kept":
+        commands = ["# nothing to do: it stays with Terraform as long as the others need it"]
+    elif res.inline_of is not None and res.type.startswith("aws_vpc_security_group_"):
         commands = safepaths.inline_rule(res)
     elif res.type.startswith("aws_default_") or res.type == "aws_vpc_dhcp_options":
         commands = safepaths.keep_in_aws(

@@ -161,7 +161,8 @@ class RoleAssignment:
     why: str
     """How the role or part was inferred."""
     part: str = "role"
-    """``role``, ``superseded``, ``ours`` or ``foreign`` (see the module docstring)."""
+    """``role``, ``superseded``, ``ours``, ``kept`` (ours, but other applications need it
+    in Terraform) or ``foreign`` (see the module docstring)."""
     ambiguity: str = ""
     """The other candidates for its role, when there were several."""
     service: str | None = None
@@ -1085,6 +1086,7 @@ class _Inference:
         store_users = {"redis": _users_of("REDIS_URL"), "postgres": _users_of("DATABASE_URL")}
         routed = {r[len("lb/tg-") :] for r in self.by_role if r.startswith("lb/tg-")}
         https = "lb/https" in self.by_role
+        leftovers: list[tuple[TfResource, str, str]] = []
         for rule in self.free(
             "aws_security_group_rule",
             "aws_vpc_security_group_ingress_rule",
@@ -1098,6 +1100,8 @@ class _Inference:
             if owner is None:
                 continue
             peer = sg_owner.get(source)
+            if peer is None and source.startswith("sg-"):
+                continue  # a rule for a group that is not ours: decided with the rest
             role: str | None = None
             what = ""
             if direction == "ingress":
@@ -1120,59 +1124,123 @@ class _Inference:
                 role = role_for(childmap.RULE["lb-to-service"], service=peer)
                 what = f"load balancer egress to the {peer}"
             if role is None or not self.assign(rule, role, what):
-                self.part(
+                leftovers.append((rule, owner, direction))
+        # A broader egress rule of the load balancer (all traffic, or all of the VPC) takes
+        # the place of a component egress rule that nothing else took: AWS narrows it in place
+        # (ModifySecurityGroupRules) to the service's port instead of deleting one rule and
+        # creating another.
+        free_egress = [
+            role_for(childmap.RULE["lb-to-service"], service=s)
+            for s in sorted(routed, key=childmap.SERVICE_ORDER.index)
+            if role_for(childmap.RULE["lb-to-service"], service=s) not in self.by_role
+        ]
+        for rule, owner, direction in leftovers:
+            if owner == "lb" and direction == "egress" and free_egress:
+                role = free_egress.pop(0)
+                self.assign(
                     rule,
-                    "ours",
-                    f"a rule of the adopted {owner} security group that the components do not have",
+                    role,
+                    "a broader egress rule of the load balancer, narrowed in place to the "
+                    f"{role.rsplit('to-', 1)[-1]}",
                 )
+                continue
+            self.part(
+                rule,
+                "ours",
+                f"a rule of the adopted {owner} security group that the components do not have",
+            )
 
     # -- the rest ---------------------------------------------------------------------------
     def rest(self) -> None:
-        """Resources with no role: the deployment's own (something of ours references
-        them, or they are named like the platform's) or another application's."""
+        """Resources with no role: the deployment's own or another application's.
+
+        Ours: what the deployment uses (something of ours references it, transitively); an
+        application-level resource (a service, task definition, security group, target
+        group, repository, log group, role, store) named like the platform's that no other
+        application uses; and the satellites (policies, attachments, capacity providers,
+        defaults, ...) that reference ours and no other application. Everything else is
+        another application's: sharing the VPC, the cluster, the load balancer or even the
+        execution role with the platform does not make it ours."""
         ours = set(self.roles) | set(self.parts)
-        shared = {
-            self.by_role[r].address
-            for r in self.by_role
-            if r.startswith("network/")
-            or r in ("stack/cluster", "lb/alb", "lb/http", "lb/https", "lb/sg")
-        }
-        for _ in range(3):  # a dependency of a dependency is ours too
+        unassigned = [
+            r
+            for r in self.state.resources
+            if r.address not in self.roles and r.address not in self.parts
+        ]
+        grew = True
+        while grew:  # what the deployment uses is ours, transitively
             grew = False
-            for res in self.state.resources:
-                if res.address in self.roles or res.address in self.parts:
+            for res in unassigned:
+                if res.address in ours:
                     continue
-                used_by_ours = bool(self.refs.dependents(res.address) & ours)
-                uses = self.refs.references(res.address) & ours
-                # Referencing the shared network, cluster or load balancer makes a resource
-                # ours unless it is an application of its own (a service, a group, a store).
-                uses_ours = bool(uses - shared) or (
-                    bool(uses) and res.type not in self._APP_TYPES_WIDE
-                )
-                named = service_of_text(_words(_text(res))) is not None and res.type not in (
-                    "aws_ecs_service",
-                    "aws_ecs_task_definition",
-                )
-                inline = res.inline_of is not None and res.inline_of in ours
-                if used_by_ours or uses_ours or inline or (named and self._plausibly_ours(res)):
-                    why = (
-                        "used by the deployment, no component child plays this part"
-                        if used_by_ours
-                        else "part of the deployment, no component child plays this part"
+                if self.refs.dependents(res.address) & ours or (
+                    res.inline_of is not None and res.inline_of in ours and res.address in ours
+                ):
+                    self.part(
+                        res, "ours", "used by the deployment, no component child plays this part"
                     )
-                    self.part(res, "ours", why)
                     ours.add(res.address)
                     grew = True
-            if not grew:
-                break
-        for res in self.state.resources:
-            if res.address not in self.roles and res.address not in self.parts:
+        apps = {
+            r.address
+            for r in unassigned
+            if r.type in self._APP_TYPES_WIDE and r.address not in ours
+        }
+        for res in unassigned:
+            if res.address not in apps or res.type in (
+                "aws_ecs_service",
+                "aws_ecs_task_definition",
+            ):
+                continue
+            named = service_of_text(_words(_text(res))) is not None
+            if named and self._plausibly_ours(res) and not self.refs.dependents(res.address) & apps:
+                self.part(
+                    res, "ours", "named like the platform's, no component child plays this part"
+                )
+                ours.add(res.address)
+                apps.discard(res.address)
+        for res in unassigned:
+            if res.address in ours or res.address in apps:
+                continue
+            uses = self.refs.references(res.address)
+            parent = res.inline_of
+            if parent is not None:
+                mine = parent in ours
+            else:
+                mine = bool(uses & ours) and not uses & apps
+            if mine:
+                self.part(res, "ours", "part of the deployment, no component child plays this part")
+                ours.add(res.address)
+        for res in unassigned:
+            if res.address not in ours:
                 self.part(
                     res,
                     "foreign",
-                    "not ours: nothing of the platform's deployment uses it, it uses nothing "
-                    "of it beyond the shared network, cluster or load balancer, and its name "
-                    "is none of the platform's",
+                    "not ours: nothing of the platform's deployment uses it, and it belongs to "
+                    "no part of it (sharing the network, cluster, load balancer or a role does "
+                    "not make it the platform's)",
+                )
+        self._shared_roles(apps)
+
+    def _shared_roles(self, apps: set[str]) -> None:
+        """A managed-policy attachment on an adopted role that other applications' tasks
+        also use stays: detaching it would cut them off."""
+        for address, (part, _why, service) in list(self.parts.items()):
+            res = self.state.by_address(address)
+            if part != "superseded" or res.type != "aws_iam_role_policy_attachment":
+                continue
+            role = _first(
+                [r for r in self.of_type("aws_iam_role") if r.attr("name") == res.attr("role")]
+            )
+            if role is None:
+                continue
+            users = sorted(self.refs.dependents(role.address) & apps)
+            if users:
+                self.parts[address] = (
+                    "kept",
+                    f"kept with Terraform: other applications ({', '.join(users)}) run with "
+                    f"{role.attr('name')} and need what this managed policy grants",
+                    service,
                 )
 
     def _plausibly_ours(self, res: TfResource) -> bool:
