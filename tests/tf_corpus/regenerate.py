@@ -119,6 +119,17 @@ def tooling(scratch: Path) -> Tooling | None:
     return Tooling(terraform, config)
 
 
+def moto_server_available() -> bool:
+    """Whether ``moto_server`` (``moto[server]``) can be started."""
+    if shutil.which("moto_server") or (Path(sys.executable).parent / "moto_server").exists():
+        try:
+            import flask  # noqa: F401  # moto[server] needs it
+        except ImportError:
+            return False
+        return True
+    return False
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
