@@ -348,8 +348,10 @@ def with_inline_rules(state: TfState) -> TfState:
     (``ingress { ... }`` / ``egress { ... }``, one per CIDR, prefix list or source group),
     so that each can be matched and imported like the components' separate rules. Rules that
     a separate rule resource of the state already stands for are left out. Their
-    :attr:`TfResource.inline_of` is the group's address; their id is unknown (the state
-    does not hold the ``sgr-`` id): :func:`unresolved_rule_id`."""
+    :attr:`TfResource.inline_of` is the group's address, their address that of the group
+    plus the rule (``aws_security_group.app.ingress["tcp/4000-4000/aws_security_group.lb"]``,
+    a source group by its address); their id is unknown (the state does not hold the
+    ``sgr-`` id): :func:`unresolved_rule_id`."""
     separate: set[RuleShape] = set()
     for rule in state.of_type(
         "aws_security_group_rule",
@@ -358,6 +360,7 @@ def with_inline_rules(state: TfState) -> TfState:
     ):
         separate.update(rule_shape(rule))
     extra: list[TfResource] = []
+    group_address = {g.id: g.address for g in state.of_type("aws_security_group") if g.id}
     for group in state.of_type("aws_security_group"):
         for direction in ("ingress", "egress"):
             for block in cast("list[Any]", group.attr(direction, [])):
@@ -399,7 +402,7 @@ def with_inline_rules(state: TfState) -> TfState:
                     if from_port is not None:
                         attributes["from_port"] = from_port
                         attributes["to_port"] = to_port
-                    key = f"{protocol}/{ports}/{source}"
+                    key = f"{protocol}/{ports}/{group_address.get(source, source)}"
                     extra.append(
                         TfResource(
                             address=f"{group.address}.{direction}[{hcl_string(key)}]",
