@@ -10,6 +10,7 @@ accept is dropped (the library default is used) and reported in :attr:`DerivedCo
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -49,6 +50,10 @@ class DerivedConfig:
     """Keys of :attr:`values` to set with ``pulumi config set --secret``."""
     named_roles: frozenset[str] = field(default_factory=frozenset[str])
     """Roles whose existing name (or subnet CIDR) ``proliferate:adopt`` carries."""
+    lookups: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Config key or ``--path`` of a value the state does not hold -> the shell command
+    (every word quoted) that reads it from AWS; :attr:`values` holds a stand-in that only
+    the plan uses, ``config.sh`` sets the value the command prints."""
 
     def stack_config(self) -> StackConfig:
         """The :class:`StackConfig` these values build."""
@@ -77,6 +82,12 @@ class DerivedConfig:
             if key == ADOPT_KEY:
                 continue
             secret = ["--secret"] if key in self.secret_keys else []
+            if key in self.lookups:
+                lines.append(
+                    command(["pulumi", "config", "set", "--stack", stack, *secret, key])
+                    + f' -- "$({self.lookups[key]})"'
+                )
+                continue
             lines.append(
                 command(
                     [
@@ -93,6 +104,12 @@ class DerivedConfig:
         adopt = self.adopt
         if adopt is not None:
             for path, value in adopt.config_paths(key=ADOPT_KEY):
+                if path in self.lookups:
+                    lines.append(
+                        command(["pulumi", "config", "set", "--stack", stack, "--path", path])
+                        + f' -- "$({self.lookups[path]})"'
+                    )
+                    continue
                 lines.append(
                     command(
                         ["pulumi", "config", "set", "--stack", stack, "--path", *_args(path, value)]
@@ -137,6 +154,7 @@ def derive_config(
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
     notes: list[str] = []
+    lookups: dict[str, str] = {}
 
     def put(key: str, value: Any, res: TfResource) -> None:
         values[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -158,11 +176,12 @@ def derive_config(
             if "-subnet-" in role and r.attr("cidr_block")
         ]
         guess = cidr_supernet(cidrs)
-        if guess is not None:
+        if guess is not None and vpc.id:
             put("proliferate:vpcCidr", guess, vpc)
+            lookups["proliferate:vpcCidr"] = _describe("vpcs", vpc.id, "Vpcs[0].CidrBlock")
             notes.append(
-                f"{vpc.address} holds no cidr_block: assumed {guess}, the /16 of its subnets "
-                "(`pulumi preview` after the import shows the real one)"
+                f"{vpc.address} holds no cidr_block: config.sh reads it from AWS (the plan "
+                f"assumed {guess}, the /16 of its subnets)"
             )
     zones: list[str] = []
     for i in range(8):
@@ -300,7 +319,11 @@ def derive_config(
             )
 
     named: set[str] = set()
-    adopt = _adopt_object(by_role, zones, skip_roles, named) if adopt_names else {}
+    adopt = (
+        _adopt_object(by_role, zones, skip_roles, named, values.get("proliferate:vpcCidr"), lookups)
+        if adopt_names
+        else {}
+    )
     for role in sorted(skip_roles & set(by_role)):
         notes.append(
             f"the name of {by_role[role].address} is not carried into proliferate:adopt: it "
@@ -321,7 +344,41 @@ def derive_config(
         availability_zones=tuple(zones),
         secret_keys=frozenset(k for k in values if k in _SECRET_KEYS),
         named_roles=frozenset(named) if ADOPT_KEY in values else frozenset(),
+        lookups={k: v for k, v in lookups.items() if k in values or k.startswith(ADOPT_KEY)},
     )
+
+
+def _describe(what: str, resource_id: str, query: str) -> str:
+    """The ``aws ec2 describe-<what>`` command that prints one value of ``resource_id``."""
+    singular = {"vpcs": "--vpc-ids", "subnets": "--subnet-ids"}[what]
+    return command(
+        [
+            "aws",
+            "ec2",
+            f"describe-{what}",
+            singular,
+            resource_id,
+            "--query",
+            query,
+            "--output",
+            "text",
+        ]
+    )
+
+
+def _free_block(vpc_cidr: str | None, taken: list[str], prefix: int) -> str | None:
+    """A block of ``prefix`` inside ``vpc_cidr`` that overlaps none of ``taken`` (a stand-in
+    for a subnet CIDR the state does not hold)."""
+    if vpc_cidr is None:
+        return None
+    vpc = ipaddress.ip_network(vpc_cidr, strict=False)
+    used = [ipaddress.ip_network(t, strict=False) for t in taken]
+    if prefix < vpc.prefixlen:
+        return None
+    for candidate in vpc.subnets(new_prefix=prefix):
+        if not any(candidate.overlaps(u) for u in used):
+            return str(candidate)
+    return None
 
 
 def _adopt_object(
@@ -329,6 +386,8 @@ def _adopt_object(
     zones: list[str],
     skip_roles: frozenset[str],
     named: set[str],
+    vpc_cidr: str | None = None,
+    lookups: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``proliferate:adopt`` object: the existing name of every resource whose name the
     components would otherwise generate (:data:`~.childmap.NAME_CARRIERS`), and the
@@ -360,6 +419,7 @@ def _adopt_object(
     if zones and all(zones):
         network["availabilityZones"] = list(zones)
     tiers: dict[str, list[str | None]] = {}
+    missing: list[tuple[str, int, TfResource]] = []
     for tier in ("public", "private"):
         tiers[tier] = []
         for i in range(len(zones)):
@@ -367,6 +427,21 @@ def _adopt_object(
             role = f"network/{tier}-subnet-{i}"
             cidr = res.attr("cidr_block") if res is not None and role not in skip_roles else None
             tiers[tier].append(str(cidr) if cidr else None)
+            if res is not None and role not in skip_roles and not cidr and res.id:
+                missing.append((tier, i, res))
+    # A subnet whose CIDR the state does not hold: config.sh reads it from AWS; the plan
+    # uses a free block of its siblings' size in its place.
+    known = [c for cidrs in tiers.values() for c in cidrs if c]
+    for tier, i, res in missing:
+        sizes = [ipaddress.ip_network(c).prefixlen for c in tiers[tier] if c] or [24]
+        stand_in = _free_block(vpc_cidr, known, max(sizes))
+        if stand_in is None or lookups is None:
+            continue
+        tiers[tier][i] = stand_in
+        known.append(stand_in)
+        lookups[f"{ADOPT_KEY}.network.{tier}SubnetCidrs[{i}]"] = _describe(
+            "subnets", res.id, "Subnets[0].CidrBlock"
+        )
     if zones and all(c is not None for cidrs in tiers.values() for c in cidrs):
         network["publicSubnetCidrs"] = tiers["public"]
         network["privateSubnetCidrs"] = tiers["private"]

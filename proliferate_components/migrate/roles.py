@@ -336,10 +336,18 @@ class _Inference:
             )
         ]
         associations = self.of_type("aws_route_table_association")
-        public_table_ids = {t.id for t in public_tables}
         table_of = {
             str(a.attr("subnet_id")): str(a.attr("route_table_id", "")) for a in associations
         }
+        if not public_tables:
+            # No table's routes say so (the state does not hold them): the public table is
+            # the one of the subnets that hold the NAT gateways, or one named public.
+            nat_subnets = {str(n.attr("subnet_id")) for n in self.of_type("aws_nat_gateway")}
+            held = {table_of[s] for s in nat_subnets if s in table_of}
+            public_tables = [t for t in tables if t.id in held] or [
+                t for t in tables if "public" in _words(_text(t))
+            ]
+        public_table_ids = {t.id for t in public_tables}
         tiers: dict[str, str] = {}
         for s in subnets:
             if s.id in table_of:
