@@ -279,6 +279,26 @@ def derive_config(
         certificate = https.attr("certificate_arn")
         if certificate:
             put("proliferate:certificateArn", certificate, https)
+        elif https.attr("arn") and region:
+            # Not in the state: config.sh reads it; the plan uses a stand-in of its shape.
+            put(
+                "proliferate:certificateArn",
+                f"arn:aws:acm:{region}:000000000000:certificate/00000000-0000-0000-0000-000000000000",
+                https,
+            )
+            lookups["proliferate:certificateArn"] = command(
+                [
+                    "aws",
+                    "elbv2",
+                    "describe-listeners",
+                    "--listener-arns",
+                    str(https.attr("arn")),
+                    "--query",
+                    "Listeners[0].Certificates[0].CertificateArn",
+                    "--output",
+                    "text",
+                ]
+            )
     elif alb is not None:
         put("proliferate:enableHttps", False, alb)
 

@@ -189,6 +189,7 @@ class _Inference:
         self.services: dict[str, TfResource] = {}  # service -> aws_ecs_service
         self.tasks: dict[str, TfResource] = {}  # service -> task definition
         self.store: TfResource | None = None
+        self.nat_subnet: dict[str, str] = {}  # NAT address -> subnet, where the state lacks it
 
     # -- bookkeeping ------------------------------------------------------------------------
     def assign(self, res: TfResource | None, role: str, why: str) -> bool:
@@ -337,8 +338,18 @@ class _Inference:
         ]
         associations = self.of_type("aws_route_table_association")
         table_of = {
-            str(a.attr("subnet_id")): str(a.attr("route_table_id", "")) for a in associations
+            str(a.attr("subnet_id")): str(a.attr("route_table_id", ""))
+            for a in associations
+            if a.attr("subnet_id") and a.attr("route_table_id")
         }
+        # An association whose subnet the state does not hold belongs to the one subnet of
+        # the VPC that has no association.
+        loose = [s for s in subnets if s.id not in {str(a.attr("subnet_id")) for a in associations}]
+        subnet_of: dict[str, str] = {}
+        for a in associations:
+            if not a.attr("subnet_id") and a.attr("route_table_id") and len(loose) == 1:
+                subnet_of[a.address] = loose[0].id
+                table_of[loose[0].id] = str(a.attr("route_table_id"))
         if not public_tables:
             # No table's routes say so (the state does not hold them): the public table is
             # the one of the subnets that hold the NAT gateways, or one named public.
@@ -351,16 +362,26 @@ class _Inference:
         tiers: dict[str, str] = {}
         for s in subnets:
             if s.id in table_of:
-                public = table_of[s.id] in public_table_ids
+                tiers[s.id] = "public" if table_of[s.id] in public_table_ids else "private"
+        for s in subnets:
+            if s.id in tiers:
+                continue
+            # No route table says it: the tier of its siblings (the same count/for_each
+            # block), else its name, else whether it maps public IPs.
+            siblings = {
+                tiers[o.id]
+                for o in subnets
+                if o.id in tiers and (o.module, o.name) == (s.module, s.name)
+            }
+            words = _words(_text(s))
+            if len(siblings) == 1:
+                tiers[s.id] = siblings.pop()
+            elif "public" in words:
+                tiers[s.id] = "public"
+            elif "private" in words:
+                tiers[s.id] = "private"
             else:
-                words = _words(_text(s))
-                if "public" in words:
-                    public = True
-                elif "private" in words:
-                    public = False
-                else:
-                    public = bool(s.attr("map_public_ip_on_launch"))
-            tiers[s.id] = "public" if public else "private"
+                tiers[s.id] = "public" if s.attr("map_public_ip_on_launch") else "private"
         # Zones: each tier has one subnet per zone; a subnet whose zone the state does not
         # hold takes the one zone its tier lacks (by elimination).
         known = {str(s.attr("availability_zone")) for s in subnets if s.attr("availability_zone")}
@@ -399,9 +420,23 @@ class _Inference:
                             f"over `{s.address}`",
                         )
         nats = [n for n in self.of_type("aws_nat_gateway") if n.attr("subnet_id") in self.subnets]
+        if len(vpcs) == 1:  # a NAT gateway whose subnet the state does not hold
+            held = {str(n.attr("subnet_id")) for n in nats}
+            free_public = sorted(
+                (s for s in subnets if tiers[s.id] == "public" and s.id not in held),
+                key=lambda x: (zone_of.get(x.id, ""), x.address),
+            )
+            for n in self.of_type("aws_nat_gateway"):
+                if not n.attr("subnet_id") and free_public:
+                    nats.append(n)
+                    self.nat_subnet[n.address] = free_public.pop(0).id
+
+        def nat_subnet(n: TfResource) -> str:
+            return str(n.attr("subnet_id") or self.nat_subnet.get(n.address, ""))
+
         public_nats = sorted(
-            (n for n in nats if tiers.get(str(n.attr("subnet_id"))) == "public"),
-            key=lambda n: (subnet_index.get(str(n.attr("subnet_id")), 99), n.address),
+            (n for n in nats if tiers.get(nat_subnet(n)) == "public"),
+            key=lambda n: (subnet_index.get(nat_subnet(n), 99), n.address),
         )
         nat_index: dict[str, int] = {}
         for j, nat in enumerate(public_nats):
@@ -449,7 +484,7 @@ class _Inference:
                     r, f"network/private-default-route-{j}", f"default route to NAT gateway #{j}"
                 )
         for a in associations:
-            subnet_id = str(a.attr("subnet_id", ""))
+            subnet_id = str(a.attr("subnet_id") or subnet_of.get(a.address, ""))
             if subnet_id not in subnet_index:
                 continue
             i = subnet_index[subnet_id]
@@ -677,9 +712,10 @@ class _Inference:
             if listener.attr("load_balancer_arn") not in (lb.attr("arn"), lb.id):
                 continue
             port = int(listener.attr("port", 0) or 0)
-            if port == 80:
+            protocol = str(listener.attr("protocol", "") or "")
+            if port == 80 or (not port and protocol == "HTTP"):
                 self.assign(listener, "lb/http", "listener on port 80")
-            elif port == 443:
+            elif port == 443 or (not port and protocol == "HTTPS"):
                 self.assign(listener, "lb/https", "listener on port 443")
         for tg in self.free("aws_lb_target_group", "aws_alb_target_group"):
             if self.used_elsewhere(tg):
@@ -929,6 +965,22 @@ class _Inference:
                         f"role named like the {candidate}'s task role",
                     ):
                         break
+        for role, types, pattern in (
+            ("redis/params", ("aws_elasticache_parameter_group",), _REDIS),
+            ("redis/subnets", ("aws_elasticache_subnet_group",), _REDIS),
+            ("postgres/params", ("aws_db_parameter_group",), _POSTGRES),
+            ("postgres/subnets", ("aws_db_subnet_group",), _POSTGRES),
+        ):
+            store = self.by_role.get(
+                role.split("/")[0]
+                + ("/replication-group" if role.startswith("redis") else "/instance")
+            )
+            if role in self.by_role or store is None:
+                continue
+            free = [g for g in self.free(*types) if not self.used_elsewhere(g)]
+            named = [g for g in free if pattern.search(_words(_text(g)))]
+            chosen = named[0] if len(named) == 1 else free[0] if len(free) == 1 else None
+            self.assign(chosen, role, f"the only {types[0]} of the state, named like the store's")
         for repo_role in [r for r in self.by_role if r.endswith("/repo")]:
             repo = self.by_role[repo_role]
             policy = _first(
@@ -1212,10 +1264,7 @@ class _Inference:
                 continue
             uses = self.refs.references(res.address)
             parent = res.inline_of
-            if parent is not None:
-                mine = parent in ours
-            else:
-                mine = bool(uses & ours) and not uses & apps
+            mine = parent in ours if parent is not None else bool(uses & ours) and not uses & apps
             if mine:
                 self.part(res, "ours", "part of the deployment, no component child plays this part")
                 ours.add(res.address)
