@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, cast
 
 from ..testing import Capture, Registration
@@ -1236,9 +1237,7 @@ class _Inference:
                 if self.refs.dependents(res.address) & ours or (
                     res.inline_of is not None and res.inline_of in ours and res.address in ours
                 ):
-                    self.part(
-                        res, "ours", "used by the deployment, no component child plays this part"
-                    )
+                    self._ours(res, "used by the deployment, no component child plays this part")
                     ours.add(res.address)
                     grew = True
         apps = {
@@ -1252,7 +1251,8 @@ class _Inference:
                 "aws_ecs_task_definition",
             ):
                 continue
-            named = service_of_text(_words(_text(res))) is not None
+            service = service_of_text(_words(_text(res)))
+            named = service is not None and not self._part_taken(res, service)
             if named and self._plausibly_ours(res) and not self.refs.dependents(res.address) & apps:
                 self.part(
                     res, "ours", "named like the platform's, no component child plays this part"
@@ -1266,7 +1266,7 @@ class _Inference:
             parent = res.inline_of
             mine = parent in ours if parent is not None else bool(uses & ours) and not uses & apps
             if mine:
-                self.part(res, "ours", "part of the deployment, no component child plays this part")
+                self._ours(res, "part of the deployment, no component child plays this part")
                 ours.add(res.address)
         for res in unassigned:
             if res.address not in ours:
@@ -1278,6 +1278,36 @@ class _Inference:
                     "not make it the platform's)",
                 )
         self._shared_roles(apps)
+
+    def _ours(self, res: TfResource, why: str) -> None:
+        """Mark ``res`` the deployment's own; a grant (policy, attachment) is superseded."""
+        if res.type in _GRANTS:
+            self.part(
+                res,
+                "superseded",
+                "a grant of the deployment: the components grant with their own "
+                "least-privilege inline policies",
+            )
+        else:
+            self.part(res, "ours", why)
+
+    _PART_OF_TYPE: Mapping[str, str] = MappingProxyType(
+        {
+            "aws_security_group": "{service}/sg",
+            "aws_ecr_repository": "{service}/repo",
+            "aws_cloudwatch_log_group": "{service}/logs",
+            "aws_iam_role": "{service}/task-role",
+            "aws_lb_target_group": "lb/tg-{service}",
+            "aws_alb_target_group": "lb/tg-{service}",
+        }
+    )
+
+    def _part_taken(self, res: TfResource, service: str) -> bool:
+        """Whether the part a resource's name suggests is already played by another (then
+        the name alone does not make it the platform's: ``pf-analytics-worker`` next to
+        ``pf-worker``)."""
+        template = self._PART_OF_TYPE.get(res.type)
+        return template is not None and template.format(service=service) in self.by_role
 
     def _shared_roles(self, apps: set[str]) -> None:
         """A managed-policy attachment on an adopted role that other applications' tasks
@@ -1303,6 +1333,9 @@ class _Inference:
     def _plausibly_ours(self, res: TfResource) -> bool:
         vpc_id = res.attr("vpc_id")
         return self.vpc is None or vpc_id in (None, "", self.vpc.id)
+
+
+_GRANTS = frozenset({"aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_role_policy"})
 
 
 def _tokens(name: str) -> list[str]:
