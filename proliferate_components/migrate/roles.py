@@ -1053,6 +1053,15 @@ class _Inference:
                 ]
                 named = service_of_text(_text(policy))
                 ordered = ([named] if named in users else []) + users + ([named] if named else [])
+                if "{service}" in childmap.EXECUTION_ROLE:
+                    # Per-service execution roles: a policy can only stay on the role it is
+                    # on, so only the service owning that role takes it.
+                    owners = [
+                        s
+                        for s in childmap.TASK_SERVICES
+                        if role_for(childmap.EXECUTION_ROLE, service=s) == owner
+                    ]
+                    ordered = [s for s in ordered if s in owners][:1]
                 placed = False
                 for service in ordered:
                     if self.assign(
