@@ -125,7 +125,7 @@ def run_terraform(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     secrets = state_secrets(plan.state)
-    paths = write_outputs(plan, out)
+    paths = write_outputs(plan, out, secrets=secrets)
     blocked = plan.by_status(Status.BLOCKED)
     if args.json:
         print(redact_text(json.dumps(plan_to_json(plan), indent=2, default=str), secrets))

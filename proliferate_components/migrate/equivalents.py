@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -152,6 +153,30 @@ def _eip_domain(a: Mapping[str, Any], _ctx: _Context) -> str | None:
     return None
 
 
+def _route_parts(a: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(route table id, destination) of a route id ``r-<table><crc32 of destination>`` (how
+    the AWS provider builds it), for the default destinations."""
+    rid = a.get("id")
+    if not isinstance(rid, str) or not rid.startswith("r-"):
+        return None
+    for destination in ("0.0.0.0/0", "::/0"):
+        digest = str(zlib.crc32(destination.encode()))
+        if rid.endswith(digest) and len(rid) > 2 + len(digest):
+            return rid[2 : -len(digest)], destination
+    return None
+
+
+def _route_destination(a: Mapping[str, Any], _ctx: _Context) -> str | None:
+    parts = _route_parts(a)
+    table = a.get("route_table_id")
+    return parts[1] if parts and (not table or table == parts[0]) else None
+
+
+def _route_table(a: Mapping[str, Any], _ctx: _Context) -> str | None:
+    parts = _route_parts(a)
+    return parts[0] if parts else None
+
+
 _id: Derive = lambda a, _c: a.get("id")  # noqa: E731
 _arn: Derive = lambda a, _c: a.get("arn")  # noqa: E731
 _name: Derive = lambda a, _c: a.get("name")  # noqa: E731
@@ -164,6 +189,10 @@ EQUIVALENTS: Mapping[str, tuple[tuple[str, Derive], ...]] = {
         ("domain", _eip_domain),
     ),
     "aws_nat_gateway": (("allocation_id", _nat_allocation),),
+    "aws_route": (
+        ("destination_cidr_block", _route_destination),
+        ("route_table_id", _route_table),
+    ),
     "aws_vpc": (("id", _arn_tail),),
     "aws_subnet": (("id", _arn_tail), ("vpc_id", _only_vpc)),
     "aws_internet_gateway": (("id", _arn_tail), ("vpc_id", _only_vpc)),

@@ -551,8 +551,8 @@ def plan_migration(
             "aws_elasticache_*, ...)",
         )
     state = with_inline_rules(with_inline_routes(with_equivalents(state)))
-    assignments = terraform_roles(state)
     refs = References(state)
+    assignments = terraform_roles(state, refs)
     skip: frozenset[str] = frozenset()
     while True:
         derived = derive_config(assignments, adopt_names=adopt_names, skip_roles=skip)

@@ -69,7 +69,7 @@ def looks_secret(value: str) -> bool:
     URL, or a long random string (upper case, lower
     case and digits in one 20+ character run between separators, with a high character
     entropy, or 32+ hex digits)."""
-    if not value or len(value) < 16:
+    if not value or len(value) < 16 or value.startswith("arn:"):
         return False
     if _SECRET_SHAPES.search(value) or _URL_CREDENTIALS.search(value):
         return True

@@ -354,14 +354,18 @@ def write_private(path: Path, text: str) -> None:
             os.close(fd)
 
 
-def write_outputs(plan: MigrationPlan, out_dir: str | Path) -> list[Path]:
+def write_outputs(
+    plan: MigrationPlan, out_dir: str | Path, *, secrets: set[str] | None = None
+) -> list[Path]:
     """Write :data:`OUTPUT_FILES` (plus ``secrets.sh`` when secret values are carried over)
-    into ``out_dir`` (created 0700 if needed), each with mode 0600; return their paths."""
+    into ``out_dir`` (created 0700 if needed), each with mode 0600; return their paths.
+    ``secrets``: the state's secret values (:func:`state_secrets`), when already known."""
     out = Path(out_dir)
     if not out.exists():
         out.mkdir(parents=True, mode=0o700)
         out.chmod(0o700)
-    secrets = state_secrets(plan.state)
+    if secrets is None:
+        secrets = state_secrets(plan.state)
     contents = {
         "import.json": json.dumps(build_import_file(plan), indent=2) + "\n",
         "config.json": json.dumps(redact(plan.config.json_values()), indent=2, sort_keys=True)

@@ -177,9 +177,9 @@ def _first(items: Sequence[Any]) -> Any:
 class _Inference:
     """Role inference over one Terraform state (see :func:`terraform_roles`)."""
 
-    def __init__(self, state: TfState) -> None:
+    def __init__(self, state: TfState, refs: References | None = None) -> None:
         self.state = state
-        self.refs = References(state)
+        self.refs = refs if refs is not None else References(state)
         self.roles: dict[str, tuple[str, str]] = {}  # address -> (role, why)
         self.by_role: dict[str, TfResource] = {}
         self.parts: dict[str, tuple[str, str, str | None]] = {}  # address -> (part, why, service)
@@ -471,6 +471,27 @@ class _Inference:
                         f"route table with the default route to NAT gateway #{j}",
                     ):
                         private_rt_index[t.id] = j
+        # A private table whose default route the state does not show: the one of the
+        # private subnets of NAT gateway #j's zone (or of the single NAT gateway).
+        nat_of_zone = {zone_of.get(nat_subnet(n), ""): j for j, n in enumerate(public_nats)}
+        for t in tables:
+            if t.address in self.roles or (public_rt is not None and t.id == public_rt.id):
+                continue
+            served = [s for s, table in table_of.items() if table == t.id]
+            if not served or any(tiers.get(s) != "private" for s in served):
+                continue
+            zones_served = sorted({zone_of.get(s, "") for s in served})
+            j = nat_of_zone.get(zones_served[0]) if len(public_nats) > 1 else 0
+            if (
+                j is not None
+                and public_nats
+                and self.assign(
+                    t,
+                    f"network/private-rt-{j}",
+                    f"route table of the private subnets of NAT gateway #{j}'s zone",
+                )
+            ):
+                private_rt_index[t.id] = j
         for r in routes:
             if r.attr("destination_cidr_block") != "0.0.0.0/0":
                 continue
@@ -1394,10 +1415,10 @@ def _policy_resources(document: Any) -> list[str]:
     return out
 
 
-def terraform_roles(state: TfState) -> list[RoleAssignment]:
+def terraform_roles(state: TfState, refs: References | None = None) -> list[RoleAssignment]:
     """The part every resource of ``state`` plays, in state order (see the module
-    docstring)."""
-    inference = _Inference(state)
+    docstring). ``refs``: the state's references, when already built."""
+    inference = _Inference(state, refs)
     inference.run()
     out: list[RoleAssignment] = []
     for res in state.resources:
