@@ -509,8 +509,12 @@ def _validated(values: dict[str, str]) -> tuple[dict[str, str], list[tuple[str, 
                 continue
             key = exc.key if exc.key in current else None
             if key is None:
-                # A cross-key rule named a key we did not set: drop the last sizing value.
-                raise
+                # A cross-key rule named a key we did not set (a task memory the state does
+                # not hold, checked against the CPU it does): drop the key it names that we set.
+                named = [k for k in current if k != ADOPT_KEY and f"{k}=" in str(exc)]
+                if not named:
+                    raise
+                key = named[-1]
             dropped.append((key, str(exc)))
             del current[key]
             continue
