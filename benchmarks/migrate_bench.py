@@ -59,34 +59,81 @@ def _application(i: int, vpc: str, cluster: str, subnets: list[str]) -> list[dic
             "name": app,
             "image": f"{repo_url}:v{i}",
             "environment": [{"name": "MODE", "value": "production"}],
-            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": f"/ecs/{app}"}},
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": f"/ecs/{app}"},
+            },
         }
     ]
     return [
-        _resource("aws_security_group", f"{app}", {"id": sg, "name": app, "description": app, "vpc_id": vpc, "ingress": [], "egress": []}),
+        _resource(
+            "aws_security_group",
+            f"{app}",
+            {"id": sg, "name": app, "description": app, "vpc_id": vpc, "ingress": [], "egress": []},
+        ),
         _resource(
             "aws_vpc_security_group_egress_rule",
             f"{app}_egress",
-            {"id": f"sgr-{i:017x}", "security_group_rule_id": f"sgr-{i:017x}", "security_group_id": sg, "ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0"},
+            {
+                "id": f"sgr-{i:017x}",
+                "security_group_rule_id": f"sgr-{i:017x}",
+                "security_group_id": sg,
+                "ip_protocol": "-1",
+                "cidr_ipv4": "0.0.0.0/0",
+            },
         ),
-        _resource("aws_cloudwatch_log_group", f"{app}", {"id": f"/ecs/{app}", "name": f"/ecs/{app}", "retention_in_days": 14}),
-        _resource("aws_ecr_repository", f"{app}", {"id": app, "name": app, "repository_url": repo_url}),
+        _resource(
+            "aws_cloudwatch_log_group",
+            f"{app}",
+            {"id": f"/ecs/{app}", "name": f"/ecs/{app}", "retention_in_days": 14},
+        ),
+        _resource(
+            "aws_ecr_repository", f"{app}", {"id": app, "name": app, "repository_url": repo_url}
+        ),
         _resource(
             "aws_iam_role",
             f"{app}_task",
-            {"id": f"{app}-task", "name": f"{app}-task", "arn": role_arn, "assume_role_policy": '{"Statement":[{"Principal":{"Service":"ecs-tasks.amazonaws.com"}}]}'},
+            {
+                "id": f"{app}-task",
+                "name": f"{app}-task",
+                "arn": role_arn,
+                "assume_role_policy": '{"Statement":[{"Principal":{"Service":"ecs-tasks.amazonaws.com"}}]}',
+            },
         ),
         _resource(
             "aws_iam_role_policy_attachment",
             f"{app}_task",
-            {"id": f"{app}-task-0001", "role": f"{app}-task", "policy_arn": f"arn:aws:iam::{ACCOUNT}:policy/{app}"},
+            {
+                "id": f"{app}-task-0001",
+                "role": f"{app}-task",
+                "policy_arn": f"arn:aws:iam::{ACCOUNT}:policy/{app}",
+            },
         ),
         _resource(
             "aws_ecs_task_definition",
             f"{app}",
-            {"id": app, "arn": task_arn, "family": app, "cpu": "256", "memory": "512", "task_role_arn": role_arn, "container_definitions": json.dumps(container)},
+            {
+                "id": app,
+                "arn": task_arn,
+                "family": app,
+                "cpu": "256",
+                "memory": "512",
+                "task_role_arn": role_arn,
+                "container_definitions": json.dumps(container),
+            },
         ),
-        _resource("aws_lb_target_group", f"{app}", {"id": tg_arn, "arn": tg_arn, "name": app, "port": 9000, "protocol": "HTTP", "vpc_id": vpc}),
+        _resource(
+            "aws_lb_target_group",
+            f"{app}",
+            {
+                "id": tg_arn,
+                "arn": tg_arn,
+                "name": app,
+                "port": 9000,
+                "protocol": "HTTP",
+                "vpc_id": vpc,
+            },
+        ),
         _resource(
             "aws_ecs_service",
             f"{app}",
@@ -96,11 +143,19 @@ def _application(i: int, vpc: str, cluster: str, subnets: list[str]) -> list[dic
                 "cluster": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/{cluster}",
                 "task_definition": task_arn,
                 "desired_count": 1,
-                "network_configuration": [{"subnets": subnets, "security_groups": [sg], "assign_public_ip": False}],
-                "load_balancer": [{"target_group_arn": tg_arn, "container_name": app, "container_port": 9000}],
+                "network_configuration": [
+                    {"subnets": subnets, "security_groups": [sg], "assign_public_ip": False}
+                ],
+                "load_balancer": [
+                    {"target_group_arn": tg_arn, "container_name": app, "container_port": 9000}
+                ],
             },
         ),
-        _resource("aws_s3_bucket", f"{app}", {"id": f"{app}-data", "bucket": f"{app}-data", "arn": f"arn:aws:s3:::{app}-data"}),
+        _resource(
+            "aws_s3_bucket",
+            f"{app}",
+            {"id": f"{app}-data", "bucket": f"{app}-data", "arn": f"arn:aws:s3:::{app}-data"},
+        ),
     ]
 
 
@@ -152,7 +207,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--resources", type=int, default=5000, help="managed instances (default 5000)")
+    parser.add_argument(
+        "--resources", type=int, default=5000, help="managed instances (default 5000)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs (default 3)")
     args = parser.parse_args()
     document = build_state(args.resources)
@@ -174,7 +231,9 @@ def main() -> int:
             elapsed, peak, stdout, summary = one_run(state, Path(tmp) / f"out{run}")
             times.append(elapsed)
             peaks.append(peak)
-            print(f"run {run + 1}: {elapsed:.2f} s, peak RSS {peak / 1024:.0f} MiB, stdout {stdout} bytes")
+            print(
+                f"run {run + 1}: {elapsed:.2f} s, peak RSS {peak / 1024:.0f} MiB, stdout {stdout} bytes"
+            )
     print(
         f"median {statistics.median(times):.2f} s, peak RSS {max(peaks) / 1024:.0f} MiB, "
         f"stdout {stdout} bytes (a summary; the table is in report.md)"
