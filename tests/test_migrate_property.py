@@ -81,7 +81,7 @@ def removals(draw: st.DrawFn) -> tuple[str, int, int, str]:
 
 
 @settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

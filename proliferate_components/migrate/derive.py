@@ -249,8 +249,17 @@ def derive_config(
         put("proliferate:redisCacheNodeType", store.attr("node_type"), store)
         version = str(store.attr("engine_version", ""))
         major_minor = ".".join(version.split(".")[:2])
+        cache_params = by_role.get("redis/params")
+        cache_family = str(cache_params.attr("family", "")) if cache_params is not None else ""
         if (engine, major_minor) in ENGINE_FAMILIES:
             put("proliferate:redisEngineVersion", major_minor, store)
+        elif not version and cache_params is not None:
+            # Not in the state: the newest version of the parameter group's family.
+            fitting = sorted(
+                v for (e, v), f in ENGINE_FAMILIES.items() if e == engine and f == cache_family
+            )
+            if fitting:
+                put("proliferate:redisEngineVersion", fitting[-1], cache_params)
         elif version:
             notes.append(
                 f"{store.address} runs {engine} {version}: the components accept "
@@ -309,9 +318,14 @@ def derive_config(
         if db.attr("instance_class"):
             put("proliferate:dbInstanceClass", db.attr("instance_class"), db)
         version = str(db.attr("engine_version", "") or "")
+        params = by_role.get("postgres/params")
+        family = str(params.attr("family", "")) if params is not None else ""
         if version:
             major_minor = ".".join(version.split(".")[:2])
             put("proliferate:dbEngineVersion", major_minor, db)
+        elif re.fullmatch(r"postgres[0-9]+", family) and params is not None:
+            # Not in the state: the parameter group's family says the major version.
+            put("proliferate:dbEngineVersion", family[len("postgres") :], params)
         if db.attr("allocated_storage"):
             put("proliferate:dbAllocatedStorageGib", int(db.attr("allocated_storage")), db)
         if (

@@ -1144,6 +1144,26 @@ class _Inference:
                 "bundle (secrets.sh), the Terraform secret goes with Terraform",
                 service,
             )
+        known = _bundle_keys()
+        for holder in self.free("aws_ssm_parameter", "aws_secretsmanager_secret"):
+            # Named after one of the platform's secret keys, though no task definition of
+            # the state reads it (/app/GATEWAY_JWT_SECRET): the platform's too.
+            last = re.split(r"[/:]", str(holder.attr("name", "")))[-1]
+            key = childmap.SECRET_KEY_ALIASES.get(last, last)
+            if (
+                key in known
+                and not self.used_elsewhere(holder)
+                and not (
+                    readers.get(str(holder.attr("arn", "")))
+                    or readers.get(str(holder.attr("name", "")))
+                )
+            ):
+                self.part(
+                    holder,
+                    "superseded",
+                    f"holds the platform's {key} (by its name): set it with secrets.sh or "
+                    "`pulumi config set --secret`; the Terraform one goes with Terraform",
+                )
         for parameter in self.free("aws_ssm_parameter"):
             service = readers.get(str(parameter.attr("arn", ""))) or readers.get(
                 str(parameter.attr("name", ""))
@@ -1381,6 +1401,12 @@ def _common_prefix(names: list[list[str]]) -> list[str]:
             break
         out.append(parts[0])
     return out
+
+
+def _bundle_keys() -> frozenset[str]:
+    from ..secrets import bundle_keys
+
+    return frozenset(bundle_keys())
 
 
 def _users_of(key: str) -> frozenset[str]:
