@@ -1,19 +1,29 @@
 """Plan the adoption of a Terraform deployment by ``ProliferateStack``.
 
-:func:`plan_migration` works in three steps, none of which touches AWS or Pulumi's CLI:
+:func:`plan_migration` works in these steps, none of which touches AWS or Pulumi's CLI:
 
-1. infer each Terraform resource's role and derive the stack config
-   (:mod:`~proliferate_components.migrate.roles`, :mod:`~proliferate_components.migrate.derive`);
-2. run ``ProliferateStack`` with that config under the capture harness twice: first to learn
+1. read every attribute the state lacks from its equivalent
+   (:mod:`~proliferate_components.migrate.equivalents`), and split inline routes and security
+   group rules into resources of their own (:mod:`~proliferate_components.migrate.tfstate`);
+2. infer the part every resource plays (:mod:`~proliferate_components.migrate.roles`, with
+   the one table of the stack's children in :mod:`~proliferate_components.migrate.childmap`)
+   and derive the stack config (:mod:`~proliferate_components.migrate.derive`);
+3. run ``ProliferateStack`` with that config under the capture harness twice: first to learn
    the component children (type, logical name, parents) and their roles, then again with
    mocks that answer each adopted child with the Terraform resource's real id and
    attributes, so every input that references another resource (a subnet's ``vpcId``, a
    NAT gateway's ``allocationId``, ...) carries the real id;
-3. compare each Terraform resource with the child that plays its role: the properties that
+4. compare each Terraform resource with the child that plays its role: the properties that
    force a replacement (:data:`~proliferate_components.migrate.forcenew.REPLACEMENT_PROPERTIES`)
-   decide whether it can be adopted; the other inputs the component sets are listed as the
-   in-place changes the first ``pulumi up`` makes. A resource whose replacement-forcing
-   input references a resource that cannot be adopted cannot be adopted either.
+   decide whether it can be adopted (one the state does not hold is unknown, never a
+   difference); the other inputs the component sets are listed as the in-place changes the
+   first ``pulumi up`` makes;
+5. spread each refusal to the resources whose own adoption truly depends on it (a
+   replacement-forcing reference, an attachment, a collision), naming the deciding
+   attribute; every other reference moves in place (:func:`_propagate`);
+6. give everything that is not adopted its safe path as commands
+   (:mod:`~proliferate_components.migrate.safepaths`) and carry the secret values
+   (:mod:`~proliferate_components.migrate.secretvalues`).
 """
 
 from __future__ import annotations
