@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .accesslogs import (
+        AccessLogBucket as AccessLogBucket,
+    )
+    from .accesslogs import (
+        AccessLogBucketArgs as AccessLogBucketArgs,
+    )
     from .cache import (
         RedisCache as RedisCache,
     )
@@ -76,6 +82,12 @@ if TYPE_CHECKING:
     from .iam import (
         EcsExecutionRoleArgs as EcsExecutionRoleArgs,
     )
+    from .kms import (
+        EncryptionKey as EncryptionKey,
+    )
+    from .kms import (
+        EncryptionKeyArgs as EncryptionKeyArgs,
+    )
     from .loadbalancer import (
         LbRoute as LbRoute,
     )
@@ -91,6 +103,9 @@ if TYPE_CHECKING:
     from .network import (
         NetworkArgs as NetworkArgs,
     )
+    from .platform import (
+        PLATFORM_SERVICES as PLATFORM_SERVICES,
+    )
     from .secrets import (
         SecretsBundle as SecretsBundle,
     )
@@ -99,6 +114,9 @@ if TYPE_CHECKING:
     )
     from .service import (
         AutoscalingArgs as AutoscalingArgs,
+    )
+    from .service import (
+        CaBundleArgs as CaBundleArgs,
     )
     from .service import (
         FargateService as FargateService,
@@ -120,6 +138,8 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
+    "AccessLogBucket": "accesslogs",
+    "AccessLogBucketArgs": "accesslogs",
     "RedisCache": "cache",
     "RedisCacheArgs": "cache",
     "CONFIG_KEYS": "config",
@@ -129,6 +149,7 @@ _EXPORTS: dict[str, str] = {
     "StackConfig": "config",
     "PlatformContract": "contract",
     "PlatformUrls": "contract",
+    "PLATFORM_SERVICES": "platform",
     "PostgresDb": "database",
     "PostgresDbArgs": "database",
     "DnsTls": "dns",
@@ -140,6 +161,8 @@ _EXPORTS: dict[str, str] = {
     "UnansweredInvokeError": "errors",
     "EcsExecutionRole": "iam",
     "EcsExecutionRoleArgs": "iam",
+    "EncryptionKey": "kms",
+    "EncryptionKeyArgs": "kms",
     "LbRoute": "loadbalancer",
     "PublicLoadBalancer": "loadbalancer",
     "PublicLoadBalancerArgs": "loadbalancer",
@@ -148,6 +171,7 @@ _EXPORTS: dict[str, str] = {
     "SecretsBundle": "secrets",
     "SecretsBundleArgs": "secrets",
     "AutoscalingArgs": "service",
+    "CaBundleArgs": "service",
     "FargateService": "service",
     "FargateServiceArgs": "service",
     "ProliferateStack": "stack",

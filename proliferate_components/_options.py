@@ -188,6 +188,21 @@ def validate_placement(
     )
 
 
+def require_plain_list(value: Any, *, key: str) -> None:
+    """Refuse an ``Output`` holding a whole list where one resource is created per entry
+    (its length must be known now; the entries themselves may be outputs).
+
+    Raises:
+        ConfigError: on ``key``.
+    """
+    if isinstance(value, pulumi.Output):
+        raise ConfigError(
+            key,
+            "<Output>",
+            "a plain list (each entry may be an Output): one resource is created per entry",
+        )
+
+
 def validate_kms_key_arn(value: Any, *, key: str) -> None:
     """Check an optional KMS key: a plain string must be an ARN; None and Outputs pass.
 

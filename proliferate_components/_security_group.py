@@ -14,7 +14,17 @@ import pulumi_aws as aws
 
 from ._options import child_opts, merge_tags
 
-__all__ = ["port_security_group"]
+__all__ = ["moved_child_opts", "port_security_group"]
+
+
+def moved_child_opts(
+    owner: pulumi.Resource, old_parent: pulumi.Input[str] | None
+) -> pulumi.ResourceOptions:
+    """Options for a child of ``owner`` that had ``old_parent`` (a URN) before: an alias keeps
+    it the same resource (no replacement). Without ``old_parent``: plain child options."""
+    if old_parent is None:
+        return child_opts(owner)
+    return pulumi.ResourceOptions(parent=owner, aliases=[pulumi.Alias(parent=old_parent)])
 
 
 def port_security_group(
@@ -28,19 +38,23 @@ def port_security_group(
     rule_description: str,
     tags: Mapping[str, str],
     group_name: str | None = None,
+    aliases_parent: pulumi.Input[str] | None = None,
 ) -> aws.ec2.SecurityGroup:
     """Create ``{name}-sg`` in ``vpc_id`` and one ``{name}-ingress-{i}`` rule per entry of
     ``sources`` allowing TCP ``port`` from that security group; all children of ``owner``.
 
-    ``group_name`` is the AWS name (default ``None``: AWS generates one). Returns the group.
+    ``group_name`` is the AWS name (default ``None``: AWS generates one).
+    ``aliases_parent``: the URN of the parent these resources had before, when ``owner``
+    takes them over (an alias, so nothing is replaced). Returns the group.
     """
+    opts = moved_child_opts(owner, aliases_parent)
     security_group = aws.ec2.SecurityGroup(
         f"{name}-sg",
         name=group_name,
         vpc_id=vpc_id,
         description=description,
         tags=merge_tags(tags, f"{name}-sg"),
-        opts=child_opts(owner),
+        opts=opts,
     )
     for i, source in enumerate(sources):
         aws.vpc.SecurityGroupIngressRule(
@@ -52,6 +66,6 @@ def port_security_group(
             to_port=port,
             description=rule_description,
             tags=merge_tags(tags, f"{name}-ingress-{i}"),
-            opts=child_opts(owner),
+            opts=opts,
         )
     return security_group

@@ -9,7 +9,7 @@ Engine versions (checked against the ElastiCache engine list; change with care, 
 
 - ``engine="redis"``: ``7.0`` or ``7.1`` (family ``redis7``); default ``7.1``, the last
   Redis OSS release ElastiCache offers.
-- ``engine="valkey"``: ``7.2`` (family ``valkey7``), ``8.0`` or ``8.1`` (family
+- ``engine="valkey"``: ``7.2`` (family ``valkey7``), ``8.0``, ``8.1`` or ``8.2`` (family
   ``valkey8``); default ``8.0``. Moving from Redis 7.x to Valkey is an in-place upgrade.
 
 Child names (a public contract; ``C`` is the component name, ``i`` the index in
@@ -24,32 +24,41 @@ Child names (a public contract; ``C`` is the component name, ``i`` the index in
 - ``C-replication-group`` (the data store; ``protect=True`` by default)
 """
 
-from __future__ import annotations
-
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from ._args import coerce_args, register_outputs
 from ._options import (
     child_opts,
     merge_tags,
     physical_name,
-    validate_bool,
+    require_plain_list,
     validate_identifier,
-    validate_kms_key_arn,
-    validate_placement,
-    validate_tags,
     validate_windows,
 )
 from ._security_group import port_security_group
-from .awsnames import validate_name
+from .constraints import (
+    KMS_KEY_ARN,
+    SECURITY_GROUP_IDS,
+    SUBNET_IDS,
+    TAGS,
+    VPC_ID,
+    AwsName,
+    OneOf,
+    Range,
+    Rule,
+    check_args,
+)
+from .engine_versions import DEFAULT_ELASTICACHE_VERSIONS, ELASTICACHE_VERSIONS, elasticache_family
 from .errors import ConfigError
-from .sizing import validate_cache_node_type, validate_choice, validate_int_range
+from .sizing import validate_cache_node_type
 
 __all__ = [
     "DEFAULT_ENGINE_VERSIONS",
@@ -60,20 +69,17 @@ __all__ = [
     "parameter_group_family",
 ]
 
-CacheEngine = Literal["redis", "valkey"]
-
 ENGINE_FAMILIES: Mapping[tuple[str, str], str] = MappingProxyType(
     {
-        ("redis", "7.0"): "redis7",
-        ("redis", "7.1"): "redis7",
-        ("valkey", "7.2"): "valkey7",
-        ("valkey", "8.0"): "valkey8",
-        ("valkey", "8.1"): "valkey8",
+        (engine, version): family
+        for engine, versions in ELASTICACHE_VERSIONS.items()
+        for version, family in versions.items()
     }
 )
-"""(engine, engine_version) -> ElastiCache parameter group family, for every accepted pair."""
+"""(engine, engine_version) -> ElastiCache parameter group family, for every accepted pair
+(from :data:`proliferate_components.engine_versions.ELASTICACHE_VERSIONS`)."""
 
-DEFAULT_ENGINE_VERSIONS: Mapping[str, str] = MappingProxyType({"redis": "7.1", "valkey": "8.0"})
+DEFAULT_ENGINE_VERSIONS: Mapping[str, str] = DEFAULT_ELASTICACHE_VERSIONS
 """The engine version used when :attr:`RedisCacheArgs.engine_version` is ``None``."""
 
 FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
@@ -81,7 +87,6 @@ FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
         "replication_group_id": "the group's identifier is immutable (and derived from the "
         "component name and stack when not set): a new id creates a new, empty group",
         "port": "the port of a replication group cannot be modified",
-        "kms_key_id": "at-rest encryption (always on) and its key are fixed at creation",
         "engine": "going back from valkey to redis is a downgrade ElastiCache cannot do in "
         "place (redis -> valkey is an in-place upgrade)",
         "engine_version": "a lower version than the running one is a downgrade and replaces "
@@ -97,46 +102,53 @@ arguments), so they never change."""
 _AUTH_TOKEN_LENGTH = 64
 _NAME_MAX = 40  # ElastiCache replication group ids are at most 40 characters
 
+NODE_TYPE = Rule(validate_cache_node_type, "an ElastiCache node type such as cache.t3.micro")
+REPLICATION_GROUP_ID = Rule(
+    functools.partial(validate_identifier, max_length=_NAME_MAX),
+    f"1 to {_NAME_MAX} lowercase letters, digits and hyphens, starting with a letter, without "
+    "two consecutive hyphens and not ending with a hyphen",
+)
+
 
 @dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
     """Arguments of :class:`RedisCache`.
 
     Replacement: changing ``replication_group_id`` (or the component name/stack it is
-    derived from), ``port``, ``kms_key_id``, or downgrading ``engine``/``engine_version``
+    derived from), ``port``, or downgrading ``engine``/``engine_version``
     replaces the replication group; see :data:`FORCES_REPLACEMENT`.
     """
 
-    vpc_id: pulumi.Input[str]
+    vpc_id: Annotated[pulumi.Input[str], VPC_ID]
     """The VPC of the cache (e.g. ``Network.vpc_id``). Required."""
 
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    subnet_ids: Annotated[pulumi.Input[Sequence[pulumi.Input[str]]], SUBNET_IDS]
     """Private subnets for the subnet group, at least 2 in different AZs (e.g.
     ``Network.private_subnet_ids``). Required. Changing them updates the subnet group in
     place (its name never changes)."""
 
-    allowed_security_group_ids: Sequence[pulumi.Input[str]]
+    allowed_security_group_ids: Annotated[Sequence[pulumi.Input[str]], SECURITY_GROUP_IDS]
     """Security groups whose members may connect on ``port``; one ingress rule each, no
     CIDR ingress ever. Required (an empty list admits nothing: add
     ``aws.vpc.SecurityGroupIngressRule`` resources against ``security_group_id`` later).
     Rules are named by position, so append rather than reorder."""
 
-    node_type: str = "cache.t3.micro"
+    node_type: Annotated[str, NODE_TYPE] = "cache.t3.micro"
     """ElastiCache node type. Default ``cache.t3.micro`` (dev); e.g. ``cache.t3.small`` or
     ``cache.r7g.large`` for prod. Changing it resizes in place."""
 
-    engine: CacheEngine = "redis"
+    engine: Annotated[str, OneOf(("redis", "valkey"))] = "redis"
     """``"redis"`` (default, Redis OSS 7) or ``"valkey"``."""
 
     engine_version: str | None = None
     """Engine version ``major.minor``. Default ``None``: ``7.1`` for redis, ``8.0`` for
     valkey (see :data:`ENGINE_FAMILIES` for every accepted pair)."""
 
-    port: int = 6379
-    """TCP port of the nodes, 1024-65535. Default 6379. Changing it replaces the group."""
+    port: Annotated[int, Range(1024, 65535, unit="TCP port")] = 6379
+    """TCP port of the nodes. Default 6379. Changing it replaces the group."""
 
-    num_cache_clusters: int = 2
-    """Nodes in the group (1 primary + replicas), 1 to 6. Default 2, which turns on
+    num_cache_clusters: Annotated[int, Range(1, 6, unit="nodes")] = 2
+    """Nodes in the group (1 primary + replicas). Default 2, which turns on
     automatic failover and Multi-AZ. 1 is refused unless ``allow_single_node`` is True."""
 
     allow_single_node: bool = False
@@ -144,8 +156,8 @@ class RedisCacheArgs:
     automatic failover, no Multi-AZ; a node failure loses the queue until restored from a
     snapshot). Default False."""
 
-    snapshot_retention_days: int = 1
-    """Days ElastiCache keeps automatic daily snapshots, 1 to 35. Default 1 (dev; use 7 in
+    snapshot_retention_days: Annotated[int, Range(1, 35, unit="days")] = 1
+    """Days ElastiCache keeps automatic daily snapshots. Default 1 (dev; use 7 in
     prod). 0 (no backups) is not accepted."""
 
     snapshot_window: str = "03:00-04:00"
@@ -163,41 +175,43 @@ class RedisCacheArgs:
     auto_minor_version_upgrade: bool = True
     """Let ElastiCache apply minor engine upgrades in the maintenance window. Default True."""
 
-    kms_key_id: pulumi.Input[str] | None = None
+    kms_key_id: Annotated[pulumi.Input[str], KMS_KEY_ARN] | None = None
     """ARN of a customer-managed KMS key for encryption at rest. Default ``None``: the
-    AWS-managed key (encryption at rest is always on). Changing it replaces the group."""
+    AWS-managed key (encryption at rest is always on). The key is fixed at creation: the
+    group keeps the key it was created with (``ignore_changes``), so setting it on an
+    existing group never replaces it (restore a snapshot into a new group to move)."""
 
-    replication_group_id: str | None = None
-    """The group's AWS identifier (1-40 lowercase letters, digits, hyphens). Default
+    replication_group_id: Annotated[str, REPLICATION_GROUP_ID] | None = None
+    """The group's AWS identifier. Default
     ``None``: derived from the component name and the stack name, e.g.
     ``proliferate-cache-dev``. Set it to adopt or keep an existing group's id. The
     parameter group, subnet group and final snapshot names are derived from it."""
 
-    subnet_group_name: str | None = None
+    subnet_group_name: Annotated[str, AwsName("cache_subnet_group")] | None = None
     """AWS name of the subnet group ``C-subnets``. Default ``None``:
     ``<replication group id>-subnets``. For adopting an existing subnet group (its name is
     immutable: another name replaces it, and the replication group with it)."""
 
-    parameter_group_name: str | None = None
+    parameter_group_name: Annotated[str, AwsName("cache_parameter_group")] | None = None
     """AWS name of the parameter group ``C-params``. Default ``None``:
     ``<replication group id>-<family>``. For adopting an existing parameter group (the name
     is immutable). Its family must still be the engine's; its ``maxmemory-policy`` is set to
     ``noeviction`` in place."""
 
-    parameter_group_description: str | None = None
+    parameter_group_description: Annotated[str, AwsName("description")] | None = None
     """Description of ``C-params``. Default ``None``: ``BullMQ settings (maxmemory-policy
     noeviction) for <replication group id>``. For adopting an existing group (the
     description is immutable)."""
 
-    security_group_name: str | None = None
+    security_group_name: Annotated[str, AwsName("security_group")] | None = None
     """AWS name of the security group ``C-sg``. Default ``None``: generated by Pulumi. For
     adopting an existing group (the name is immutable)."""
 
-    security_group_description: str | None = None
+    security_group_description: Annotated[str, AwsName("security_group_description")] | None = None
     """Description of ``C-sg``. Default ``None``: ``<replication group id>: port <port> from
     allowed security groups only``. For adopting an existing group (immutable)."""
 
-    snapshot_name: str | None = None
+    snapshot_name: Annotated[str, AwsName("cache_snapshot")] | None = None
     """An ElastiCache snapshot to seed the new replication group from (``snapshot_name`` of
     the group; read only when the group is created). Default ``None``: the group starts
     empty. The safe path for moving a standalone ``aws_elasticache_cluster`` (which cannot
@@ -211,7 +225,7 @@ class RedisCacheArgs:
     while True. Default True. Setting False is the explicit, documented opt-out (e.g. to
     destroy a dev stack); a final snapshot is still taken on delete."""
 
-    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    tags: Annotated[Mapping[str, str], TAGS] = field(default_factory=dict[str, str])
     """Tags added to every taggable child (plus ``Name``). Default: none besides ``Name``."""
 
 
@@ -221,38 +235,26 @@ def parameter_group_family(engine: str, engine_version: str) -> str:
     Raises:
         ConfigError: on ``RedisCacheArgs.engine_version`` for an unsupported pair.
     """
-    family = ENGINE_FAMILIES.get((engine, engine_version))
-    if family is None:
-        versions = [v for (e, v) in ENGINE_FAMILIES if e == engine]
-        raise ConfigError(
-            "RedisCacheArgs.engine_version",
-            engine_version,
-            f"for engine {engine!r} one of {', '.join(versions)}"
-            if versions
-            else "a version of engine redis or valkey",
-        )
-    return family
+    return elasticache_family(
+        engine,
+        engine_version,
+        key="RedisCacheArgs.engine_version",
+        engine_key="RedisCacheArgs.engine",
+    )
 
 
-def _validate(args: RedisCacheArgs) -> tuple[str, str]:
-    """Validate every argument; return (engine_version, family)."""
-    if not isinstance(args, RedisCacheArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise ConfigError("RedisCache.args", args, "a RedisCacheArgs instance")
+def _validate(args: RedisCacheArgs) -> tuple[RedisCacheArgs, str, str]:
+    """The declared constraints, then what spans fields; return the checked args, the
+    engine version and its parameter group family."""
     p = "RedisCacheArgs."
-    validate_placement(args.vpc_id, args.subnet_ids, args.allowed_security_group_ids, prefix=p)
-    validate_cache_node_type(args.node_type, key=p + "node_type")
-    validate_choice(args.engine, key=p + "engine", choices=("redis", "valkey"))
+    args = check_args(args, key="RedisCacheArgs")
+    require_plain_list(args.allowed_security_group_ids, key=p + "allowed_security_group_ids")
     version = (
         args.engine_version
         if args.engine_version is not None
         else DEFAULT_ENGINE_VERSIONS[args.engine]
     )
     family = parameter_group_family(args.engine, version)
-    validate_int_range(args.port, key=p + "port", minimum=1024, maximum=65535, what="TCP port")
-    validate_bool(args.allow_single_node, key=p + "allow_single_node")
-    validate_int_range(
-        args.num_cache_clusters, key=p + "num_cache_clusters", minimum=1, maximum=6, what="nodes"
-    )
     if args.num_cache_clusters < 2 and not args.allow_single_node:
         raise ConfigError(
             p + "num_cache_clusters",
@@ -260,13 +262,6 @@ def _validate(args: RedisCacheArgs) -> tuple[str, str]:
             "at least 2 nodes (a primary and a replica: automatic failover and Multi-AZ); "
             "set allow_single_node=True to run one node without failover",
         )
-    validate_int_range(
-        args.snapshot_retention_days,
-        key=p + "snapshot_retention_days",
-        minimum=1,
-        maximum=35,
-        what="days of automatic snapshots",
-    )
     validate_windows(
         args.snapshot_window,
         args.maintenance_window,
@@ -274,61 +269,43 @@ def _validate(args: RedisCacheArgs) -> tuple[str, str]:
         weekly_key=p + "maintenance_window",
         min_minutes=60,
     )
-    validate_bool(args.apply_immediately, key=p + "apply_immediately")
-    validate_bool(args.auto_minor_version_upgrade, key=p + "auto_minor_version_upgrade")
-    validate_kms_key_arn(args.kms_key_id, key=p + "kms_key_id")
-    if args.replication_group_id is not None:
-        validate_identifier(
-            args.replication_group_id, key=p + "replication_group_id", max_length=_NAME_MAX
-        )
-    for field_name, kind in (
-        ("subnet_group_name", "cache_subnet_group"),
-        ("parameter_group_name", "cache_parameter_group"),
-        ("parameter_group_description", "description"),
-        ("security_group_name", "security_group"),
-        ("security_group_description", "security_group_description"),
-        ("snapshot_name", "cache_snapshot"),
-    ):
-        value = getattr(args, field_name)
-        if value is not None:
-            validate_name(value, kind=kind, key=p + field_name)
-    validate_bool(args.protect, key=p + "protect")
-    validate_tags(args.tags, key=p + "tags")
-    return version, family
+    return args, version, family
 
 
 class RedisCache(pulumi.ComponentResource):
     """An encrypted, password-protected ElastiCache (Redis OSS or Valkey) replication group
-    for BullMQ, reachable only from the security groups you name.
+    for BullMQ, reachable only from the security groups you name."""
 
-    Outputs:
-        primary_endpoint: the primary's DNS name.
-        reader_endpoint: the reader endpoint's DNS name.
-        port: the TCP port.
-        redis_url: secret ``rediss://:<token>@<primary>:<port>`` (TLS); ioredis and BullMQ
-            accept it as is.
-        auth_token: the AUTH token (secret).
-        security_group_id: the cache's security group (add ingress rules here if needed).
-        replication_group_id: the group's AWS identifier.
-        parameter_group_name: the AWS name of the parameter group in use.
-    """
+    _type_token = "proliferate:cache:RedisCache"
 
     primary_endpoint: pulumi.Output[str]
+    """The primary's DNS name."""
     reader_endpoint: pulumi.Output[str]
+    """The reader endpoint's DNS name."""
     port: pulumi.Output[int]
+    """The TCP port."""
     redis_url: pulumi.Output[str]
+    """Secret ``rediss://:<token>@<primary>:<port>`` (TLS); ioredis and BullMQ accept it
+    as is."""
     auth_token: pulumi.Output[str]
+    """The AUTH token (secret)."""
     security_group_id: pulumi.Output[str]
+    """The cache's security group (add ingress rules here if needed)."""
     replication_group_id: pulumi.Output[str]
+    """The group's AWS identifier."""
     parameter_group_name: pulumi.Output[str]
+    """The AWS name of the parameter group in use."""
 
     def __init__(
-        self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: RedisCacheArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Validate ``args`` (raising :class:`ConfigError` before anything is registered),
         then create the cache."""
-        version, family = _validate(args)
-        super().__init__("proliferate:cache:RedisCache", name, None, opts)
+        args, version, family = _validate(coerce_args(RedisCacheArgs, args, key="RedisCache.args"))
+        super().__init__(self._type_token, name, None, opts)
 
         group_id = args.replication_group_id or physical_name(
             name, pulumi.get_stack(), max_length=_NAME_MAX
@@ -345,7 +322,8 @@ class RedisCache(pulumi.ComponentResource):
             upper=True,
             lower=True,
             numeric=True,
-            opts=child_opts(self),
+            # A new token is a new credential for a running cache: protected like it.
+            opts=child_opts(self, protect=args.protect),
         )
 
         params = aws.elasticache.ParameterGroup(
@@ -415,7 +393,10 @@ class RedisCache(pulumi.ComponentResource):
             apply_immediately=args.apply_immediately,
             auto_minor_version_upgrade=args.auto_minor_version_upgrade,
             tags=merge_tags(tags, f"{name}-replication-group"),
-            opts=child_opts(self, protect=args.protect),
+            # The at-rest key is fixed at creation: never replace a cache to change it.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["kmsKeyId"]
+            ),
         )
 
         port = args.port
@@ -431,17 +412,16 @@ class RedisCache(pulumi.ComponentResource):
         self.security_group_id = security_group.id
         self.replication_group_id = group.id
         self.parameter_group_name = params.name
-        self.register_outputs(
-            {
-                "primary_endpoint": self.primary_endpoint,
-                "reader_endpoint": self.reader_endpoint,
-                "port": self.port,
-                "redis_url": self.redis_url,
-                "auth_token": self.auth_token,
-                "security_group_id": self.security_group_id,
-                "replication_group_id": self.replication_group_id,
-                "parameter_group_name": self.parameter_group_name,
-            }
+        register_outputs(
+            self,
+            "primary_endpoint",
+            "reader_endpoint",
+            "port",
+            "redis_url",
+            "auth_token",
+            "security_group_id",
+            "replication_group_id",
+            "parameter_group_name",
         )
 
 

@@ -40,6 +40,14 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
+from .engine_versions import (
+    DEFAULT_ELASTICACHE_VERSIONS,
+    ELASTICACHE_VERSIONS,
+    elasticache_family,
+    elasticache_versions_text,
+    postgres_family,
+    postgres_versions_text,
+)
 from .errors import ConfigError
 from .sizing import (
     CLOUDWATCH_LOG_RETENTION_DAYS,
@@ -82,6 +90,7 @@ __all__ = [
     "config_key",
     "config_keys_markdown",
     "pulumi_yaml_config_schema",
+    "split_tags",
 ]
 
 NAMESPACE = "proliferate"
@@ -90,17 +99,16 @@ NAMESPACE = "proliferate"
 PROFILES: tuple[str, ...] = ("dev", "prod")
 """Names of the defaults profiles (``proliferate:profile``)."""
 
-DEFAULT_REDIS_ENGINE_VERSIONS: Mapping[str, str] = MappingProxyType(
-    {"redis": "7.1", "valkey": "8.0"}
-)
+DEFAULT_REDIS_ENGINE_VERSIONS: Mapping[str, str] = DEFAULT_ELASTICACHE_VERSIONS
 """Engine version used when ``redis_engine_version`` is not set, per engine."""
 
-_REDIS_MAJORS: Mapping[str, tuple[int, ...]] = MappingProxyType({"redis": (7,), "valkey": (7, 8)})
 _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
-_VERSION_RE = re.compile(r"^(?P<major>[0-9]+)\.(?P<minor>[0-9]+)$")
-_DB_VERSION_RE = re.compile(r"^(?P<major>1[4-7])(\.[0-9]{1,2})?$")
 _IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_TAG_FILTER_RE = re.compile(r"[A-Za-z0-9._*-]{1,128}")
 _HOSTED_ZONE_RE = re.compile(r"^[A-Z0-9]{1,32}$")
+_RFC1918_NETWORKS = tuple(
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 _TRUE = ("true", "True")
 _FALSE = ("false", "False")
 _MAX_DESIRED_COUNT = 100
@@ -115,7 +123,14 @@ ConfigValue = str | int | bool | None
 
 # --- adopting existing resources (proliferate:adopt) ---
 
-ADOPT_SERVICES: tuple[str, ...] = ("worker", "llm-proxy", "gateway", "web", "migrations")
+ADOPT_SERVICES: tuple[str, ...] = (
+    "worker",
+    "llm-proxy",
+    "gateway",
+    "web",
+    "trigger-service",
+    "migrations",
+)
 """Services that :attr:`AdoptConfig.services` may name (the stack's services)."""
 
 
@@ -135,6 +150,9 @@ class AdoptService:
     """[``logGroupName``] The CloudWatch log group (``N-<service>-logs``)."""
     task_role_name: str | None = None
     """[``taskRoleName``] The task role (``N-<service>-task-role``)."""
+    execution_role_name: str | None = None
+    """[``executionRoleName``] The service's own execution role
+    (``N-<service>-execution-role``)."""
     security_group_name: str | None = None
     """[``securityGroupName``] The service's security group (``N-<service>-sg``)."""
     security_group_description: str | None = None
@@ -237,7 +255,10 @@ class AdoptConfig:
     cluster_name: str | None = None
     """[``clusterName``] The ECS cluster (``N-cluster``)."""
     execution_role_name: str | None = None
-    """[``executionRoleName``] The shared task execution role (``N-execution-role``)."""
+    """[``executionRoleName``] An existing shared execution role (from 0.1, or a Terraform
+    deployment's one role): adopted as the **worker's** execution role
+    (``N-worker-execution-role``) unless ``services.worker.executionRoleName`` is set; every
+    other service gets a role of its own (least privilege)."""
     services: Mapping[str, AdoptService] = field(
         default_factory=lambda: MappingProxyType({})  # pyright: ignore[reportUnknownLambdaType]
     )
@@ -334,6 +355,7 @@ _ADOPT_FIELDS: Mapping[type[Any], Mapping[str, tuple[str, str]]] = MappingProxyT
             "repository_name": ("repositoryName", "ecr_repository"),
             "log_group_name": ("logGroupName", "log_group"),
             "task_role_name": ("taskRoleName", "iam_role"),
+            "execution_role_name": ("executionRoleName", "iam_role"),
             "security_group_name": ("securityGroupName", "security_group"),
             "security_group_description": (
                 "securityGroupDescription",
@@ -600,7 +622,7 @@ class StackConfig:
     enable_flow_logs: bool = False
     """Send VPC flow logs to CloudWatch Logs (prod: on)."""
     flow_log_retention_days: int = 30
-    """Retention of the flow-log group; one of CloudWatch's allowed periods (prod: 90)."""
+    """Retention of the flow-log group; one of CloudWatch's allowed periods (prod: 365)."""
 
     # --- services ---
     worker_cpu: int = 256
@@ -629,15 +651,29 @@ class StackConfig:
     """Web task memory in MiB (prod: 2048)."""
     web_desired_count: int = 1
     """Web tasks (prod: 2)."""
+    enable_trigger_service: bool = False
+    """Run the trigger service (webhook ingestion and polling for automations); off by
+    default, as in upstream's Helm chart (``triggerService.enabled: false``)."""
+    trigger_service_cpu: int = 256
+    """Trigger service task CPU units, used when ``enable_trigger_service``."""
+    trigger_service_memory_mib: int = 512
+    """Trigger service task memory in MiB."""
+    trigger_service_desired_count: int = 1
+    """Trigger service tasks."""
     enable_autoscaling: bool = False
     """Scale services on CPU between their desired count and ``autoscaling_max_count``
     (prod: on)."""
     autoscaling_max_count: int = 4
     """Most tasks per service when autoscaling (prod: 8)."""
     image_tag: str = "latest"
-    """Container image tag deployed for every service."""
+    """Container image tag deployed for every service (``proliferate-infra deploy`` sets
+    it to the commit it builds)."""
+    mutable_image_tags: str | None = None
+    """Comma-separated ECR tags that may be re-pushed, e.g. ``latest`` for a moving tag
+    (wildcards ``*`` allowed, at most five). Unset: every tag is immutable, so a deployed
+    tag always names the same image."""
     log_retention_days: int = 30
-    """Retention of the services' CloudWatch log groups (spec: 30 days)."""
+    """Retention of the services' CloudWatch log groups (spec: 30 days; prod: 365)."""
     enable_execute_command: bool = False
     """Allow ``aws ecs execute-command`` shells into tasks (off: it is an access path)."""
 
@@ -674,10 +710,30 @@ class StackConfig:
     db_backup_retention_days: int = 7
     """Automated backups kept, 7 to 35 days (prod: 14)."""
 
-    # --- protection ---
+    db_performance_insights: bool = False
+    """RDS Performance Insights, 7 days of history (prod: on)."""
+    db_monitoring_interval_seconds: int = 0
+    """RDS enhanced monitoring interval: 0 (off), 1, 5, 10, 15, 30 or 60 (prod: 60)."""
+    db_query_logging: bool = False
+    """Log DDL and statements slower than 1 s to CloudWatch Logs (prod: on)."""
+    db_iam_authentication: bool = True
+    """Allow IAM database authentication (no cost)."""
+
+    # --- protection and hardening ---
     protect_data_stores: bool = True
-    """Pulumi ``protect`` and AWS deletion protection on data stores. Setting it false is
-    the explicit, documented opt-out (e.g. for throw-away test stacks)."""
+    """Pulumi ``protect`` and AWS deletion protection on data stores and their generated
+    credentials. Setting it false is the explicit, documented opt-out (e.g. for throw-away
+    test stacks)."""
+    customer_managed_key: bool = False
+    """One customer-managed KMS key (rotation on) for logs, images, secrets, the cache and
+    the database (prod: on). Existing stores keep the key they were created with."""
+    alb_access_logs: bool = False
+    """Write the load balancer's access logs to a dedicated S3 bucket (prod: on)."""
+    access_log_retention_days: int = 90
+    """Days access logs are kept, 1 to 3650."""
+    readonly_root_filesystem: bool = False
+    """Read-only root filesystems (with writable scratch volumes) for the services whose
+    images allow it per the platform contract (prod: on)."""
 
     # --- HTTPS and DNS ---
     enable_https: bool = False
@@ -702,6 +758,11 @@ class StackConfig:
 
     def __post_init__(self) -> None:
         _validate({f.name: getattr(self, f.name) for f in fields(self)}, key_of=_field_name)
+
+    @property
+    def mutable_tags(self) -> tuple[str, ...]:
+        """:attr:`mutable_image_tags` as a tuple (empty when unset)."""
+        return split_tags(self.mutable_image_tags or "")
 
     # --- constructors ---
 
@@ -798,6 +859,7 @@ class StackConfig:
         """Read the current Pulumi program's config (``proliferate:*`` and ``aws:region``).
 
         Secret config keys stay unechoed in errors. See :meth:`from_mapping` for the rules.
+        Valid but unusual choices (:meth:`warnings`) are logged with ``pulumi.log.warn``.
 
         Raises:
             ConfigError: naming the Pulumi key, before anything is registered.
@@ -814,7 +876,12 @@ class StackConfig:
                 values[ck.full_key] = value if isinstance(value, str) else str(value)
         secret_keys = set(runtime_config.get_config_secret_keys_env())
         secret_keys |= {k for k in values if runtime_config.is_config_secret(k)}
-        return cls.from_mapping(values, secret_keys=frozenset(secret_keys))
+        config = cls.from_mapping(values, secret_keys=frozenset(secret_keys))
+        import pulumi
+
+        for message in config.warnings(pulumi_keys=True):
+            pulumi.log.warn(message)
+        return config
 
     # --- conversions ---
 
@@ -837,6 +904,36 @@ class StackConfig:
             if ck.full_key == "aws:region" or include_defaults or not is_default:
                 out[ck.full_key] = _format(value)
         return out
+
+    # --- legitimate but unusual choices ---
+
+    def warnings(self, *, pulumi_keys: bool = False) -> list[str]:
+        """Choices that are valid but probably not meant, one sentence each (empty when none).
+
+        Today: a VPC network outside the RFC 1918 private ranges (e.g. ``8.8.0.0/16``). AWS
+        accepts it, but the VPC then shadows those addresses: tasks can no longer reach the
+        hosts that really own them on the internet. :meth:`from_pulumi_config` logs each
+        with ``pulumi.log.warn`` (``pulumi preview`` and the offline preview show them).
+
+        Args:
+            pulumi_keys: name settings by their Pulumi key (``proliferate:vpcCidr``) instead
+                of the field (``vpc_cidr``).
+        """
+
+        def name(field_name: str) -> str:
+            return config_key(field_name).full_key if pulumi_keys else field_name
+
+        found: list[str] = []
+        network = ipaddress.IPv4Network(self.vpc_cidr)
+        if not any(network.subnet_of(private) for private in _RFC1918_NETWORKS):
+            kind = "publicly routable" if network.is_global else "not an RFC 1918 private range"
+            found.append(
+                f"{name('vpc_cidr')}={self.vpc_cidr} is {kind}: AWS accepts it, but addresses "
+                "inside the VPC are no longer reachable on the internet from the tasks (their "
+                "traffic stays in the VPC). The usual ranges are 10.0.0.0/8, 172.16.0.0/12 and "
+                "192.168.0.0/16 (RFC 1918); keep this one only if you mean it."
+            )
+        return found
 
     # --- derived values ---
 
@@ -862,12 +959,19 @@ class StackConfig:
         return self.enable_https and self.certificate_arn is None
 
     def service_sizing(self, service: str) -> ServiceSizing:
-        """CPU, memory and desired count of ``web``, ``worker``, ``gateway`` or ``llm-proxy``.
+        """CPU, memory and desired count of ``web``, ``worker``, ``gateway``, ``llm-proxy``
+        or ``trigger-service`` (the migrations task has the worker's CPU and memory).
 
         Raises:
             ConfigError: if ``service`` is not one of those names.
         """
-        prefix = {"web": "web", "worker": "worker", "gateway": "gateway", "llm-proxy": "llm_proxy"}
+        prefix = {
+            "web": "web",
+            "worker": "worker",
+            "gateway": "gateway",
+            "llm-proxy": "llm_proxy",
+            "trigger-service": "trigger_service",
+        }
         if service not in prefix:
             raise ConfigError("service", service, f"one of {', '.join(prefix)}")
         p = prefix[service]
@@ -977,7 +1081,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("azCount", "az_count", "integer", "Availability zones to use", valid="from 2 to 6"),
     _k("natStrategy", "nat_strategy", "string", "NAT gateways: single (cheaper) or one_per_az (highly available)", prod="one_per_az", choices=("single", "one_per_az")),
     _k("enableFlowLogs", "enable_flow_logs", "boolean", "Send VPC flow logs to CloudWatch Logs", prod=True),
-    _k("flowLogRetentionDays", "flow_log_retention_days", "integer", "Days to keep VPC flow logs", prod=90, valid=_LOG_VALID),
+    _k("flowLogRetentionDays", "flow_log_retention_days", "integer", "Days to keep VPC flow logs", prod=365, valid=_LOG_VALID),
     # services
     _k("workerCpu", "worker_cpu", "integer", "Worker task CPU units", prod=512, valid=_CPU_VALID),
     _k("workerMemory", "worker_memory_mib", "integer", "Worker task memory (MiB)", prod=1024, valid=_MEM_VALID),
@@ -992,28 +1096,41 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("webCpu", "web_cpu", "integer", "Web task CPU units", prod=1024, valid=_CPU_VALID),
     _k("webMemory", "web_memory_mib", "integer", "Web task memory (MiB)", prod=2048, valid=_MEM_VALID),
     _k("webDesiredCount", "web_desired_count", "integer", "Web tasks to run", prod=2, valid=_COUNT_VALID),
+    _k("enableTriggerService", "enable_trigger_service", "boolean", "Run the trigger service (automation webhooks and polling)"),
+    _k("triggerServiceCpu", "trigger_service_cpu", "integer", "Trigger service task CPU units", valid=_CPU_VALID),
+    _k("triggerServiceMemory", "trigger_service_memory_mib", "integer", "Trigger service task memory (MiB)", valid=_MEM_VALID),
+    _k("triggerServiceDesiredCount", "trigger_service_desired_count", "integer", "Trigger service tasks to run", valid=_COUNT_VALID),
     _k("enableAutoscaling", "enable_autoscaling", "boolean", "Scale services on CPU between their desired count and autoscalingMaxCount", prod=True),
     _k("autoscalingMaxCount", "autoscaling_max_count", "integer", "Most tasks per service when autoscaling", prod=8, valid=f"from 1 to {_MAX_DESIRED_COUNT}, at least every desired count"),
     _k("imageTag", "image_tag", "string", "Container image tag to deploy", valid="a Docker tag: letters, digits, _ . - (up to 128, not starting with . or -)"),
-    _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs", valid=_LOG_VALID),
+    _k("mutableImageTags", "mutable_image_tags", "string", "ECR tags that may be re-pushed, comma-separated, e.g. latest (unset: every tag is immutable)", valid="1 to 5 comma-separated tags of letters, digits, . _ - with at most two * wildcards each, e.g. latest"),
+    _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs", prod=365, valid=_LOG_VALID),
     _k("enableExecuteCommand", "enable_execute_command", "boolean", "Allow `aws ecs execute-command` into tasks"),
     # redis
     _k("redisCacheNodeType", "redis_cache_node_type", "string", "ElastiCache node type", prod="cache.t3.small", valid="cache.<family><generation>.<size>, e.g. cache.t3.micro"),
     _k("redisEngine", "redis_engine", "string", "Cache engine", choices=("redis", "valkey")),
-    _k("redisEngineVersion", "redis_engine_version", "string", "Cache engine version (unset: redis 7.1, valkey 8.0)", valid="<major>.<minor>: redis 7.x, valkey 7.x or 8.x"),
+    _k("redisEngineVersion", "redis_engine_version", "string", "Cache engine version (unset: redis 7.1, valkey 8.0)", valid=f"<major>.<minor> that ElastiCache offers: {elasticache_versions_text()}"),
     _k("redisNumCacheClusters", "redis_num_cache_clusters", "integer", "Cache nodes (primary + replicas); 2+ enables failover and Multi-AZ", valid="from 2 to 6 (1 only with redisAllowSingleNode=true)"),
     _k("redisAllowSingleNode", "redis_allow_single_node", "boolean", "Explicit opt-out of Redis high availability (allows redisNumCacheClusters=1)"),
     _k("redisSnapshotRetentionDays", "redis_snapshot_retention_days", "integer", "Days of Redis snapshots to keep", prod=7, valid="from 1 to 35"),
     # postgres
     _k("enableRds", "enable_rds", "boolean", "Create RDS PostgreSQL (false: use an external DATABASE_URL from secret config)"),
     _k("dbInstanceClass", "db_instance_class", "string", "RDS instance class", prod="db.t4g.medium", valid="db.<family><generation>.<size>, e.g. db.t4g.micro"),
-    _k("dbEngineVersion", "db_engine_version", "string", "PostgreSQL version", valid="a PostgreSQL major version 14 to 17, optionally with a minor, e.g. 16 or 16.4"),
+    _k("dbEngineVersion", "db_engine_version", "string", "PostgreSQL version", valid=f"a PostgreSQL major version alone (RDS picks the latest minor) or with a minor RDS has released: {postgres_versions_text()}"),
     _k("dbAllocatedStorageGib", "db_allocated_storage_gib", "integer", "Initial database storage (GiB)", prod=50, valid="from 20 to 65536"),
     _k("dbMaxAllocatedStorageGib", "db_max_allocated_storage_gib", "integer", "Storage autoscaling ceiling (GiB); 0 disables it", prod=500, valid="0, or from dbAllocatedStorageGib to 65536"),
     _k("dbMultiAz", "db_multi_az", "boolean", "Run a standby database in a second AZ", prod=True),
     _k("dbBackupRetentionDays", "db_backup_retention_days", "integer", "Days of automated database backups", prod=14, valid="from 7 to 35"),
-    # protection
-    _k("protectDataStores", "protect_data_stores", "boolean", "Protect Redis and PostgreSQL from deletion and replacement (false is an explicit opt-out)"),
+    _k("dbPerformanceInsights", "db_performance_insights", "boolean", "RDS Performance Insights (7 days)", prod=True),
+    _k("dbMonitoringInterval", "db_monitoring_interval_seconds", "integer", "RDS enhanced monitoring interval in seconds (0: off)", prod=60, valid="0, 1, 5, 10, 15, 30 or 60"),
+    _k("dbQueryLogging", "db_query_logging", "boolean", "Log DDL and slow (>1 s) queries to CloudWatch Logs", prod=True),
+    _k("dbIamAuthentication", "db_iam_authentication", "boolean", "Allow IAM database authentication"),
+    # protection and hardening
+    _k("protectDataStores", "protect_data_stores", "boolean", "Protect Redis, PostgreSQL and their credentials from deletion and replacement (false is an explicit opt-out)"),
+    _k("customerManagedKey", "customer_managed_key", "boolean", "One customer-managed KMS key for logs, images, secrets, cache and database", prod=True),
+    _k("albAccessLogs", "alb_access_logs", "boolean", "Load balancer access logs in a dedicated S3 bucket", prod=True),
+    _k("accessLogRetentionDays", "access_log_retention_days", "integer", "Days to keep load balancer access logs", valid="from 1 to 3650"),
+    _k("readonlyRootFilesystem", "readonly_root_filesystem", "boolean", "Read-only root filesystems where the platform's images allow it", prod=True),
     # https / dns
     _k("enableHttps", "enable_https", "boolean", "Serve HTTPS (requires certificateArn, or manageDns with domainName)"),
     _k("certificateArn", "certificate_arn", "string", "ACM certificate ARN for HTTPS (same region as the stack)", secret=True, valid="arn:aws:acm:<region>:<account>:certificate/<id>"),
@@ -1021,7 +1138,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("manageDns", "manage_dns", "boolean", "Let Pulumi manage Route53 records and the ACM certificate for domainName"),
     _k("hostedZoneId", "hosted_zone_id", "string", "Existing Route53 hosted zone id (manageDns; unset: create one)", valid="a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and digits, without /hostedzone/)"),
     # adoption
-    _k("adopt", "adopt", "object", "Existing AWS names and network layout to adopt an existing deployment in place (written by `proliferate-infra migrate terraform`; unset: Pulumi generates names): clusterName, executionRoleName, services.<service>.{serviceName, repositoryName, logGroupName, taskRoleName, securityGroupName, securityGroupDescription, targetGroupName, taskFamily, executionPolicyName}, redis.{replicationGroupId, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription, snapshotName}, database.{identifier, dbName, username, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription}, loadBalancer.{name, securityGroupName, securityGroupDescription}, network.{availabilityZones, publicSubnetCidrs, privateSubnetCidrs}", valid="a JSON object (set with `pulumi config set --path 'proliferate:adopt.clusterName' NAME`); each name follows its AWS naming rule"),
+    _k("adopt", "adopt", "object", "Existing AWS names and network layout to adopt an existing deployment in place (written by `proliferate-infra migrate terraform`; unset: Pulumi generates names): clusterName, executionRoleName, services.<service>.{serviceName, repositoryName, logGroupName, taskRoleName, executionRoleName, securityGroupName, securityGroupDescription, targetGroupName, taskFamily, executionPolicyName}, redis.{replicationGroupId, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription, snapshotName}, database.{identifier, dbName, username, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription}, loadBalancer.{name, securityGroupName, securityGroupDescription}, network.{availabilityZones, publicSubnetCidrs, privateSubnetCidrs}", valid="a JSON object (set with `pulumi config set --path 'proliferate:adopt.clusterName' NAME`); each name follows its AWS naming rule"),
 )  # fmt: skip
 """Every config key, in documentation order (the single source for docs and Pulumi.yaml)."""
 
@@ -1065,6 +1182,11 @@ PROD_PRESET: Mapping[str, str] = MappingProxyType(
 certificate ARN (account 123456789012) and ``app.example.com``, plus
 ``proliferate:profile=prod``: the spec calls this set "production-ready", and without the
 profile it would get dev protections (one NAT, single-AZ database, 1-day snapshots)."""
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    """``"latest, stable"`` -> ``("latest", "stable")`` (blank items dropped)."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def config_key(field_or_key: str) -> ConfigKey:
@@ -1219,7 +1341,7 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
     validate_log_retention_days(v["flow_log_retention_days"], key=key("flow_log_retention_days"))
 
     # services
-    for service in ("worker", "llm_proxy", "gateway", "web"):
+    for service in ("worker", "llm_proxy", "gateway", "web", "trigger_service"):
         validate_fargate_size(
             v[f"{service}_cpu"],
             v[f"{service}_memory_mib"],
@@ -1242,6 +1364,7 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
     )
     if v["enable_autoscaling"]:
         services = ["worker", "llm_proxy", "gateway"] + (["web"] if v["enable_web"] else [])
+        services += ["trigger_service"] if v["enable_trigger_service"] else []
         biggest = max(services, key=lambda s: v[f"{s}_desired_count"])
         if v[f"{biggest}_desired_count"] > v["autoscaling_max_count"]:
             raise ConfigError(
@@ -1252,24 +1375,40 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
             )
     if not _IMAGE_TAG_RE.match(v["image_tag"]):
         raise ConfigError(key("image_tag"), v["image_tag"], config_key("image_tag").valid)
+    if v["mutable_image_tags"] is not None:
+        tags = split_tags(v["mutable_image_tags"])
+        if not 1 <= len(tags) <= 5 or not all(
+            _TAG_FILTER_RE.fullmatch(t) and t.count("*") <= 2 for t in tags
+        ):
+            raise ConfigError(
+                key("mutable_image_tags"),
+                v["mutable_image_tags"],
+                config_key("mutable_image_tags").valid,
+            )
     validate_log_retention_days(v["log_retention_days"], key=key("log_retention_days"))
+    validate_int_range(
+        v["access_log_retention_days"],
+        key=key("access_log_retention_days"),
+        minimum=1,
+        maximum=3650,
+        what="days",
+    )
+    if v["db_monitoring_interval_seconds"] not in (0, 1, 5, 10, 15, 30, 60):
+        raise ConfigError(
+            key("db_monitoring_interval_seconds"),
+            v["db_monitoring_interval_seconds"],
+            config_key("db_monitoring_interval_seconds").valid,
+        )
 
     # redis
     validate_cache_node_type(v["redis_cache_node_type"], key=key("redis_cache_node_type"))
     engine = v["redis_engine"]
-    validate_choice(engine, key=key("redis_engine"), choices=tuple(_REDIS_MAJORS))
+    validate_choice(engine, key=key("redis_engine"), choices=tuple(ELASTICACHE_VERSIONS))
     version = v["redis_engine_version"]
     if version is not None:
-        match = _VERSION_RE.match(version)
-        majors = _REDIS_MAJORS[engine]
-        if not match or int(match.group("major")) not in majors:
-            allowed = " or ".join(f"{m}.x" for m in majors)
-            raise ConfigError(
-                key("redis_engine_version"),
-                version,
-                f"a {engine} version <major>.<minor> of {allowed} with {key('redis_engine')}={engine} "
-                f"(e.g. {DEFAULT_REDIS_ENGINE_VERSIONS[engine]}), or unset for the default",
-            )
+        elasticache_family(
+            engine, version, key=key("redis_engine_version"), engine_key=key("redis_engine")
+        )
     nodes = v["redis_num_cache_clusters"]
     validate_int_range(
         nodes,
@@ -1295,10 +1434,7 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
 
     # postgres
     validate_db_instance_class(v["db_instance_class"], key=key("db_instance_class"))
-    if not _DB_VERSION_RE.match(v["db_engine_version"]):
-        raise ConfigError(
-            key("db_engine_version"), v["db_engine_version"], config_key("db_engine_version").valid
-        )
+    postgres_family(v["db_engine_version"], key=key("db_engine_version"))
     allocated = v["db_allocated_storage_gib"]
     validate_int_range(
         allocated, key=key("db_allocated_storage_gib"), minimum=20, maximum=65536, what="GiB"
@@ -1370,6 +1506,12 @@ def _validate_adopt(adopt: AdoptConfig, v: Mapping[str, Any], key: str) -> None:
             f"{key}.database",
             "database",
             "unset unless enableRds=true (there is no database to adopt into)",
+        )
+    if "trigger-service" in adopt.services and not v["enable_trigger_service"]:
+        raise ConfigError(
+            f"{key}.services.trigger-service",
+            "trigger-service",
+            "unset unless enableTriggerService=true (there is no trigger service to adopt into)",
         )
     network = adopt.network
     if network is None:

@@ -27,6 +27,7 @@ import pulumi
 
 __all__ = [
     "OUTPUT_NAMES",
+    "REPOSITORY_OUTPUTS",
     "SECRET_OUTPUT_NAMES",
     "SERVICE_NAMES",
     "MigrationRunner",
@@ -54,10 +55,24 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "migrationsTaskDefinitionArn",
     "migrationsSubnetIds",
     "migrationsSecurityGroupIds",
+    "serviceNames",
+    "serviceUrls",
 )
-"""Stack outputs every deployment exports (the spec's ``outputs.ts``). Conditional ones:
-``webRepositoryUrl`` when the web service runs in the stack, ``nameServers`` and
+"""Stack outputs every deployment exports (the spec's ``outputs.ts``, plus ``serviceNames``
+and ``serviceUrls`` for ``proliferate-infra deploy``). Conditional ones:
+``webRepositoryUrl`` when the web service runs in the stack,
+``triggerServiceRepositoryUrl`` when the trigger service does, ``nameServers`` and
 ``hostedZoneId`` when the stack manages DNS."""
+
+REPOSITORY_OUTPUTS: tuple[tuple[str, str], ...] = (
+    ("worker", "workerRepositoryUrl"),
+    ("llm-proxy", "llmProxyRepositoryUrl"),
+    ("gateway", "gatewayRepositoryUrl"),
+    ("web", "webRepositoryUrl"),
+    ("trigger-service", "triggerServiceRepositoryUrl"),
+    ("migrations", "migrationsRepositoryUrl"),
+)
+"""Service -> the stack output holding the repository its images are pushed to."""
 
 SECRET_OUTPUT_NAMES: frozenset[str] = frozenset({"databaseUrl", "redisUrl"})
 """Outputs that are Pulumi secrets (encrypted in state, ``[secret]`` in ``pulumi stack output``)."""
@@ -136,6 +151,9 @@ class PlatformContract:
     """Name servers of the managed DNS zone (delegate the domain to them), if any."""
     hosted_zone_id: pulumi.Output[str] | None = None
     """Id of the managed DNS zone, if any."""
+    service_names: Mapping[str, pulumi.Output[str | None]] = field(default_factory=dict[str, Any])
+    """Per long-running service: the name its compute platform knows it by (on AWS the ECS
+    service name), for deployment tooling that waits for a rollout."""
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The stack outputs, keyed by the names in :data:`OUTPUT_NAMES` (plus conditional ones).
@@ -150,13 +168,7 @@ class PlatformContract:
             "databaseUrl": pulumi.Output.secret(self.database_url),
             "redisUrl": pulumi.Output.secret(self.redis_url),
         }
-        for service, key in (
-            ("worker", "workerRepositoryUrl"),
-            ("llm-proxy", "llmProxyRepositoryUrl"),
-            ("gateway", "gatewayRepositoryUrl"),
-            ("web", "webRepositoryUrl"),
-            ("migrations", "migrationsRepositoryUrl"),
-        ):
+        for service, key in REPOSITORY_OUTPUTS:
             if service in self.repository_urls:
                 out[key] = self.repository_urls[service]
         if self.cluster_name is not None:
@@ -167,6 +179,11 @@ class PlatformContract:
         out["migrationsTaskDefinitionArn"] = self.migrations.task_definition_arn
         out["migrationsSubnetIds"] = self.migrations.subnet_ids
         out["migrationsSecurityGroupIds"] = self.migrations.security_group_ids
+        if self.service_names:
+            out["serviceNames"] = pulumi.Output.all(**self.service_names)
+        urls = {s: c.url for s, c in self.services.items() if c.url is not None}
+        if urls:
+            out["serviceUrls"] = pulumi.Output.all(**urls)
         if self.name_servers is not None:
             out["nameServers"] = self.name_servers
         if self.hosted_zone_id is not None:

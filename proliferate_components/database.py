@@ -45,26 +45,31 @@ from ._options import (
 )
 from ._security_group import port_security_group
 from .awsnames import validate_name
+from .engine_versions import POSTGRES_MINOR_VERSIONS, postgres_family
 from .errors import ConfigError
 from .sizing import validate_db_instance_class, validate_int_range
 
 __all__ = [
     "FORCES_REPLACEMENT",
+    "MONITORING_INTERVALS",
     "POSTGRES_MAJOR_VERSIONS",
     "PostgresDb",
     "PostgresDbArgs",
     "parameter_group_family",
 ]
 
-POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = (14, 15, 16, 17)
-"""PostgreSQL major versions RDS currently offers under standard support."""
+MONITORING_INTERVALS: tuple[int, ...] = (0, 1, 5, 10, 15, 30, 60)
+"""Enhanced monitoring intervals RDS accepts (seconds; 0 turns it off)."""
+
+POSTGRES_MAJOR_VERSIONS: tuple[int, ...] = tuple(POSTGRES_MINOR_VERSIONS)
+"""PostgreSQL major versions RDS currently offers under standard support (from
+:data:`proliferate_components.engine_versions.POSTGRES_MINOR_VERSIONS`)."""
 
 FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
     {
         "db_name": "the initial database name is fixed at creation: a new name creates a new, "
         "empty instance",
         "username": "the master user name is fixed at creation",
-        "kms_key_id": "storage encryption (always on) and its key are fixed at creation",
     }
 )
 """Arguments of :class:`PostgresDbArgs` whose change replaces the DB instance (a new, empty
@@ -78,7 +83,6 @@ refused by RDS."""
 
 _IDENTIFIER_MAX = 63
 _PASSWORD_LENGTH = 40
-_VERSION_RE = re.compile(r"^(?P<major>[0-9]{2})(\.[0-9]{1,2})?$")
 _PG_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _RESERVED_USERS = frozenset(
     {"rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "public", "user"}
@@ -89,8 +93,8 @@ _RESERVED_USERS = frozenset(
 class PostgresDbArgs:
     """Arguments of :class:`PostgresDb`.
 
-    Replacement: changing ``db_name``, ``username`` or ``kms_key_id`` replaces the instance;
-    see :data:`FORCES_REPLACEMENT`.
+    Replacement: changing ``db_name`` or ``username`` replaces the instance; see
+    :data:`FORCES_REPLACEMENT` (``kms_key_id`` is kept as created instead).
     """
 
     vpc_id: pulumi.Input[str]
@@ -173,8 +177,28 @@ class PostgresDbArgs:
     """Let RDS apply minor version upgrades in the maintenance window. Default True."""
 
     kms_key_id: pulumi.Input[str] | None = None
-    """ARN of a customer-managed KMS key for storage encryption (always on). Default
-    ``None``: the AWS-managed ``aws/rds`` key. Changing it replaces the instance."""
+    """ARN of a customer-managed KMS key for storage encryption (always on) and Performance
+    Insights. Default ``None``: the AWS-managed ``aws/rds`` key. The storage key is fixed
+    at creation: the instance keeps the key it was created with (``ignore_changes``), so
+    setting it on an existing instance never replaces it (restore a snapshot to move)."""
+
+    performance_insights: bool = False
+    """Turn on Performance Insights (7 days of history, the free tier; encrypted with
+    ``kms_key_id``). Default False. Not every instance class supports it (db.t4g.micro
+    does)."""
+
+    monitoring_interval_seconds: int = 0
+    """Enhanced monitoring every N seconds (0, 1, 5, 10, 15, 30 or 60), with the monitoring
+    role ``D-monitoring-role``. Default 0: off (CloudWatch's basic metrics only)."""
+
+    query_logging: bool = False
+    """Log DDL statements and statements slower than one second to CloudWatch Logs
+    (``log_statement=ddl``, ``log_min_duration_statement=1000``). Default False: errors and
+    connections only."""
+
+    iam_authentication: bool = True
+    """Allow IAM database authentication (tokens instead of passwords for people; the
+    services keep the password in ``DATABASE_URL``). Default True: no cost."""
 
     identifier: str | None = None
     """The instance's AWS identifier (1-63 lowercase letters, digits, hyphens). Default
@@ -207,15 +231,7 @@ def parameter_group_family(engine_version: str) -> str:
     Raises:
         ConfigError: on ``PostgresDbArgs.engine_version`` for an unsupported version.
     """
-    valid = (
-        "a PostgreSQL major version "
-        + ", ".join(str(v) for v in POSTGRES_MAJOR_VERSIONS)
-        + " or major.minor such as 16.4"
-    )
-    match = _VERSION_RE.match(engine_version) if isinstance(engine_version, str) else None  # pyright: ignore[reportUnnecessaryIsInstance]
-    if not match or int(match.group("major")) not in POSTGRES_MAJOR_VERSIONS:
-        raise ConfigError("PostgresDbArgs.engine_version", engine_version, valid)
-    return f"postgres{int(match.group('major'))}"
+    return postgres_family(engine_version, key="PostgresDbArgs.engine_version")
 
 
 def _validate(args: PostgresDbArgs) -> str:
@@ -286,8 +302,17 @@ def _validate(args: PostgresDbArgs) -> str:
         "skip_final_snapshot",
         "apply_immediately",
         "auto_minor_version_upgrade",
+        "performance_insights",
+        "query_logging",
+        "iam_authentication",
     ):
         validate_bool(getattr(args, key), key=p + key)
+    if args.monitoring_interval_seconds not in MONITORING_INTERVALS:
+        raise ConfigError(
+            p + "monitoring_interval_seconds",
+            args.monitoring_interval_seconds,
+            "one of " + ", ".join(str(i) for i in MONITORING_INTERVALS) + " (0: off)",
+        )
     validate_kms_key_arn(args.kms_key_id, key=p + "kms_key_id")
     if args.identifier is not None:
         validate_identifier(args.identifier, key=p + "identifier", max_length=_IDENTIFIER_MAX)
@@ -297,28 +322,26 @@ def _validate(args: PostgresDbArgs) -> str:
 
 class PostgresDb(pulumi.ComponentResource):
     """An encrypted, private RDS PostgreSQL instance reachable only from named security
-    groups, with deletion protection, backups and a final snapshot.
-
-    Outputs:
-        endpoint: ``host:port``.
-        address: the host name.
-        port: the TCP port.
-        database_url: secret ``postgresql://user:password@host:port/db?sslmode=require``.
-        password: the master password (secret).
-        username, db_name: as configured.
-        security_group_id: the database's security group.
-        identifier: the instance's AWS identifier.
-    """
+    groups, with deletion protection, backups and a final snapshot."""
 
     endpoint: pulumi.Output[str]
+    """``host:port``."""
     address: pulumi.Output[str]
+    """The host name."""
     port: pulumi.Output[int]
+    """The TCP port."""
     database_url: pulumi.Output[str]
+    """Secret ``postgresql://user:password@host:port/db?sslmode=require``."""
     password: pulumi.Output[str]
+    """The master password (secret)."""
     username: pulumi.Output[str]
+    """The master user name, as configured."""
     db_name: pulumi.Output[str]
+    """The database name, as configured."""
     security_group_id: pulumi.Output[str]
+    """The database's security group."""
     identifier: pulumi.Output[str]
+    """The instance's AWS identifier."""
 
     def __init__(
         self, name: str, args: PostgresDbArgs, opts: pulumi.ResourceOptions | None = None
@@ -341,7 +364,8 @@ class PostgresDb(pulumi.ComponentResource):
             upper=True,
             lower=True,
             numeric=True,
-            opts=child_opts(self),
+            # A new password is a new credential for a running database: protected like it.
+            opts=child_opts(self, protect=args.protect),
         )
 
         params = aws.rds.ParameterGroup(
@@ -352,9 +376,8 @@ class PostgresDb(pulumi.ComponentResource):
             family=family,
             description=args.parameter_group_description or f"TLS-only settings for {identifier}",
             parameters=[
-                aws.rds.ParameterGroupParameterArgs(
-                    name="rds.force_ssl", value="1", apply_method="immediate"
-                )
+                aws.rds.ParameterGroupParameterArgs(name=n, value=v, apply_method="immediate")
+                for n, v in _parameters(args)
             ],
             tags=merge_tags(tags, f"{name}-params"),
             opts=child_opts(self),
@@ -381,6 +404,23 @@ class PostgresDb(pulumi.ComponentResource):
             tags=tags,
             group_name=args.security_group_name,
         )
+
+        monitoring_role_arn: pulumi.Input[str] | None = None
+        if args.monitoring_interval_seconds:
+            monitoring = aws.iam.Role(
+                f"{name}-monitoring-role",
+                assume_role_policy=_MONITORING_TRUST,
+                description=f"RDS enhanced monitoring of {identifier}",
+                tags=merge_tags(tags, f"{name}-monitoring-role"),
+                opts=child_opts(self),
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-monitoring-policy",
+                role=monitoring.name,
+                policy_arn=ENHANCED_MONITORING_POLICY,
+                opts=child_opts(self),
+            )
+            monitoring_role_arn = monitoring.arn
 
         instance = aws.rds.Instance(
             f"{name}-instance",
@@ -411,11 +451,20 @@ class PostgresDb(pulumi.ComponentResource):
             deletion_protection=args.deletion_protection,
             skip_final_snapshot=args.skip_final_snapshot,
             final_snapshot_identifier=f"{identifier}-final",
-            enabled_cloudwatch_logs_exports=["postgresql"],
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            iam_database_authentication_enabled=args.iam_authentication,
+            performance_insights_enabled=args.performance_insights,
+            performance_insights_retention_period=7 if args.performance_insights else None,
+            performance_insights_kms_key_id=args.kms_key_id if args.performance_insights else None,
+            monitoring_interval=args.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring_role_arn,
             auto_minor_version_upgrade=args.auto_minor_version_upgrade,
             apply_immediately=args.apply_immediately,
             tags=merge_tags(tags, f"{name}-instance"),
-            opts=child_opts(self, protect=args.protect),
+            # The storage key is fixed at creation: never replace a database to change it.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["kmsKeyId"]
+            ),
         )
 
         port, user, db = args.port, args.username, args.db_name
@@ -446,6 +495,23 @@ class PostgresDb(pulumi.ComponentResource):
                 "identifier": self.identifier,
             }
         )
+
+
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+"""The AWS managed policy RDS enhanced monitoring needs (it writes to CloudWatch Logs)."""
+
+_MONITORING_TRUST = (
+    '{"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", '
+    '"Principal": {"Service": "monitoring.rds.amazonaws.com"}}], "Version": "2012-10-17"}'
+)
+
+
+def _parameters(args: PostgresDbArgs) -> list[tuple[str, str]]:
+    """The parameter group's settings: TLS always; query logging when asked."""
+    out = [("rds.force_ssl", "1")]
+    if args.query_logging:
+        out += [("log_min_duration_statement", "1000"), ("log_statement", "ddl")]
+    return out
 
 
 def _database_url(user: str, password: str, host: str, port: int, db: str) -> str:

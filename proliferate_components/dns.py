@@ -20,20 +20,29 @@ every sub-domain, and each name gets its own validation record (a wildcard and i
 share one validation CNAME, which would make two records collide).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
+from ._args import coerce_args, register_outputs
+from .constraints import Pattern, Range, Rule, check_args
 from .errors import ConfigError
 from .sizing import validate_domain_name
 
 __all__ = ["AliasTarget", "DnsHosts", "DnsTls", "DnsTlsArgs", "hosts_for_domain"]
 
-_HOSTED_ZONE_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+DOMAIN_NAME = Rule(
+    validate_domain_name,
+    "a lower-case DNS name of two or more labels, e.g. app.example.com",
+)
+HOSTED_ZONE_ID = Pattern(
+    r"Z[A-Z0-9]*",
+    "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and digits "
+    "starting with Z, without the /hostedzone/ prefix), or None to create a zone",
+)
 
 
 @dataclass(frozen=True)
@@ -76,18 +85,19 @@ class AliasTarget:
 class DnsTlsArgs:
     """Arguments of :class:`DnsTls`."""
 
-    domain_name: str
+    domain_name: Annotated[str, DOMAIN_NAME]
     """The app's domain, e.g. ``app.example.com``; the gateway and llm-proxy hosts are
     sub-domains of it. Required."""
-    hosted_zone_id: str | None = None
-    """An existing Route53 hosted zone to create the records in (e.g. ``Z0123456789ABC``);
+    hosted_zone_id: Annotated[pulumi.Input[str], HOSTED_ZONE_ID] | None = None
+    """An existing Route53 hosted zone to create the records in (e.g. ``Z0123456789ABC``, or
+    another resource's output);
     the zone must be authoritative for ``domain_name``. Default ``None``: create a new public
     hosted zone named ``domain_name`` (then delegate to its ``name_servers``)."""
     protect_zone: bool = True
     """Default ``True``: the new hosted zone is ``protect``-ed, because replacing it assigns new
     name servers and silently breaks the delegation. Set ``False`` only for throw-away stacks.
     Ignored with ``hosted_zone_id``."""
-    record_ttl_seconds: int = 60
+    record_ttl_seconds: Annotated[int, Range(30, 86400, unit="seconds")] = 60
     """TTL of the certificate validation records. Default 60 seconds."""
 
 
@@ -105,28 +115,42 @@ class DnsTls(pulumi.ComponentResource):
       ``{name}-alias-llm-proxy`` (``A`` alias records to the load balancer; the app's only
       when its role is asked for).
 
-    Outputs:
-        certificate_arn: the certificate's ARN, known only once it is issued (use it for
-            listeners so they never get an unvalidated certificate).
-        zone_id: the hosted zone's id.
-        name_servers: the new zone's name servers (delegate ``domain_name`` to them); an
-            empty list with ``hosted_zone_id`` (the zone is delegated already).
-        hosts: the :class:`DnsHosts` (plain strings).
+    From Python, :attr:`hosts` holds the :class:`DnsHosts` (plain strings); from another
+    language the host names are the outputs ``appHost``, ``gatewayHost`` and
+    ``llmProxyHost``, and the alias records are yours to create (``alias_to`` is Python's).
     """
 
+    _type_token = "proliferate:dns:DnsTls"
+
     certificate_arn: pulumi.Output[str]
+    """The certificate's ARN, known only once it is issued (use it for listeners so they
+    never get an unvalidated certificate)."""
     zone_id: pulumi.Output[str]
+    """The hosted zone's id."""
     name_servers: pulumi.Output[Sequence[str]]
-    hosts: DnsHosts
+    """The new zone's name servers (delegate ``domain_name`` to them); an empty list with
+    ``hosted_zone_id`` (the zone is delegated already)."""
+    app_host: pulumi.Output[str]
+    """The web app's host, the domain name itself."""
+    gateway_host: pulumi.Output[str]
+    """The gateway's host, ``gateway.<domain>``."""
+    llm_proxy_host: pulumi.Output[str]
+    """The LLM proxy's host, ``llm.<domain>``."""
 
     def __init__(
-        self, name: str, args: DnsTlsArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: DnsTlsArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        _validate(args)
-        super().__init__("proliferate:dns:DnsTls", name, None, opts)
+        args = check_args(coerce_args(DnsTlsArgs, args, key="DnsTls.args"), key="DnsTlsArgs")
+        super().__init__(self._type_token, name, None, opts)
         self._name = name
         self._aliased = False
         self.hosts = hosts_for_domain(args.domain_name)
+        self.app_host = pulumi.Output.from_input(self.hosts.app)
+        self.gateway_host = pulumi.Output.from_input(self.hosts.gateway)
+        self.llm_proxy_host = pulumi.Output.from_input(self.hosts.llm_proxy)
         child = pulumi.ResourceOptions(parent=self)
 
         if args.hosted_zone_id is None:
@@ -176,12 +200,14 @@ class DnsTls(pulumi.ComponentResource):
             opts=child,
         )
         self.certificate_arn = validation.certificate_arn
-        self.register_outputs(
-            {
-                "certificate_arn": self.certificate_arn,
-                "zone_id": self.zone_id,
-                "name_servers": self.name_servers,
-            }
+        register_outputs(
+            self,
+            "certificate_arn",
+            "zone_id",
+            "name_servers",
+            "app_host",
+            "gateway_host",
+            "llm_proxy_host",
         )
 
     def alias_to(
@@ -241,21 +267,3 @@ def _option_for(
         if (option.domain_name or "").lower() == host:
             return option
     raise ValueError(f"ACM returned no validation option for {host}")
-
-
-def _validate(args: DnsTlsArgs) -> None:
-    validate_domain_name(args.domain_name, key="DnsTlsArgs.domain_name")
-    zone = args.hosted_zone_id
-    if zone is not None and (
-        not zone or not zone.startswith("Z") or not set(zone) <= _HOSTED_ZONE_ID_CHARS
-    ):
-        raise ConfigError(
-            "DnsTlsArgs.hosted_zone_id",
-            zone,
-            "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and "
-            "digits starting with Z, without the /hostedzone/ prefix), or None to create a zone",
-        )
-    if not 30 <= args.record_ttl_seconds <= 86400:
-        raise ConfigError(
-            "DnsTlsArgs.record_ttl_seconds", args.record_ttl_seconds, "an integer from 30 to 86400"
-        )

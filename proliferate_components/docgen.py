@@ -14,11 +14,17 @@ block           page                    source
 config          docs/configuration.md   ``config.CONFIG_KEYS``
 presets         docs/configuration.md   ``config.DEV_PRESET`` / ``config.PROD_PRESET``
 environment     docs/environment.md     ``environment.ENVIRONMENT`` (+ ``GROUPS``)
+platform        docs/platform.md        ``platform.PLATFORM_SERVICES`` (+ secret formats)
 policies        docs/policies.md        ``policies.RULES``
 components      docs/components.md      each component module: the ComponentResource, its
                                         ``*Args`` dataclass (field docstrings), outputs and
                                         ``FORCES_REPLACEMENT``
 cli             docs/self-hosting.md    ``proliferate-infra`` argument parsers
+cost-presets    docs/cost.md            ``cost.doctables``: dev and prod presets priced
+cost-regions    docs/cost.md            ``cost.doctables``: both presets in every region
+cost-usage      docs/cost.md            ``cost.usage.USAGE_KEYS``
+cost-hardening  docs/security.md        ``cost.doctables``: each prod protection priced
+cost-config     docs/configuration.md   ``cost.doctables``: each cost-relevant change priced
 ==============  ======================  ===================================================
 
 ``python -m proliferate_components.docgen`` rewrites the blocks in place;
@@ -56,6 +62,8 @@ COMPONENT_MODULES: tuple[str, ...] = (
     "service",
     "loadbalancer",
     "dns",
+    "kms",
+    "accesslogs",
     "stack",
 )
 """Modules of ``proliferate_components`` whose components are documented, in page order
@@ -64,8 +72,10 @@ COMPONENT_MODULES: tuple[str, ...] = (
 CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("preview",),
     ("setup",),
+    ("deploy",),
     ("policy-pack", "path"),
     ("policy-pack", "write"),
+    ("policy-pack", "config"),
     ("init-ci",),
     ("migrate", "terraform"),
 )
@@ -151,7 +161,10 @@ def _format_value(value: object) -> str:
 
 
 def _rst_to_md(text: str) -> str:
-    """Turn the reST roles and literals of docstrings into Markdown code spans."""
+    """Turn the reST roles and literals of docstrings into Markdown code spans (on one line:
+    a literal that a docstring wraps across lines is still one code span, so its ``<`` and
+    ``_`` stay as they are)."""
+    text = " ".join(text.split())
     text = re.sub(r":[a-z]+:`~?([^`]+)`", lambda m: f"`{m.group(1).split('.')[-1]}`", text)
     return _escape(text.replace("``", "`"))
 
@@ -217,7 +230,8 @@ def render_presets() -> str:
 
 def render_environment() -> str:
     """One table per group of every platform environment key (``environment.ENVIRONMENT``)."""
-    from .environment import ENVIRONMENT, GROUPS, Source, config_key
+    from .environment import ENVIRONMENT, GROUPS, Source, config_key, requirement
+    from .platform import UPSTREAM_REPOSITORY
 
     parts: list[str] = []
     for group in GROUPS:
@@ -226,21 +240,32 @@ def render_environment() -> str:
             continue
         rows: list[list[str]] = []
         for var in variables:
-            if var.required:
-                required = "yes"
-            elif var.required_when:
-                required = "when " + " or ".join(f"{k}={v}" for k, v in var.required_when)
-            else:
-                required = "no"
+            required = {"required": "yes", "optional": "no"}.get(
+                requirement(var), requirement(var).removeprefix("required ")
+            )
             source = var.source.value
             if var.source is Source.STACK_OUTPUT and var.stack_output:
                 source = f"stack output {_code(var.stack_output)}"
             elif var.source is Source.USER:
                 source = f"you ({_code(config_key(var.name))})"
+            if var.value_of:
+                source = f"= {_code(var.value_of)}"
+            elif var.derived_from:
+                source = f"from {_code(var.derived_from)}"
             services = ", ".join(sorted(var.services)) or "setup only"
+            if var.container_name:
+                services += f" (as {_code(var.container_name)})"
             default = _code(var.default) if var.default is not None else "-"
+            if var.services and var.default != var.platform_default:
+                platform = (
+                    _code(var.platform_default) if var.platform_default is not None else "none"
+                )
+                default += f" (platform: {platform})"
             if var.choices:
                 default += " (one of " + ", ".join(var.choices) + ")"
+            if var.generated_format:
+                default = f"{var.generated_format} format"
+            defined = f"[{var.source_file.rsplit('/', 1)[-1]}](https://github.com/{UPSTREAM_REPOSITORY}/blob/03d4bb1/{var.source_file})"
             rows.append(
                 [
                     _code(var.name),
@@ -250,10 +275,118 @@ def render_environment() -> str:
                     services,
                     default,
                     _rst_to_md(f"{var.description} Without it: {var.when_missing}"),
+                    defined,
                 ]
             )
-        header = ["Name", "Required", "Secret", "Source", "Services", "Default", "Purpose"]
+        header = [
+            "Name",
+            "Required",
+            "Secret",
+            "Source",
+            "Services",
+            "Default",
+            "Purpose",
+            "Defined in",
+        ]
         parts.append(f"### {group}\n\n" + _table(header, rows))
+    return "\n".join(parts)
+
+
+# --- platform contract --------------------------------------------------------------------
+
+
+def render_platform() -> str:
+    """One section per service of the platform contract (``platform.PLATFORM_SERVICES``):
+    each fact with the upstream file and line it was read from."""
+    from .environment import requirement
+    from .platform import PLATFORM_SERVICES, env_keys, health_check_command
+    from .secret_formats import FORMATS
+
+    parts: list[str] = []
+    for svc in PLATFORM_SERVICES.values():
+        facts: list[tuple[str, str, str]] = [
+            ("enabled_by_default", "Runs by default", "yes" if svc.enabled_by_default else "no")
+        ]
+        if svc.image is not None:
+            image = f"{_code('docker buildx build --platform ' + svc.image.platform)} "
+            image += f"{_code('-f ' + svc.image.dockerfile)} context {_code(svc.image.context)}"
+            if svc.image.build_args:
+                image += " with build args " + ", ".join(_code(a) for a in svc.image.build_args)
+            facts.append(("image", "Image", image))
+        if svc.image_of is not None:
+            facts.append(("image_of", "Image", f"the {svc.image_of}'s"))
+        facts.append(("runtime", "Runtime", svc.runtime))
+        if svc.port is not None:
+            facts.append(("port", "Port", str(svc.port)))
+        if svc.port_environment:
+            facts.append(
+                (
+                    "port_environment",
+                    "Port setting",
+                    ", ".join(_code(f"{k}={v}") for k, v in svc.port_environment.items()),
+                )
+            )
+        if svc.health_path is not None and svc.port is not None:
+            check = " ".join(health_check_command(svc.runtime, svc.port, svc.health_path)[1:3])
+            facts.append(("health_path", "Health", f"{_code(svc.health_path)} ({_code(check)})"))
+            facts.append(("start_period_seconds", "Health grace", f"{svc.start_period_seconds} s"))
+        if svc.command is not None:
+            facts.append(("command", "Command", _code(" ".join(svc.command))))
+        if svc.working_directory is not None:
+            facts.append(("working_directory", "Working directory", _code(svc.working_directory)))
+        if svc.environment:
+            facts.append(
+                (
+                    "environment",
+                    "Fixed settings",
+                    ", ".join(_code(f"{k}={v}") for k, v in svc.environment.items()),
+                )
+            )
+        facts.append(
+            ("validates_schema", "Validates the schema", "yes" if svc.validates_schema else "no")
+        )
+        if svc.rds_ca is not None:
+            facts.append(("rds_ca", "Trusts the RDS CA", svc.rds_ca))
+        if svc.writable_paths:
+            facts.append(
+                ("writable_paths", "Writes to", ", ".join(_code(p) for p in svc.writable_paths))
+            )
+        facts.append(
+            ("readonly_root", "Read-only root filesystem", "yes" if svc.readonly_root else "no")
+        )
+        rows: list[list[str]] = []
+        for field, label, value in facts:
+            src = svc.sources.get(field)
+            where = (
+                f"[{src.path}@{src.commit}]({src.url}): {_code(src.quote)}"
+                if src
+                else "this project's choice"
+            )
+            rows.append([label, value, where])
+        keys = env_keys(svc.name)
+        secret = [k for k in keys if k.secret]
+        plain = [k for k in keys if not k.secret]
+
+        def listed(vars_: Sequence[Any]) -> str:
+            return (
+                ", ".join(
+                    _code(v.env_name)
+                    + ("" if requirement(v) == "optional" else f" ({requirement(v)})")
+                    for v in vars_
+                )
+                or "none"
+            )
+
+        rows.append(["Secrets it reads", listed(secret), "docs/environment.md"])
+        rows.append(["Settings it reads", listed(plain), "docs/environment.md"])
+        parts.append(
+            f"### {svc.name}\n\n{svc.description}\n\n"
+            + _table(["Fact", "Value", "Read from"], rows)
+        )
+    formats = [[_code(f.name), f.description, _rst_to_md(f.upstream)] for f in FORMATS]
+    parts.append(
+        "### Generated secret formats\n\n" + _table(["Format", "Shape", "Upstream"], formats)
+    )
     return "\n".join(parts)
 
 
@@ -342,8 +475,19 @@ def _field_docs(cls: type) -> list[FieldDoc]:
     out: list[FieldDoc] = []
     for f in dataclasses.fields(cls):
         annotation, default, doc = docs.get(f.name, ("", None, ""))
+        if f.default_factory is not dataclasses.MISSING:
+            # the value the factory makes, not the private helper's name
+            default = _format_default(f.default_factory())
         out.append(FieldDoc(f.name, annotation, default, doc))
     return out
+
+
+def _format_default(value: object) -> str:
+    """A default value as Python source (``{}``, ``()``, ``('latest',)``)."""
+    shown: object = value
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        shown = dict(cast("Mapping[Any, Any]", value))
+    return repr(shown)
 
 
 def _default_source(value: ast.expr) -> str:
@@ -364,47 +508,69 @@ def _type_token(cls: type) -> str | None:
     return match.group(1) if match else None
 
 
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Attribute -> the docstring that follows its annotation in ``cls``'s own source."""
+    source = textwrap.dedent(inspect.getsource(cls))
+    class_def = ast.parse(source).body[0]
+    docs: dict[str, str] = {}
+    if not isinstance(class_def, ast.ClassDef):  # pragma: no cover - getsource of a class
+        return docs
+    body = class_def.body
+    for index, node in enumerate(body[:-1]):
+        following = body[index + 1]
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = inspect.cleandoc(following.value.value)
+    return docs
+
+
 def _outputs(cls: type) -> list[tuple[str, str]]:
-    """(name, description) of the component's outputs: ``pulumi.Output`` annotations, described
-    by the ``Outputs:`` section of the class docstring when it has one."""
-    described: dict[str, str] = {}
-    doc = inspect.cleandoc(cls.__doc__ or "")
-    if "Outputs:" in doc:
-        section = doc.split("Outputs:", 1)[1]
-        current: list[str] = []
-        pending: list[str] = []
-        for line in section.splitlines():
-            if line and not line.startswith(" "):
-                break
-            entry = re.match(r"^ {4}([\w, ]+):\s*(.*)$", line)
-            names_only = re.match(r"^ {4}([\w]+(?:, *[\w]+)*),?\s*$", line)
-            if entry:
-                current = pending + [n.strip() for n in entry.group(1).split(",") if n.strip()]
-                pending = []
-                for name in current:
-                    described[name] = entry.group(2).strip()
-            elif names_only:
-                pending += [n.strip() for n in names_only.group(1).split(",") if n.strip()]
-            elif current and line.strip():
-                for name in current:
-                    described[name] += " " + line.strip()
-    names = [
-        name
-        for name, annotation in inspect.get_annotations(cls).items()
-        if "Output" in str(annotation)
-    ]
-    for name in described:
-        if name not in names:
-            names.append(name)
+    """(name, description) of the component's outputs: its public annotated attributes,
+    each described by the docstring under it."""
+    described = _attribute_docs(cls)
+    names = [name for name in inspect.get_annotations(cls) if not name.startswith("_")]
     return [(name, _rst_to_md(described.get(name, ""))) for name in names]
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _shown_type(annotation: str) -> str:
+    """An annotation without its ``Annotated[...]`` constraint (shown in its own column)."""
+    try:
+        tree = ast.parse(annotation, mode="eval").body
+    except SyntaxError:
+        return annotation
+
+    class Strip(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            self.generic_visit(node)
+            if ast.unparse(node.value) in ("Annotated", "typing.Annotated") and isinstance(
+                node.slice, ast.Tuple
+            ):
+                return node.slice.elts[0]
+            return node
+
+    return ast.unparse(Strip().visit(tree))
+
+
 def _args_table(cls: type, replacing: Mapping[str, str] | None = None) -> str:
+    from .constraints import describe_field
+
     rows: list[list[str]] = []
     for f in _field_docs(cls):
         default = "(required)" if f.default is None else _code(f.default)
-        row = [_code(f.name), _code(f.annotation) if f.annotation else "-", default]
-        row.append(_rst_to_md(f.doc))
+        shown = _shown_type(f.annotation)
+        row = [_code(f.name), _code(shown) if shown else "-", default]
+        valid = describe_field(cls, f.name)
+        row.append(_rst_to_md(f.doc + (f" Valid: {valid}." if valid else "")))
         if replacing is not None:
             row.append(("yes: " + replacing[f.name]) if f.name in replacing else "no")
         rows.append(row)
@@ -462,7 +628,10 @@ def render_components() -> str:
             outputs = _outputs(component)
             if outputs:
                 lines += [
-                    _table(["Output", "Description"], ([_code(n), d] for n, d in outputs)),
+                    _table(
+                        ["Output", "From other languages", "Description"],
+                        ([_code(n), _code(_camel(n)), d] for n, d in outputs),
+                    ),
                 ]
         for args_class in arg_classes:
             lines += [f"### {args_class.__name__}", "", _first_paragraph(args_class.__doc__), ""]
@@ -524,15 +693,33 @@ def render_cli() -> str:
     return "\n".join(parts)
 
 
+# --- cost ---------------------------------------------------------------------------------
+
+
+def _cost(name: str) -> str:
+    """A cost table (``proliferate_components.cost.doctables``): offline previews of the bundled
+    example priced with the bundled table, so it is imported only when rendered."""
+    from .cost import doctables
+
+    render: Callable[[], str] = getattr(doctables, name)
+    return render()
+
+
 # --- blocks -------------------------------------------------------------------------------
 
 BLOCKS: tuple[Block, ...] = (
     Block("config", "docs/configuration.md", render_config),
     Block("presets", "docs/configuration.md", render_presets),
     Block("environment", "docs/environment.md", render_environment),
+    Block("platform", "docs/platform.md", render_platform),
     Block("policies", "docs/policies.md", render_policies),
     Block("components", "docs/components.md", render_components),
     Block("cli", "docs/self-hosting.md", render_cli),
+    Block("cost-presets", "docs/cost.md", lambda: _cost("render_cost_presets")),
+    Block("cost-regions", "docs/cost.md", lambda: _cost("render_cost_regions")),
+    Block("cost-usage", "docs/cost.md", lambda: _cost("render_cost_usage")),
+    Block("cost-hardening", "docs/security.md", lambda: _cost("render_cost_hardening")),
+    Block("cost-config", "docs/configuration.md", lambda: _cost("render_cost_config")),
 )
 """Every generated block of the docs."""
 

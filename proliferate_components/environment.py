@@ -62,6 +62,7 @@ __all__ = [
     "EnvVar",
     "ServiceKeys",
     "Source",
+    "check_value",
     "config_key",
     "env_var",
     "generated_keys",
@@ -70,6 +71,7 @@ __all__ = [
     "missing_required",
     "plain_environment",
     "render_env_example",
+    "requirement",
     "service_keys",
 ]
 
@@ -87,11 +89,23 @@ class Source(str, Enum):
     """Computed from other settings (e.g. ``NODE_ENV=production`` on every service)."""
 
 
-SERVICES: tuple[str, ...] = ("web", "worker", "gateway", "llm-proxy", "migrations")
+SERVICES: tuple[str, ...] = (
+    "web",
+    "worker",
+    "gateway",
+    "llm-proxy",
+    "trigger-service",
+    "migrations",
+)
 """Every service name an :class:`EnvVar` may list, in deployment order."""
 
-NODE_SERVICES: frozenset[str] = frozenset({"web", "worker", "gateway"})
-"""Services that load the platform's environment schema (and validate it in production)."""
+NODE_SERVICES: frozenset[str] = frozenset({"web", "worker", "gateway", "trigger-service"})
+"""Services that load the platform's environment schema and validate it at start-up
+(``@proliferate/environment/server``: every Node app imports it; the stack runs them with
+``NODE_ENV=production``, which turns the validation on)."""
+
+SCHEMA_FILE = "packages/environment/src/schema.ts"
+"""Where the platform's environment schema lives (repo proliferate-ai/proliferate)."""
 
 _NODE = NODE_SERVICES
 _NONE: frozenset[str] = frozenset()
@@ -140,6 +154,37 @@ class EnvVar:
     """The value spans lines (PEM keys): ``.env`` writers must quote and escape it."""
     pulumi_config: str | None = None
     """The Pulumi config key holding a user value when it is not ``proliferate:<name>``."""
+    required_unless: tuple[tuple[str, str], ...] = ()
+    """``(other key, value)`` pairs: the key is required unless any other key has that value
+    (e.g. the GitHub App keys unless ``NEXT_PUBLIC_USE_NANGO_GITHUB=true``). Empty: no
+    condition."""
+    platform_default: str | None = None
+    """The value the platform's own schema applies when the key is absent (``None``: the
+    schema has no default). The stack passes :attr:`default` only where it differs, so a
+    task definition holds what was chosen, not what the platform assumes anyway."""
+    generated_format: str | None = None
+    """For generated keys: the :mod:`~proliferate_components.secret_formats` format name."""
+    value_pattern: str | None = None
+    """A regular expression every value must match because the code that reads it requires
+    it (``None``: any non-empty value)."""
+    value_of: str | None = None
+    """The key whose value this one carries (``LITELLM_MASTER_KEY`` is
+    ``LLM_PROXY_MASTER_KEY``): never stored twice, the service's ``valueFrom`` points at
+    that key."""
+    container_name: str | None = None
+    """The variable name inside the container when it differs from the key
+    (``LITELLM_DATABASE_URL`` reaches LiteLLM as ``DATABASE_URL``)."""
+    derived_from: str | None = None
+    """The key this one's value is computed from (``LITELLM_DATABASE_URL`` from
+    ``DATABASE_URL``): it has a value exactly when that key has one."""
+    source_file: str = SCHEMA_FILE
+    """The upstream file (repo proliferate-ai/proliferate) that defines the key and whether
+    it is required."""
+
+    @property
+    def env_name(self) -> str:
+        """The name the service's container sees."""
+        return self.container_name or self.name
 
 
 def _v(
@@ -158,6 +203,14 @@ def _v(
     required_when: tuple[tuple[str, str], ...] = (),
     multiline: bool = False,
     pulumi_config: str | None = None,
+    required_unless: tuple[tuple[str, str], ...] = (),
+    platform_default: str | None = None,
+    generated_format: str | None = None,
+    value_pattern: str | None = None,
+    value_of: str | None = None,
+    container_name: str | None = None,
+    derived_from: str | None = None,
+    source_file: str = SCHEMA_FILE,
 ) -> EnvVar:
     if not when_missing:
         if required:
@@ -183,6 +236,14 @@ def _v(
         required_when=required_when,
         multiline=multiline,
         pulumi_config=pulumi_config,
+        required_unless=required_unless,
+        platform_default=platform_default,
+        generated_format=generated_format,
+        value_pattern=value_pattern,
+        value_of=value_of,
+        container_name=container_name,
+        derived_from=derived_from,
+        source_file=source_file,
     )
 
 
@@ -231,8 +292,13 @@ _GENERATED_WHEN_MISSING = (
     "generated: the stack's SecretsBundle creates it with pulumi-random (stable across "
     "`pulumi up`); the wizard generates one for local .env files"
 )
-_ALL_RUNTIME = frozenset({"web", "worker", "gateway", "migrations"})
+_SPEC = "infra/SPEC.md"
+_SERVER = "packages/environment/src/server.ts"
+_INSTALLER = "scripts/install-platform.cjs"
+_LITELLM_CONFIG = "apps/llm-proxy/litellm/config.yaml"
+_WITH_DB = frozenset({"web", "worker", "gateway", "trigger-service", "migrations"})
 _MODAL = (("DEFAULT_SANDBOX_PROVIDER", "modal"),)
+_NANGO_GITHUB = (("NEXT_PUBLIC_USE_NANGO_GITHUB", "true"),)
 _E2B = (("DEFAULT_SANDBOX_PROVIDER", "e2b"),)
 _EMAIL_ON = (
     ("EMAIL_ENABLED", "true"),
@@ -249,15 +315,16 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Node.js runtime mode; 'production' makes the platform validate its whole environment at start-up.",
         group=_G_DEPLOY,
         source=Source.DERIVED,
-        services=_ALL_RUNTIME,
         default="production",
         choices=("production", "development", "test"),
+        source_file=_SERVER,
     ),
     _v(
         "DEPLOYMENT_PROFILE",
         "Deployment flavour; 'cloud' turns on billing, integrations and email requirements.",
         group=_G_DEPLOY,
         default="self_host",
+        platform_default="self_host",
         choices=("self_host", "cloud"),
     ),
     # -- AWS ------------------------------------------------------------------------------
@@ -270,6 +337,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         default="us-east-1",
         when_missing="the default 'us-east-1' is used",
         pulumi_config="aws:region",
+        source_file=_SPEC,
     ),
     _v(
         "AWS_ACCESS_KEY_ID",
@@ -278,6 +346,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         secret=True,
         services=_NONE,
         when_missing="the default AWS credential chain is used (AWS_PROFILE, SSO, instance role)",
+        source_file=_SPEC,
     ),
     _v(
         "AWS_SECRET_ACCESS_KEY",
@@ -286,6 +355,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         secret=True,
         services=_NONE,
         when_missing="the default AWS credential chain is used (AWS_PROFILE, SSO, instance role)",
+        source_file=_SPEC,
     ),
     # -- Domain and URLs --------------------------------------------------------------------
     _v(
@@ -295,6 +365,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         services=_NONE,
         when_missing="the load balancer's default DNS name is used",
         pulumi_config="proliferate:domainName",
+        source_file=_SPEC,
     ),
     _v(
         "ACM_CERTIFICATE_ARN",
@@ -303,6 +374,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         services=_NONE,
         when_missing="HTTP only (not recommended), unless the stack manages DNS and TLS itself",
         pulumi_config="proliferate:certificateArn",
+        source_file=_SPEC,
     ),
     _v(
         "NEXT_PUBLIC_APP_URL",
@@ -334,20 +406,37 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         when_missing="taken from the stack output gatewayUrl; required by the platform",
     ),
     # -- Ports and runtime flags ------------------------------------------------------------
-    _v("WEB_PORT", "Port the Next.js web app listens on.", group=_G_RUNTIME, default="3000"),
+    _v(
+        "WEB_PORT",
+        "Port the Next.js web app listens on (the stack sets it to the web container's port).",
+        group=_G_RUNTIME,
+        services=frozenset({"web"}),
+        default="3000",
+        platform_default="3000",
+    ),
     _v(
         "WORKER_PORT",
         "Port of the worker's health endpoint (the stack sets it to the worker's container port).",
         group=_G_RUNTIME,
-        default="3002",
+        services=frozenset({"worker"}),
+        default="8080",
+        platform_default="3002",
     ),
     _v(
         "GATEWAY_PORT",
         "Port the gateway listens on (the stack sets it to the gateway's container port).",
         group=_G_RUNTIME,
+        services=frozenset({"gateway"}),
         default="8787",
+        platform_default="8787",
     ),
-    _v("API_PORT", "Port of the standalone API server.", group=_G_RUNTIME, default="3001"),
+    _v(
+        "API_PORT",
+        "Port of the standalone API server.",
+        group=_G_RUNTIME,
+        default="3001",
+        platform_default="3001",
+    ),
     _v(
         "LOG_LEVEL",
         "Log level.",
@@ -360,6 +449,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Human-readable logs instead of JSON.",
         group=_G_RUNTIME,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -367,6 +457,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Validate the environment even outside production.",
         group=_G_RUNTIME,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -375,6 +466,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         group=_G_RUNTIME,
         services=_NONE,
         default="true",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -382,6 +474,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Comma-separated emails of platform super-admins.",
         group=_G_RUNTIME,
         default="",
+        platform_default="",
         when_missing="no super-admins",
     ),
     # -- Data stores ------------------------------------------------------------------------
@@ -392,9 +485,23 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         required=True,
         secret=True,
         source=Source.STACK_OUTPUT,
-        services=frozenset({"web", "worker", "gateway", "llm-proxy", "migrations"}),
+        services=_WITH_DB,
         stack_output="databaseUrl",
         when_missing="taken from the stack output databaseUrl (RDS) or the external database's URL; required",
+    ),
+    _v(
+        "LITELLM_DATABASE_URL",
+        "DATABASE_URL as the LLM proxy (LiteLLM) receives it: the same database with "
+        "`schema=litellm`, so LiteLLM's tables stay out of the platform's schema.",
+        group=_G_DATA,
+        required=True,
+        secret=True,
+        source=Source.DERIVED,
+        services=frozenset({"llm-proxy"}),
+        container_name="DATABASE_URL",
+        derived_from="DATABASE_URL",
+        when_missing="derived from DATABASE_URL (appends schema=litellm); required by LiteLLM",
+        source_file=_INSTALLER,
     ),
     _v(
         "REDIS_URL",
@@ -415,37 +522,79 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
             required=required,
             secret=True,
             source=Source.GENERATED,
-            services=services,
+            services=_NODE,
             when_missing=_GENERATED_WHEN_MISSING,
+            generated_format=fmt,
+            value_pattern=pattern,
+            required_when=required_when,
         )
-        for name, description, required, services in (
-            ("BETTER_AUTH_SECRET", "Signs Better Auth sessions and cookies.", True, _NODE),
+        for name, description, required, fmt, pattern, required_when in (
+            (
+                "BETTER_AUTH_SECRET",
+                "Signs Better Auth sessions and cookies.",
+                True,
+                "base64-32",
+                None,
+                (),
+            ),
             (
                 "SERVICE_TO_SERVICE_AUTH_TOKEN",
-                "Shared token authenticating calls between platform services.",
+                "Shared token authenticating calls between services; also the key of the "
+                "gateway's WebSocket JWTs.",
                 True,
-                _NODE,
+                "base64-32",
+                None,
+                (),
             ),
             (
                 "USER_SECRETS_ENCRYPTION_KEY",
-                "Encrypts user-stored secrets at rest; changing it makes them unreadable.",
+                "AES-256-GCM key (64 hex characters) encrypting user-stored secrets; changing "
+                "it makes them unreadable.",
                 True,
-                _NODE,
+                "hex64",
+                "[0-9a-fA-F]{64}",
+                (),
             ),
             (
                 "GATEWAY_JWT_SECRET",
-                "Signs users' WebSocket auth JWTs for the gateway.",
+                "Signs users' WebSocket auth JWTs for the gateway (newer platform versions).",
                 True,
-                _NODE,
+                "hex64",
+                None,
+                (),
             ),
-            ("BILLING_JWT_SECRET", "Signs billing tokens.", False, _NODE),
+            (
+                "BILLING_JWT_SECRET",
+                "Signs billing tokens.",
+                False,
+                "hex64",
+                None,
+                _BILLING_ON,
+            ),
             (
                 "LLM_PROXY_MASTER_KEY",
-                "Admin key of the LLM proxy; the platform mints per-session keys with it.",
+                "Admin key of the LLM proxy (LiteLLM's master key); the platform mints "
+                "per-session keys with it.",
                 False,
-                frozenset({"web", "worker", "gateway", "llm-proxy"}),
+                "sk-hex48",
+                r"sk-\S+",
+                (),
             ),
         )
+    ),
+    _v(
+        "LITELLM_MASTER_KEY",
+        "LiteLLM's master key: the value of LLM_PROXY_MASTER_KEY. Without it LiteLLM serves "
+        "every request unauthenticated.",
+        group=_G_GEN,
+        required=True,
+        secret=True,
+        source=Source.DERIVED,
+        services=frozenset({"llm-proxy"}),
+        value_of="LLM_PROXY_MASTER_KEY",
+        value_pattern=r"sk-\S+",
+        when_missing="derived: the stack gives LiteLLM the value of LLM_PROXY_MASTER_KEY",
+        source_file=_LITELLM_CONFIG,
     ),
     # -- LLM providers and proxy ------------------------------------------------------------
     _v(
@@ -454,14 +603,13 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         group=_G_LLM,
         required=True,
         secret=True,
-        services=frozenset({"web", "worker", "gateway", "llm-proxy"}),
+        services=frozenset({"web", "worker", "gateway", "trigger-service", "llm-proxy"}),
     ),
     _v(
         "OPENAI_API_KEY",
         "OpenAI API key for the features that use OpenAI models.",
         group=_G_LLM,
         secret=True,
-        services=frozenset({"web", "worker", "gateway", "llm-proxy"}),
         when_missing="OpenAI-backed features are disabled",
     ),
     _v(
@@ -469,6 +617,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Route every model call through the LLM proxy.",
         group=_G_LLM,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -502,14 +651,14 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "GITHUB_APP_ID",
         "Numeric id of the GitHub App used for repository access and webhooks.",
         group=_G_GH_APP,
-        required=True,
+        required_unless=_NANGO_GITHUB,
         when_missing="required unless NEXT_PUBLIC_USE_NANGO_GITHUB=true; the platform refuses to start",
     ),
     _v(
         "GITHUB_APP_PRIVATE_KEY",
         "PEM private key of the GitHub App (multiline).",
         group=_G_GH_APP,
-        required=True,
+        required_unless=_NANGO_GITHUB,
         secret=True,
         multiline=True,
         when_missing="required unless NEXT_PUBLIC_USE_NANGO_GITHUB=true; the platform refuses to start",
@@ -518,7 +667,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "GITHUB_APP_WEBHOOK_SECRET",
         "Secret GitHub signs the App's webhook deliveries with.",
         group=_G_GH_APP,
-        required=True,
+        required_unless=_NANGO_GITHUB,
         secret=True,
         when_missing="required unless NEXT_PUBLIC_USE_NANGO_GITHUB=true; the platform refuses to start",
     ),
@@ -526,7 +675,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "NEXT_PUBLIC_GITHUB_APP_SLUG",
         "URL slug of the GitHub App (github.com/apps/<slug>).",
         group=_G_GH_APP,
-        required=True,
+        required_unless=_NANGO_GITHUB,
         when_missing="required unless NEXT_PUBLIC_USE_NANGO_GITHUB=true; the platform refuses to start",
     ),
     # -- GitHub OAuth -----------------------------------------------------------------------
@@ -534,16 +683,14 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "GITHUB_OAUTH_APP_ID",
         "Client id of the GitHub OAuth app for user login.",
         group=_G_GH_OAUTH,
-        required=True,
-        when_missing="no GitHub login; the setup spec requires it",
+        when_missing="no GitHub login (optional in the platform's schema)",
     ),
     _v(
         "GITHUB_OAUTH_APP_SECRET",
         "Client secret of the GitHub OAuth app.",
         group=_G_GH_OAUTH,
-        required=True,
         secret=True,
-        when_missing="no GitHub login; the setup spec requires it",
+        when_missing="no GitHub login (optional in the platform's schema)",
     ),
     # -- Google OAuth -----------------------------------------------------------------------
     _v(
@@ -627,24 +774,33 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         required_when=_E2B,
         when_missing="required when DEFAULT_SANDBOX_PROVIDER=e2b",
     ),
-    _v("SANDBOX_TIMEOUT_SECONDS", "Maximum sandbox lifetime.", group=_G_SANDBOX, default="3600"),
+    _v(
+        "SANDBOX_TIMEOUT_SECONDS",
+        "Maximum sandbox lifetime.",
+        group=_G_SANDBOX,
+        default="3600",
+        platform_default="3600",
+    ),
     _v(
         "IDLE_SNAPSHOT_DELAY_SECONDS",
         "Idle time before a sandbox is snapshotted.",
         group=_G_SANDBOX,
         default="300",
+        platform_default="300",
     ),
     _v(
         "SNAPSHOT_RETENTION_DAYS",
         "Maximum age of session snapshots.",
         group=_G_SANDBOX,
         default="14",
+        platform_default="14",
     ),
     _v(
         "SANDBOX_GIT_PULL_ON_RESTORE",
         "Run `git pull --ff-only` on restored snapshots.",
         group=_G_SANDBOX,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -652,6 +808,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Minimum seconds between git pulls on restore (0: always).",
         group=_G_SANDBOX,
         default="0",
+        platform_default="0",
     ),
     # -- Email ------------------------------------------------------------------------------
     _v(
@@ -659,6 +816,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Send emails (invitations, verification).",
         group=_G_EMAIL,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -666,6 +824,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Require verified emails (needs email).",
         group=_G_EMAIL,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -689,6 +848,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Usage-based billing through Autumn.",
         group=_G_BILLING,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -712,6 +872,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Third-party integrations through Nango.",
         group=_G_INTEGRATIONS,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -737,6 +898,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "Use Nango instead of the GitHub App for GitHub access.",
         group=_G_INTEGRATIONS,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
     _v(
@@ -915,6 +1077,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         group=_G_DEV,
         services=_NONE,
         default="false",
+        platform_default="false",
         choices=("true", "false"),
     ),
 )
@@ -966,20 +1129,49 @@ def is_required(name: str, values: Mapping[str, str] | None = None) -> bool:
     """Whether ``name`` needs a value, given the other keys' ``values``.
 
     Unconditionally required keys are always required; a key with
-    :attr:`EnvVar.required_when` is required when any of its conditions holds in ``values``
-    (a condition on a key missing from ``values`` is evaluated against that key's default).
+    :attr:`EnvVar.required_when` is required when any of its conditions holds in ``values``,
+    one with :attr:`EnvVar.required_unless` when none of them holds (a condition on a key
+    missing from ``values`` is evaluated against that key's default).
     """
     var = env_var(name)
     if var.required:
         return True
     known = values or {}
-    for other, expected in var.required_when:
+
+    def holds(other: str, expected: str) -> bool:
         actual = known.get(other)
         if actual is None or actual == "":
             actual = _BY_NAME[other].default
-        if _matches(actual, expected):
-            return True
-    return False
+        return _matches(actual, expected)
+
+    if var.required_unless:
+        return not any(holds(o, e) for o, e in var.required_unless)
+    return any(holds(o, e) for o, e in var.required_when)
+
+
+def check_value(name: str, value: str) -> str | None:
+    """Why ``value`` cannot be the value of key ``name`` (``None`` when it can): an empty or
+    whitespace-only value, or one the code that reads it rejects
+    (:attr:`EnvVar.value_pattern`, e.g. ``USER_SECRETS_ENCRYPTION_KEY`` must be 64 hex
+    characters)."""
+    var = env_var(name)
+    if not value.strip():
+        return "a non-empty value (empty and whitespace-only values count as unset)"
+    if var.value_pattern and re.fullmatch(var.value_pattern, value) is None:
+        return f"a value matching {var.value_pattern} (what the platform's code accepts)"
+    return None
+
+
+def requirement(var: EnvVar) -> str:
+    """Whether ``var`` is required, in words: ``required``, ``required when A=x or B=y``,
+    ``required unless A=x`` or ``optional``."""
+    if var.required:
+        return "required"
+    if var.required_unless:
+        return "required unless " + " or ".join(f"{k}={v}" for k, v in var.required_unless)
+    if var.required_when:
+        return "required when " + " or ".join(f"{k}={v}" for k, v in var.required_when)
+    return "optional"
 
 
 def missing_required(values: Mapping[str, str], *, names: Iterable[str] | None = None) -> list[str]:
@@ -990,7 +1182,7 @@ def missing_required(values: Mapping[str, str], *, names: Iterable[str] | None =
     for var in ENVIRONMENT:
         if wanted is not None and var.name not in wanted:
             continue
-        if values.get(var.name):
+        if values.get(var.name) or values.get(var.value_of or var.derived_from or ""):
             continue
         if var.default:
             continue
@@ -1033,7 +1225,10 @@ def service_keys(service: str) -> ServiceKeys:
 
 def plain_environment(service: str, values: Mapping[str, str] | None = None) -> dict[str, str]:
     """The plain (non-secret) settings of ``service``: ``values`` first, else each key's
-    default; keys with neither are left out (the platform treats absent and empty alike).
+    :attr:`~EnvVar.default` where it differs from the platform's own
+    :attr:`~EnvVar.platform_default` (the platform's schema applies that one itself, so the
+    task definition holds only what was chosen); keys with neither are left out (the
+    platform treats absent and empty alike).
 
     Raises:
         ConfigError: ``service`` is unknown, or ``values`` holds a secret key (secrets go
@@ -1061,7 +1256,10 @@ def plain_environment(service: str, values: Mapping[str, str] | None = None) -> 
             )
             value = given.get(alias) if alias else None
         if value is None:
-            value = _BY_NAME[name].default
+            var = _BY_NAME[name]
+            value = var.default if var.default != var.platform_default else None
+            if var.required_when and not is_required(name, given):
+                value = None  # a default that only matters when its condition holds
         if value:
             out[name] = value
     return out
@@ -1089,7 +1287,7 @@ def render_env_example() -> str:
         "# Do not edit by hand: change proliferate_components/environment.py and regenerate with",
         '#   python -c "from proliferate_components.environment import render_env_example as r; '
         "open('.env.example', 'w').write(r())\"",
-        "# Secrets are empty here on purpose: the setup wizard fills them in .env.prod, and the stack",
+        "# Secrets are empty here on purpose: the setup wizard fills them in .env.local, and the stack",
         "# stores them in AWS Secrets Manager (user values: `pulumi config set --secret proliferate:<KEY>`).",
     ]
     for group in GROUPS:
@@ -1101,12 +1299,7 @@ def render_env_example() -> str:
         for var in members:
             out.append("")
             out.extend(_comment(var.description))
-            if var.required:
-                need = "required"
-            elif var.required_when:
-                need = "required when " + " or ".join(f"{k}={v}" for k, v in var.required_when)
-            else:
-                need = "optional"
+            need = requirement(var)
             facts = [need, "secret" if var.secret else "plain", f"source: {var.source.value}"]
             if var.stack_output:
                 facts.append(f"stack output: {var.stack_output}")

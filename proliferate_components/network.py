@@ -21,19 +21,18 @@ Switching ``nat_strategy`` from ``single`` to ``one_per_az`` keeps ``N-nat-0`` a
 ``N-private-rt-0`` and adds the others; private subnets are re-associated in place.
 """
 
-from __future__ import annotations
-
 import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
+from ._args import coerce_args, is_known, register_outputs
 from ._options import child_opts, merge_tags, physical_name, validate_bool, validate_tags
 from .errors import ConfigError
 from .sizing import validate_az_count, validate_choice, validate_log_retention_days
@@ -48,7 +47,6 @@ __all__ = [
     "validate_subnet_cidrs",
 ]
 
-NatStrategy = Literal["single", "one_per_az"]
 NAT_STRATEGIES: tuple[str, ...] = ("single", "one_per_az")
 """Accepted values of :attr:`NetworkArgs.nat_strategy`."""
 
@@ -76,22 +74,23 @@ class NetworkArgs:
     :data:`FORCES_REPLACEMENT`.
     """
 
-    cidr_block: str = "10.0.0.0/16"
+    cidr_block: pulumi.Input[str] = "10.0.0.0/16"
     """The VPC's IPv4 network, /16 to /24 with zero host bits. Default ``10.0.0.0/16``.
-    Changing it replaces the VPC and everything in it."""
+    Changing it replaces the VPC and everything in it. May be another resource's output
+    (an IPAM allocation): it is then checked once known."""
 
     availability_zone_count: int = 2
     """How many availability zones to spread over, 2 to 6. Default 2 (one public and one
     private subnet in each)."""
 
-    availability_zones: Sequence[str] | None = None
-    """Explicit zone names, e.g. ``["us-east-1a", "us-east-1b"]``, exactly
+    availability_zones: pulumi.Input[Sequence[str]] | None = None
+    """Explicit zone names (a list, or another resource's output), e.g. ``["us-east-1a", "us-east-1b"]``, exactly
     ``availability_zone_count`` distinct ones. Default ``None``: the first
     ``availability_zone_count`` zones of the region that are available and need no opt-in
     (looked up with ``aws.get_availability_zones``). An explicit list avoids the lookup
     and pins the zones should AWS ever reorder them."""
 
-    nat_strategy: NatStrategy = "single"
+    nat_strategy: str = "single"
     """``"single"`` (default, the dev profile): one NAT gateway in the first public subnet
     that every private subnet routes through - cheapest, but egress from every AZ fails if
     that AZ fails. ``"one_per_az"`` (the prod profile): a NAT gateway and private route
@@ -105,7 +104,12 @@ class NetworkArgs:
     """Days CloudWatch keeps flow logs (one of CloudWatch's accepted periods). Default 30.
     Only used with ``enable_flow_logs``."""
 
-    public_subnet_cidrs: Sequence[str] | None = None
+    flow_log_kms_key_id: pulumi.Input[str] | None = None
+    """ARN of a customer-managed KMS key encrypting the flow-log group (its key policy must
+    let CloudWatch Logs use it, as :class:`~proliferate_components.kms.EncryptionKey`'s
+    does). Default ``None``: CloudWatch's own encryption."""
+
+    public_subnet_cidrs: pulumi.Input[Sequence[str]] | None = None
     """Explicit public subnet CIDRs, one per AZ in zone order (index ``i`` is
     ``N-public-subnet-i``). Default ``None``: the layout of
     :func:`~proliferate_components.subnets.plan_subnets`. For adopting an existing network
@@ -114,7 +118,7 @@ class NetworkArgs:
     replace it. Given together with ``private_subnet_cidrs``; every CIDR must lie inside
     ``cidr_block`` and no two may overlap (ConfigError otherwise)."""
 
-    private_subnet_cidrs: Sequence[str] | None = None
+    private_subnet_cidrs: pulumi.Input[Sequence[str]] | None = None
     """Explicit private subnet CIDRs, one per AZ in zone order (``N-private-subnet-i``).
     Default ``None``: :func:`plan_subnets`'s layout. Same rules as
     ``public_subnet_cidrs``, with which it is given."""
@@ -123,12 +127,14 @@ class NetworkArgs:
     """Tags added to every taggable child (plus ``Name``). Default: none besides ``Name``."""
 
 
-def subnet_cidrs(args: NetworkArgs) -> tuple[list[str], list[str]]:
+def subnet_cidrs(args: "NetworkArgs") -> tuple[list[str], list[str]]:
     """The (public, private) subnet CIDRs ``args`` lays out: the explicit lists when given,
-    else :func:`plan_subnets`'s layout. Call after validation."""
+    else :func:`plan_subnets`'s layout. Call after validation, with known values."""
     if args.public_subnet_cidrs is not None and args.private_subnet_cidrs is not None:
-        return list(args.public_subnet_cidrs), list(args.private_subnet_cidrs)
-    layout = plan_subnets(args.cidr_block, args.availability_zone_count)
+        return list(cast("Sequence[str]", args.public_subnet_cidrs)), list(
+            cast("Sequence[str]", args.private_subnet_cidrs)
+        )
+    layout = plan_subnets(cast("str", args.cidr_block), args.availability_zone_count)
     return list(layout.public), list(layout.private)
 
 
@@ -184,25 +190,39 @@ def validate_subnet_cidrs(
             seen.append((where, net))
 
 
+_LAYOUT_INPUTS = ("cidr_block", "availability_zones", "public_subnet_cidrs", "private_subnet_cidrs")
+
+
 def _validate(args: NetworkArgs) -> None:
-    if not isinstance(args, NetworkArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise ConfigError("Network.args", args, "a NetworkArgs instance")
+    """Every check that needs no resolved output; the layout's when its inputs are known
+    (else :class:`Network` checks it once they resolve)."""
     validate_az_count(args.availability_zone_count, key="NetworkArgs.availability_zone_count")
+    validate_choice(args.nat_strategy, key="NetworkArgs.nat_strategy", choices=NAT_STRATEGIES)
+    validate_bool(args.enable_flow_logs, key="NetworkArgs.enable_flow_logs")
+    validate_log_retention_days(
+        args.flow_log_retention_days, key="NetworkArgs.flow_log_retention_days"
+    )
+    validate_tags(args.tags, key="NetworkArgs.tags")
+    if all(is_known(getattr(args, f)) for f in _LAYOUT_INPUTS):
+        _validate_layout(args)
+
+
+def _validate_layout(args: NetworkArgs) -> None:
     # plan_subnets validates the CIDR (shape, /16../24, host bits) and the AZ count.
     plan_subnets(
-        args.cidr_block,
+        cast("str", args.cidr_block),
         args.availability_zone_count,
         cidr_key="NetworkArgs.cidr_block",
         az_count_key="NetworkArgs.availability_zone_count",
     )
-    azs = args.availability_zones
+    azs: object = args.availability_zones
     if azs is not None:
         key = "NetworkArgs.availability_zones"
         if isinstance(azs, str) or not isinstance(azs, (list, tuple)):
             raise ConfigError(
                 key, azs, "a list of availability zone names, or None to look them up"
             )
-        zones: Sequence[Any] = azs
+        zones: list[Any] = list(cast("Sequence[Any]", azs))
         if len(zones) != args.availability_zone_count:
             raise ConfigError(
                 key,
@@ -221,19 +241,52 @@ def _validate(args: NetworkArgs) -> None:
         if len(regions) != 1:
             raise ConfigError(key, list(zones), "zones of a single region")
     validate_subnet_cidrs(
-        args.cidr_block,
+        cast("str", args.cidr_block),
         args.availability_zone_count,
-        args.public_subnet_cidrs,
-        args.private_subnet_cidrs,
+        cast("Sequence[str] | None", args.public_subnet_cidrs),
+        cast("Sequence[str] | None", args.private_subnet_cidrs),
         public_key="NetworkArgs.public_subnet_cidrs",
         private_key="NetworkArgs.private_subnet_cidrs",
     )
-    validate_choice(args.nat_strategy, key="NetworkArgs.nat_strategy", choices=NAT_STRATEGIES)
-    validate_bool(args.enable_flow_logs, key="NetworkArgs.enable_flow_logs")
-    validate_log_retention_days(
-        args.flow_log_retention_days, key="NetworkArgs.flow_log_retention_days"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Per AZ index: the public and private subnet CIDRs and the explicit zone (None: look
+    the zones up). Values, or outputs when an input was another resource's output."""
+
+    public: list[pulumi.Input[str]]
+    private: list[pulumi.Input[str]]
+    zones: list[pulumi.Input[str]] | None
+
+
+def _layout(args: NetworkArgs) -> _Layout:
+    """The subnet layout, checked: now when its inputs are known, else once they resolve
+    (the same ConfigError fails the run)."""
+    count = args.availability_zone_count
+    if all(is_known(getattr(args, f)) for f in _LAYOUT_INPUTS):
+        public, private = subnet_cidrs(args)
+        azs = args.availability_zones
+        zones = list(cast("Sequence[str]", azs)) if azs is not None else None
+        return _Layout(list(public), list(private), cast("Any", zones))
+
+    def resolve(values: dict[str, Any]) -> dict[str, list[str] | None]:
+        known = replace(args, **values)
+        _validate_layout(known)
+        public, private = subnet_cidrs(known)
+        zones = values["availability_zones"]
+        return {"public": public, "private": private, "zones": list(zones) if zones else None}
+
+    resolved = pulumi.Output.all(**{f: getattr(args, f) for f in _LAYOUT_INPUTS}).apply(resolve)
+
+    def at(part: str, i: int) -> pulumi.Output[str]:
+        return resolved.apply(lambda r: str(cast("list[str]", r[part])[i]))
+
+    return _Layout(
+        [at("public", i) for i in range(count)],
+        [at("private", i) for i in range(count)],
+        [at("zones", i) for i in range(count)] if args.availability_zones is not None else None,
     )
-    validate_tags(args.tags, key="NetworkArgs.tags")
 
 
 def _pick_zones(names: Sequence[str], count: int) -> list[str]:
@@ -246,53 +299,58 @@ def _pick_zones(names: Sequence[str], count: int) -> list[str]:
     return list(names[:count])
 
 
-class Network(pulumi.ComponentResource):
-    """A VPC with public and private subnets across availability zones.
+_DEFAULT_ARGS = NetworkArgs()
 
-    Outputs:
-        vpc_id: the VPC id.
-        vpc_cidr: the VPC's IPv4 CIDR.
-        public_subnet_ids: one public subnet id per AZ (for load balancers; NAT lives here).
-        private_subnet_ids: one private subnet id per AZ (services, cache, database).
-        availability_zones: the zone names, index ``i`` matching the subnet lists.
-        nat_gateway_ids, public_route_table_id, private_route_table_ids,
-        default_security_group_id: for callers that add routes or audit the network.
-    """
+
+class Network(pulumi.ComponentResource):
+    """A VPC with public and private subnets across availability zones."""
+
+    _type_token = "proliferate:network:Network"
 
     vpc_id: pulumi.Output[str]
+    """The VPC's id."""
     vpc_cidr: pulumi.Output[str]
+    """The VPC's IPv4 CIDR."""
     public_subnet_ids: list[pulumi.Output[str]]
+    """One public subnet id per AZ (for load balancers; the NAT gateways live here)."""
     private_subnet_ids: list[pulumi.Output[str]]
+    """One private subnet id per AZ (services, cache, database)."""
     availability_zones: pulumi.Output[list[str]]
+    """The zone names, index ``i`` matching the subnet lists."""
     nat_gateway_ids: list[pulumi.Output[str]]
+    """The NAT gateways (one, or one per AZ)."""
     public_route_table_id: pulumi.Output[str]
+    """The public subnets' route table (default route to the internet gateway)."""
     private_route_table_ids: list[pulumi.Output[str]]
+    """The private route tables (default route to a NAT gateway), for extra routes."""
     default_security_group_id: pulumi.Output[str]
+    """The VPC's default security group, closed (no rules)."""
 
     def __init__(
         self,
         name: str,
-        args: NetworkArgs | None = None,
+        args: NetworkArgs = _DEFAULT_ARGS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Validate ``args`` (raising :class:`ConfigError` before anything is registered),
         then create the network. ``args`` defaults to ``NetworkArgs()``."""
-        args = args if args is not None else NetworkArgs()
+        args = coerce_args(NetworkArgs, args, key="Network.args")
         _validate(args)
-        super().__init__("proliferate:network:Network", name, None, opts)
+        super().__init__(self._type_token, name, None, opts)
 
         count = args.availability_zone_count
-        public_cidrs, private_cidrs = subnet_cidrs(args)
+        layout = _layout(args)
+        public_cidrs, private_cidrs = layout.public, layout.private
         tags = dict(args.tags)
 
         def tagged(child: str) -> dict[str, str]:
             return merge_tags(tags, child)
 
-        if args.availability_zones is not None:
-            zones: pulumi.Output[list[str]] = pulumi.Output.from_input(
-                list(args.availability_zones)
+        if layout.zones is not None:
+            zone_at: list[pulumi.Input[str]] = layout.zones
+            zones: pulumi.Output[list[str]] = pulumi.Output.all(*zone_at).apply(
+                lambda z: [str(x) for x in z]
             )
-            zone_at: list[pulumi.Input[str]] = list(args.availability_zones)
         else:
             found = aws.get_availability_zones_output(
                 state="available",
@@ -435,18 +493,17 @@ class Network(pulumi.ComponentResource):
         self.public_route_table_id = public_rt.id
         self.private_route_table_ids = [rt.id for rt in private_rts]
         self.default_security_group_id = default_sg.id
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc_id,
-                "vpc_cidr": self.vpc_cidr,
-                "public_subnet_ids": self.public_subnet_ids,
-                "private_subnet_ids": self.private_subnet_ids,
-                "availability_zones": self.availability_zones,
-                "nat_gateway_ids": self.nat_gateway_ids,
-                "public_route_table_id": self.public_route_table_id,
-                "private_route_table_ids": self.private_route_table_ids,
-                "default_security_group_id": self.default_security_group_id,
-            }
+        register_outputs(
+            self,
+            "vpc_id",
+            "vpc_cidr",
+            "public_subnet_ids",
+            "private_subnet_ids",
+            "availability_zones",
+            "nat_gateway_ids",
+            "public_route_table_id",
+            "private_route_table_ids",
+            "default_security_group_id",
         )
 
     def _flow_logs(
@@ -460,6 +517,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-flow-logs",
             name=f"/vpc/flow-logs/{physical_name(name, pulumi.get_stack(), max_length=200)}",
             retention_in_days=args.flow_log_retention_days,
+            kms_key_id=args.flow_log_kms_key_id,
             tags=tagged(f"{name}-flow-logs"),
             opts=child_opts(self),
         )

@@ -39,11 +39,12 @@ with the component's ``security_group_id`` in the given subnets. ``service_name`
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -56,7 +57,7 @@ from ._options import (
     validate_id_list,
     validate_tags,
 )
-from ._security_group import port_security_group
+from ._security_group import moved_child_opts, port_security_group
 from .awsnames import validate_name
 from .environment import ALIASES, ENVIRONMENT, looks_secret
 from .errors import ConfigError
@@ -70,6 +71,7 @@ from .iam import (
     task_role_policy,
     validate_statements,
 )
+from .platform import RDS_CA_BUNDLE_URL, RDS_CA_DIRECTORY, rds_ca_init_command
 from .sizing import (
     validate_choice,
     validate_fargate_size,
@@ -80,12 +82,15 @@ from .sizing import (
 __all__ = [
     "IMAGE_TAG_MUTABILITY",
     "AutoscalingArgs",
+    "CaBundleArgs",
     "FargateService",
     "FargateServiceArgs",
     "container_definitions",
     "default_health_check_command",
     "ecr_lifecycle_policy",
+    "service_security_group",
     "validate_environment_names",
+    "validate_mutable_tags",
 ]
 
 IMAGE_TAG_MUTABILITY: tuple[str, ...] = (
@@ -97,8 +102,35 @@ IMAGE_TAG_MUTABILITY: tuple[str, ...] = (
 """Accepted ``image_tag_mutability`` values (ECR)."""
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TAG_FILTER = re.compile(r"[A-Za-z0-9._*-]{1,128}")
 _SECRET_KEYS = frozenset(v.name for v in ENVIRONMENT if v.secret)
 _PLAIN_KEYS = frozenset(v.name for v in ENVIRONMENT if not v.secret)
+
+
+def validate_mutable_tags(tags: Sequence[str], *, key: str, with_exclusion: bool) -> None:
+    """Check ECR tag-mutability exclusion filters: 1 to 5 with an ``*_WITH_EXCLUSION``
+    mutability (none otherwise), each 1-128 of ``A-Z a-z 0-9 . _ - *`` with at most two
+    ``*`` (the ECR API's rules, as terraform-provider-aws
+    internal/service/ecr/repository.go validates them).
+
+    Raises:
+        ConfigError: naming ``key``.
+    """
+    if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ConfigError(key, tags, "a tuple of tag filters such as ('latest',)")
+    if not with_exclusion:
+        if tags:
+            raise ConfigError(key, tuple(tags), "empty unless the mutability is *_WITH_EXCLUSION")
+        return
+    if not 1 <= len(tags) <= 5:
+        raise ConfigError(key, tuple(tags), "1 to 5 tag filters with *_WITH_EXCLUSION")
+    for tag in tags:
+        if not _TAG_FILTER.fullmatch(tag) or tag.count("*") > 2:
+            raise ConfigError(
+                key,
+                tag,
+                "1-128 letters, digits, '.', '_', '-' or '*' with at most two '*' wildcards",
+            )
 
 
 def default_health_check_command(port: int, path: str) -> tuple[str, ...]:
@@ -226,9 +258,19 @@ def container_definitions(
     health_check_start_period_seconds: int = 60,
     readonly_root_filesystem: bool = False,
     init_process_enabled: bool = False,
+    command: Sequence[str] | None = None,
+    working_directory: str | None = None,
+    ca_bundle: CaBundleArgs | None = None,
+    scratch_paths: Sequence[str] = (),
 ) -> str:
     """The task's container definitions as JSON, deterministic: keys sorted, environment and
-    secrets sorted by name, so equal inputs give byte-identical text (no new revision)."""
+    secrets sorted by name, so equal inputs give byte-identical text (no new revision).
+
+    With ``ca_bundle``, a first, non-essential container ``rds-ca`` (same image, run as
+    root only to write the task volume) fetches the bundle into :data:`RDS_CA_DIRECTORY`;
+    the service container mounts it read-only, gets the ``NODE_EXTRA_CA_CERTS`` /
+    ``SSL_CERT_FILE`` paths and starts only after ``rds-ca`` exited 0."""
+    environment = {**environment, **(ca_bundle.environment() if ca_bundle else {})}
     container: dict[str, Any] = {
         "name": container_name,
         "image": image,
@@ -261,7 +303,89 @@ def container_definitions(
         }
     if init_process_enabled:
         container["linuxParameters"] = {"initProcessEnabled": True}
-    return json.dumps([container], sort_keys=True)
+    if command:
+        container["command"] = list(command)
+    if working_directory:
+        container["workingDirectory"] = working_directory
+    containers = [container]
+    container["mountPoints"] = [
+        {"containerPath": path, "readOnly": False, "sourceVolume": f"scratch-{i}"}
+        for i, path in enumerate(scratch_paths)
+    ]
+    if ca_bundle is not None:
+        container["mountPoints"].append(
+            {"containerPath": RDS_CA_DIRECTORY, "readOnly": True, "sourceVolume": CA_VOLUME}
+        )
+        container["dependsOn"] = [{"condition": "SUCCESS", "containerName": CA_CONTAINER}]
+        containers.insert(
+            0,
+            {
+                "name": CA_CONTAINER,
+                "image": image,
+                "essential": False,
+                "entryPoint": list(rds_ca_init_command(ca_bundle.runtime, ca_bundle.url)),
+                "user": "0",
+                "environment": [],
+                "secrets": [],
+                "portMappings": [],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": log_group_name,
+                        "awslogs-region": log_region,
+                        "awslogs-stream-prefix": CA_CONTAINER,
+                    },
+                },
+                "readonlyRootFilesystem": True,
+                "mountPoints": [
+                    {
+                        "containerPath": RDS_CA_DIRECTORY,
+                        "readOnly": False,
+                        "sourceVolume": CA_VOLUME,
+                    }
+                ],
+                "volumesFrom": [],
+                "systemControls": [],
+            },
+        )
+    return json.dumps(containers, sort_keys=True)
+
+
+CA_CONTAINER = "rds-ca"
+"""Name of the init container that fetches the CA bundle (with ``ca_bundle``)."""
+CA_VOLUME = "rds-ca"
+"""Name of the task volume holding the CA bundle."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaBundleArgs:
+    """Trust an extra certificate authority bundle (the RDS CAs) in a service's container.
+
+    A one-shot init container (the service's own image) downloads ``url`` into a task
+    volume at :data:`~proliferate_components.platform.RDS_CA_DIRECTORY` and checks it is
+    PEM; the service starts only if that succeeded. Upstream ships the same bundle in its
+    Helm chart and mounts it the same way (``infra/helm/proliferate``).
+    """
+
+    runtime: Literal["node", "python"]
+    """What the image runs, which decides the download command (``node -e`` with
+    ``fetch``, ``python -c`` with ``urllib``). Required."""
+    combined: bool = False
+    """Also write ``combined-ca-bundle.pem`` (the image's system CAs, then the bundle) and
+    point ``SSL_CERT_FILE`` at it: Python's ``SSL_CERT_FILE`` *replaces* the trust store, so
+    the bundle alone would break calls to public APIs. Default False (Node:
+    ``NODE_EXTRA_CA_CERTS`` adds to Node's own CAs). Needs ``runtime="python"``."""
+    url: str = RDS_CA_BUNDLE_URL
+    """Where the bundle is fetched from at task start. Default: AWS's global RDS bundle."""
+
+    def environment(self) -> dict[str, str]:
+        """The settings pointing the runtime at the bundle."""
+        bundle = f"{RDS_CA_DIRECTORY}/rds-ca-bundle.pem"
+        combined = f"{RDS_CA_DIRECTORY}/combined-ca-bundle.pem"
+        return {
+            "NODE_EXTRA_CA_CERTS": bundle,
+            "SSL_CERT_FILE": combined if self.combined else bundle,
+        }
 
 
 def _empty_map() -> dict[str, Any]:
@@ -270,10 +394,6 @@ def _empty_map() -> dict[str, Any]:
 
 def _empty_tuple() -> tuple[Any, ...]:
     return ()
-
-
-def _latest_only() -> tuple[str, ...]:
-    return ("latest",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -312,13 +432,14 @@ class FargateServiceArgs:
     """Other ECR repositories the execution role may pull ``image`` from. Default none."""
     create_repository: bool = True
     """Create the service's ECR repository (scan on push, lifecycle policy). Default True."""
-    image_tag_mutability: str = "IMMUTABLE_WITH_EXCLUSION"
-    """ECR tag mutability. Default ``IMMUTABLE_WITH_EXCLUSION``: every tag is immutable
-    except those in ``mutable_tags`` (so ``latest`` can be re-pushed while release tags
-    cannot be overwritten)."""
-    mutable_tags: tuple[str, ...] = field(default_factory=_latest_only)
-    """Tags (wildcards allowed) exempt from immutability with ``*_WITH_EXCLUSION``. Default
-    ``("latest",)``."""
+    image_tag_mutability: str = "IMMUTABLE"
+    """ECR tag mutability. Default ``IMMUTABLE``: a pushed tag (a commit) always names the
+    same image. ``IMMUTABLE_WITH_EXCLUSION`` with ``mutable_tags`` lets only those tags be
+    re-pushed (e.g. a moving ``latest``). Changing it updates the repository in place."""
+    mutable_tags: tuple[str, ...] = ()
+    """Tags exempt from the mutability setting (1 to 5, ``*`` wildcards allowed, at most two
+    each); only with ``IMMUTABLE_WITH_EXCLUSION`` or ``MUTABLE_WITH_EXCLUSION``, which need
+    at least one. Default none."""
     keep_tagged_images: int = 20
     """Tagged images kept by the lifecycle policy (older ones expire). Default 20."""
     untagged_expiry_days: int = 7
@@ -350,6 +471,14 @@ class FargateServiceArgs:
     (needs ``/bin/sh`` and wget, curl, node or python3 in the image)."""
     health_check_path: str = "/health"
     """Path of the HTTP health endpoint used by the default command. Default ``/health``."""
+    command: tuple[str, ...] | None = None
+    """Command the container runs instead of the image's ``CMD`` (e.g. the migrations
+    task's ``("pnpm", "-C", "packages/db", "db:migrate")``). Default ``None``: the image's."""
+    working_directory: str | None = None
+    """Working directory of ``command``. Default ``None``: the image's ``WORKDIR``."""
+    ca_bundle: CaBundleArgs | None = None
+    """Trust an extra CA bundle (the RDS CAs, for ``sslmode=require`` connections that
+    verify the server). Default ``None``: the image's trust store only."""
     health_check_interval_seconds: int = 30
     """Seconds between health checks (5-300). Default 30."""
     health_check_timeout_seconds: int = 5
@@ -382,7 +511,27 @@ class FargateServiceArgs:
     """Tasks allowed during a deployment, % of desired (100-400). Default 200."""
     ingress_security_group_ids: Sequence[pulumi.Input[str]] = field(default_factory=_empty_tuple)
     """Security groups allowed to reach ``container_port`` (e.g. the load balancer's). Default
-    none: nothing can connect (right for the worker)."""
+    none: nothing can connect (right for the worker). Not with ``security_group_id``."""
+    security_group_id: pulumi.Input[str] | None = None
+    """An existing security group for the tasks, managed by its owner (rules included): the
+    component then creates no ``S-sg`` and no ``S-ingress-*``/``S-egress`` rules. Use it to
+    create groups and rules before the data stores and services, so no task starts before
+    its rules exist (``ProliferateStack`` does). Default ``None``: the component's own
+    ``S-sg``."""
+    service_depends_on: Sequence[pulumi.Resource] = field(default_factory=_empty_tuple)
+    """Resources the ECS service waits for besides its own children, e.g. the listener and
+    listener rule that route to its target group and the data stores' ingress rules for its
+    security group. Default none."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """A customer-managed KMS key encrypting the log group and the repository, and the
+    secrets (the execution role gets ``kms:Decrypt`` on it). Default ``None``: AWS-managed
+    keys. A repository keeps the encryption it was created with (``ignore_changes``)."""
+    scratch_paths: tuple[str, ...] = ()
+    """Paths given an empty, writable task volume each (for ``readonly_root_filesystem``:
+    e.g. ``/tmp``). Default none."""
+    execution_role_name: str | None = None
+    """AWS name of the service's own execution role ``S-execution-role``. Default ``None``:
+    generated by Pulumi. For adopting an existing role."""
     target_group_arn: pulumi.Input[str] | None = None
     """Load balancer target group to register tasks with. Default ``None``."""
     health_check_grace_period_seconds: int = 60
@@ -396,8 +545,8 @@ class FargateServiceArgs:
     retention_days: int = 30
     """CloudWatch Logs retention of the service's log group. Default 30."""
     readonly_root_filesystem: bool = False
-    """Mount the container's root filesystem read-only. Default False (Node apps write to
-    their working directories)."""
+    """Mount the container's root filesystem read-only; give the paths the image writes to
+    as ``scratch_paths``. Default False."""
     platform_version: str = "LATEST"
     """Fargate platform version (>= 1.4.0 is needed for JSON-key ``valueFrom``). Default
     ``LATEST``."""
@@ -441,8 +590,9 @@ class FargateServiceArgs:
     continuing an existing family (its next revision is registered); 1-255 letters, digits,
     hyphens and underscores."""
     execution_policy_name: str | None = None
-    """Name of the inline policy ``S-execution-policy`` added to a shared ``execution_role``.
-    Default ``None``: generated by Pulumi. For adopting an existing inline policy; 1-128
+    """Name of the execution role's inline policy (``S-execution-policy`` on a shared
+    ``execution_role``, else the service's own role's ``S-execution-policy``). Default
+    ``None``: generated by Pulumi. For adopting an existing role's inline policy; 1-128
     letters, digits and ``+=,.@_-``."""
 
 
@@ -450,30 +600,28 @@ class FargateService(pulumi.ComponentResource):
     """One ECS Fargate service with its image repository, logs, roles and security group.
 
     See the module docstring for the children and their names.
-
-    Attributes:
-        service_name: the ECS service's name (``None`` output with ``create_service=False``).
-        task_definition_arn: the task definition's ARN (with revision).
-        task_definition_family: the task definition family (for one-off ``run-task``).
-        security_group_id: the service's security group.
-        repository_url: the ECR repository URL (``None`` output without a repository).
-        repository_arn: the ECR repository ARN (``None`` output without a repository).
-        log_group_name: the CloudWatch log group.
-        task_role_arn: the task role (grant permissions with ``task_role_policy_statements``).
-        execution_role_arn: the execution role the tasks start with.
-        container_name: the container's name (for load balancer attachments).
     """
 
     service_name: pulumi.Output[str | None]
+    """The ECS service's name (``None`` with ``create_service=False``)."""
     task_definition_arn: pulumi.Output[str]
+    """The task definition's ARN (with revision)."""
     task_definition_family: pulumi.Output[str]
+    """The task definition family (for a one-off ``aws ecs run-task``)."""
     security_group_id: pulumi.Output[str]
+    """The service's security group."""
     repository_url: pulumi.Output[str | None]
+    """The ECR repository URL (``None`` without a repository)."""
     repository_arn: pulumi.Output[str | None]
+    """The ECR repository ARN (``None`` without a repository)."""
     log_group_name: pulumi.Output[str]
+    """The CloudWatch log group."""
     task_role_arn: pulumi.Output[str]
+    """The task role (grant permissions with ``task_role_policy_statements``)."""
     execution_role_arn: pulumi.Output[str]
+    """The execution role the tasks start with."""
     container_name: str
+    """The container's name (for load balancer attachments)."""
 
     def __init__(
         self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -498,10 +646,18 @@ class FargateService(pulumi.ComponentResource):
                     if with_exclusion
                     else None
                 ),
-                encryption_configurations=[{"encryption_type": "AES256"}],
+                encryption_configurations=[
+                    {"encryption_type": "KMS", "kms_key": args.kms_key_arn}
+                    if args.kms_key_arn is not None
+                    else {"encryption_type": "AES256"}
+                ],
                 force_delete=args.force_delete_repository,
                 tags=merge_tags(tags, f"{name}-repo"),
-                opts=child_opts(self),
+                # Encryption is fixed at creation: a repository (and its images) is never
+                # replaced to change it.
+                opts=pulumi.ResourceOptions(
+                    parent=self, ignore_changes=["encryptionConfigurations"]
+                ),
             )
             aws.ecr.LifecyclePolicy(
                 f"{name}-repo-lifecycle",
@@ -534,6 +690,7 @@ class FargateService(pulumi.ComponentResource):
             f"{name}-logs",
             name=args.log_group_name,
             retention_in_days=args.retention_days,
+            kms_key_id=args.kms_key_arn,
             tags=merge_tags(tags, f"{name}-logs"),
             opts=child_opts(self),
         )
@@ -576,7 +733,10 @@ class FargateService(pulumi.ComponentResource):
                     repository_arns=repository_arns,
                     secret_arns=secret_values,
                     log_group_arns=[log_group.arn],
+                    kms_key_arns=[args.kms_key_arn] if args.kms_key_arn is not None else [],
                     tags=tags,
+                    role_name=args.execution_role_name,
+                    policy_name=args.execution_policy_name,
                 ),
                 opts=child_opts(self),
             )
@@ -604,27 +764,20 @@ class FargateService(pulumi.ComponentResource):
             )
 
         # -- network ----------------------------------------------------------------------
-        security_group = port_security_group(
-            self,
-            name,
-            group_name=args.security_group_name,
-            vpc_id=args.vpc_id,
-            port=args.container_port,
-            sources=args.ingress_security_group_ids,
-            description=args.security_group_description
-            or f"{name}: port {args.container_port} from allowed security groups only",
-            rule_description=f"{name} container port from an allowed security group",
-            tags=tags,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-egress",
-            security_group_id=security_group.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
-            description="Image pulls, Secrets Manager, logs and third-party APIs via the NAT gateway",
-            tags=merge_tags(tags, f"{name}-egress"),
-            opts=child_opts(self),
-        )
+        security_group_id: pulumi.Input[str]
+        if args.security_group_id is not None:
+            security_group_id = args.security_group_id
+        else:
+            security_group_id = service_security_group(
+                self,
+                name,
+                vpc_id=args.vpc_id,
+                port=args.container_port,
+                sources=args.ingress_security_group_ids,
+                group_name=args.security_group_name,
+                description=args.security_group_description,
+                tags=tags,
+            ).id
 
         # -- task definition --------------------------------------------------------------
         health_command: tuple[str, ...] | None = None
@@ -657,6 +810,10 @@ class FargateService(pulumi.ComponentResource):
                 health_check_start_period_seconds=args.health_check_start_period_seconds,
                 readonly_root_filesystem=args.readonly_root_filesystem,
                 init_process_enabled=args.enable_execute_command,
+                command=args.command,
+                working_directory=args.working_directory,
+                ca_bundle=args.ca_bundle,
+                scratch_paths=args.scratch_paths,
             )
         )
         family = args.task_family or physical_name(pulumi.get_stack(), name, max_length=255)
@@ -674,6 +831,7 @@ class FargateService(pulumi.ComponentResource):
             execution_role_arn=execution_role_arn,
             task_role_arn=task_role.arn,
             container_definitions=definitions,
+            volumes=[{"name": v} for v in _volume_names(args)] or None,
             tags=merge_tags(tags, f"{name}-task"),
             opts=child_opts(self),
         )
@@ -681,7 +839,9 @@ class FargateService(pulumi.ComponentResource):
         # -- service ----------------------------------------------------------------------
         if not args.create_service:  # task-definition-only mode (_validate: no scaling, no LB)
             self.service_name = pulumi.Output.from_input(None)
-            self._finish(task, security_group, repository, log_group, task_role, execution_role_arn)
+            self._finish(
+                task, security_group_id, repository, log_group, task_role, execution_role_arn
+            )
             return
         load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] | None = None
         if args.target_group_arn is not None:
@@ -702,7 +862,7 @@ class FargateService(pulumi.ComponentResource):
             platform_version=args.platform_version,
             network_configuration={
                 "subnets": args.subnet_ids,
-                "security_groups": [security_group.id],
+                "security_groups": [security_group_id],
                 "assign_public_ip": False,
             },
             deployment_circuit_breaker={"enable": True, "rollback": True},
@@ -721,7 +881,7 @@ class FargateService(pulumi.ComponentResource):
             tags=merge_tags(tags, f"{name}-service"),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=start_dependencies or None,
+                depends_on=[*start_dependencies, *args.service_depends_on] or None,
                 ignore_changes=["desiredCount"] if args.autoscaling is not None else None,
             ),
         )
@@ -760,12 +920,12 @@ class FargateService(pulumi.ComponentResource):
             )
 
         self.service_name = service.name
-        self._finish(task, security_group, repository, log_group, task_role, execution_role_arn)
+        self._finish(task, security_group_id, repository, log_group, task_role, execution_role_arn)
 
     def _finish(
         self,
         task: aws.ecs.TaskDefinition,
-        security_group: aws.ec2.SecurityGroup,
+        security_group_id: pulumi.Input[str],
         repository: aws.ecr.Repository | None,
         log_group: aws.cloudwatch.LogGroup,
         task_role: aws.iam.Role,
@@ -774,7 +934,7 @@ class FargateService(pulumi.ComponentResource):
         """Set the output attributes (``service_name`` is set by the caller) and register them."""
         self.task_definition_arn = task.arn
         self.task_definition_family = task.family
-        self.security_group_id = security_group.id
+        self.security_group_id = pulumi.Output.from_input(security_group_id)
         self.repository_url = (
             repository.repository_url if repository is not None else pulumi.Output.from_input(None)
         )
@@ -797,6 +957,54 @@ class FargateService(pulumi.ComponentResource):
                 "execution_role_arn": self.execution_role_arn,
             }
         )
+
+
+def _volume_names(args: FargateServiceArgs) -> list[str]:
+    """The task's volumes: one per scratch path, and the CA bundle's."""
+    names = [f"scratch-{i}" for i in range(len(args.scratch_paths))]
+    return [*names, CA_VOLUME] if args.ca_bundle is not None else names
+
+
+def service_security_group(
+    owner: pulumi.Resource,
+    name: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    port: int,
+    sources: Sequence[pulumi.Input[str]],
+    group_name: str | None = None,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    aliases_parent: pulumi.Input[str] | None = None,
+) -> aws.ec2.SecurityGroup:
+    """A service's security group as :class:`FargateService` makes it, for an owner that
+    creates it ahead of the service: ``{name}-sg``, one ``{name}-ingress-i`` per source on
+    ``port``, and ``{name}-egress`` (all traffic out: image pulls, Secrets Manager, logs and
+    third-party APIs through the NAT gateway). ``aliases_parent`` is the URN of the parent
+    they had before (a ``FargateService``), so moving them to ``owner`` replaces nothing."""
+    tags = dict(tags or {})
+    group = port_security_group(
+        owner,
+        name,
+        group_name=group_name,
+        vpc_id=vpc_id,
+        port=port,
+        sources=sources,
+        description=description or f"{name}: port {port} from allowed security groups only",
+        rule_description=f"{name} container port from an allowed security group",
+        tags=tags,
+        aliases_parent=aliases_parent,
+    )
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-egress",
+        security_group_id=group.id,
+        cidr_ipv4="0.0.0.0/0",
+        ip_protocol="-1",
+        description="Image pulls, Secrets Manager, logs and third-party APIs via the NAT gateway",
+        tags=merge_tags(tags, f"{name}-egress"),
+        opts=moved_child_opts(owner, aliases_parent),
+    )
+    return group
 
 
 async def _plain_only(name: str, environment: Mapping[str, pulumi.Input[str]]) -> bool:
@@ -879,6 +1087,11 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
     validate_choice(
         args.image_tag_mutability, key=f"{k}.image_tag_mutability", choices=IMAGE_TAG_MUTABILITY
     )
+    validate_mutable_tags(
+        args.mutable_tags,
+        key=f"{k}.mutable_tags",
+        with_exclusion=args.image_tag_mutability.endswith("_WITH_EXCLUSION"),
+    )
     for flag in (
         "create_repository",
         "container_health_check",
@@ -907,12 +1120,6 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
             args.service_name,
             "None with create_service=False (there is no ECS service to name)",
         )
-    if args.execution_policy_name is not None and args.execution_role is None:
-        raise ConfigError(
-            f"{k}.execution_policy_name",
-            args.execution_policy_name,
-            "None unless execution_role is given (the policy is added to that shared role)",
-        )
     if args.repository_name is not None and not args.create_repository:
         raise ConfigError(
             f"{k}.repository_name",
@@ -923,6 +1130,61 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
         raise ConfigError(
             f"{k}.health_check_path", args.health_check_path, "a path starting with '/'"
         )
+    if args.command is not None and (
+        not args.command or not all(isinstance(c, str) and c for c in args.command)  # pyright: ignore[reportUnnecessaryIsInstance]
+    ):
+        raise ConfigError(
+            f"{k}.command",
+            args.command,
+            "a non-empty tuple of non-empty strings, e.g. ('pnpm', 'start')",
+        )
+    if args.working_directory is not None and not args.working_directory.startswith("/"):
+        raise ConfigError(
+            f"{k}.working_directory", args.working_directory, "an absolute path such as /app"
+        )
+    if args.security_group_id is not None:
+        for field_name in (
+            "ingress_security_group_ids",
+            "security_group_name",
+            "security_group_description",
+        ):
+            if getattr(args, field_name):
+                raise ConfigError(
+                    f"{k}.{field_name}",
+                    getattr(args, field_name),
+                    "unset with security_group_id (the existing group's owner manages its rules)",
+                )
+    for i, path in enumerate(args.scratch_paths):
+        if not path.startswith("/") or path == "/" or args.scratch_paths.index(path) != i:
+            raise ConfigError(
+                f"{k}.scratch_paths[{i}]", path, "a distinct absolute path other than /"
+            )
+    if args.execution_role_name is not None:
+        validate_name(args.execution_role_name, kind="iam_role", key=f"{k}.execution_role_name")
+        if args.execution_role is not None or args.execution_role_arn is not None:
+            raise ConfigError(
+                f"{k}.execution_role_name",
+                args.execution_role_name,
+                "None with execution_role or execution_role_arn (the service creates no role)",
+            )
+    if args.ca_bundle is not None:
+        ca = args.ca_bundle
+        validate_choice(ca.runtime, key=f"{k}.ca_bundle.runtime", choices=("node", "python"))
+        if ca.combined and ca.runtime != "python":
+            raise ConfigError(
+                f"{k}.ca_bundle.combined",
+                True,
+                "False with runtime='node' (Node adds NODE_EXTRA_CA_CERTS to its own CAs)",
+            )
+        if not ca.url.startswith("https://"):
+            raise ConfigError(f"{k}.ca_bundle.url", ca.url, "an https:// URL")
+        clash = sorted(set(ca.environment()) & set(args.environment))
+        if clash:
+            raise ConfigError(
+                f"{k}.environment[{clash[0]!r}]",
+                args.environment[clash[0]],
+                "unset: ca_bundle sets it to the downloaded bundle",
+            )
     if args.health_check_command is not None and (
         len(args.health_check_command) < 2
         or args.health_check_command[0] not in ("CMD", "CMD-SHELL")
@@ -947,6 +1209,14 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
             "1-255 letters, digits, hyphens and underscores",
         )
     if args.build_context is not None:
+        if importlib.util.find_spec("pulumi_awsx") is None:
+            raise ConfigError(
+                f"{k}.build_context",
+                args.build_context,
+                "a build needs the optional extra: pip install 'proliferate-components[build]' "
+                "(pulumi-awsx and its Docker providers), or push the image yourself "
+                "(`proliferate-infra deploy`) and leave build_context unset",
+            )
         if args.image is not None:
             raise ConfigError(
                 f"{k}.build_context",

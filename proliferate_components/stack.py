@@ -53,12 +53,13 @@ database URL reaches it as a secret, never on the machine that starts it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from .accesslogs import AccessLogBucket, AccessLogBucketArgs
 from .cache import RedisCache, RedisCacheArgs
 from .config import (
     AdoptConfig,
@@ -76,14 +77,21 @@ from .contract import (
     ServiceContract,
 )
 from .database import PostgresDb, PostgresDbArgs
-from .dns import AliasTarget, DnsTls, DnsTlsArgs, hosts_for_domain
-from .environment import plain_environment, service_keys
+from .dns import AliasTarget, DnsHosts, DnsTls, DnsTlsArgs, hosts_for_domain
+from .environment import config_key, missing_required, plain_environment, service_keys
 from .errors import ConfigError
-from .iam import EcsExecutionRole, EcsExecutionRoleArgs
+from .kms import EncryptionKey, EncryptionKeyArgs
 from .loadbalancer import LbRoute, PublicLoadBalancer, PublicLoadBalancerArgs
 from .network import Network, NetworkArgs
+from .platform import PLATFORM_SERVICES, env_keys, health_check_command
 from .secrets import SecretsBundle, SecretsBundleArgs
-from .service import AutoscalingArgs, FargateService, FargateServiceArgs
+from .service import (
+    AutoscalingArgs,
+    CaBundleArgs,
+    FargateService,
+    FargateServiceArgs,
+    service_security_group,
+)
 
 __all__ = [
     "DEFAULT_SERVICE_SPECS",
@@ -93,9 +101,17 @@ __all__ = [
     "ServiceSpec",
 ]
 
-STACK_SERVICES: tuple[str, ...] = ("worker", "llm-proxy", "gateway", "web", "migrations")
-"""Every service the stack can run (``web`` only with ``enable_web``; ``migrations`` is a
-task definition for one-off runs)."""
+STACK_SERVICES: tuple[str, ...] = (
+    "worker",
+    "llm-proxy",
+    "gateway",
+    "web",
+    "trigger-service",
+    "migrations",
+)
+"""Every service the stack can run (``web`` only with ``enable_web``, ``trigger-service``
+only with ``enable_trigger_service``; ``migrations`` is a task definition for one-off
+runs)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,43 +132,51 @@ class ServiceSpec:
     the web app, which is served at the domain itself."""
     priority: int = 100
     """Listener rule priority (lower first)."""
-    port_env: str | None = None
-    """Environment variable that tells the service its port (set to ``port``)."""
+    path_on_every_host: bool = False
+    """Route by ``route_prefix`` on every host, with a domain too (the trigger service lives
+    under ``/trigger-service`` of whatever host a webhook calls, so it needs no DNS name or
+    certificate of its own)."""
+
+
+def _spec(service: str, **routing: Any) -> ServiceSpec:
+    platform = PLATFORM_SERVICES[service]
+    return ServiceSpec(
+        port=platform.port or 8080,
+        health_check_path=platform.health_path or "/",
+        **routing,
+    )
 
 
 DEFAULT_SERVICE_SPECS: Mapping[str, ServiceSpec] = {
-    "worker": ServiceSpec(
-        port=8080, health_check_path="/health", behind_load_balancer=False, port_env="WORKER_PORT"
-    ),
-    "llm-proxy": ServiceSpec(
-        port=4000,
-        health_check_path="/health/liveliness",
+    "worker": _spec("worker", behind_load_balancer=False),
+    "llm-proxy": _spec(
+        "llm-proxy",
         behind_load_balancer=True,
         route_prefix="/llm-proxy",
         host_label="llm",
         priority=10,
     ),
-    "gateway": ServiceSpec(
-        port=8787,
-        health_check_path="/health",
+    "gateway": _spec(
+        "gateway",
         behind_load_balancer=True,
         route_prefix="/gateway",
         host_label="gateway",
         priority=20,
-        port_env="GATEWAY_PORT",
     ),
-    "web": ServiceSpec(
-        port=3000,
-        health_check_path="/api/health",
+    "web": _spec("web", behind_load_balancer=True, priority=30),
+    "trigger-service": _spec(
+        "trigger-service",
         behind_load_balancer=True,
-        priority=30,
-        port_env="WEB_PORT",
+        route_prefix="/trigger-service",
+        priority=5,
+        path_on_every_host=True,
     ),
-    "migrations": ServiceSpec(port=8080, health_check_path="/", behind_load_balancer=False),
+    "migrations": _spec("migrations", behind_load_balancer=False),
 }
-"""Ports and health endpoints of the platform's services: worker 8080 (``/health``, the
-spec's port), llm-proxy 4000 (LiteLLM's port and its unauthenticated ``/health/liveliness``),
-gateway 8787 (``GATEWAY_PORT``'s default), web 3000 (``WEB_PORT``'s default). Override per
+"""Ports and health endpoints from the platform contract
+(:data:`~proliferate_components.platform.PLATFORM_SERVICES`: worker 8080 ``/health``,
+llm-proxy 4000 ``/health/liveliness``, gateway 8787 ``/health``, web 3000 ``/api/health``,
+trigger-service 3001 ``/health``), with the load balancer routing of each. Override per
 service with ``ProliferateStack(service_specs=...)``."""
 
 
@@ -171,6 +195,16 @@ class ServiceImage:
     """Dockerfile for ``build_context``. Default ``None``: ``<build_context>/Dockerfile``."""
 
 
+@dataclass(frozen=True)
+class _Urls:
+    """The public URLs the services are given."""
+
+    app: pulumi.Output[str]
+    gateway: pulumi.Output[str]
+    llm_proxy: pulumi.Output[str]
+    trigger: pulumi.Output[str] | None
+
+
 class ProliferateStack(pulumi.ComponentResource):
     """Every AWS resource of a self-hosted Proliferate deployment, from one :class:`StackConfig`.
 
@@ -179,37 +213,47 @@ class ProliferateStack(pulumi.ComponentResource):
         config: the validated stack configuration (e.g. ``StackConfig.from_pulumi_config()``).
         opts: resource options of the component.
         images: per service (``worker``, ``llm-proxy``, ``gateway``, ``web``,
-            ``migrations``), a :class:`ServiceImage` or an image reference string. Default:
-            each service's own ECR repository with ``config.image_tag``.
+            ``trigger-service``, ``migrations``), a :class:`ServiceImage` or an image
+            reference string. Default: each service's own ECR repository with
+            ``config.image_tag`` (the migrations task: the worker's image).
         user_secret_values: secret values by environment key (API keys, an external
             ``DATABASE_URL`` when ``enable_rds`` is false, ...). Default ``None``: read from
             Pulumi secret config ``proliferate:<KEY>``.
         settings: plain platform settings by environment key (e.g.
             ``{"DEFAULT_SANDBOX_PROVIDER": "e2b"}``). Default ``None``: read from Pulumi
             config ``proliferate:<KEY>``.
-        strict_secrets: what a missing required secret does (see
+        strict_secrets: what a missing required secret or setting does (see
             :attr:`SecretsBundleArgs.strict`). Default ``None``: warn in previews, fail in
             ``pulumi up``.
         service_specs: per-service overrides of :data:`DEFAULT_SERVICE_SPECS`.
-        access_logs_bucket: an S3 bucket (its policy must allow ELB log delivery) for the
-            load balancer's access logs. Default ``None``: no access logs.
+        access_logs_bucket: an existing S3 bucket (its policy must allow ELB log delivery)
+            for the load balancer's access logs. Default ``None``: the stack's own
+            ``N-access-logs`` bucket with ``alb_access_logs``, else no access logs.
 
-    Children (names are a public contract; ``N`` = ``name``):
+    Children (names are a public contract; ``N`` = ``name``), in the order they are made:
 
-    - ``N-network`` (:class:`Network`);
-    - ``N-cluster`` (``aws.ecs.Cluster``, Container Insights enabled);
-    - ``N-lb`` (:class:`PublicLoadBalancer`; routes ``llm-proxy``, ``gateway``, ``web``);
-    - ``N-dns`` (:class:`DnsTls`, only with ``manage_dns``);
+    - ``N-network`` (:class:`Network`), ``N-cluster`` (``aws.ecs.Cluster``, Container
+      Insights enabled);
+    - ``N-key`` (:class:`EncryptionKey`, only with ``customer_managed_key``);
+    - ``N-dns`` (:class:`DnsTls`, only with ``manage_dns``), ``N-access-logs``
+      (:class:`AccessLogBucket`, only with ``alb_access_logs``);
+    - ``N-lb`` (:class:`PublicLoadBalancer`; routes ``llm-proxy``, ``gateway``, ``web``,
+      ``trigger-service``);
+    - every service's security group and rules, **before any data store or service**:
+      ``N-<service>-sg``, ``N-<service>-ingress-0`` (from the load balancer, for a routed
+      service) and ``N-<service>-egress`` (they were children of the service's
+      :class:`FargateService` before 0.2 and keep their identity through aliases);
     - ``N-redis`` (:class:`RedisCache`), ``N-postgres`` (:class:`PostgresDb`, only with
-      ``enable_rds``);
+      ``enable_rds``), and ``N-redis-from-<service>``, ``N-postgres-from-<service>``:
+      ingress rules on the data stores' groups from each service that reads their URL;
     - ``N-secrets`` (:class:`SecretsBundle`);
-    - ``N-execution`` (:class:`EcsExecutionRole`, shared by all services);
-    - ``N-worker``, ``N-llm-proxy``, ``N-gateway``, ``N-web`` (only with ``enable_web``)
-      (:class:`FargateService`, each with its ECS service ``N-<service>-service``);
+    - ``N-worker``, ``N-llm-proxy``, ``N-gateway``, ``N-web`` (only with ``enable_web``),
+      ``N-trigger-service`` (only with ``enable_trigger_service``) (:class:`FargateService`,
+      each with its own execution role ``N-<service>-execution`` reading exactly its
+      secrets, repository and log group, and its ECS service ``N-<service>-service``, which
+      waits for the listener, its listener rule and its data-store rules);
     - ``N-migrations`` (:class:`FargateService` with ``create_service=False``: the task
-      definition ``N-migrations-task`` and its security group, no ECS service);
-    - ``N-redis-from-<service>``, ``N-postgres-from-<service>``: ingress rules on the data
-      stores' security groups from each service that uses them.
+      definition ``N-migrations-task`` running the worker's image, no ECS service).
 
     Outputs: :attr:`contract` (the cloud-neutral :class:`PlatformContract`) and
     :meth:`export_outputs` exports its stack outputs (``appUrl``, ``gatewayUrl``,
@@ -221,12 +265,14 @@ class ProliferateStack(pulumi.ComponentResource):
     contract: PlatformContract
     network: Network
     cluster: aws.ecs.Cluster
+    key: EncryptionKey | None
+    access_logs: AccessLogBucket | None
     load_balancer: PublicLoadBalancer
     dns: DnsTls | None
+    security_groups: dict[str, aws.ec2.SecurityGroup]
     redis: RedisCache
     postgres: PostgresDb | None
     secrets: SecretsBundle
-    execution_role: EcsExecutionRole
     services: dict[str, FargateService]
 
     def __init__(
@@ -244,25 +290,72 @@ class ProliferateStack(pulumi.ComponentResource):
     ) -> None:
         specs = {**DEFAULT_SERVICE_SPECS, **dict(service_specs or {})}
         the_images = _validate(config, images, specs)
+        _check_environment_config(settings is None, user_secret_values is None)
         the_settings = dict(settings) if settings is not None else _settings_from_config()
         for service in STACK_SERVICES:  # bad settings fail here, before any registration
             keys = service_keys(service).environment
             plain_environment(service, {k: v for k, v in the_settings.items() if k in keys})
+        running = [s for s in STACK_SERVICES if s != "migrations" and _enabled(config, s)]
+        missing = _missing_settings(running, the_settings)
+        strict = strict_secrets if strict_secrets is not None else not pulumi.runtime.is_dry_run()
+        if missing and strict:
+            raise ConfigError(
+                "ProliferateStack: required settings",
+                missing,
+                "set each with `pulumi config set "
+                + " / ".join(config_key(m) for m in missing[:3])
+                + (" ..." if len(missing) > 3 else "")
+                + " <value>` (the platform's schema refuses to start without them)",
+            )
         super().__init__("proliferate:stack:ProliferateStack", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        protect = config.protect_data_stores
-        running = [s for s in ("worker", "llm-proxy", "gateway", "web") if _enabled(config, s)]
-        routed = [s for s in running if specs[s].behind_load_balancer]
-        adopt = config.adopt or AdoptConfig()
-        net = adopt.network or AdoptNetwork()
-        lb_names = adopt.load_balancer or AdoptLoadBalancer()
-        redis_names = adopt.redis or AdoptRedis()
-        db_names = adopt.database or AdoptDatabase()
+        if missing:
+            pulumi.log.warn(
+                f"{name}: required settings without a value: {', '.join(missing)}. The services "
+                "would fail their start-up validation; `pulumi up` refuses to deploy until they "
+                f"are set (pulumi config set {config_key(missing[0])} ...).",
+                resource=self,
+            )
+        self._name = name
+        self._config = config
+        self._specs = specs
+        self._running = running
+        self._routed = [s for s in running if specs[s].behind_load_balancer]
+        self._adopt = config.adopt or AdoptConfig()
 
-        def names_of(service: str) -> AdoptService:
-            return adopt.services.get(service) or AdoptService()
+        self._network_and_cluster()
+        urls = self._edge(access_logs_bucket)
+        self._security_groups()
+        database_url = self._data_tier()
+        self.secrets = SecretsBundle(
+            f"{name}-secrets",
+            SecretsBundleArgs(
+                database_url=database_url,
+                redis_url=self.redis.redis_url,
+                user_values=user_secret_values,
+                settings=the_settings,
+                strict=strict_secrets,
+                protect=config.protect_data_stores,
+                kms_key_id=self._key_arn,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        contracts = self._services(urls, the_settings, the_images)
+        self._finish(urls, contracts, _database_url(user_secret_values, database_url))
 
-        # -- network and cluster ----------------------------------------------------------
+    # -- steps, in the order resources are made -------------------------------------------
+
+    def _names_of(self, service: str) -> AdoptService:
+        names = self._adopt.services.get(service) or AdoptService()
+        if service == "worker" and names.execution_role_name is None:
+            # 0.1's shared execution role (or a Terraform deployment's one role) becomes the
+            # worker's: it keeps its name and nobody else's permissions.
+            names = replace(names, execution_role_name=self._adopt.execution_role_name)
+        return names
+
+    def _network_and_cluster(self) -> None:
+        name, config = self._name, self._config
+        net = self._adopt.network or AdoptNetwork()
+        self._encryption_key()
         self.network = Network(
             f"{name}-network",
             NetworkArgs(
@@ -271,22 +364,36 @@ class ProliferateStack(pulumi.ComponentResource):
                 nat_strategy=config.nat_strategy,
                 enable_flow_logs=config.enable_flow_logs,
                 flow_log_retention_days=config.flow_log_retention_days,
+                flow_log_kms_key_id=self._key_arn,
                 availability_zones=net.availability_zones,
                 public_subnet_cidrs=net.public_subnet_cidrs,
                 private_subnet_cidrs=net.private_subnet_cidrs,
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        private_subnets = self.network.private_subnet_ids
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            name=adopt.cluster_name,
+            name=self._adopt.cluster_name,
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             tags={"Name": f"{name}-cluster"},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # -- DNS/TLS and the load balancer ------------------------------------------------
+    def _encryption_key(self) -> None:
+        self.key = None
+        self._key_arn: pulumi.Output[str] | None = None
+        if self._config.customer_managed_key:
+            self.key = EncryptionKey(
+                f"{self._name}-key",
+                EncryptionKeyArgs(protect=self._config.protect_data_stores),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self._key_arn = self.key.arn
+
+    def _edge(self, access_logs_bucket: str | None) -> _Urls:
+        """DNS/TLS, the access-log bucket, the load balancer, and the public URLs."""
+        name, config = self._name, self._config
+        child = pulumi.ResourceOptions(parent=self)
         self.dns = None
         certificate_arn: pulumi.Input[str] | None = config.certificate_arn
         if config.manage_dns and config.domain_name is not None:
@@ -295,44 +402,35 @@ class ProliferateStack(pulumi.ComponentResource):
                 DnsTlsArgs(
                     domain_name=config.domain_name,
                     hosted_zone_id=config.hosted_zone_id,
-                    protect_zone=protect,
+                    protect_zone=config.protect_data_stores,
                 ),
                 opts=child,
             )
             if certificate_arn is None:
                 certificate_arn = self.dns.certificate_arn
-        hosts = hosts_for_domain(config.domain_name) if config.domain_name else None
-        routes: list[LbRoute] = []
-        for service in routed:
-            spec = specs[service]
-            if hosts is not None:
-                host = hosts.app if spec.host_label is None else f"{spec.host_label}.{hosts.app}"
-                prefix = None
-            else:
-                host, prefix = None, spec.route_prefix
-            routes.append(
-                LbRoute(
-                    name=service,
-                    port=spec.port,
-                    priority=spec.priority,
-                    host=host,
-                    path_prefix=prefix,
-                    is_default=spec.host_label is None and spec.route_prefix is None,
-                    health_check_path=spec.health_check_path,
-                    deregistration_delay_seconds=60 if service == "gateway" else 30,
-                    target_group_name=names_of(service).target_group_name,
-                )
+        self.access_logs = None
+        logs_bucket: pulumi.Input[str] | None = access_logs_bucket
+        if logs_bucket is None and config.alb_access_logs:
+            self.access_logs = AccessLogBucket(
+                f"{name}-access-logs",
+                AccessLogBucketArgs(
+                    prefix=f"{name}-lb", retention_days=config.access_log_retention_days
+                ),
+                opts=child,
             )
+            logs_bucket = self.access_logs.bucket
+        hosts = hosts_for_domain(config.domain_name) if config.domain_name else None
+        lb_names = self._adopt.load_balancer or AdoptLoadBalancer()
         self.load_balancer = PublicLoadBalancer(
             f"{name}-lb",
             PublicLoadBalancerArgs(
                 vpc_id=self.network.vpc_id,
                 subnet_ids=self.network.public_subnet_ids,
-                routes=tuple(routes),
+                routes=tuple(self._route(s, hosts) for s in self._routed),
                 enable_https=config.enable_https,
                 certificate_arn=certificate_arn if config.enable_https else None,
                 deletion_protection=config.profile == "prod",
-                access_logs_bucket=access_logs_bucket,
+                access_logs_bucket=logs_bucket,
                 name=lb_names.name,
                 security_group_name=lb_names.security_group_name,
                 security_group_description=lb_names.security_group_description,
@@ -341,29 +439,95 @@ class ProliferateStack(pulumi.ComponentResource):
         )
         lb = self.load_balancer
         if self.dns is not None:
-            roles = (
-                ("app", "gateway", "llm-proxy") if "web" in running else ("gateway", "llm-proxy")
-            )
+            web = "web" in self._running
+            roles = ("app", "gateway", "llm-proxy") if web else ("gateway", "llm-proxy")
             self.dns.alias_to(AliasTarget(dns_name=lb.dns_name, zone_id=lb.zone_id), roles=roles)
+        return self._urls(hosts)
 
-        # -- URLs -------------------------------------------------------------------------
-        scheme = "https" if config.enable_https else "http"
-        if hosts is not None:
-            app_url: pulumi.Output[str] = pulumi.Output.from_input(f"{scheme}://{hosts.app}")
-            gateway_http = pulumi.Output.from_input(f"{scheme}://{hosts.gateway}")
-            llm_proxy_url = pulumi.Output.from_input(f"{scheme}://{hosts.llm_proxy}")
+    def _route(self, service: str, hosts: DnsHosts | None) -> LbRoute:
+        spec = self._specs[service]
+        if hosts is not None and spec.path_on_every_host:
+            host, prefix = None, spec.route_prefix
+        elif hosts is not None:
+            host = hosts.app if spec.host_label is None else f"{spec.host_label}.{hosts.app}"
+            prefix = None
         else:
-            app_url = lb.base_url
-            gateway_http = lb.urls["gateway"]
-            llm_proxy_url = lb.urls["llm-proxy"]
-        gateway_url = gateway_http.apply(lambda u: "ws" + u[len("http") :])
+            host, prefix = None, spec.route_prefix
+        return LbRoute(
+            name=service,
+            port=spec.port,
+            priority=spec.priority,
+            host=host,
+            path_prefix=prefix,
+            is_default=spec.host_label is None and spec.route_prefix is None,
+            health_check_path=spec.health_check_path,
+            deregistration_delay_seconds=60 if service == "gateway" else 30,
+            target_group_name=self._names_of(service).target_group_name,
+        )
 
-        # -- data tier --------------------------------------------------------------------
+    def _urls(self, hosts: DnsHosts | None) -> _Urls:
+        lb = self.load_balancer
+        scheme = "https" if self._config.enable_https else "http"
+        if hosts is not None:
+            app = pulumi.Output.from_input(f"{scheme}://{hosts.app}")
+            gateway_http = pulumi.Output.from_input(f"{scheme}://{hosts.gateway}")
+            llm_proxy = pulumi.Output.from_input(f"{scheme}://{hosts.llm_proxy}")
+        else:
+            app = lb.base_url
+            gateway_http = lb.urls["gateway"]
+            llm_proxy = lb.urls["llm-proxy"]
+        trigger: pulumi.Output[str] | None = None
+        if "trigger-service" in self._routed:
+            prefix = self._specs["trigger-service"].route_prefix or ""
+            if hosts is not None:  # a host with a DNS record and a certificate name
+                host = hosts.app if "web" in self._running else hosts.gateway
+                trigger = pulumi.Output.from_input(f"{scheme}://{host}{prefix}")
+            else:
+                trigger = lb.urls["trigger-service"]
+        return _Urls(
+            app=app,
+            gateway=gateway_http.apply(lambda u: "ws" + u[len("http") :]),
+            llm_proxy=llm_proxy,
+            trigger=trigger,
+        )
+
+    def _security_groups(self) -> None:
+        """Every service's group and rules, before any data store or service exists."""
+        name, lb = self._name, self.load_balancer
+        self.security_groups = {}
+        for service in [*self._running, "migrations"]:
+            names = self._names_of(service)
+            routed = service in self._routed
+            group = service_security_group(
+                self,
+                f"{name}-{service}",
+                vpc_id=self.network.vpc_id,
+                port=self._specs[service].port,
+                sources=[lb.security_group_id] if routed else [],
+                group_name=names.security_group_name,
+                description=names.security_group_description,
+                aliases_parent=pulumi.create_urn(
+                    f"{name}-{service}", "proliferate:service:FargateService", parent=self
+                ),
+            )
+            self.security_groups[service] = group
+            if routed:
+                lb.allow_egress_to(service, group.id)
+
+    def _data_tier(self) -> pulumi.Output[str] | None:
+        """Redis, PostgreSQL and their ingress rules from the services that read them.
+
+        Returns the database URL the stack made (``None`` without ``enable_rds``)."""
+        name, config = self._name, self._config
+        child = pulumi.ResourceOptions(parent=self)
+        protect = config.protect_data_stores
+        redis_names = self._adopt.redis or AdoptRedis()
+        db_names = self._adopt.database or AdoptDatabase()
         self.redis = RedisCache(
             f"{name}-redis",
             RedisCacheArgs(
                 vpc_id=self.network.vpc_id,
-                subnet_ids=private_subnets,
+                subnet_ids=self.network.private_subnet_ids,
                 allowed_security_group_ids=[],
                 node_type=config.redis_cache_node_type,
                 engine=config.redis_engine,
@@ -371,6 +535,7 @@ class ProliferateStack(pulumi.ComponentResource):
                 num_cache_clusters=config.redis_num_cache_clusters,
                 allow_single_node=config.redis_allow_single_node,
                 snapshot_retention_days=config.redis_snapshot_retention_days,
+                kms_key_id=self._key_arn,
                 protect=protect,
                 replication_group_id=redis_names.replication_group_id,
                 subnet_group_name=redis_names.subnet_group_name,
@@ -383,13 +548,12 @@ class ProliferateStack(pulumi.ComponentResource):
             opts=child,
         )
         self.postgres = None
-        database_url: pulumi.Input[str] | None = None
         if config.enable_rds:
             self.postgres = PostgresDb(
                 f"{name}-postgres",
                 PostgresDbArgs(
                     vpc_id=self.network.vpc_id,
-                    subnet_ids=private_subnets,
+                    subnet_ids=self.network.private_subnet_ids,
                     allowed_security_group_ids=[],
                     instance_class=config.db_instance_class,
                     engine_version=config.db_engine_version,
@@ -397,6 +561,11 @@ class ProliferateStack(pulumi.ComponentResource):
                     max_allocated_storage_gib=config.db_max_allocated_storage_gib,
                     multi_az=config.db_multi_az,
                     backup_retention_days=config.db_backup_retention_days,
+                    performance_insights=config.db_performance_insights,
+                    monitoring_interval_seconds=config.db_monitoring_interval_seconds,
+                    query_logging=config.db_query_logging,
+                    iam_authentication=config.db_iam_authentication,
+                    kms_key_id=self._key_arn,
                     deletion_protection=protect,
                     protect=protect,
                     identifier=db_names.identifier,
@@ -410,152 +579,202 @@ class ProliferateStack(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            database_url = self.postgres.database_url
+        # The rules exist as soon as both groups do (long before the stores are available),
+        # and each service waits for its own: no task starts before it may connect.
+        self._store_rules: dict[str, list[pulumi.Resource]] = {}
+        for service in [*self._running, "migrations"]:
+            reads = {v.env_name for v in env_keys(service) if v.secret}
+            rules: list[pulumi.Resource] = []
+            if "REDIS_URL" in reads:
+                rules.append(self._admit("redis", self.redis.security_group_id, service, 6379))
+            if self.postgres is not None and "DATABASE_URL" in reads:
+                rules.append(
+                    self._admit("postgres", self.postgres.security_group_id, service, 5432)
+                )
+            self._store_rules[service] = rules
+        return self.postgres.database_url if self.postgres is not None else None
 
-        # -- secrets and the shared execution role ----------------------------------------
-        self.secrets = SecretsBundle(
-            f"{name}-secrets",
-            SecretsBundleArgs(
-                database_url=database_url,
-                redis_url=self.redis.redis_url,
-                user_values=user_secret_values,
-                settings=the_settings,
-                strict=strict_secrets,
-                protect=protect,
-            ),
-            opts=child,
-        )
-        self.execution_role = EcsExecutionRole(
-            f"{name}-execution",
-            EcsExecutionRoleArgs(
-                secret_arns=self.secrets.secret_arns, role_name=adopt.execution_role_name
-            ),
-            opts=child,
+    def _admit(
+        self, store: str, store_group: pulumi.Input[str], service: str, port: int
+    ) -> aws.vpc.SecurityGroupIngressRule:
+        return aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-{store}-from-{service}",
+            security_group_id=store_group,
+            referenced_security_group_id=self.security_groups[service].id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"port {port} from {service}",
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # -- services ---------------------------------------------------------------------
+    def _services(
+        self,
+        urls: _Urls,
+        settings: Mapping[str, str],
+        images: Mapping[str, ServiceImage],
+    ) -> dict[str, ServiceContract]:
         derived: dict[str, pulumi.Input[str]] = {
-            "NEXT_PUBLIC_APP_URL": app_url,
-            "NEXT_PUBLIC_API_URL": app_url,
-            "NEXT_PUBLIC_GATEWAY_URL": gateway_url,
-            "LLM_PROXY_URL": llm_proxy_url,
+            "NEXT_PUBLIC_APP_URL": urls.app,
+            "NEXT_PUBLIC_API_URL": urls.app,
+            "NEXT_PUBLIC_GATEWAY_URL": urls.gateway,
+            "LLM_PROXY_URL": urls.llm_proxy,
         }
+        if urls.trigger is not None:
+            derived["TRIGGER_SERVICE_URL"] = urls.trigger
         self.services = {}
         contracts: dict[str, ServiceContract] = {}
-        urls = {"web": app_url, "gateway": gateway_url, "llm-proxy": llm_proxy_url}
-        sizing = {
-            "worker": (config.worker_cpu, config.worker_memory_mib, config.worker_desired_count),
-            "llm-proxy": (
-                config.llm_proxy_cpu,
-                config.llm_proxy_memory_mib,
-                config.llm_proxy_desired_count,
-            ),
-            "gateway": (
-                config.gateway_cpu,
-                config.gateway_memory_mib,
-                config.gateway_desired_count,
-            ),
-            "web": (config.web_cpu, config.web_memory_mib, config.web_desired_count),
-            "migrations": (config.worker_cpu, config.worker_memory_mib, 0),
-        }
-        for service in [*running, "migrations"]:
-            spec = specs[service]
-            cpu, memory_mib, desired = sizing[service]
-            keys = service_keys(service)
-            fixed = {**the_settings}
-            if spec.port_env is not None:
-                fixed[spec.port_env] = str(spec.port)
-            environment: dict[str, pulumi.Input[str]] = dict(
-                plain_environment(
-                    service, {k: v for k, v in fixed.items() if k in keys.environment}
-                )
+        for service in [*self._running, "migrations"]:
+            image = images.get(service)
+            image_ref: pulumi.Input[str] | None = image.image if image else None
+            repository_arns: list[pulumi.Input[str]] = []
+            if PLATFORM_SERVICES[service].image_of is not None and image is None:
+                # The migrations task runs the worker's image, as upstream's migrate job does.
+                source = PLATFORM_SERVICES[service].image_of or ""
+                image_ref = contracts[source].image
+                repository_arns = [self.services[source].repository_arn.apply(lambda a: a or "")]
+            environment = self._environment(service, settings, derived)
+            svc = FargateService(
+                f"{self._name}-{service}",
+                self._service_args(service, image, image_ref, repository_arns, environment),
+                opts=pulumi.ResourceOptions(parent=self),
             )
-            environment.update({k: v for k, v in derived.items() if k in keys.environment})
-            secrets = self.secrets.secrets_for(service)
-            image = the_images.get(service)
-            behind = service in routed
-            autoscaling = (
+            self.services[service] = svc
+            contracts[service] = ServiceContract(
+                name=service,
+                image=(
+                    pulumi.Output.from_input(image_ref)
+                    if image_ref is not None
+                    else svc.repository_url.apply(lambda u: f"{u}:{self._config.image_tag}")
+                ),
+                environment=environment,
+                secrets=self.secrets.secrets_for(service),
+                url={
+                    "web": urls.app,
+                    "gateway": urls.gateway,
+                    "llm-proxy": urls.llm_proxy,
+                    "trigger-service": urls.trigger,
+                }.get(service),
+            )
+        return contracts
+
+    def _environment(
+        self, service: str, settings: Mapping[str, str], derived: Mapping[str, pulumi.Input[str]]
+    ) -> dict[str, pulumi.Input[str]]:
+        """Plain settings of ``service``: what it reads (platform contract), values first."""
+        platform, port = PLATFORM_SERVICES[service], self._specs[service].port
+        keys = service_keys(service).environment
+        environment: dict[str, pulumi.Input[str]] = dict(
+            plain_environment(service, {k: v for k, v in settings.items() if k in keys})
+        )
+        environment.update({k: v for k, v in derived.items() if k in keys})
+        environment.update({k: str(port) for k in platform.port_environment})
+        environment.update(platform.environment)
+        return environment
+
+    def _service_args(
+        self,
+        service: str,
+        image: ServiceImage | None,
+        image_ref: pulumi.Input[str] | None,
+        repository_arns: list[pulumi.Input[str]],
+        environment: Mapping[str, pulumi.Input[str]],
+    ) -> FargateServiceArgs:
+        config, spec = self._config, self._specs[service]
+        platform = PLATFORM_SERVICES[service]
+        sizing = config.service_sizing(platform.image_service)
+        desired = 0 if service == "migrations" else sizing.desired_count
+        names = self._names_of(service)
+        routed = service in self._routed
+        readonly = config.readonly_root_filesystem and platform.readonly_root
+        lb = self.load_balancer
+        return FargateServiceArgs(
+            cluster_arn=self.cluster.arn,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=self.network.private_subnet_ids,
+            image=image_ref,
+            image_repository_arns=repository_arns,
+            build_context=image.build_context if image else None,
+            dockerfile=image.dockerfile if image else None,
+            create_repository=platform.image_of is None or image is not None,
+            image_tag=config.image_tag,
+            image_tag_mutability=(
+                "IMMUTABLE_WITH_EXCLUSION" if config.mutable_tags else "IMMUTABLE"
+            ),
+            mutable_tags=config.mutable_tags,
+            cpu=sizing.cpu,
+            memory_mib=sizing.memory_mib,
+            container_port=spec.port,
+            container_name=service,
+            container_health_check=platform.health_path is not None,
+            health_check_command=(
+                health_check_command(platform.runtime, spec.port, spec.health_check_path)
+                if platform.health_path is not None
+                else None
+            ),
+            health_check_path=spec.health_check_path,
+            health_check_start_period_seconds=platform.start_period_seconds,
+            command=platform.command,
+            working_directory=platform.working_directory,
+            ca_bundle=(
+                CaBundleArgs(runtime=platform.runtime, combined=platform.rds_ca == "combined")
+                if platform.rds_ca is not None and self.postgres is not None
+                else None
+            ),
+            readonly_root_filesystem=readonly,
+            scratch_paths=platform.writable_paths if readonly else (),
+            environment=environment,
+            secrets=self.secrets.secrets_for(service),
+            kms_key_arn=self._key_arn,
+            desired_count=desired,
+            security_group_id=self.security_groups[service].id,
+            service_depends_on=[
+                *(lb.route_dependencies(service) if routed else []),
+                *self._store_rules[service],
+            ],
+            target_group_arn=lb.target_group_arns[service] if routed else None,
+            autoscaling=(
                 AutoscalingArgs(
                     min_capacity=max(desired, 1), max_capacity=config.autoscaling_max_count
                 )
                 if config.enable_autoscaling and service != "migrations" and desired >= 1
                 else None
-            )
-            svc = FargateService(
-                f"{name}-{service}",
-                FargateServiceArgs(
-                    cluster_arn=self.cluster.arn,
-                    vpc_id=self.network.vpc_id,
-                    subnet_ids=private_subnets,
-                    image=image.image if image else None,
-                    build_context=image.build_context if image else None,
-                    dockerfile=image.dockerfile if image else None,
-                    image_tag=config.image_tag,
-                    cpu=cpu,
-                    memory_mib=memory_mib,
-                    container_port=spec.port,
-                    container_name=service,
-                    container_health_check=service != "migrations",
-                    health_check_path=spec.health_check_path,
-                    environment=environment,
-                    secrets=secrets,
-                    execution_role=self.execution_role,
-                    desired_count=desired,
-                    ingress_security_group_ids=[lb.security_group_id] if behind else [],
-                    target_group_arn=lb.target_group_arns[service] if behind else None,
-                    autoscaling=autoscaling,
-                    enable_execute_command=config.enable_execute_command,
-                    retention_days=config.log_retention_days,
-                    create_service=service != "migrations",
-                    service_name=names_of(service).service_name,
-                    repository_name=names_of(service).repository_name,
-                    log_group_name=names_of(service).log_group_name,
-                    task_role_name=names_of(service).task_role_name,
-                    security_group_name=names_of(service).security_group_name,
-                    security_group_description=names_of(service).security_group_description,
-                    task_family=names_of(service).task_family,
-                    execution_policy_name=names_of(service).execution_policy_name,
-                ),
-                opts=child,
-            )
-            self.services[service] = svc
-            if behind:
-                lb.allow_egress_to(service, svc.security_group_id)
-            secret_names = set(secrets)
-            if "REDIS_URL" in secret_names:
-                _admit(
-                    f"{name}-redis-from-{service}", self.redis.security_group_id, svc, 6379, self
-                )
-            if self.postgres is not None and "DATABASE_URL" in secret_names:
-                _admit(
-                    f"{name}-postgres-from-{service}",
-                    self.postgres.security_group_id,
-                    svc,
-                    5432,
-                    self,
-                )
-            contracts[service] = ServiceContract(
-                name=service,
-                image=_image_of(svc, image, config.image_tag),
-                environment=environment,
-                secrets=secrets,
-                url=urls.get(service),
-            )
+            ),
+            enable_execute_command=config.enable_execute_command,
+            retention_days=config.log_retention_days,
+            create_service=service != "migrations",
+            service_name=names.service_name,
+            repository_name=names.repository_name,
+            log_group_name=names.log_group_name,
+            task_role_name=names.task_role_name,
+            execution_role_name=names.execution_role_name,
+            execution_policy_name=names.execution_policy_name,
+            task_family=names.task_family,
+        )
 
+    def _finish(
+        self, urls: _Urls, contracts: dict[str, ServiceContract], database_url: pulumi.Output[str]
+    ) -> None:
         migrations = self.services["migrations"]
+        private = self.network.private_subnet_ids
         runner = MigrationRunner(
             cluster_arn=self.cluster.arn,
             task_definition_arn=migrations.task_definition_arn,
-            subnet_ids=pulumi.Output.all(*private_subnets).apply(lambda ids: [str(i) for i in ids]),
+            subnet_ids=pulumi.Output.all(*private).apply(lambda ids: [str(i) for i in ids]),
             security_group_ids=migrations.security_group_id.apply(lambda sg: [sg]),
         )
+        # Where each service's image is pushed (the migrations task runs the worker's image).
         repository_urls: dict[str, pulumi.Output[str]] = {
-            s: svc.repository_url.apply(lambda u: u or "") for s, svc in self.services.items()
+            s: self.services[PLATFORM_SERVICES[s].image_service].repository_url.apply(
+                lambda u: u or ""
+            )
+            for s in self.services
         }
+        lb = self.load_balancer
         self.contract = PlatformContract(
-            urls=PlatformUrls(app=app_url, gateway=gateway_url, llm_proxy=llm_proxy_url),
+            urls=PlatformUrls(app=urls.app, gateway=urls.gateway, llm_proxy=urls.llm_proxy),
             services=contracts,
-            database_url=_database_url(user_secret_values, database_url),
+            database_url=database_url,
             redis_url=self.redis.redis_url,
             migrations=runner,
             repository_urls=repository_urls,
@@ -563,12 +782,15 @@ class ProliferateStack(pulumi.ComponentResource):
             load_balancer_dns_name=lb.dns_name,
             name_servers=self.dns.name_servers if self.dns is not None else None,
             hosted_zone_id=self.dns.zone_id if self.dns is not None else None,
+            service_names={
+                s: svc.service_name for s, svc in self.services.items() if s != "migrations"
+            },
         )
         self.register_outputs(
             {
-                "app_url": app_url,
-                "gateway_url": gateway_url,
-                "llm_proxy_url": llm_proxy_url,
+                "app_url": urls.app,
+                "gateway_url": urls.gateway,
+                "llm_proxy_url": urls.llm_proxy,
                 "cluster_name": self.cluster.name,
                 "alb_dns_name": lb.dns_name,
             }
@@ -584,8 +806,29 @@ class ProliferateStack(pulumi.ComponentResource):
             pulumi.export(key, value)
 
 
+def _missing_settings(running: list[str], settings: Mapping[str, str]) -> list[str]:
+    """Plain keys the running services require (given ``settings``) that have no value and
+    no default, in environment order: e.g. ``GITHUB_APP_ID`` unless Nango handles GitHub."""
+    out: list[str] = []
+    for service in running:
+        for name in missing_required(settings, names=service_keys(service).environment):
+            if name not in out:
+                out.append(name)
+    return out
+
+
 def _enabled(config: StackConfig, service: str) -> bool:
-    return service != "web" or config.enable_web
+    if service == "web":
+        return config.enable_web
+    if service == "trigger-service":
+        return config.enable_trigger_service
+    return True
+
+
+def _check_environment_config(settings: bool, secrets: bool) -> None:
+    from .secrets import check_environment_config
+
+    check_environment_config(settings=settings, secrets=secrets)
 
 
 def _settings_from_config() -> dict[str, str]:
@@ -604,31 +847,6 @@ def _database_url(
     else:
         value = pulumi.Config("proliferate").get_secret("DATABASE_URL")
     return pulumi.Output.secret(value if value is not None else "")
-
-
-def _image_of(svc: FargateService, image: ServiceImage | None, tag: str) -> pulumi.Output[str]:
-    if image is not None and image.image is not None:
-        return pulumi.Output.from_input(image.image)
-    return svc.repository_url.apply(lambda u: f"{u}:{tag}")
-
-
-def _admit(
-    rule_name: str,
-    store_security_group_id: pulumi.Input[str],
-    service: FargateService,
-    port: int,
-    parent: pulumi.Resource,
-) -> None:
-    aws.vpc.SecurityGroupIngressRule(
-        rule_name,
-        security_group_id=store_security_group_id,
-        referenced_security_group_id=service.security_group_id,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description=f"port {port} from {rule_name.rsplit('-from-', 1)[-1]}",
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
 
 
 def _validate(

@@ -17,11 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from proliferate_components.policies import Resource
+from proliferate_components.policies.values import secret_paths
 from proliferate_components.testing import Registration, unwrap
 
 SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 
 Res = dict[str, Any]
+
+KMS_KEY = "aws:kms/key:Key"
+RDS_PG = "aws:rds/parameterGroup:ParameterGroup"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def secret(value: Any) -> dict[str, Any]:
@@ -86,10 +91,12 @@ def registration(r: Res) -> Registration:
 
 def resource(r: Res, *, outputs: bool = False) -> Resource:
     """The fixture as a pure check sees it (inputs for resource rules, outputs for stack rules)."""
+    raw = r["outputs"] if outputs else r["properties"]
     return Resource(
         type=r["type"],
         name=r["name"],
-        props=unwrap(r["outputs"] if outputs else r["properties"]),
+        props=unwrap(raw),
+        secret_paths=secret_paths(raw),
         urn=r["urn"],
         protect=r["options"]["protect"],
         parent=r["options"]["parent"],
@@ -120,6 +127,17 @@ LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
 SECRET = "aws:secretsmanager/secret:Secret"
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_SSE = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+MQ_BROKER = "aws:mq/broker:Broker"
 
 
 # -- compliant building blocks -----------------------------------------------------------------
@@ -299,6 +317,61 @@ def a_secret(name: str = "app-secrets", **changes: Any) -> Res:
     return res(SECRET, name, props, id=arn, outputs={"arn": arn})
 
 
+def bucket(name: str = "logs", **changes: Any) -> Res:
+    """An S3 bucket (v7 ``Bucket``); its id is its name, as AWS and the offline mocks say."""
+    props: dict[str, Any] = {"bucket": name, **changes}
+    arn = f"arn:aws:s3:::{name}"
+    return res(
+        BUCKET,
+        name,
+        {k: v for k, v in props.items() if v is not None},
+        id=name,
+        outputs={"arn": arn},
+    )
+
+
+def bucket_config(type_: str, name: str, of: Res, **props: Any) -> Res:
+    """A bucket's separate configuration resource, its ``bucket`` input depending on ``of``."""
+    return res(
+        type_,
+        name,
+        {"bucket": of["id"], **props},
+        id=of["id"],
+        property_dependencies={"bucket": [of["urn"]]},
+    )
+
+
+def public_access_block(of: Res, name: str = "logs-pab", **off: bool) -> Res:
+    flags = {
+        f: True
+        for f in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    }
+    flags.update(off)
+    return bucket_config(BUCKET_PAB, name, of, **flags)
+
+
+def tls_only_statement(of: Res) -> dict[str, Any]:
+    arn = f"arn:aws:s3:::{of['id']}"
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def bucket_policy(of: Res, *statements: dict[str, Any], name: str = "logs-policy") -> Res:
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    return bucket_config(BUCKET_POLICY, name, of, policy=json.dumps(document))
+
+
 # -- the cases ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Case:
@@ -404,6 +477,112 @@ def _rotation() -> Case:
     return Case([s, rot], [s], "app-secrets")
 
 
+def _s3_cases() -> dict[str, Any]:
+    logs = bucket()
+    log_delivery = {  # what ALB access logs need: a service principal, narrowed by account
+        "Effect": "Allow",
+        "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{logs['id']}/*",
+    }
+    org_read = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{logs['id']}/*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},
+    }
+    public_read = {
+        "Sid": "PublicRead",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{logs['id']}/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "true"}},  # says how, not who
+    }
+
+    def lifecycle(status: str) -> Res:
+        rule = {"id": "expire", "status": status, "expiration": {"days": 365}}
+        return bucket_config(BUCKET_LIFECYCLE, "logs-lifecycle", logs, rules=[rule])
+
+    def versioning(status: str) -> Res:
+        return bucket_config(
+            BUCKET_VERSIONING, "logs-versioning", logs, versioningConfiguration={"status": status}
+        )
+
+    sse = bucket_config(
+        BUCKET_SSE,
+        "logs-sse",
+        logs,
+        rules=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}],
+    )
+    return {
+        "proliferate-s3-no-public-acl": lambda: _single(
+            bucket_config(BUCKET_ACL, "logs-acl", logs, acl="private"),
+            bucket_config(BUCKET_ACL, "public-acl", logs, acl="public-read"),
+        ),
+        "proliferate-s3-no-public-policy": lambda: _single(
+            bucket_policy(logs, tls_only_statement(logs), log_delivery, org_read),
+            bucket_policy(logs, tls_only_statement(logs), public_read, name="public-policy"),
+        ),
+        "proliferate-s3-public-access-block-on": lambda: _single(
+            public_access_block(logs),
+            public_access_block(logs, name="open-pab", restrictPublicBuckets=False),
+        ),
+        "proliferate-s3-bucket-public-access-block": lambda: Case(
+            [logs, public_access_block(logs)], [logs], "logs"
+        ),
+        "proliferate-s3-tls-only": lambda: Case(
+            [logs, bucket_policy(logs, tls_only_statement(logs))],
+            [logs, bucket_policy(logs, log_delivery)],
+            "logs",
+        ),
+        "proliferate-s3-encryption": lambda: Case([logs, sse], [logs], "logs"),
+        "proliferate-s3-lifecycle": lambda: Case(
+            [logs, lifecycle("Enabled")], [logs, lifecycle("Disabled")], "logs"
+        ),
+        "proliferate-s3-versioning": lambda: Case(
+            [logs, versioning("Enabled")], [logs, versioning("Suspended")], "logs"
+        ),
+        "proliferate-s3-access-logging": lambda: Case(
+            [logs, bucket_config(BUCKET_LOGGING, "logs-logging", logs, targetBucket="audit")],
+            [logs],
+            "logs",
+        ),
+    }
+
+
+def mq_broker(name: str = "broker", password: Any = None) -> Res:
+    user = {
+        "username": "app",
+        "password": password if password is not None else secret("mq-pw-1234567"),
+    }
+    return res(
+        MQ_BROKER,
+        name,
+        {
+            "brokerName": name,
+            "engineType": "ActiveMQ",
+            "engineVersion": "5.18",
+            "hostInstanceType": "mq.t3.micro",
+            "users": [user],
+        },
+    )
+
+
+def _plaintext_credentials() -> Case:
+    # pulumi-aws does not mark a broker's users[].password secret: a literal stays plaintext
+    return Case(
+        [
+            db_instance(password=secret("generated-pw"), manageMasterUserPassword=None),
+            mq_broker(),
+            task_definition(),
+        ],
+        [mq_broker("literal-broker", password="hunter2-literal")],
+        "literal-broker",
+    )
+
+
 def _single(compliant: Res, noncompliant: Res) -> Case:
     return Case([compliant], [noncompliant], noncompliant["name"])
 
@@ -500,6 +679,26 @@ CASES: dict[str, Case] = {
             ],
         ),
     ),
+    "proliferate-ecs-litellm-master-key": _single(
+        task_definition(
+            "llm-proxy",
+            secrets=[
+                {
+                    "name": "LITELLM_MASTER_KEY",
+                    "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm-AbC:LLM_PROXY_MASTER_KEY::",
+                }
+            ],
+        ),
+        task_definition(
+            "llm-proxy",
+            secrets=[
+                {
+                    "name": "LLM_PROXY_MASTER_KEY",
+                    "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm-AbC:LLM_PROXY_MASTER_KEY::",
+                }
+            ],
+        ),
+    ),
     "proliferate-ecs-awslogs": _single(
         task_definition(), task_definition("gateway", logConfiguration=None)
     ),
@@ -573,5 +772,59 @@ CASES: dict[str, Case] = {
         a_secret(), a_secret("throwaway", recoveryWindowInDays=0)
     ),
     "proliferate-secretsmanager-rotation": _rotation(),
+    # -- the production hardening (advisory by default, mandatory in the prod profile) ----
+    "proliferate-kms-key-rotation": _single(
+        res(KMS_KEY, "stack-key", {"enableKeyRotation": True, "deletionWindowInDays": 30}),
+        res(KMS_KEY, "static-key", {"enableKeyRotation": False}),
+    ),
+    "proliferate-logs-kms": _single(
+        res(LOG_GROUP, "worker-logs", {"retentionInDays": 365, "kmsKeyId": KEY_ARN}),
+        res(LOG_GROUP, "plain-logs", {"retentionInDays": 365}),
+    ),
+    "proliferate-ecr-kms": _single(
+        repository(encryptionConfigurations=[{"encryptionType": "KMS", "kmsKey": KEY_ARN}]),
+        repository("gateway", encryptionConfigurations=[{"encryptionType": "AES256"}]),
+    ),
+    "proliferate-secretsmanager-kms": _single(a_secret(kmsKeyId=KEY_ARN), a_secret("aws-managed")),
+    "proliferate-elasticache-kms": _single(
+        replication_group(kmsKeyId=KEY_ARN), replication_group("aws-managed-cache")
+    ),
+    "proliferate-rds-kms": _single(db_instance(kmsKeyId=KEY_ARN), db_instance("aws-managed-db")),
+    "proliferate-rds-performance-insights": _single(
+        db_instance(performanceInsightsEnabled=True, performanceInsightsKmsKeyId=KEY_ARN),
+        db_instance("blind-db", performanceInsightsEnabled=False),
+    ),
+    "proliferate-rds-enhanced-monitoring": _single(
+        db_instance(
+            monitoringInterval=60,
+            monitoringRoleArn="arn:aws:iam::123456789012:role/rds-monitoring",
+        ),
+        db_instance("unmonitored-db", monitoringInterval=0),
+    ),
+    "proliferate-rds-query-logging": _single(
+        res(
+            RDS_PG,
+            "db-params",
+            {
+                "family": "postgres16",
+                "parameters": [
+                    {"name": "rds.force_ssl", "value": "1"},
+                    {"name": "log_statement", "value": "ddl"},
+                    {"name": "log_min_duration_statement", "value": "1000"},
+                ],
+            },
+        ),
+        res(
+            RDS_PG,
+            "quiet-params",
+            {"family": "postgres16", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
+        ),
+    ),
+    "proliferate-ecs-readonly-root-filesystem": _single(
+        task_definition("web", readonlyRootFilesystem=True),
+        task_definition("scribbler", readonlyRootFilesystem=False),
+    ),
+    **{rule_id: case() for rule_id, case in _s3_cases().items()},
+    "proliferate-credentials-not-in-plaintext": _plaintext_credentials(),
 }
 """Policy id -> its compliant and non-compliant resources."""

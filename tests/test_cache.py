@@ -189,9 +189,10 @@ def test_long_names_fit_elasticache_limits_and_stay_distinct() -> None:
 def test_protect_false_is_the_explicit_opt_out() -> None:
     cap = run(make_args(protect=False))
     assert cap.one(T_RG).protect is False
+    assert cap.one(T_PW).protect is False  # the same escape hatch for its credential
 
 
-def test_only_the_data_store_is_protected_and_all_children_are_parented() -> None:
+def test_the_data_store_and_its_token_are_protected_and_all_children_are_parented() -> None:
     cap = run()
     component = cap.one(T_CACHE, "cache")
     children = [r for r in cap.resources if r.urn != component.urn]
@@ -199,7 +200,8 @@ def test_only_the_data_store_is_protected_and_all_children_are_parented() -> Non
     for child in children:
         assert child.parent == component.urn, child.name
         assert child.name.startswith("cache-")
-        assert (child.protect is True) == (child.type == T_RG), child.name
+        # a new AUTH token is a new credential for the running cache: protected too
+        assert (child.protect is True) == (child.type in (T_RG, T_PW)), child.name
 
 
 def test_auth_token_and_url_are_secret_and_well_formed() -> None:
@@ -279,6 +281,7 @@ def test_subnet_and_security_group_outputs_are_accepted() -> None:
         ({"engine_version": "6.2"}, "engine_version"),
         ({"engine": "valkey", "engine_version": "7.1"}, "engine_version"),
         ({"engine_version": "8.0"}, "engine_version"),
+        ({"engine_version": "7.9"}, "engine_version"),
         ({"port": 80}, "port"),
         ({"num_cache_clusters": 0}, "num_cache_clusters"),
         ({"num_cache_clusters": 7}, "num_cache_clusters"),
@@ -343,7 +346,8 @@ def test_parameter_group_family_helper() -> None:
 
 def test_forces_replacement_names_real_args_and_is_documented() -> None:
     fields = {f.name for f in dataclasses.fields(RedisCacheArgs)}
-    assert {"replication_group_id", "port", "kms_key_id"} <= set(FORCES_REPLACEMENT) <= fields
+    assert {"replication_group_id", "port"} <= set(FORCES_REPLACEMENT) <= fields
+    assert "kms_key_id" not in FORCES_REPLACEMENT  # kept with ignore_changes instead
     doc = RedisCacheArgs.__doc__ or ""
     for key in FORCES_REPLACEMENT:
         assert f"``{key}``" in doc, key

@@ -28,6 +28,7 @@ from proliferate_components.config import (
     config_keys_markdown,
     pulumi_yaml_config_schema,
 )
+from proliferate_components.engine_versions import ELASTICACHE_VERSIONS, POSTGRES_MINOR_VERSIONS
 from proliferate_components.errors import ConfigError
 from proliferate_components.sizing import CLOUDWATCH_LOG_RETENTION_DAYS, FARGATE_CPU_MEMORY_MIB
 from proliferate_components.testing import OfflineMocks, capture
@@ -147,7 +148,8 @@ def test_priority_explicit_over_profile_over_builtin() -> None:
     )
     assert c.worker_memory_mib == 2048  # explicit beats the prod default 1024
     assert c.nat_strategy == "one_per_az"  # prod profile beats the built-in "single"
-    assert c.log_retention_days == 30  # built-in (no prod override)
+    assert c.log_retention_days == 365  # prod profile beats the built-in 30
+    assert c.access_log_retention_days == 90  # built-in (no prod override)
     assert (
         StackConfig.from_mapping(
             {"proliferate:natStrategy": "single", "proliferate:profile": "prod"}
@@ -242,13 +244,17 @@ INVALID: list[tuple[str, Any, str, dict[str, Any]]] = [
     ("log_retention_days", 31, "1, 3, 5, 7, 14, 30", {}),
     ("region", "us-east", "us-east-1", {}),
     ("image_tag", "-oops", "Docker tag", {}),
+    ("mutable_image_tags", "a,b,c,d,e,f", "1 to 5", {}),
+    ("mutable_image_tags", "a*b*c*", "two * wildcards", {}),
+    ("mutable_image_tags", "has space", "comma-separated", {}),
     ("redis_cache_node_type", "t3.micro", "cache.t3.micro", {}),
     ("redis_engine", "memcached", "redis, valkey", {}),
-    ("redis_engine_version", "6.2", "7.x", {}),
+    ("redis_engine_version", "6.2", "redis_engine=redis one of 7.0 or 7.1", {}),
+    ("redis_engine_version", "7.9", "redis_engine=redis one of 7.0 or 7.1", {}),
     (
         "redis_engine_version",
         "9.0",
-        "7.x or 8.x",
+        "redis_engine=valkey one of 7.2, 8.0, 8.1 or 8.2",
         {"redis_engine": "valkey"},
     ),
     ("redis_num_cache_clusters", 1, "redis_allow_single_node=true", {}),
@@ -256,7 +262,10 @@ INVALID: list[tuple[str, Any, str, dict[str, Any]]] = [
     ("redis_snapshot_retention_days", 0, "from 1 to 35", {}),
     ("redis_snapshot_retention_days", 36, "from 1 to 35", {}),
     ("db_instance_class", "db.serverless", "db.t4g.micro", {}),
-    ("db_engine_version", "13", "14 to 17", {}),
+    ("db_engine_version", "13", "14, 15, 16 or 17", {}),
+    ("db_engine_version", "16.99", "16.1 to 16.13", {}),
+    ("db_engine_version", "15.1", "15.2 to 15.17", {}),
+    ("db_engine_version", "16.04", "14, 15, 16 or 17", {}),
     ("db_allocated_storage_gib", 10, "from 20 to 65536", {}),
     ("db_max_allocated_storage_gib", 15, "db_allocated_storage_gib=20", {}),
     ("db_backup_retention_days", 3, "from 7 to 35", {}),
@@ -323,6 +332,7 @@ def test_config_errors_name_the_pulumi_key(
     expected = valid
     for f in (
         "redis_allow_single_node",
+        "redis_engine",
         "db_allocated_storage_gib",
         "manage_dns",
         "domain_name",
@@ -496,7 +506,7 @@ def valid_kwargs(draw: st.DrawFn) -> dict[str, Any]:
         )
     )
     engine = kw["redis_engine"] = draw(st.sampled_from(["redis", "valkey"]))
-    versions = {"redis": [None, "7.0", "7.1"], "valkey": [None, "7.2", "8.0", "8.1"]}[engine]
+    versions = [None, *ELASTICACHE_VERSIONS[engine]]
     kw["redis_engine_version"] = draw(st.sampled_from(versions))
     nodes = kw["redis_num_cache_clusters"] = draw(st.integers(1, 6))
     kw["redis_allow_single_node"] = True if nodes == 1 else draw(st.booleans())
@@ -505,7 +515,10 @@ def valid_kwargs(draw: st.DrawFn) -> dict[str, Any]:
     kw["db_instance_class"] = draw(
         st.sampled_from(["db.t4g.micro", "db.t3.small", "db.r6g.large", "db.m7g.2xlarge"])
     )
-    kw["db_engine_version"] = draw(st.sampled_from(["14", "15", "16", "17", "16.4"]))
+    major = draw(st.sampled_from(sorted(POSTGRES_MINOR_VERSIONS)))
+    first, last = POSTGRES_MINOR_VERSIONS[major]
+    minor = draw(st.one_of(st.none(), st.integers(first, last)))
+    kw["db_engine_version"] = str(major) if minor is None else f"{major}.{minor}"
     allocated = kw["db_allocated_storage_gib"] = draw(st.integers(20, 65536))
     kw["db_max_allocated_storage_gib"] = draw(st.one_of(st.just(0), st.integers(allocated, 65536)))
     kw["db_multi_az"] = draw(st.booleans())
@@ -558,13 +571,15 @@ BREAKERS: dict[str, list[Any]] = {
     "gateway_desired_count": [-5],
     "autoscaling_max_count": [0, 101],
     "image_tag": ["-bad", "has space", "a" * 129, ".hidden"],
+    "mutable_image_tags": [",", "a/b", "x" * 129],
     "log_retention_days": [0, 4, 100],
     "redis_cache_node_type": ["t3.micro", "cache.t3", "db.t3.micro"],
     "redis_engine": ["memcached"],
     "redis_num_cache_clusters": [0, 7],
     "redis_snapshot_retention_days": [0, 36],
     "db_instance_class": ["db.serverless", "t4g.micro"],
-    "db_engine_version": ["13", "18", "latest", "16.x"],
+    "db_engine_version": ["13", "18", "latest", "16.x", "16.99", "17.0", "14.23", "16."],
+    "redis_engine_version": ["7.9", "6.2", "9.0", "7", "latest"],
     "db_allocated_storage_gib": [19, 65537],
     "db_max_allocated_storage_gib": [-1, 65537],
     "db_backup_retention_days": [0, 6, 36],
@@ -969,3 +984,151 @@ def test_adopt_config_paths_are_the_pulumi_config_set_path_arguments() -> None:
     )
     assert paths["proliferate:adopt.network.privateSubnetCidrs[1]"] == "10.0.11.0/24"
     assert len(paths) == 14  # one per leaf: 8 names and 6 list entries
+
+
+@pytest.mark.parametrize(
+    ("cidr", "kind"),
+    [
+        ("8.8.0.0/16", "publicly routable"),
+        ("52.10.0.0/20", "publicly routable"),
+        ("100.64.0.0/16", "not an RFC 1918 private range"),
+        ("10.0.0.0/16", None),
+        ("172.31.0.0/16", None),
+        ("192.168.10.0/24", None),
+    ],
+)
+def test_a_vpc_outside_rfc_1918_is_accepted_with_a_warning(cidr: str, kind: str | None) -> None:
+    config = StackConfig(vpc_cidr=cidr)
+    assert config.vpc_cidr == cidr
+    if kind is None:
+        assert config.warnings() == [] and config.warnings(pulumi_keys=True) == []
+        return
+    [field_warning] = config.warnings()
+    assert field_warning.startswith(f"vpc_cidr={cidr} is {kind}")
+    [key_warning] = config.warnings(pulumi_keys=True)
+    assert key_warning.startswith(f"proliferate:vpcCidr={cidr} is {kind}")
+
+
+def test_from_pulumi_config_logs_the_warnings_before_any_registration(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mocks = _CountingMocks()
+    created_when_warned: list[int] = []
+
+    def program() -> None:
+        StackConfig.from_pulumi_config()
+        created_when_warned.append(len(mocks.created))
+
+    capture(program, config={"proliferate:vpcCidr": "8.8.0.0/16"}, mocks=mocks)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [w for w in warned if w.startswith("proliferate:vpcCidr=8.8.0.0/16 is publicly")]
+    assert created_when_warned == [0]
+
+
+# --- every key fuzzed: empty, blank, unicode and out-of-range values ---
+
+_BLANKS = st.text(alphabet=" \t\n\r\u00a0\u2003\u3000", min_size=1, max_size=6)
+_DIGITS = st.text(alphabet="0123456789\u0660\u0661\uff15\uff11\uff12\u00b2", min_size=1, max_size=8)
+
+
+def _fuzzed_values(ck: ConfigKey) -> st.SearchStrategy[str]:
+    """Values a user could type for ``ck``: empty, blank, any unicode text, numbers far out
+    of range (also in other scripts' digits), the valid default padded or with a suffix."""
+    default = "" if ck.default is None else _as_config(ck.default)
+    return st.one_of(
+        st.just(""),
+        _BLANKS,
+        st.text(max_size=40),
+        st.integers(-(10**30), 10**30).map(str),
+        st.sampled_from(["0", "-1", "2147483648", "1e3", "512.0", "0x200", "+7", "NaN", "∞"]),
+        _DIGITS,
+        st.builds(lambda pad, text: pad + text + pad, _BLANKS, st.just(default)),
+        st.builds(lambda extra: default + extra, st.text(min_size=1, max_size=5)),
+        st.sampled_from(["TRUE", "yes", "1", "null", "{}", "[]", '{"clusterName": ""}']),
+    )
+
+
+@st.composite
+def _key_and_value(draw: st.DrawFn) -> tuple[ConfigKey, str, dict[str, str]]:
+    ck = draw(st.sampled_from(CONFIG_KEYS))
+    base = dict(draw(st.sampled_from([{}, DEV_PRESET, PROD_PRESET])))
+    return ck, draw(_fuzzed_values(ck)), base
+
+
+def _names_the_key(err: ConfigError, full_key: str) -> bool:
+    return (
+        err.key == full_key
+        or err.key.startswith((full_key + ".", full_key + "["))
+        or (full_key in str(err))
+    )
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_key_and_value())
+def test_every_key_fuzzed_parses_or_fails_naming_it(
+    case: tuple[ConfigKey, str, dict[str, str]],
+) -> None:
+    ck, value, base = case
+    try:
+        StackConfig.from_mapping({**base, ck.full_key: value})
+    except ConfigError as err:
+        assert _names_the_key(err, ck.full_key), (ck.full_key, value, str(err))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_key_and_value())
+def test_every_key_fuzzed_in_a_program_registers_nothing_before_its_error(
+    case: tuple[ConfigKey, str, dict[str, str]],
+) -> None:
+    ck, value, base = case
+    mocks = _CountingMocks()
+
+    def program() -> None:
+        StackConfig.from_pulumi_config()
+        pulumi.ComponentResource("proliferate:test:AfterConfig", "after", None)
+
+    try:
+        capture(program, config={**base, ck.full_key: value}, mocks=mocks)
+    except ConfigError as err:
+        assert _names_the_key(err, ck.full_key), (ck.full_key, value, str(err))
+        assert mocks.created == []
+    else:
+        assert mocks.created == ["proliferate:test:AfterConfig"]
+
+
+_NASTY = [
+    "",
+    " ",
+    "   ",
+    "\t\n",
+    "\u00a0",
+    "ünïcødé",
+    "日本語",
+    "\uff15\uff11\uff12",
+    "١٢",
+    "-1",
+    "0",
+]
+_NASTY += [str(10**30), "-" + str(10**30), "1e309", "true\n", "💥", "\x00", "a" * 5000]
+
+
+def test_every_key_with_every_nasty_value_parses_or_fails_naming_it() -> None:
+    outcomes: dict[str, set[str]] = {}
+    for ck in CONFIG_KEYS:
+        for value in _NASTY:
+            try:
+                StackConfig.from_mapping({ck.full_key: value})
+                outcomes.setdefault(ck.full_key, set()).add("parsed")
+            except ConfigError as err:
+                assert _names_the_key(err, ck.full_key), (ck.full_key, value, str(err))
+                outcomes.setdefault(ck.full_key, set()).add("refused")
+    assert set(outcomes) == {ck.full_key for ck in CONFIG_KEYS}
+    # every key refuses something; a blank value is refused by every key (it never counts
+    # as set), while "" is "unset" for every key (Pulumi's convention)
+    assert all("refused" in seen for seen in outcomes.values()), outcomes
+    for ck in CONFIG_KEYS:
+        for blank in (" ", "\t\n", "\u00a0"):
+            with pytest.raises(ConfigError) as info:
+                StackConfig.from_mapping({ck.full_key: blank})
+            assert _names_the_key(info.value, ck.full_key)
+    assert all(StackConfig.from_mapping({ck.full_key: ""}) for ck in CONFIG_KEYS)

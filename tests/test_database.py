@@ -88,7 +88,7 @@ def test_instance_gets_the_protective_defaults() -> None:
         "autoMinorVersionUpgrade": True,
         "allowMajorVersionUpgrade": False,
         "applyImmediately": False,
-        "enabledCloudwatchLogsExports": ["postgresql"],
+        "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
         "dbName": "proliferate",
         "username": "proliferate",
         "port": 5432,
@@ -170,7 +170,7 @@ def test_password_and_database_url_are_secret_and_composable() -> None:
     assert not rpc.is_rpc_secret(cap.outputs["address"])
 
 
-def test_only_the_instance_is_protected_and_all_children_are_parented() -> None:
+def test_the_instance_and_its_password_are_protected_and_all_children_are_parented() -> None:
     cap = run()
     component = cap.one(T_DB, "db")
     children = [r for r in cap.resources if r.urn != component.urn]
@@ -178,12 +178,15 @@ def test_only_the_instance_is_protected_and_all_children_are_parented() -> None:
     for child in children:
         assert child.parent == component.urn, child.name
         assert child.name.startswith("db-")
-        assert (child.protect is True) == (child.type == T_INSTANCE), child.name
+        # a new password is a new credential for the running database: protected too
+        assert (child.protect is True) == (child.type in (T_INSTANCE, T_PW)), child.name
 
 
 def test_protection_opt_outs_are_explicit_and_independent() -> None:
-    db = run(make_args(protect=False)).one(T_INSTANCE)
+    cap = run(make_args(protect=False))
+    db = cap.one(T_INSTANCE)
     assert db.protect is False
+    assert cap.one(T_PW).protect is False  # the same escape hatch for its credential
     assert db.input("deletionProtection") is True
     db = run(make_args(deletion_protection=False, skip_final_snapshot=True)).one(T_INSTANCE)
     assert db.protect is True
@@ -232,6 +235,8 @@ def test_same_args_give_identical_inputs() -> None:
         ({"engine_version": "13"}, "engine_version"),
         ({"engine_version": "18"}, "engine_version"),
         ({"engine_version": "16.x"}, "engine_version"),
+        ({"engine_version": "16.99"}, "engine_version"),
+        ({"engine_version": "16.0"}, "engine_version"),
         ({"engine_version": 16}, "engine_version"),
         ({"allocated_storage_gib": 10}, "allocated_storage_gib"),
         ({"allocated_storage_gib": 70000}, "allocated_storage_gib"),
@@ -299,7 +304,8 @@ def test_parameter_group_family_helper() -> None:
 
 def test_forces_replacement_names_real_args_and_is_documented() -> None:
     fields = {f.name for f in dataclasses.fields(PostgresDbArgs)}
-    assert {"db_name", "username", "kms_key_id"} <= set(FORCES_REPLACEMENT) <= fields
+    assert {"db_name", "username"} <= set(FORCES_REPLACEMENT) <= fields
+    assert "kms_key_id" not in FORCES_REPLACEMENT  # kept with ignore_changes instead
     doc = PostgresDbArgs.__doc__ or ""
     for key in FORCES_REPLACEMENT:
         assert f"``{key}``" in doc, key
@@ -341,7 +347,11 @@ def test_data_tier_composes_from_network_outputs() -> None:
         cap.outputs["database_url"]
     )
     protected = {r.type for r in cap.resources if r.protect}
-    assert protected == {T_INSTANCE, "aws:elasticache/replicationGroup:ReplicationGroup"}
+    assert protected == {
+        T_INSTANCE,
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "random:index/randomPassword:RandomPassword",
+    }
 
 
 # -- shared helpers (used by RedisCache and PostgresDb alike) ---------------------------------

@@ -374,6 +374,18 @@ def test_mkdocs_builds_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "self-hosting" / "index.html").is_file()
+    # What a reader sees: no escaped entity or backslash left visible inside code, no
+    # private helper shown as a default value.
+    leftovers: list[str] = []
+    for page in (tmp_path / "site").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for code in re.findall(r"<code>(.*?)</code>", html, flags=re.S):
+            if "&amp;lt;" in code or "&amp;gt;" in code or "\\_" in code:
+                leftovers.append(f"{page.relative_to(tmp_path)}: {code[:80]}")
+        leftovers += [
+            f"{page.relative_to(tmp_path)}: {m}" for m in re.findall(r"\b_[a-z_]+\(\)", html)
+        ]
+    assert leftovers == []
 
 
 def test_environment_minimum_names_every_required_user_key() -> None:
@@ -405,3 +417,15 @@ def test_config_keys_mentioned_in_the_docs_exist() -> None:
             ):
                 unknown.append(f"{path.relative_to(ROOT)}: {key}")
     assert unknown == [], unknown
+
+
+def test_documented_idle_timeout_is_the_load_balancers_default() -> None:
+    from proliferate_components.loadbalancer import DEFAULT_IDLE_TIMEOUT_SECONDS
+
+    stated: list[tuple[str, int]] = []
+    for path in DOC_FILES:
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        for seconds in re.findall(r"idle timeout (\d+) ?s\b", text, flags=re.IGNORECASE):
+            stated.append((str(path.relative_to(ROOT)), int(seconds)))
+    assert ("docs/self-hosting.md", DEFAULT_IDLE_TIMEOUT_SECONDS) in stated
+    assert [s for s in stated if s[1] != DEFAULT_IDLE_TIMEOUT_SECONDS] == []

@@ -103,3 +103,52 @@ def test_a_bad_config_value_fails_naming_the_pulumi_key() -> None:
     with pytest.raises(ConfigError) as info:
         capture_project(EXAMPLE, config={**DEV_PRESET, "proliferate:workerMemory": "3000"})
     assert info.value.key == "proliferate:workerMemory"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("proliferate:redisEngineVersion", "7.9"),
+        ("proliferate:dbEngineVersion", "16.99"),
+        ("proliferate:dbEngineVersion", "13"),
+    ],
+)
+def test_an_engine_version_aws_does_not_offer_fails_before_any_registration(
+    key: str, value: str
+) -> None:
+    registered: list[str] = []
+    with pytest.raises(ConfigError) as info:
+        capture_project(
+            EXAMPLE,
+            config={**DEV_PRESET, key: value},
+            on_register=lambda r: registered.append(r.name),
+        )
+    assert info.value.key == key and info.value.value == value
+    assert registered == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("proliferate:ANTHROPIC_API_KEY", "", "[secret]"),
+        ("proliferate:ANTHROPIC_API_KEY", "   ", "[secret]"),
+        ("proliferate:ANTHROPIC_API_KEY", "\t\n", "[secret]"),
+        ("proliferate:USER_SECRETS_ENCRYPTION_KEY", "not-a-key", "[secret]"),
+        ("proliferate:NEXT_PUBLIC_GITHUB_APP_SLUG", "", "''"),
+        ("proliferate:NEXT_PUBLIC_GITHUB_APP_SLUG", "  ", "'  '"),
+    ],
+)
+def test_an_empty_or_malformed_environment_value_fails_before_any_registration(
+    key: str, value: str, shown: str
+) -> None:
+    registered: list[str] = []
+    with pytest.raises(ConfigError) as info:
+        capture_project(
+            EXAMPLE,
+            config={**DEV_PRESET, key: value},
+            secret_keys=[key] if key != "proliferate:NEXT_PUBLIC_GITHUB_APP_SLUG" else [],
+            on_register=lambda r: registered.append(r.name),
+        )
+    assert info.value.key == key
+    assert str(info.value).startswith(f"{key}: invalid value {shown};")
+    assert registered == []

@@ -239,3 +239,37 @@ def test_capture_works_after_asyncio_run_cleared_the_loop() -> None:
 
     asyncio.run(noop())  # leaves set_event_loop(None) behind, as prompt_toolkit does
     assert len(capture(_program).resources) == 4
+
+
+_FAILED_RUN_SCRIPT = """
+import gc
+import warnings
+warnings.simplefilter("ignore", DeprecationWarning)
+from proliferate_components.network import Network, NetworkArgs
+from proliferate_components.testing import OfflineMocks, capture
+
+mocks = OfflineMocks(availability_zones=["us-east-1a", "us-east-1b"])
+for _ in range(2):
+    try:  # the zone lookup answers 2 zones: every subnet, NAT and route fails on the error
+        capture(lambda: Network("net", NetworkArgs(availability_zone_count=3)), mocks=mocks)
+    except ValueError as exc:
+        print("failed:", type(exc).__name__, "availability_zone_count" in str(exc))
+ok = capture(lambda: Network("net", NetworkArgs()), mocks=mocks)  # the failures' leftovers are
+gc.collect()                                                     # collected during this run
+print("registered", len(ok.resources))
+"""
+
+
+def test_a_failed_run_leaves_no_unretrieved_futures_behind() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _FAILED_RUN_SCRIPT],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("failed: ValueError True") == 2, proc.stdout
+    assert int(proc.stdout.split("registered", 1)[1].split()[0]) > 10
+    for noise in ("never retrieved", "Task was destroyed", "Exception ignored"):
+        assert noise not in proc.stderr, proc.stderr[:3000]

@@ -34,6 +34,8 @@ from proliferate_components.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST_NAME = "proliferate_components"
+WHEEL_EXCLUDED = {"proliferate_components.docgen"}
+"""Modules of the source tree the wheel leaves out on purpose (pyproject's wheel ``exclude``)."""
 
 
 # --- policy-pack command (fast) ------------------------------------------------------------
@@ -110,6 +112,50 @@ def test_write_pack_refuses_a_file(fake_pack: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         policy_pack.write_pack(dest, force=True)
     assert dest.read_text(encoding="utf-8") == "x"
+
+
+def test_write_to_a_path_that_cannot_be_created_is_an_error_naming_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    dest = blocker / "pack"  # the OS refuses: a file is in the way (ENOTDIR)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "proliferate_components.cli.main",
+            "policy-pack",
+            "write",
+            str(dest),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: DIR: invalid value '{dest}'; a directory this user")
+    assert "Not a directory" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_a_write_failing_midway_names_the_file_and_leaves_nothing(
+    fake_pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    dest = tmp_path / "new" / "pack"
+
+    def refused(src: object, dst: object) -> None:  # what a read-only directory answers
+        raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+
+    monkeypatch.setattr(shutil, "copyfile", refused)
+    with pytest.raises(ConfigError) as info:
+        policy_pack.write_pack(dest)
+    assert info.value.key == "DIR" and info.value.value == str(dest)
+    assert "Permission denied" in info.value.valid
+    assert str(dest / "PulumiPolicy.yaml") in info.value.valid
+    assert not (tmp_path / "new").exists(), "the directories it created are removed"
 
 
 def test_policy_pack_cli(
@@ -258,12 +304,35 @@ def test_wheel_ships_data_files(dists: tuple[Path, Path]) -> None:
 
 
 @pytest.mark.slow
+def test_wheel_ships_nothing_test_only_or_maintainer_only(dists: tuple[Path, Path]) -> None:
+    """The wheel holds the library, its CLI and its data; not the test doubles or the docs
+    generator (both live in the checkout only)."""
+    _, wheel = dists
+    with zipfile.ZipFile(wheel) as archive:
+        modules = [n for n in archive.namelist() if n.endswith(".py")]
+    assert f"{DIST_NAME}/provider.py" in modules  # the check sees real module paths
+    shipped_names = {Path(n).name for n in modules}
+    for unwanted in ("docgen.py", "fake_pulumi.py", "conftest.py"):
+        assert unwanted not in shipped_names, unwanted
+    assert not [n for n in modules if Path(n).name.startswith("test_")]
+    assert not [n for n in modules if "/tests/" in n or n.startswith("tests/")]
+
+
+@pytest.mark.slow
 def test_sdist_has_sources_tests_and_license(dists: tuple[Path, Path]) -> None:
     sdist, _ = dists
     prefix = f"{DIST_NAME}-{__version__}/"
     with tarfile.open(sdist) as archive:
         names = {n.removeprefix(prefix) for n in archive.getnames()}
-    for required in ("LICENSE", "README.md", "pyproject.toml", "proliferate_components/py.typed"):
+    for required in (
+        "LICENSE",
+        "README.md",
+        "pyproject.toml",
+        "proliferate_components/py.typed",
+        "proliferate_components/docgen.py",
+        "provider/PulumiPlugin.yaml",
+        "provider/__main__.py",
+    ):
         assert required in names
     assert any(n.startswith("tests/") for n in names)
     for optional in ("CHANGELOG.md", "docs/index.md"):
@@ -369,6 +438,7 @@ def test_installed_package_imports_from_site_packages(installed: Installed) -> N
             if t.endswith(".py") and not t.endswith(("__init__.py", "__main__.py"))
         }
         source_modules &= committed
+    source_modules -= WHEEL_EXCLUDED
     assert source_modules <= set(report["modules"]), sorted(source_modules - set(report["modules"]))
 
 

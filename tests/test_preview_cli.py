@@ -300,6 +300,41 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
+def test_json_dash_prints_the_document_alone_on_stdout(tmp_path: Path) -> None:
+    """`--json -` is the JSON document on stdout (pipeable into jq), the report on stderr,
+    and no file named '-'."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "proliferate_components.cli.main",
+            "preview",
+            "--offline",
+            str(PLAIN),
+            "--policy-pack",
+            str(PACK),
+            "--config",
+            "deletionProtection=false",
+            "--json",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    document = json.loads(proc.stdout)
+    validate(document)
+    assert "fixture-rds-deletion-protection" in proc.stderr  # the human report
+    assert "wrote -" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "-").exists()
+
+
 # -- the bundled example ---------------------------------------------------------------------
 
 
@@ -353,6 +388,26 @@ def test_bundled_example_passes_every_mandatory_rule_of_the_bundled_pack(
     assert "passed" in console.out
 
 
+@pytest.mark.parametrize(
+    ("args", "stack"),
+    [
+        (["--preset", "prod"], "prod"),
+        (["--preset", "dev"], "dev"),
+        (["--preset", "prod", "--stack", "staging"], "staging"),
+        ([], "dev"),
+    ],
+)
+def test_the_preset_names_the_stack_unless_stack_is_given(
+    args: list[str], stack: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "preview.json"
+    assert preview(str(PLAIN), "--no-policy", *args, "--json", str(out)) == 0
+    capsys.readouterr()
+    document = json.loads(out.read_text())
+    assert document["stack"] == stack
+    assert all(r["urn"].startswith(f"urn:pulumi:{stack}::") for r in document["resources"])
+
+
 def test_bundled_example_treats_environment_keys_as_secret(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -399,3 +454,121 @@ def test_program_calling_sys_exit_is_a_program_error(
     (tmp_path / "__main__.py").write_text("import sys\nsys.exit(3)\n")
     assert preview(str(tmp_path), "--no-policy") == 2
     assert "SystemExit: the program called sys.exit(3)" in capsys.readouterr().err
+
+
+def test_a_public_vpc_range_previews_with_a_warning_naming_the_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["preview", "--offline", "--no-policy", "-c", "proliferate:vpcCidr=8.8.0.0/16"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert "warning: proliferate:vpcCidr=8.8.0.0/16 is publicly routable" in out
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_secret_is_an_error_naming_the_key_not_a_set_secret(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["preview", "--offline", "--no-policy", "--secret", f"ANTHROPIC_API_KEY={value}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: proliferate:ANTHROPIC_API_KEY: invalid value [secret]; ")
+    assert "empty and whitespace-only values count as unset" in err
+
+
+def test_a_program_that_never_finishes_is_stopped_by_the_timeout(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: sleepy\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import time\n"
+        "import pulumi_aws as aws\n"
+        "aws.s3.Bucket('registered-before-the-wait')\n"
+        "try:\n"
+        "    time.sleep(10**9)\n"
+        "except Exception:  # a program's own error handling cannot swallow the timeout\n"
+        "    pass\n"
+        "aws.s3.Bucket('never-reached')\n"
+    )
+    out = tmp_path / "preview.json"
+    argv = ["preview", "--offline", str(tmp_path), "--timeout", "0.5", "--json", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "proliferate_components.cli.main", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,  # a safety net for the test itself, not an assertion
+    )
+    assert proc.returncode == 124, proc.stderr
+    assert proc.stderr.startswith("error: the preview did not finish within 0.5 s (--timeout)")
+    assert "Traceback" not in proc.stderr
+    assert not out.exists(), "no partial result is written"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "100000"])
+def test_timeout_must_be_a_positive_number_of_seconds(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["preview", "--offline", "--timeout", value])
+    assert info.value.code == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_the_deadline_restores_the_previous_alarm_handler_and_is_off_elsewhere() -> None:
+    import signal
+    import threading
+
+    from proliferate_components.preview.timeout import PreviewTimeout, deadline
+
+    before = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(PreviewTimeout) as info, deadline(0.05) as armed:
+        assert armed
+        threading.Event().wait(30)  # interrupted long before
+    assert info.value.seconds == 0.05
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    with deadline(None) as armed:
+        assert not armed
+    seen: list[bool] = []
+
+    def in_a_thread() -> None:
+        with deadline(0.01) as armed:
+            seen.append(armed)
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert seen == [False]
+
+
+def test_a_config_disabling_every_policy_says_so_instead_of_a_silent_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "policy.json"
+    cfg.write_text(json.dumps({"all": "disabled"}))
+    args = ["--policy-pack", str(PACK), "--policy-pack-config", str(cfg)]
+    # deletionProtection=false breaks a mandatory rule: disabled, it is not checked
+    code = preview(str(PLAIN), *args, "--config", "deletionProtection=false")
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert "Policies: every policy is disabled (4 of 4 in " in out
+    assert "nothing was checked" in out
+    assert "every policy disabled (4), nothing checked" in out  # the summary line
+    assert "no violations" not in out
+
+    cfg.write_text(json.dumps({"all": "disabled", "fixture-log-retention": "advisory"}))
+    assert preview(str(PLAIN), *args) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "every policy" not in out
+    assert "advisory fixture-log-retention (1)" in out
+
+
+def test_preview_result_lists_each_policys_level() -> None:
+    result = run_preview(PLAIN, policy_pack=PACK, policy_config={"all": "disabled"})
+    assert result.every_policy_disabled
+    assert set(result.policy_levels.values()) == {"disabled"}
+    assert len(result.policy_levels) == 4
+    default = run_preview(PLAIN, policy_pack=PACK)
+    assert not default.every_policy_disabled
+    assert default.policy_levels["fixture-rds-deletion-protection"] == "mandatory"
+    assert default.policy_levels["fixture-log-retention"] == "advisory"
+    assert not run_preview(PLAIN).every_policy_disabled  # no pack ran

@@ -39,6 +39,7 @@ def test_readme_data_tier_program_runs_and_protects_the_data_stores() -> None:
     assert protected == {
         "aws:elasticache/replicationGroup:ReplicationGroup",
         "aws:rds/instance:Instance",
+        "random:index/randomPassword:RandomPassword",  # the AUTH token and the DB password
     }
     assert set(cap.outputs) == {"redisUrl", "databaseUrl"}
     assert all(redact(v) == "[secret]" for v in cap.outputs.values())

@@ -13,14 +13,14 @@ import pytest
 from proliferate_components.environment import generated_keys, service_keys
 from proliferate_components.errors import ConfigError
 from proliferate_components.secrets import (
-    GENERATED_SECRET_LENGTH,
     SecretsBundle,
     SecretsBundleArgs,
     bundle_keys,
     group_of,
+    readers,
     value_from_reference,
 )
-from proliferate_components.testing import Capture, capture, redact, unwrap
+from proliferate_components.testing import Capture, OfflineMocks, capture, redact, unwrap
 
 SECRET_TYPE = "aws:secretsmanager/secret:Secret"
 VERSION_TYPE = "aws:secretsmanager/secretVersion:SecretVersion"
@@ -76,22 +76,35 @@ def _documents(cap: Capture) -> dict[str, dict[str, str]]:
     return out
 
 
-def test_one_json_secret_per_group_holding_exactly_its_keys() -> None:
+def test_one_json_secret_per_set_of_readers_holding_exactly_its_keys() -> None:
     cap, seen = _run(_complete_args())
     bundle: SecretsBundle = seen["bundle"]
     secrets = {r.name for r in cap.of_type(SECRET_TYPE)}
-    assert secrets == {"app-secrets-generated", "app-secrets-data", "app-secrets-user"}
-    docs = _documents(cap)
-    assert set(docs["generated"]) == set(generated_keys())
-    assert docs["data"] == {
-        "DATABASE_URL": DB_URL,
-        "REDIS_URL": "rediss://:token-SENTINEL@cache.internal:6379",
+    assert secrets == {
+        f"app-secrets-{g}" for g in ("generated", "data", "user", "database", "llm", "llm-proxy")
     }
-    assert docs["user"] == FULL_USER_VALUES
-    assert set(bundle.keys) == set(docs["generated"]) | set(docs["data"]) | set(docs["user"])
+    docs = _documents(cap)
+    # read by the Node services only
+    assert set(docs["generated"]) == set(generated_keys()) - {"LLM_PROXY_MASTER_KEY"}
+    assert docs["data"] == {"REDIS_URL": "rediss://:token-SENTINEL@cache.internal:6379"}
+    assert docs["user"] == {k: v for k, v in FULL_USER_VALUES.items() if k != "ANTHROPIC_API_KEY"}
+    # read by the Node services and the migrations task
+    assert docs["database"] == {"DATABASE_URL": DB_URL}
+    # read by the Node services and LiteLLM (which gets the master key as LITELLM_MASTER_KEY)
+    assert set(docs["llm"]) == {"ANTHROPIC_API_KEY", "LLM_PROXY_MASTER_KEY"}
+    # LiteLLM alone: the same database, schema=litellm (scripts/install-platform.cjs)
+    assert docs["llm-proxy"] == {"LITELLM_DATABASE_URL": DB_URL + "?schema=litellm"}
+    assert set(bundle.keys) == {k for doc in docs.values() for k in doc}
     assert bundle.missing_required == ()
     for key in bundle.keys:
         assert key in docs[group_of(key)]
+
+
+def test_no_secret_is_shared_by_services_that_read_different_keys() -> None:
+    """Secrets Manager grants whole secrets: every key of one secret has the same readers."""
+    for group in {group_of(k) for k in bundle_keys()}:
+        members = [k for k in bundle_keys() if group_of(k) == group]
+        assert len({readers(k) for k in members}) == 1, (group, members)
 
 
 def test_secret_strings_are_pulumi_secrets_and_values_never_leak() -> None:
@@ -102,9 +115,9 @@ def test_secret_strings_are_pulumi_secrets_and_values_never_leak() -> None:
         assert version.is_secret("secretString"), version.name
     sentinels = [ANTHROPIC, DB_URL, *FULL_USER_VALUES.values()]
     generated = [unwrap(r.outputs["result"]) for r in cap.of_type(PASSWORD_TYPE)]
-    assert len(generated) == len(generated_keys()) and all(
-        len(g) == GENERATED_SECRET_LENGTH for g in generated
-    )
+    assert len(generated) == len(generated_keys())
+    docs = _documents(cap)
+    generated += [docs[group_of(k)][k] for k in generated_keys()]
     # Everything a plan shows (redacted inputs, outputs, stack outputs) is free of any value.
     for reg in cap.resources:
         shown = json.dumps(reg.plain_inputs(), default=str) + json.dumps(
@@ -117,22 +130,78 @@ def test_secret_strings_are_pulumi_secrets_and_values_never_leak() -> None:
         assert value not in exported
 
 
-def test_generated_secrets_are_stable_random_passwords_protected_by_default() -> None:
+# How upstream generates each value (scripts/install-platform.cjs) and what its code reads:
+# USER_SECRETS_ENCRYPTION_KEY is Buffer.from(key, "hex") for aes-256-gcm
+# (packages/services/src/db/crypto.ts); LiteLLM accepts only sk- keys.
+UPSTREAM_SHAPES = {
+    "BETTER_AUTH_SECRET": r"[A-Za-z0-9+/]{43}=",  # randomBase64(32)
+    "SERVICE_TO_SERVICE_AUTH_TOKEN": r"[A-Za-z0-9+/]{43}=",  # randomBase64(32)
+    "USER_SECRETS_ENCRYPTION_KEY": r"[0-9a-f]{64}",  # randomHex(32)
+    "GATEWAY_JWT_SECRET": r"[0-9a-f]{64}",  # generate_hex 32 (scripts/setup-env.sh)
+    "BILLING_JWT_SECRET": r"[0-9a-f]{64}",  # randomHex(32)
+    "LLM_PROXY_MASTER_KEY": r"sk-[0-9a-f]{48}",  # randomToken("sk-", 24)
+}
+
+
+def test_generated_secrets_have_upstreams_formats_and_are_protected() -> None:
     cap, _ = _run(_complete_args())
     passwords = {r.name: r for r in cap.of_type(PASSWORD_TYPE)}
     expected = {f"app-secrets-{k.lower().replace('_', '-')}" for k in generated_keys()}
     assert set(passwords) == expected
     for reg in passwords.values():
-        assert reg.input("length") == GENERATED_SECRET_LENGTH
-        assert reg.input("special") is False
+        # the 16 hex digits: digits plus "abcdef" as the special characters
+        assert reg.input("upper") is False and reg.input("lower") is False
+        assert reg.input("numeric") is True and reg.input("special") is True
+        assert reg.input("overrideSpecial") == "abcdef"
+        assert reg.input("length") == (48 if "llm-proxy" in reg.name else 64)
         assert reg.protect is True
+        # an existing stack keeps the value it was created with
+        assert {"length", "special", "upper", "lower", "numeric", "overrideSpecial"} <= set(
+            reg.ignore_changes
+        )
     for reg in cap.of_type(SECRET_TYPE):
         assert reg.protect is True
         assert reg.input("recoveryWindowInDays") == 30
     docs = _documents(cap)
-    for key, value in docs["generated"].items():
-        assert len(value) == GENERATED_SECRET_LENGTH, key
-        assert re.fullmatch(r"[A-Za-z0-9]+", value), key
+    assert set(UPSTREAM_SHAPES) == set(generated_keys())
+    for key, shape in UPSTREAM_SHAPES.items():
+        assert re.fullmatch(shape, docs[group_of(key)][key]), key
+
+
+class _LegacyRandom(OfflineMocks):
+    """A stack created before the upstream formats: each RandomPassword holds 44 alphanumerics."""
+
+    def new_resource(self, args: Any) -> tuple[str | None, dict[str, Any]]:  # type: ignore[override]
+        rid, outputs = super().new_resource(args)
+        if args.typ == PASSWORD_TYPE:
+            outputs["result"] = ("Legacy" + args.name.replace("-", "") + "x" * 44)[:44]
+        return rid, outputs
+
+
+def test_a_stack_from_before_the_formats_keeps_its_values(caplog: pytest.LogCaptureFixture) -> None:
+    cap, _ = _run(_complete_args(), mocks=_LegacyRandom(region="us-east-1"))
+    docs = _documents(cap)
+    legacy = {
+        k: unwrap(cap.named(f"app-secrets-{k.lower().replace('_', '-')}").outputs["result"])
+        for k in generated_keys()
+    }
+    for key in generated_keys():
+        value = docs[group_of(key)][key]
+        if key == "LLM_PROXY_MASTER_KEY":  # only the prefix LiteLLM requires is added
+            assert value == "sk-" + legacy[key]
+        else:
+            assert value == legacy[key], key
+    # the unusable encryption key is reported, by name only
+    warnings = [
+        r.getMessage() for r in caplog.records if "USER_SECRETS_ENCRYPTION_KEY" in r.getMessage()
+    ]
+    assert warnings and "docs/upgrading.md" in warnings[0]
+    assert legacy["USER_SECRETS_ENCRYPTION_KEY"] not in " ".join(warnings)
+
+
+def test_a_new_stack_gets_no_encryption_key_warning(caplog: pytest.LogCaptureFixture) -> None:
+    _run(_complete_args())
+    assert not [r for r in caplog.records if "USER_SECRETS_ENCRYPTION_KEY" in r.getMessage()]
 
 
 def test_protection_is_an_explicit_opt_out() -> None:
@@ -166,7 +235,10 @@ def test_secrets_for_includes_only_what_the_service_receives() -> None:
         pulumi.export("migrations", bundle.secrets_for("migrations"))
 
     cap, seen = _run(_complete_args(), export=export)
-    assert set(cap.output("proxy")) == {"DATABASE_URL", "LLM_PROXY_MASTER_KEY", "ANTHROPIC_API_KEY"}
+    proxy = cap.output("proxy")
+    assert set(proxy) == {"DATABASE_URL", "LITELLM_MASTER_KEY", "ANTHROPIC_API_KEY"}
+    assert proxy["LITELLM_MASTER_KEY"].endswith(":LLM_PROXY_MASTER_KEY::")
+    assert proxy["DATABASE_URL"].endswith(":LITELLM_DATABASE_URL::")
     assert set(cap.output("migrations")) == {"DATABASE_URL"}
     with pytest.raises(ConfigError, match="service"):
         seen["bundle"].secrets_for("nope")
@@ -179,10 +251,10 @@ def test_missing_required_values_warn_during_preview_and_are_left_out() -> None:
     bundle: SecretsBundle = seen["bundle"]
     assert set(bundle.missing_required) == {
         "DATABASE_URL",
+        "LITELLM_DATABASE_URL",
         "REDIS_URL",
         "GITHUB_APP_PRIVATE_KEY",
         "GITHUB_APP_WEBHOOK_SECRET",
-        "GITHUB_OAUTH_APP_SECRET",
         "MODAL_TOKEN_ID",
         "MODAL_TOKEN_SECRET",
     }
@@ -248,8 +320,11 @@ def test_user_values_come_from_secret_config_when_not_given() -> None:
         secret_keys=list(config),
     )
     docs = _documents(cap)
-    assert docs["user"] == FULL_USER_VALUES
-    assert docs["data"]["DATABASE_URL"] == DB_URL
+    assert {**docs["user"], **docs["llm"]} == {
+        **FULL_USER_VALUES,
+        "LLM_PROXY_MASTER_KEY": docs["llm"]["LLM_PROXY_MASTER_KEY"],
+    }
+    assert docs["database"]["DATABASE_URL"] == DB_URL
     assert seen["bundle"].missing_required == ()
     assert all(v.is_secret("secretString") for v in cap.of_type(VERSION_TYPE))
 
@@ -323,7 +398,9 @@ def test_bundle_keys_cover_every_secret_a_service_receives() -> None:
     from proliferate_components.environment import SERVICES
 
     received = {k for s in SERVICES for k in service_keys(s).secrets}
-    assert set(bundle_keys()) == received
+    # LITELLM_MASTER_KEY is LLM_PROXY_MASTER_KEY's value: stored once, under that key
+    assert set(bundle_keys()) == received - {"LITELLM_MASTER_KEY"}
+    assert "LLM_PROXY_MASTER_KEY" in received
 
 
 def test_settings_from_config_reads_plain_keys_only() -> None:
@@ -345,3 +422,32 @@ def test_settings_from_config_reads_plain_keys_only() -> None:
         secret_keys=["proliferate:ANTHROPIC_API_KEY"],
     )
     assert seen["settings"] == {"DEFAULT_SANDBOX_PROVIDER": "e2b", "WORKER_PORT": "8080"}
+
+
+@pytest.mark.parametrize(
+    ("key", "settings", "secrets", "fails"),
+    [
+        ("proliferate:WORKER_PORT", True, False, True),
+        ("proliferate:WORKER_PORT", False, True, False),
+        ("proliferate:GITHUB_APP_PRIVATE_KEY", False, True, True),
+        ("proliferate:GITHUB_APP_PRIVATE_KEY", True, False, False),
+    ],
+)
+def test_check_environment_config_refuses_blank_values_of_what_it_is_asked_to_read(
+    key: str, settings: bool, secrets: bool, fails: bool
+) -> None:
+    from proliferate_components.secrets import check_environment_config, settings_from_config
+
+    errors: list[ConfigError] = []
+
+    def program() -> None:
+        try:
+            check_environment_config(settings=settings, secrets=secrets)
+        except ConfigError as exc:
+            errors.append(exc)
+        if key == "proliferate:WORKER_PORT":  # a plain setting: reading it refuses it too
+            with pytest.raises(ConfigError, match=key):
+                settings_from_config()
+
+    capture(program, config={key: " \t"}, secret_keys=[key] if "PRIVATE" in key else [])
+    assert [e.key for e in errors] == ([key] if fails else [])

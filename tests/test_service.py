@@ -257,20 +257,33 @@ def test_secrets_reach_containers_only_as_value_from_references() -> None:
         [container] = _containers(task)
         service = task.name.removesuffix("-task")
         names = {s["name"] for s in container["secrets"]}
-        # every secret the service receives that the bundle holds (optional ones were not given)
-        expected = set(service_keys(service).secrets) - {
-            "OPENAI_API_KEY",
-            "RESEND_API_KEY",
-            "AUTUMN_API_KEY",
-        }
-        expected &= {*USER_VALUES, "DATABASE_URL", "REDIS_URL", *generated_keys()}
-        assert names == expected and "DATABASE_URL" in names
+        # container variable -> the bundle's JSON key it is read from
+        if service == "llm-proxy":
+            # apps/llm-proxy/litellm/config.yaml: os.environ/ANTHROPIC_API_KEY,
+            # os.environ/LITELLM_MASTER_KEY, os.environ/DATABASE_URL; the master key is
+            # LLM_PROXY_MASTER_KEY's value and the URL has schema=litellm
+            # (scripts/install-platform.cjs)
+            expected = {
+                "ANTHROPIC_API_KEY": "ANTHROPIC_API_KEY",
+                "LITELLM_MASTER_KEY": "LLM_PROXY_MASTER_KEY",
+                "DATABASE_URL": "LITELLM_DATABASE_URL",
+            }
+        else:
+            # every secret the worker receives that the bundle holds (optional ones not given)
+            keys = set(service_keys(service).secrets) - {
+                "OPENAI_API_KEY",
+                "RESEND_API_KEY",
+                "AUTUMN_API_KEY",
+            }
+            keys &= {*USER_VALUES, "DATABASE_URL", "REDIS_URL", *generated_keys()}
+            expected = {k: k for k in keys}
+        assert names == set(expected) and "DATABASE_URL" in names
         for s in container["secrets"]:
             match = re.fullmatch(
                 r"(arn:aws:secretsmanager:[^:]+:\d{12}:secret:[^:]+):([A-Z0-9_]+)::", s["valueFrom"]
             )
             assert match, s
-            assert match.group(1) in bundle_arns and match.group(2) == s["name"]
+            assert match.group(1) in bundle_arns and match.group(2) == expected[s["name"]]
         env = json.dumps(container["environment"])
         for value in [*USER_VALUES.values(), "db-SENTINEL", "redis-SENTINEL"]:
             assert value not in task.input("containerDefinitions")
@@ -592,14 +605,40 @@ def test_create_service_must_be_a_bool() -> None:
 # -- ECR ----------------------------------------------------------------------------------
 
 
-def test_repository_scans_on_push_and_lifecycle_keeps_the_last_tagged_images() -> None:
-    cap = _run(_base(keep_tagged_images=15, untagged_expiry_days=3))
+def test_a_mutable_latest_exists_only_when_asked_for() -> None:
+    cap = _run(_base(image_tag_mutability="IMMUTABLE_WITH_EXCLUSION", mutable_tags=("latest",)))
     repo = cap.one("aws:ecr/repository:Repository")
-    assert repo.input("imageScanningConfiguration") == {"scanOnPush": True}
     assert repo.input("imageTagMutability") == "IMMUTABLE_WITH_EXCLUSION"
     assert repo.input("imageTagMutabilityExclusionFilters") == [
         {"filter": "latest", "filterType": "WILDCARD"}
     ]
+
+
+def test_changing_tag_mutability_updates_the_repository_in_place() -> None:
+    """Going from the 0.1 default (a mutable ``latest``) to immutable tags, or back, changes
+    only inputs that ECR's PutImageTagMutability updates in place: none of them forces a
+    replacement (the repository and its images stay)."""
+    from proliferate_components.migrate.forcenew import REPLACEMENT_PROPERTIES
+
+    forcing = {p.pulumi_input for p in REPLACEMENT_PROPERTIES["aws:ecr/repository:Repository"]}
+    old = _run(
+        _base(image_tag_mutability="IMMUTABLE_WITH_EXCLUSION", mutable_tags=("latest",))
+    ).one("aws:ecr/repository:Repository")
+    new = _run(_base()).one("aws:ecr/repository:Repository")
+    changed = {
+        k for k in set(old.inputs) | set(new.inputs) if old.inputs.get(k) != new.inputs.get(k)
+    }
+    assert changed == {"imageTagMutability", "imageTagMutabilityExclusionFilters"}
+    assert not changed & forcing
+    assert new.urn == old.urn, "same resource: an update, not a delete and create"
+
+
+def test_repository_scans_on_push_and_lifecycle_keeps_the_last_tagged_images() -> None:
+    cap = _run(_base(keep_tagged_images=15, untagged_expiry_days=3))
+    repo = cap.one("aws:ecr/repository:Repository")
+    assert repo.input("imageScanningConfiguration") == {"scanOnPush": True}
+    assert repo.input("imageTagMutability") == "IMMUTABLE"
+    assert repo.input("imageTagMutabilityExclusionFilters") is None
     assert repo.input("forceDelete") is False
     lifecycle = cap.one("aws:ecr/lifecyclePolicy:LifecyclePolicy")
     assert lifecycle.input("repository") == repo.outputs["name"]
@@ -637,6 +676,28 @@ def test_build_context_builds_with_awsx_into_the_own_repository() -> None:
     assert image.input("platform") == "linux/amd64"
 
 
+def test_a_build_without_the_build_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pulumi_awsx" else real(name, *a),  # pyright: ignore[reportUnknownLambdaType]
+    )
+    error = _rejected(lambda: _base(build_context="./apps/worker"))
+    assert error.key == "FargateServiceArgs.build_context"
+    assert "proliferate-components[build]" in str(error)
+
+
+def test_awsx_is_an_optional_extra_only() -> None:
+    from importlib.metadata import requires
+
+    awsx = [r for r in requires("proliferate-components") or [] if r.startswith("pulumi-awsx")]
+    assert awsx and all("extra ==" in r for r in awsx)
+    assert any("build" in r.split("extra ==", 1)[1] for r in awsx)
+
+
 # -- validation ---------------------------------------------------------------------------
 
 
@@ -667,6 +728,20 @@ def test_build_context_builds_with_awsx_into_the_own_repository() -> None:
             "health_check_timeout_seconds",
         ),
         ({"image_tag_mutability": "SOMETIMES"}, "image_tag_mutability"),
+        ({"mutable_tags": ("latest",)}, "mutable_tags"),
+        ({"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION"}, "mutable_tags"),
+        (
+            {"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION", "mutable_tags": ("a*b*c*",)},
+            "mutable_tags",
+        ),
+        (
+            {"image_tag_mutability": "IMMUTABLE_WITH_EXCLUSION", "mutable_tags": ("x",) * 6},
+            "mutable_tags",
+        ),
+        (
+            {"image_tag_mutability": "MUTABLE_WITH_EXCLUSION", "mutable_tags": "latest"},
+            "mutable_tags",
+        ),
         ({"image_tag": "bad tag"}, "image_tag"),
         ({"keep_tagged_images": 0}, "keep_tagged_images"),
         ({"task_role_policy_statements": [{"Action": "s3:*"}]}, "task_role_policy_statements"),

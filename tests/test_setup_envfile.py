@@ -19,9 +19,10 @@ from setup_fixtures import PEM
 from proliferate_components.errors import ConfigError
 from proliferate_components.setup.envfile import (
     EnvLine,
+    backup_path,
     example_order,
     format_value,
-    next_backup_path,
+    old_backups,
     read_env_file,
     render_env_file,
     write_env_file,
@@ -162,12 +163,14 @@ def test_write_mode_backup_and_atomicity(tmp_path: Path, monkeypatch: pytest.Mon
     assert write_env_file(path, "A=1\n") is None
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     first_backup = write_env_file(path, "A=2\n")
-    assert first_backup == tmp_path / ".env.prod.bak" and first_backup.read_text() == "A=1\n"
+    assert first_backup == tmp_path / ".env.prod.bak" == backup_path(path)
+    assert first_backup.read_text() == "A=1\n"
     assert stat.S_IMODE(first_backup.stat().st_mode) == 0o600
     second_backup = write_env_file(path, "A=3\n")
-    assert second_backup == tmp_path / ".env.prod.bak.1"
-    assert first_backup.read_text() == "A=1\n" and second_backup.read_text() == "A=2\n"
-    assert next_backup_path(path) == tmp_path / ".env.prod.bak.2"
+    assert second_backup == first_backup, "one backup, replaced"
+    assert second_backup.read_text() == "A=2\n"
+    assert stat.S_IMODE(second_backup.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env.prod", ".env.prod.bak"]
 
     def broken(src: str, dst: str) -> None:
         raise OSError("disk full")
@@ -197,3 +200,53 @@ def test_unset_keys_are_commented_out_with_a_note(tmp_path: Path) -> None:
     assert "# UNSET=  # unset: feature off" in text
     values = parse(text, tmp_path)
     assert values == {"SET": "1", "MINE": "kept"}
+
+
+def test_repeated_writes_keep_one_backup_and_prune_numbered_ones(tmp_path: Path) -> None:
+    path = tmp_path / ".env.prod"
+    path.write_text("A=0\n")
+    os.chmod(path, 0o644)
+    # what earlier versions left after 23 writes, plus files that only look alike
+    for n in range(1, 24):
+        (tmp_path / f".env.prod.bak.{n}").write_text(f"A=old{n}\n")
+    (tmp_path / ".env.prod.bak.keep").write_text("not ours\n")
+    (tmp_path / ".env.staging.bak.1").write_text("another env file's\n")
+    assert len(old_backups(path)) == 23
+    for i in range(1, 6):
+        assert write_env_file(path, f"A={i}\n") == tmp_path / ".env.prod.bak"
+        assert (tmp_path / ".env.prod.bak").read_text() == f"A={i - 1}\n"
+        assert old_backups(path) == []
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".env.prod", ".env.prod.bak", ".env.prod.bak.keep", ".env.staging.bak.1"]
+    for name in (".env.prod", ".env.prod.bak"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+
+
+@pytest.mark.parametrize("failing_call", [1, 2])
+def test_an_interrupted_write_keeps_the_file_whole_and_at_most_one_new_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_call: int
+) -> None:
+    path = tmp_path / ".env.prod"
+    write_env_file(path, "A=1\n")
+    write_env_file(path, "A=2\n")
+    (tmp_path / ".env.prod.bak.1").write_text("A=from-an-old-version\n")
+    real_replace = os.replace
+    calls: list[str] = []
+
+    def interrupted(src: str, dst: str) -> None:
+        calls.append(dst)
+        if len(calls) == failing_call:  # 1: writing the backup, 2: writing the file
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_env_file(path, "A=3\n")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert path.read_text() == "A=2\n", "the file is whole"
+    expected_backup = "A=1\n" if failing_call == 1 else "A=2\n"
+    assert (tmp_path / ".env.prod.bak").read_text() == expected_backup
+    assert not list(tmp_path.glob("*.tmp")), "no temporary file is left"
+    write_env_file(path, "A=3\n")  # the rerun
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env.prod", ".env.prod.bak"]
+    assert (tmp_path / ".env.prod.bak").read_text() == "A=2\n"

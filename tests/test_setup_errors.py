@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     REGION,
@@ -23,7 +24,6 @@ from setup_fixtures import (
 
 from proliferate_components.cli.main import main
 from proliferate_components.setup import flow
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 REAL_DEPS = flow.SetupDeps
 
@@ -84,7 +84,7 @@ def test_aws_errors_are_messages_not_tracebacks(
     assert "Traceback" not in captured.err + captured.out
     assert expected in captured.err
     assert captured.err.startswith("error: ")
-    assert not (cli.project / ".env.prod").exists()
+    assert not (cli.project / ".env.local").exists()
 
 
 def test_bucket_of_another_account(
@@ -146,7 +146,7 @@ def test_dry_run_through_the_cli(cli: Any, capsys: pytest.CaptureFixture[str]) -
     assert "Dry run: changes that would be made" in out
     assert "would create S3 bucket" in out
     assert cli.log.mutating() == []
-    assert not (cli.project / ".env.prod").exists()
+    assert not (cli.project / ".env.local").exists()
 
 
 def test_successful_cli_run_prints_next_steps(cli: Any, capsys: pytest.CaptureFixture[str]) -> None:

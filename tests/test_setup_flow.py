@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from dotenv import dotenv_values
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     PEM,
@@ -23,7 +25,6 @@ from setup_fixtures import (
 )
 
 from proliferate_components.environment import ENVIRONMENT, config_key
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 SERVER_SECRETS = (
     "BETTER_AUTH_SECRET",
@@ -45,7 +46,7 @@ def harness(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
 
 
 def env_of(harness: Harness) -> dict[str, str | None]:
-    return dotenv_values(harness.project / ".env.prod", interpolate=False)
+    return dotenv_values(harness.project / ".env.local", interpolate=False)
 
 
 def test_full_non_interactive_run(harness: Harness) -> None:
@@ -91,17 +92,26 @@ def test_full_non_interactive_run(harness: Harness) -> None:
     assert env["DATABASE_URL"] == "postgresql://app:pw@db.internal:5432/proliferate"
     assert env["NEXT_PUBLIC_APP_URL"] == "http://proliferate-alb-123.elb.amazonaws.com"
     assert env["AWS_REGION"] == REGION
+    # upstream's formats (scripts/install-platform.cjs): what the platform's code accepts
+    shapes = {
+        "BETTER_AUTH_SECRET": r"[A-Za-z0-9+/]{43}=",  # randomBase64(32)
+        "SERVICE_TO_SERVICE_AUTH_TOKEN": r"[A-Za-z0-9+/]{43}=",  # randomBase64(32)
+        "USER_SECRETS_ENCRYPTION_KEY": r"[0-9a-f]{64}",  # randomHex(32), read as hex
+        "BILLING_JWT_SECRET": r"[0-9a-f]{64}",  # randomHex(32)
+        "LLM_PROXY_MASTER_KEY": r"sk-[0-9a-f]{48}",  # randomToken("sk-", 24)
+    }
+    assert env["LITELLM_MASTER_KEY"] == env["LLM_PROXY_MASTER_KEY"]
     for name in SERVER_SECRETS:
         value = env[name]
-        assert value and len(value) == 44, name  # base64 of 32 bytes
+        assert re.fullmatch(shapes[name], value), name
         # the stack gets the same value as the env file
         assert config[config_key(name)].value == value and config[config_key(name)].secret
     # every key is either set to a non-empty value or listed as unset (commented out)
-    text = (harness.project / ".env.prod").read_text()
+    text = (harness.project / ".env.local").read_text()
     for var in ENVIRONMENT:
         assert env.get(var.name) or f"# {var.name}=" in text, var.name
     assert all(v for v in env.values()), "no empty values"
-    assert stat.S_IMODE((harness.project / ".env.prod").stat().st_mode) == 0o600
+    assert stat.S_IMODE((harness.project / ".env.local").stat().st_mode) == 0o600
     assert result.env_written and result.backup is None
     assert any("webhook" in step for step in result.steps)
 
@@ -109,7 +119,7 @@ def test_full_non_interactive_run(harness: Harness) -> None:
 def test_second_run_changes_nothing(harness: Harness) -> None:
     answers = base_answers(harness.project)
     harness.run(answers)
-    env_file = harness.project / ".env.prod"
+    env_file = harness.project / ".env.local"
     before = env_file.stat()
     config_before = dict(harness.pulumi.stacks["dev"].config)
     harness.log.clear()
@@ -125,7 +135,7 @@ def test_second_run_changes_nothing(harness: Harness) -> None:
     after = env_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert not result.env_written
-    assert not list(harness.project.glob(".env.prod.bak*"))
+    assert not list(harness.project.glob(".env.local.bak*"))
 
 
 def test_second_run_with_skip_up_makes_no_pulumi_mutation(harness: Harness) -> None:
@@ -143,7 +153,7 @@ def test_dry_run_changes_nothing(harness: Harness) -> None:
     assert boto3.client("s3", region_name=REGION).list_buckets()["Buckets"] == []
     assert harness.log.mutating() == []
     assert harness.pulumi.mutating_calls() == []
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()
     joined = "\n".join(result.changes)
     for expected in (
         "create S3 bucket",
@@ -231,11 +241,11 @@ def test_changed_answer_needs_confirmation_non_interactive(harness: Harness) -> 
 def test_changed_env_value_keeps_a_backup(harness: Harness) -> None:
     answers = base_answers(harness.project)
     harness.run(answers)
-    first = (harness.project / ".env.prod").read_text()
+    first = (harness.project / ".env.local").read_text()
     answers["env"] = {**USER_ENV, "ANTHROPIC_API_KEY": "sk-ant-new"}
     harness.run({**answers, "yes": True, "skip_pulumi_up": True})
     assert env_of(harness)["ANTHROPIC_API_KEY"] == "sk-ant-new"
-    backup = harness.project / ".env.prod.bak"
+    backup = harness.project / ".env.local.bak"
     assert backup.read_text() == first
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert (
@@ -243,12 +253,16 @@ def test_changed_env_value_keeps_a_backup(harness: Harness) -> None:
     )
     answers["env"] = {**USER_ENV, "ANTHROPIC_API_KEY": "sk-ant-third"}
     harness.run({**answers, "yes": True, "skip_pulumi_up": True})
-    assert backup.read_text() == first, "an older backup is never overwritten"
-    assert "sk-ant-new" in (harness.project / ".env.prod.bak.1").read_text()
+    assert "sk-ant-new" in backup.read_text(), "one backup: the file before this run"
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert sorted(p.name for p in harness.project.glob(".env.local*")) == [
+        ".env.local",
+        ".env.local.bak",
+    ]
 
 
 def test_existing_env_file_values_are_reused(harness: Harness) -> None:
-    env_file = harness.project / ".env.prod"
+    env_file = harness.project / ".env.local"
     env_file.write_text(
         "ANTHROPIC_API_KEY=sk-from-file\nBETTER_AUTH_SECRET=kept-secret\nMY_OWN_KEY=mine\n"
     )
@@ -263,13 +277,13 @@ def test_existing_env_file_values_are_reused(harness: Harness) -> None:
     assert values["MY_OWN_KEY"] == "mine", "keys unknown to the schema are kept"
     config = harness.pulumi.stacks["dev"].config
     assert config[config_key("BETTER_AUTH_SECRET")].value == "kept-secret"
-    assert (harness.project / ".env.prod.bak").exists()
+    assert (harness.project / ".env.local.bak").exists()
 
 
 def test_existing_env_file_is_not_overwritten_without_confirmation(harness: Harness) -> None:
     from proliferate_components.setup.errors import ChangeNotConfirmedError
 
-    env_file = harness.project / ".env.prod"
+    env_file = harness.project / ".env.local"
     env_file.write_text("LOG_LEVEL=debug\n")
     with pytest.raises(ChangeNotConfirmedError):
         harness.run(base_answers(harness.project))
@@ -334,7 +348,7 @@ def test_migrations_refused_with_skip_up(harness: Harness) -> None:
 def test_skip_up_on_new_stack_leaves_output_keys_unset(harness: Harness) -> None:
     result = harness.run(base_answers(harness.project, skip_pulumi_up=True))
     assert harness.pulumi.stacks["dev"].updates == 0
-    text = (harness.project / ".env.prod").read_text()
+    text = (harness.project / ".env.local").read_text()
     assert "# DATABASE_URL=  # unset: no stack output yet" in text
     assert result.values["DATABASE_URL"].value is None
 
@@ -408,7 +422,7 @@ def test_invalid_answers_fail_before_any_aws_call(harness: Harness) -> None:
     assert harness.pulumi.stacks.get("dev") is None or not any(
         k == "proliferate:workerMemory" for k in harness.pulumi.stacks["dev"].config
     )
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()
 
 
 def test_env_file_round_trips_through_python_dotenv(harness: Harness) -> None:
@@ -454,7 +468,8 @@ def test_external_database_url_is_asked_and_pushed(harness: Harness) -> None:
 
 
 def test_deployed_stack_keeps_its_own_generated_secrets(harness: Harness) -> None:
-    from proliferate_components.setup.fake_pulumi import FakeStack
+    from fake_pulumi import FakeStack
+
     from proliferate_components.setup.pulumi_backend import OutputEntry
 
     bucket = f"proliferate-pulumi-state-123456789012-{REGION}"

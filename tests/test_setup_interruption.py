@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from dotenv import dotenv_values
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     REGION,
@@ -23,7 +24,6 @@ from setup_fixtures import (
 
 from proliferate_components.errors import ProliferateError
 from proliferate_components.setup import envfile
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 
 GENERATED = (
     "BETTER_AUTH_SECRET",
@@ -64,10 +64,11 @@ def snapshot(harness: Harness) -> dict[str, Any]:
         "KeyId"
     ]
     stack = harness.pulumi.stacks["dev"]
-    env = dotenv_values(harness.project / ".env.prod", interpolate=False)
+    env = dotenv_values(harness.project / ".env.local", interpolate=False)
     for name in GENERATED:
         value = env[name]
         assert value and stack.config[f"proliferate:{name}"].value == value, name
+    assert env["LITELLM_MASTER_KEY"] == env["LLM_PROXY_MASTER_KEY"]
     return {
         "buckets": [b["Name"] for b in s3.list_buckets()["Buckets"]],
         "versioning": s3.get_bucket_versioning(Bucket=bucket).get("Status"),
@@ -87,10 +88,12 @@ def snapshot(harness: Harness) -> dict[str, Any]:
             k: (e.secret, None if k.removeprefix("proliferate:") in GENERATED else e.value)
             for k, e in sorted(stack.config.items())
         },
-        "env": {k: (None if k in GENERATED else v) for k, v in env.items()},
+        "env": {
+            k: (None if k in GENERATED or k == "LITELLM_MASTER_KEY" else v) for k, v in env.items()
+        },
         "env_text_keys": [
             line.split("=", 1)[0]
-            for line in (harness.project / ".env.prod").read_text().splitlines()
+            for line in (harness.project / ".env.local").read_text().splitlines()
             if line and not line.startswith("# ----")
         ],
     }
@@ -182,8 +185,43 @@ def test_interrupted_env_write_leaves_no_partial_file(
     monkeypatch.setattr(envfile.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         harness.run(base_answers(harness.project))
-    assert not (harness.project / ".env.prod").exists()
+    assert not (harness.project / ".env.local").exists()
     assert not list(harness.project.glob(".*.tmp")), "the temporary file is removed"
     monkeypatch.setattr(envfile.os, "replace", real_replace)
     harness.run(base_answers(harness.project))
     assert snapshot(harness) == reference
+
+
+def test_repeated_and_interrupted_runs_leave_one_backup_of_the_env_file(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    from setup_fixtures import USER_ENV
+
+    project = harness.project
+    harness.run(base_answers(project))
+    for n in range(1, 9):  # what 8 runs of an earlier version left: a full copy each
+        (project / f".env.local.bak.{n}").write_text(f"ANTHROPIC_API_KEY=sk-old-{n}\n")
+    real_replace = envfile.os.replace
+    for i in range(3):
+        answers = base_answers(project, env={**USER_ENV, "ANTHROPIC_API_KEY": f"sk-ant-{i}"})
+        answers.update(yes=True, skip_pulumi_up=True)
+        if i == 1:  # Ctrl-C while the new .env.local replaces the old one
+
+            def interrupted(src: str, dst: str) -> None:
+                if Path(dst).name == ".env.local":
+                    raise KeyboardInterrupt
+                real_replace(src, dst)
+
+            monkeypatch.setattr(envfile.os, "replace", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                harness.run(answers)
+            monkeypatch.setattr(envfile.os, "replace", real_replace)
+        harness.run(answers)
+        names = sorted(p.name for p in project.iterdir() if p.name.startswith(".env.local"))
+        assert names == [".env.local", ".env.local.bak"], names
+        assert dotenv_values(project / ".env.local")["ANTHROPIC_API_KEY"] == f"sk-ant-{i}"
+        assert stat.S_IMODE((project / ".env.local.bak").stat().st_mode) == 0o600
+    backup = dotenv_values(project / ".env.local.bak")
+    assert backup["ANTHROPIC_API_KEY"] == "sk-ant-1", "the file before the last write"

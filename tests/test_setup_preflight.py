@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from setup_fixtures import (
     REGION,
@@ -21,7 +22,6 @@ from proliferate_components.environment import GROUPS
 from proliferate_components.setup.answers import Answers
 from proliferate_components.setup.context import SetupContext
 from proliferate_components.setup.errors import SetupError
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.prompts import ScriptedPrompter
 from proliferate_components.setup.pulumi_install import (
     ensure_pulumi,
@@ -123,6 +123,7 @@ def scripted(extra: dict[str, object]) -> ScriptedPrompter:
 
     return ScriptedPrompter(
         {
+            "cloud": "aws",
             "profile": "",
             "region": REGION,
             "backend_bucket": "",
@@ -136,6 +137,7 @@ def scripted(extra: dict[str, object]) -> ScriptedPrompter:
             "tls": "none",
             "generate_dev_keys": False,
             "run_migrations": False,
+            "deploy": False,
             "env.DEFAULT_SANDBOX_PROVIDER": "modal",
             "env.MODAL_APP_NAME": "",
             **{f"env.{k}": v for k, v in USER_ENV.items()},
@@ -156,7 +158,7 @@ def test_typed_access_keys_are_used_for_this_run(no_credentials: Harness) -> Non
     )
     no_credentials.run({"project_dir": str(no_credentials.project)}, prompter=prompter)
     assert "aws_credentials" in prompter.asked
-    env = dotenv_values(no_credentials.project / ".env.prod", interpolate=False)
+    env = dotenv_values(no_credentials.project / ".env.local", interpolate=False)
     assert env["AWS_ACCESS_KEY_ID"] == "AKIAEXAMPLEKEY123456"
     config = no_credentials.pulumi.stacks["dev"].config
     assert not any("AWS_SECRET_ACCESS_KEY" in key for key in config), "never in Pulumi config"
@@ -175,4 +177,4 @@ def test_non_interactive_without_credentials_fails_clearly(no_credentials: Harne
     with pytest.raises(SetupError) as info:
         no_credentials.run(base_answers(no_credentials.project))
     assert "AWS credentials do not work" in str(info.value)
-    assert not (no_credentials.project / ".env.prod").exists()
+    assert not (no_credentials.project / ".env.local").exists()

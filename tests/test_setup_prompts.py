@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_pulumi import InMemoryPulumiBackend
 from moto import mock_aws
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -21,7 +22,6 @@ from setup_fixtures import (
     make_stack_outputs,
 )
 
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.prompts import Prompter, QuestionaryPrompter, ScriptedPrompter
 
 DOWN = "\x1b[B"
@@ -112,6 +112,7 @@ def harness(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Harness
 def interactive_responses(project: Path, pem_path: Path) -> dict[str, object]:
     env = {f"env.{k}": v for k, v in USER_ENV.items() if k != "GITHUB_APP_PRIVATE_KEY"}
     return {
+        "cloud": "aws",
         "profile": "",
         "region": REGION,
         "backend_bucket": "",
@@ -125,6 +126,7 @@ def interactive_responses(project: Path, pem_path: Path) -> dict[str, object]:
         "tls": "none",
         "generate_dev_keys": True,
         "run_migrations": False,
+        "deploy": False,
         "env.GITHUB_APP_PRIVATE_KEY": str(pem_path),
         "env.DEFAULT_SANDBOX_PROVIDER": "modal",
         "env.MODAL_APP_NAME": "",
@@ -152,10 +154,10 @@ def test_interactive_run_asks_and_writes(harness: Harness, tmp_path: Path) -> No
             **{f"review:{g}": False for g in _groups()},
         }
     )
-    before = (harness.project / ".env.prod").stat().st_mtime_ns
+    before = (harness.project / ".env.local").stat().st_mtime_ns
     config = dict(harness.pulumi.stacks["dev"].config)
     harness.run({"project_dir": str(harness.project)}, prompter=again)
-    assert (harness.project / ".env.prod").stat().st_mtime_ns == before
+    assert (harness.project / ".env.local").stat().st_mtime_ns == before
     assert harness.pulumi.stacks["dev"].config == config
     assert not any(key.startswith("env.") for key in again.asked), "known values are reused"
 
@@ -229,7 +231,7 @@ def test_whole_run_through_the_real_prompts(harness: Harness) -> None:
         },
     )
     result = harness.run({"project_dir": str(harness.project), "env": env}, prompter=keyboard)
-    assert keyboard.asked[:3] == ["profile", "region", "backend_bucket"]
+    assert keyboard.asked[:4] == ["cloud", "profile", "region", "backend_bucket"]
     assert "env.ANTHROPIC_API_KEY" in keyboard.asked and "run_migrations" in keyboard.asked
     assert result.values["ANTHROPIC_API_KEY"].value == "sk-typed"
     assert result.values["ANTHROPIC_API_KEY"].source == "prompt"
@@ -247,3 +249,26 @@ def test_a_question_wanting_more_input_fails_instead_of_hanging(harness: Harness
     with pytest.raises(SetupError) as info:
         harness.run({"project_dir": str(harness.project)}, prompter=keyboard)
     assert "input ended while asking 'region'" in str(info.value)
+
+
+def test_a_blank_typed_secret_is_refused_and_asked_again(harness: Harness) -> None:
+    env = {k: v for k, v in USER_ENV.items() if k != "ANTHROPIC_API_KEY"}
+    # three spaces and Enter (refused: blank), Ctrl-U clears them, then a real key
+    keyboard = Keyboard({"env.ANTHROPIC_API_KEY": "   " + ENTER + "\x15" + "sk-typed" + ENTER})
+    result = harness.run({"project_dir": str(harness.project), "env": env}, prompter=keyboard)
+    assert result.values["ANTHROPIC_API_KEY"].value == "sk-typed"
+    config = harness.pulumi.stacks["dev"].config
+    assert config["proliferate:ANTHROPIC_API_KEY"].value == "sk-typed"
+
+
+def test_only_a_blank_typed_secret_writes_nothing(harness: Harness) -> None:
+    from proliferate_components.setup.errors import SetupError
+
+    env = {k: v for k, v in USER_ENV.items() if k != "ANTHROPIC_API_KEY"}
+    keyboard = Keyboard({"env.ANTHROPIC_API_KEY": "   " + ENTER})
+    with pytest.raises(SetupError, match=r"input ended while asking 'env\.ANTHROPIC_API_KEY'"):
+        harness.run({"project_dir": str(harness.project), "env": env}, prompter=keyboard)
+    stack = harness.pulumi.stacks["dev"]
+    assert "proliferate:ANTHROPIC_API_KEY" not in stack.config
+    assert stack.updates == 0
+    assert not (harness.project / ".env.prod").exists()

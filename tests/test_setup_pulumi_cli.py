@@ -10,12 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fake_pulumi import InMemoryPulumiBackend
 
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.pulumi_backend import (
     AutomationPulumiBackend,
     PulumiBackend,
     find_pulumi,
+    has_changes,
 )
 
 needs_pulumi = pytest.mark.skipif(
@@ -91,3 +92,36 @@ def test_real_cli_sees_environment_added_after_construction(tmp_path: Path) -> N
     backend.select_or_create_stack("dev", secrets_provider="passphrase")
     backend.set_config("dev", "proliferate:X", "secret-value", secret=True)
     assert backend.get_all_config("dev")["proliferate:X"].value == "secret-value"
+
+
+@pytest.mark.pulumi_cli
+@needs_pulumi
+def test_real_cli_up_and_preview_report_changes(tmp_path: Path) -> None:
+    """What ``deploy`` relies on: ``up`` says what it changed, ``preview`` after it sees none."""
+    import sys
+
+    project = tmp_path / "project"
+    project.mkdir()
+    venv = Path(sys.executable).parent.parent
+    (project / "Pulumi.yaml").write_text(
+        f"name: proliferate\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
+    )
+    (project / "__main__.py").write_text(
+        "import pulumi\npulumi.export('tag', pulumi.Config('proliferate').get('imageTag'))\n"
+    )
+    (tmp_path / "state").mkdir()
+    backend = AutomationPulumiBackend(
+        project,
+        env={
+            "PULUMI_CONFIG_PASSPHRASE": "test passphrase",
+            "PULUMI_HOME": str(tmp_path / "home"),
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        },
+    )
+    backend.login(f"file://{tmp_path / 'state'}")
+    backend.select_or_create_stack("dev", secrets_provider="passphrase")
+    backend.set_config("dev", "proliferate:imageTag", "1a2b3c4", secret=False)
+    lines: list[str] = []
+    assert backend.up("dev", on_output=lines.append) == {"create": 1}
+    assert backend.outputs("dev")["tag"].value == "1a2b3c4"
+    assert not has_changes(backend.preview("dev", on_output=lines.append))

@@ -59,8 +59,9 @@ def _run(
 def _containers(cap: Capture) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for task in cap.of_type(TASK_DEF):
-        (container,) = json.loads(task.input("containerDefinitions"))
-        out[container["name"]] = container
+        for container in json.loads(task.input("containerDefinitions")):
+            if container["essential"]:  # the service's own (not the rds-ca init container)
+                out[container["name"]] = container
     return out
 
 
@@ -98,8 +99,9 @@ def test_every_child_is_parented_and_names_derive_from_the_stack(preset: str) ->
         "proliferate-redis",
         "proliferate-postgres",
         "proliferate-secrets",
-        "proliferate-execution",
         "proliferate-worker",
+        "proliferate-worker-sg",  # security groups are made by the stack, before services
+        "proliferate-gateway-sg",
         "proliferate-llm-proxy",
         "proliferate-gateway",
         "proliferate-migrations",
@@ -164,39 +166,21 @@ def test_no_secret_value_in_any_container_environment(
             for value in secrets:
                 assert value not in item["value"], f"{name}: {item['name']} carries a secret value"
         env_names = {e["name"] for e in container["environment"]}
+        # LiteLLM reads LITELLM_MASTER_KEY (= LLM_PROXY_MASTER_KEY) and its own DATABASE_URL
+        renamed = (
+            {"LITELLM_MASTER_KEY": "LLM_PROXY_MASTER_KEY", "DATABASE_URL": "LITELLM_DATABASE_URL"}
+            if name == "llm-proxy"
+            else {}
+        )
         for item in container["secrets"]:
             assert item["name"] not in env_names
             arn, key, stage, version = item["valueFrom"].rsplit(":", 3)
-            assert arn in arns and key == item["name"] and stage == version == "", item
+            expected_key = renamed.get(item["name"], item["name"])
+            assert arn in arns and key == expected_key and stage == version == "", item
     # The user's key reaches the services that need it, by reference.
     for service in ("worker", "gateway", "llm-proxy"):
         assert "ANTHROPIC_API_KEY" in {s["name"] for s in containers[service]["secrets"]}
     assert "DATABASE_URL" in {s["name"] for s in containers["migrations"]["secrets"]}
-
-
-def test_execution_roles_read_exactly_the_bundle_secrets() -> None:
-    cap = _run("prod", (("proliferate:enableWeb", "true"),))
-    bundle_arns = {s.outputs["arn"] for s in cap.of_type(SECRET)}
-    assert bundle_arns
-    roles_by_name = {r.outputs["name"]: r for r in cap.of_type(ROLE)}
-    execution_role_arns = {t.input("executionRoleArn") for t in cap.of_type(TASK_DEF)}
-    assert len(execution_role_arns) == 1, "one shared execution role"
-    readable: dict[str, set[str]] = {}
-    for policy in cap.of_type(ROLE_POLICY):
-        role = roles_by_name[policy.input("role")]
-        for statement in json.loads(policy.input("policy"))["Statement"]:
-            actions = (
-                statement["Action"]
-                if isinstance(statement["Action"], list)
-                else [statement["Action"]]
-            )
-            if any(a.startswith("secretsmanager:") or a == "*" for a in actions):
-                raw: Any = statement["Resource"]
-                items: list[Any] = list(raw) if isinstance(raw, list) else [raw]  # pyright: ignore[reportUnknownArgumentType]
-                resources = [str(r) for r in items]
-                readable.setdefault(role.outputs["arn"], set()).update(resources)
-    assert set(readable) == execution_role_arns, "only the execution role may read secrets"
-    assert readable[next(iter(execution_role_arns))] == bundle_arns
 
 
 def test_external_database_url_comes_from_user_secret_config() -> None:
@@ -205,8 +189,12 @@ def test_external_database_url_comes_from_user_secret_config() -> None:
     )
     assert cap.of_type("aws:rds/instance:Instance") == []
     assert cap.of_type("proliferate:database:PostgresDb") == []
-    data = cap.one(SECRET_VERSION, "proliferate-secrets-data-version")
+    data = cap.one(SECRET_VERSION, "proliferate-secrets-database-version")
     assert json.loads(data.input("secretString"))["DATABASE_URL"] == EXTERNAL_DB
+    litellm = cap.one(SECRET_VERSION, "proliferate-secrets-llm-proxy-version")
+    assert json.loads(litellm.input("secretString")) == {
+        "LITELLM_DATABASE_URL": EXTERNAL_DB + "?schema=litellm"
+    }
     assert cap.output("databaseUrl") == EXTERNAL_DB
     assert pulumi_secret(cap, "databaseUrl")
     for container in _containers(cap).values():
@@ -344,9 +332,15 @@ def test_migrations_outputs_describe_a_runnable_task() -> None:
     migrations_sg = cap.one("aws:ec2/securityGroup:SecurityGroup", "proliferate-migrations-sg")
     assert cap.output("migrationsSecurityGroupIds") == [migrations_sg.id]
     # the task definition is the migrations one (its container and secrets), not a service's
-    (container,) = json.loads(task.input("containerDefinitions"))
-    assert container["name"] == "migrations"
+    container = _containers(cap)["migrations"]
     assert "DATABASE_URL" in {s["name"] for s in container["secrets"]}
+    # upstream's migrate job (infra/helm/proliferate/templates/migrate-job.yaml): the worker
+    # image, `pnpm -C packages/db db:migrate` in /app
+    worker = _containers(cap)["worker"]
+    assert container["image"] == worker["image"]
+    assert container["command"] == ["pnpm", "-C", "packages/db", "db:migrate"]
+    assert container["workingDirectory"] == "/app"
+    assert cap.output("migrationsRepositoryUrl") == cap.output("workerRepositoryUrl")
     # a one-off task: no ECS service runs it, and nothing may connect to it
     assert [r.name for r in cap.of_type(ECS_SERVICE) if "migrations" in r.name] == []
     assert not any(
@@ -403,6 +397,29 @@ def test_images_are_inputs() -> None:
     assert containers["gateway"]["image"] == "ghcr.io/proliferate-ai/gateway:v1.2.3"
     worker_repo = cap.one("aws:ecr/repository:Repository", "proliferate-worker-repo")
     assert containers["worker"]["image"] == f"{worker_repo.outputs['repositoryUrl']}:v1.2.3"
+
+
+@pytest.mark.parametrize(
+    ("mutable", "mode", "filters"),
+    [
+        (None, "IMMUTABLE", None),
+        ("latest", "IMMUTABLE_WITH_EXCLUSION", [{"filter": "latest", "filterType": "WILDCARD"}]),
+    ],
+)
+def test_commit_tags_are_immutable_and_latest_mutable_only_when_asked(
+    mutable: str | None, mode: str, filters: list[dict[str, str]] | None
+) -> None:
+    def program() -> None:
+        config = StackConfig.dev(mutable_image_tags=mutable, enable_trigger_service=True)
+        ProliferateStack("proliferate", config, user_secret_values={}, settings={})
+
+    repos = capture(program).of_type("aws:ecr/repository:Repository")
+    assert {r.name for r in repos} == {
+        f"proliferate-{s}-repo" for s in ("worker", "llm-proxy", "gateway", "trigger-service")
+    }
+    for repo in repos:
+        assert repo.input("imageTagMutability") == mode, repo.name
+        assert repo.input("imageTagMutabilityExclusionFilters") == filters, repo.name
 
 
 def test_bad_image_arguments_fail_before_registration() -> None:
@@ -675,7 +692,8 @@ def test_adopt_config_reaches_every_component() -> None:
         return cap.one(type_, name).input(prop)
 
     assert named("aws:ecs/cluster:Cluster", "proliferate-cluster") == "tf-cluster"
-    assert named("aws:iam/role:Role", "proliferate-execution-role") == "tf-execution"
+    # the one shared role is adopted as the worker's (the others get roles of their own)
+    assert named("aws:iam/role:Role", "proliferate-worker-execution-role") == "tf-execution"
     assert named("aws:ecs/service:Service", "proliferate-worker-service") == "tf-worker"
     assert named("aws:ecr/repository:Repository", "proliferate-worker-repo") == "tf/worker"
     assert named("aws:cloudwatch/logGroup:LogGroup", "proliferate-worker-logs") == "/ecs/tf-worker"
@@ -717,3 +735,29 @@ def test_bad_adopt_config_fails_before_anything_is_registered() -> None:
         _run("dev", (("proliferate:adopt", json.dumps(bad)),))
     assert info.value.key == "proliferate:adopt.services.worker.serviceNmae"
     assert "did you mean serviceName" in info.value.valid
+
+
+def test_deploy_outputs_name_every_service_and_its_public_url() -> None:
+    """What ``proliferate-infra deploy`` reads: each ECS service's name (to wait for its
+    rollout), each public service's URL (to smoke-check it) and every repository."""
+
+    def program() -> None:
+        config = StackConfig.dev(enable_web=True, enable_trigger_service=True)
+        stack = ProliferateStack("proliferate", config, user_secret_values={}, settings={})
+        stack.export_outputs()
+
+    cap = capture(program)
+    names = cap.output("serviceNames")
+    running = ("worker", "llm-proxy", "gateway", "web", "trigger-service")
+    assert set(names) == set(running), "the migrations task has no service"
+    for service in running:
+        ecs = cap.one("aws:ecs/service:Service", f"proliferate-{service}-service")
+        assert names[service] == ecs.outputs["name"]
+    urls = cap.output("serviceUrls")
+    assert set(urls) == {"llm-proxy", "gateway", "web", "trigger-service"}
+    assert urls["web"] == cap.output("appUrl")
+    assert urls["gateway"] == cap.output("gatewayUrl")
+    assert urls["trigger-service"].endswith("/trigger-service")
+    trigger_repo = cap.one("aws:ecr/repository:Repository", "proliferate-trigger-service-repo")
+    assert cap.output("triggerServiceRepositoryUrl") == trigger_repo.outputs["repositoryUrl"]
+    assert cap.output("migrationsRepositoryUrl") == cap.output("workerRepositoryUrl")

@@ -44,13 +44,17 @@ ROOT = Path(__file__).resolve().parents[1]
 REPO_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 TEMPLATE_FILES = sorted((TEMPLATES_DIR / "github").glob("*.yml"))
 
-SPEC_DEPLOY_PATHS = [
+DEPLOY_PATHS = [
     "infra/pulumi/**",
-    "apps/worker/**",
-    "apps/llm-proxy/**",
-    "packages/gateway/**",
+    "apps/**",
+    "packages/**",
+    "package.json",
+    "pnpm-lock.yaml",
+    "pnpm-workspace.yaml",
 ]
-"""The push paths of the spec's Phase 4 deploy workflow."""
+"""The push paths of the deploy workflow: the spec's Phase 4 paths (the program,
+``apps/worker``, ``apps/llm-proxy``, ``packages/gateway``) widened to every app and package
+and the workspace files, since each of them goes into an image."""
 
 FORBIDDEN_AUDITS = frozenset(
     {
@@ -98,7 +102,21 @@ def _all_workflows(rendered_dir: Path) -> list[Path]:
 
 
 def test_expected_files_exist() -> None:
-    assert [p.name for p in REPO_WORKFLOWS] == ["ci.yml", "release.yml"]
+    assert [p.name for p in REPO_WORKFLOWS] == ["ci.yml", "docs.yml", "release.yml"]
+
+
+def test_docs_workflow_publishes_only_main_and_builds_strict() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "docs.yml").read_text())
+    build = workflow["jobs"]["build"]
+    assert build["permissions"] == {"contents": "read"}
+    script = " ".join(str(step.get("run", "")) for step in build["steps"])
+    assert "mkdocs build --strict" in script and "docgen --check" in script
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "refs/heads/main" in deploy["if"] and "pull_request" in deploy["if"]
+    assert deploy["environment"]["name"] == "github-pages"
     assert sorted(p.name for p in TEMPLATE_FILES) == sorted(WORKFLOW_TEMPLATES)
 
 
@@ -253,7 +271,17 @@ def test_preview_template_matches_the_spec() -> None:
     on = _on(workflow)
     assert set(on) == {"pull_request"}, "previews run on pull_request, never pull_request_target"
     assert "infra/pulumi/**" in on["pull_request"]["paths"]
+    offline = workflow["jobs"]["offline"]
+    assert "if" not in offline, "runs for pull requests from forks too"
+    assert offline["permissions"] == {"contents": "read"}, "no token, no secret"
+    assert "environment" not in offline
+    assert "secrets." not in yaml.safe_dump(offline)
+    runs = [s["run"] for s in offline["steps"] if "run" in s]
+    assert any(
+        'proliferate-infra" preview --offline "$PULUMI_WORK_DIR" --preset prod' in r for r in runs
+    )
     job = workflow["jobs"]["preview"]
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert job["permissions"] == {
         "contents": "read",
         "id-token": "write",
@@ -278,14 +306,80 @@ def test_deploy_template_matches_the_spec() -> None:
     workflow = yaml.safe_load(template_text("pulumi-deploy.yml"))
     on = _on(workflow)
     assert on["push"]["branches"] == ["main"]
-    assert on["push"]["paths"] == SPEC_DEPLOY_PATHS
-    assert workflow["concurrency"]["cancel-in-progress"] is False
+    assert on["push"]["paths"] == DEPLOY_PATHS
+    assert workflow["concurrency"] == {"group": "pulumi-deploy-prod", "cancel-in-progress": False}
+    changes = workflow["jobs"]["changes"]
+    assert changes["permissions"] == {"contents": "read"}
+    assert changes["outputs"]["app"] == "${{ steps.diff.outputs.app }}"
     job = workflow["jobs"]["deploy"]
+    assert job["needs"] == "changes"
     assert job["environment"] == "production"
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
-    assert pulumi["with"]["command"] == "up"
-    assert pulumi["with"]["policyPacks"] == "${{ env.POLICY_PACK_DIR }}"
+    steps = job["steps"]
+    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    assert uses.index("aws-actions/configure-aws-credentials") < uses.index("pulumi/actions")
+    up, check = (s for s in steps if s.get("uses", "").startswith("pulumi/actions@"))
+    assert up["with"]["command"] == "up" and up["if"] == "needs.changes.outputs.app != 'true'"
+    assert up["with"]["policyPacks"] == "${{ env.POLICY_PACK_DIR }}"
+    assert (
+        check["with"]["command"] == "preview"
+        and check["if"] == "needs.changes.outputs.app == 'true'"
+    )
+    assert check["with"]["policyPacks"] == "${{ env.POLICY_PACK_DIR }}"
+    deploy = steps[-1]
+    assert deploy["if"] == "needs.changes.outputs.app == 'true'"
+    assert steps.index(check) < steps.index(deploy), "the policies gate the deploy"
+    assert (
+        'proliferate-infra deploy --source . --project-dir "$PULUMI_WORK_DIR" '
+        '--stack "$PULUMI_STACK" --json'
+    ) in deploy["run"]
+    assert 'exit "$status"' in deploy["run"], "a failed or rolled-back deploy fails the job"
+    assert deploy["run"].index(".git/info/exclude") < deploy["run"].index(
+        "proliferate-infra deploy"
+    )
+    assert '> "$RUNNER_TEMP/deploy-result.json"' in deploy["run"], "nothing written into the tree"
+
+
+def test_deploy_template_tells_app_changes_from_infrastructure_only(tmp_path: Path) -> None:
+    """The change-detection script, run with bash on real commits."""
+    if shutil.which("git") is None or shutil.which("bash") is None:
+        pytest.skip("git and bash are needed")
+    workflow = yaml.safe_load(template_text("pulumi-deploy.yml"))
+    script = workflow["jobs"]["changes"]["steps"][-1]["run"]
+    repo = tmp_path / "repo"
+    (repo / "infra" / "pulumi").mkdir(parents=True)
+    (repo / "apps" / "worker").mkdir(parents=True)
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+            cwd=repo, check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+
+    git("init", "-q")
+    (repo / "infra" / "pulumi" / "__main__.py").write_text("a\n")
+    (repo / "apps" / "worker" / "index.ts").write_text("a\n")
+    git("add", "-A")
+    git("commit", "-qm", "one")
+    first = git("rev-parse", "HEAD")
+
+    def app_after(path: str) -> str:
+        before = git("rev-parse", "HEAD")
+        (repo / path).write_text((repo / path).read_text() + "b\n")
+        git("commit", "-qam", "change")
+        out = tmp_path / "out.txt"
+        out.unlink(missing_ok=True)
+        env = {**os.environ, "GITHUB_EVENT_NAME": "push", "BEFORE": before,
+               "GITHUB_OUTPUT": str(out), "PULUMI_WORK_DIR": "infra/pulumi",
+               "RUNNER_TEMP": str(tmp_path)}  # fmt: skip
+        subprocess.run(
+            ["bash", "-e", "-c", script], cwd=repo, env=env, check=True, capture_output=True
+        )
+        return out.read_text().strip()
+
+    assert app_after("infra/pulumi/__main__.py") == "app=false"
+    assert app_after("apps/worker/index.ts") == "app=true"
+    assert first
 
 
 def test_release_workflow_uses_trusted_publishing() -> None:
@@ -328,6 +422,7 @@ def test_render_rewrites_work_dir_and_stack() -> None:
     assert _on(workflow)["push"]["paths"][0] == "ops/stack/**"
     job = workflow["jobs"]["deploy"]
     assert job["env"]["PULUMI_WORK_DIR"] == "ops/stack"
+    assert job["env"]["PULUMI_STACK"] == "acme/prod-eu"
     pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert pulumi["with"]["stack-name"] == "acme/prod-eu"
     assert pulumi["with"]["work-dir"] == "ops/stack"

@@ -1,8 +1,9 @@
 """``proliferate-infra init-ci``: copy the GitHub Actions workflow templates into a repository.
 
-Writes ``pulumi-preview.yml`` (preview + policy pack + PR comment on pull requests) and
-``pulumi-deploy.yml`` (``pulumi up`` on main) into ``.github/workflows/``, rewritten for the
-program's directory and stack. Existing files are never overwritten without ``--force``.
+Writes ``pulumi-preview.yml`` (offline preview for every pull request, forks included; preview
++ policy pack + PR comment for the repository's own) and ``pulumi-deploy.yml`` (on main:
+``proliferate-infra deploy`` when the application changed, ``pulumi up`` when only the program
+did) into ``.github/workflows/``, rewritten for the program's directory and stack. Existing files are never overwritten without ``--force``.
 """
 
 from __future__ import annotations
@@ -76,8 +77,10 @@ def register(
         "init-ci",
         help="write GitHub Actions workflows: preview on pull requests, deploy on main",
         description=(
-            "Write pulumi-preview.yml (pull requests: preview with the policy pack and a PR "
-            "comment) and pulumi-deploy.yml (main: pulumi up) into .github/workflows/."
+            "Write pulumi-preview.yml (pull requests: an offline preview, forks included, and "
+            "a preview with the policy pack and a PR comment) and pulumi-deploy.yml (main: "
+            "build, push and roll out the commit with proliferate-infra deploy; pulumi up "
+            "when only the program changed) into .github/workflows/."
         ),
     )
     parser.add_argument(

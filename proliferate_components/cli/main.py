@@ -17,7 +17,7 @@ from typing import cast
 from .._version import __version__
 from ..errors import ProliferateError
 
-SUBCOMMANDS: tuple[str, ...] = ("preview", "setup", "policy_pack", "init_ci", "migrate")
+SUBCOMMANDS: tuple[str, ...] = ("preview", "setup", "deploy", "policy_pack", "init_ci", "migrate")
 """Modules of ``proliferate_components.cli`` that provide a subcommand."""
 
 

@@ -63,7 +63,10 @@ def write_pack(dest: Path, *, force: bool = False, version: str = __version__) -
     The pack's files are copied from the bundled pack and a ``requirements.txt`` pinned to
     ``version`` is added. ``dest`` must be missing or an empty directory unless ``force`` is
     true, in which case the pack's files are overwritten and other files are left alone.
-    Nothing is written when ``dest`` is refused (``ConfigError`` names the problem).
+    Nothing is written when ``dest`` is refused (``ConfigError`` names the problem), and a
+    ``dest`` that cannot be created or written (permissions, a read-only file system, a file
+    in the way) is a ``ConfigError`` naming the path too; directories this call created are
+    removed again.
     """
     source = bundled_pack_dir()
     if dest.exists() and not dest.is_dir():
@@ -76,6 +79,22 @@ def write_pack(dest: Path, *, force: bool = False, version: str = __version__) -
         )
     if dest.resolve() == source.resolve():
         raise ConfigError("DIR", str(dest), "a directory other than the bundled pack itself")
+    created = [p for p in (dest, *dest.parents) if not p.exists()]
+    try:
+        return _copy_pack(source, dest, version)
+    except OSError as exc:
+        for path in created:  # what this call created goes again: nothing half-written stays
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(dest) else ""
+        raise ConfigError(
+            "DIR",
+            str(dest),
+            f"a directory this user can create and write: {exc.strerror or exc}{where}",
+        ) from None
+
+
+def _copy_pack(source: Path, dest: Path, version: str) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for item in sorted(source.iterdir()):
@@ -115,10 +134,19 @@ def _write(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace) -> int:
+    import json
+
+    from ..policies.profiles import policy_config_for
+
+    print(json.dumps(policy_config_for(args.profile), indent=2, sort_keys=True))
+    return 0
+
+
 def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],  # pyright: ignore[reportPrivateUsage]
 ) -> argparse.ArgumentParser:
-    """Add the ``policy-pack`` subcommand (``path`` and ``write``) to ``subparsers``."""
+    """Add the ``policy-pack`` subcommand (``path``, ``write`` and ``config``) to ``subparsers``."""
     parser = subparsers.add_parser(
         "policy-pack",
         help="locate or write the bundled CrossGuard policy pack",
@@ -145,7 +173,8 @@ def register(
         description=(
             "Write a self-contained policy pack directory: the bundled PulumiPolicy.yaml and "
             "__main__.py plus a requirements.txt pinning this version of proliferate-components. "
-            "Refuses a non-empty DIR unless --force is given."
+            "Refuses a non-empty DIR unless --force is given. Exit codes: 0 written; 2 DIR "
+            "refused or not writable (the error names the path; nothing half-written is left)."
         ),
     )
     write_parser.add_argument("dir", metavar="DIR", help="directory to create (missing or empty)")
@@ -155,6 +184,20 @@ def register(
         help="overwrite the pack files in a non-empty DIR (other files are kept)",
     )
     write_parser.set_defaults(handler=_write)
+    config_parser = actions.add_parser(
+        "config",
+        help="print the --policy-pack-config of a profile (prod: the hardening is mandatory)",
+        description=(
+            "Print the policy configuration of a stack profile as JSON, for `pulumi preview "
+            "--policy-pack-config FILE`: with `prod`, the production hardening rules (KMS keys, "
+            "access logs, RDS monitoring, read-only filesystems, 365 days of logs) are mandatory; "
+            "with `dev`, the pack's defaults (advisory)."
+        ),
+    )
+    config_parser.add_argument(
+        "--profile", choices=("dev", "prod"), default="prod", help="stack profile (default prod)"
+    )
+    config_parser.set_defaults(handler=_config)
 
     def usage(_args: argparse.Namespace) -> int:
         parser.print_help()

@@ -10,7 +10,8 @@ plain values, ``--preset``, then ``--config``/``--secret``.
 
 Exit codes: 0 no mandatory violation; 1 at least one mandatory violation; 2 invalid
 input (``Pulumi.yaml``, config, options), a program error, an invoke with no offline
-answer, or a policy pack that could not run.
+answer, or a policy pack that could not run; 124 the preview did not finish within
+``--timeout`` seconds (default 300).
 """
 
 from __future__ import annotations
@@ -21,8 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ProliferateError
+from ..preview.timeout import DEFAULT_TIMEOUT_SECONDS
 
-__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "parse_assignments", "register", "run"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "EXIT_VIOLATIONS",
+    "parse_assignments",
+    "register",
+    "run",
+]
 
 EXIT_OK = 0
 """No mandatory violation."""
@@ -30,6 +40,8 @@ EXIT_VIOLATIONS = 1
 """At least one mandatory policy violation."""
 EXIT_ERROR = 2
 """Invalid input, program error, unanswered invoke, or the policy pack could not run."""
+EXIT_TIMEOUT = 124
+"""The preview did not finish within ``--timeout`` seconds (124, as coreutils' ``timeout``)."""
 
 _ONLINE_HINT = """\
 proliferate-infra preview runs offline only: add --offline.
@@ -57,7 +69,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="run under mocks, no cloud account (required for now)",
     )
-    parser.add_argument("--stack", default="dev", metavar="NAME", help="stack name (default: dev)")
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="stack name (default: the --preset's name, else dev)",
+    )
     parser.add_argument(
         "--config",
         "-c",
@@ -94,7 +110,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--json",
         dest="json_file",
         metavar="FILE",
-        help="write the resources, outputs and violations as JSON",
+        help="write the resources, outputs and violations as JSON; '-' prints it on stdout "
+        "(and the report on stderr), for piping",
     )
     parser.add_argument(
         "--diagram",
@@ -102,10 +119,61 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="write a Mermaid architecture diagram (.mmd, or .md with a mermaid block)",
     )
     parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="stop a preview that has not finished after SECONDS (default: 300; exit code 124)",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="show the resolved config and tracebacks"
+    )
+    cost = parser.add_argument_group("cost estimate (docs/cost.md)")
+    cost.add_argument(
+        "--cost",
+        action="store_true",
+        help="estimate the monthly AWS bill per resource, per component and in total",
+    )
+    cost.add_argument(
+        "--usage",
+        metavar="FILE",
+        help="Infracost-style usage YAML overriding the documented usage defaults",
+    )
+    cost.add_argument(
+        "--prices",
+        metavar="FILE",
+        help="price table JSON replacing the bundled one (same shape)",
+    )
+    cost.add_argument(
+        "--compare-preset",
+        choices=("dev", "prod"),
+        help="also estimate this preset and show the change line by line",
+    )
+    cost.add_argument(
+        "--compare-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="also estimate with this config value changed (repeatable; with or without "
+        "--compare-preset) and show the change line by line",
+    )
+    cost.add_argument(
+        "--cost-report",
+        metavar="FILE",
+        help="write the estimate (and comparison) as Markdown (.md)",
     )
     parser.set_defaults(handler=run)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def parse_assignments(items: list[str], option: str) -> dict[str, str]:
@@ -150,8 +218,18 @@ def run(args: argparse.Namespace) -> int:
     # is back on as soon as it ends.
     was_enabled = gc.isenabled()
     gc.disable()
+    from ..preview.timeout import PreviewTimeout
+
     try:
         return _run(args)
+    except PreviewTimeout as exc:
+        print(
+            f"error: the preview did not finish within {exc.seconds:g} s (--timeout) and was "
+            "stopped: a program that waits for something (input, a network call, a loop that "
+            "never ends) never finishes offline; if it is only slow, raise --timeout",
+            file=sys.stderr,
+        )
+        return EXIT_TIMEOUT
     except ProliferateError as exc:
         _print_error(exc, verbose)
         return EXIT_ERROR
@@ -217,6 +295,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     config = parse_assignments(list(args.config), "--config")
     secrets = parse_assignments(list(args.secret), "--secret")
+    stack = args.stack or args.preset or "dev"  # --preset prod previews the stack prod
     if args.no_policy and (args.policy_pack or args.policy_pack_config):
         raise ConfigError(
             "--no-policy", True, "not together with --policy-pack or --policy-pack-config"
@@ -226,6 +305,25 @@ def _run(args: argparse.Namespace) -> int:
             "--diagram", args.diagram, "a file ending in .mmd (Mermaid) or .md (Markdown)"
         )
 
+    cost_request = None
+    cost_options = (args.usage, args.prices, args.compare_preset, args.cost_report)
+    if args.cost or args.compare_config or any(o is not None for o in cost_options):
+        from ..cost.preview import prepare_cost
+
+        # every cost input (files, region, priced types) is checked before the program runs
+        cost_request = prepare_cost(
+            args.project_dir,
+            cost=bool(args.cost),
+            stack=stack,
+            config=config,
+            secret_config=secrets,
+            preset=args.preset,
+            prices_file=args.prices,
+            usage_file=args.usage,
+            compare_preset=args.compare_preset,
+            compare_config=parse_assignments(list(args.compare_config), "--compare-config"),
+            report_file=args.cost_report,
+        )
     from ..preview.runner import load_policy_pack_config, run_preview
 
     policy_config = (
@@ -236,31 +334,47 @@ def _run(args: argparse.Namespace) -> int:
         if args.no_policy
         else (Path(args.policy_pack) if args.policy_pack else _default_pack())
     )
-    result = run_preview(
-        args.project_dir,
-        stack=args.stack,
-        config=config,
-        secret_config=secrets,
-        preset=args.preset,
-        policy_pack=pack,
-        policy_config=policy_config,
-    )
+    from ..preview.timeout import deadline
+
+    with deadline(getattr(args, "timeout", DEFAULT_TIMEOUT_SECONDS)):  # the program and the pack
+        result = run_preview(
+            args.project_dir,
+            stack=stack,
+            config=config,
+            secret_config=secrets,
+            preset=args.preset,
+            policy_pack=pack,
+            policy_config=policy_config,
+        )
+
+    # priced (and compared) before any file is written: an unpriced type fails first
+    cost = cost_request.run(result) if cost_request is not None else None
 
     from ..preview.export import redactor_for, write_json
     from ..preview.report import print_report
 
     redactor = redactor_for(result)
     if args.json_file:
-        write_json(result, args.json_file, redactor)
+        write_json(result, args.json_file, redactor, cost=cost.to_dict() if cost else None)
     if args.diagram:
         from ..preview.diagram import write_diagram
 
         write_diagram(result.capture.resources, args.diagram)
-    print_report(result, file=sys.stdout, verbose=bool(args.verbose), redactor=redactor)
-    if args.json_file:
-        print(f"wrote {args.json_file}")
+    if cost is not None and args.cost_report:
+        from ..cost.render import markdown_report
+
+        report = Path(args.cost_report)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(markdown_report(cost.estimate, cost.comparison), encoding="utf-8")
+    # With --json -, stdout carries the JSON document alone; everything for humans goes to stderr.
+    human = sys.stderr if args.json_file == "-" else sys.stdout
+    print_report(result, file=human, verbose=bool(args.verbose), redactor=redactor, cost=cost)
+    if args.json_file and args.json_file != "-":
+        print(f"wrote {args.json_file}", file=human)
     if args.diagram:
-        print(f"wrote {args.diagram}")
+        print(f"wrote {args.diagram}", file=human)
+    if cost is not None and args.cost_report:
+        print(f"wrote {args.cost_report}", file=human)
     return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
 
 

@@ -18,10 +18,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "setup",
-        help="set up AWS, the Pulumi backend and stack, deploy, and write .env.prod",
+        help="set up AWS, the Pulumi backend and stack, write .env.local, and deploy",
         description=(
-            "Idempotent setup wizard: AWS credentials, an S3 Pulumi backend, the stack and "
-            "its config, pulumi up, optional migrations, and a complete .env.prod. Answers "
+            "Idempotent setup wizard: the cloud provider (AWS), AWS credentials, an S3 Pulumi "
+            "backend, the stack and its config, the API credentials checked with their "
+            "providers, pulumi up, optional migrations, a complete .env.local (mode 0600; an "
+            "existing .env.prod is carried over and kept), and optionally proliferate-infra "
+            "deploy. Answers "
             "come from flags, then PROLIFERATE_SETUP_<KEY>/PROLIFERATE_ENV_<NAME> variables, "
             "then --answers FILE, then the existing state, then prompts."
         ),
@@ -103,7 +106,16 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"Env file {result.env_file}: {state}", markup=False)
         if result.backup is not None:
             console.print(f"  previous version kept as {result.backup}", markup=False)
+        if result.migrated_from is not None:
+            console.print(
+                f"  values carried over from {result.migrated_from}, which is left as it is",
+                markup=False,
+            )
     console.print("[bold]Next steps[/bold]")
     for number, step in enumerate(result.steps, start=1):
         console.print(f"  {number}. {step}", markup=False)
+    if result.deploy is not None:
+        style = "green" if result.deploy.exit_code == 0 else "red"
+        console.print(f"[bold {style}]Deploy:[/] {result.deploy.message}", markup=True)
+        return result.deploy.exit_code
     return 0

@@ -5,17 +5,14 @@ each one takes over, which ``proliferate:adopt`` entry carries its name, how a s
 Terraform resource is split between services) is written here and nowhere else, so that a
 change of the stack's children is one edit of this module:
 
-- **Per-service execution roles** (issue 11): today the stack shares one execution role
-  ``N-execution`` (roles ``execution/role`` and ``execution/policy``) and each service adds
-  ``S-execution-policy`` to it. When each service gets its own ``S-execution``
-  (``EcsExecutionRole`` with children ``S-execution-role`` and ``S-execution-policy``), set
-  :data:`SHARED_EXECUTION_ROLE` to ``None``, :data:`EXECUTION_ROLE` to
-  ``"{service}-execution/role"``, :data:`EXECUTION_POLICY` to ``"{service}-execution/policy"``
-  and move the ``executionRoleName`` carrier under ``services.{service}``: a shared Terraform
-  execution role is then adopted as the execution role of the first service that uses it
-  (:data:`SERVICE_ORDER`), and the other services get new roles of their own.
-- **Security groups at stack level** (issue 14): the groups and rules are the roles in
-  :data:`SECURITY_GROUP` and :data:`RULE`; rename them there.
+- **Execution roles** are per service: each service's ``S-execution``
+  (``EcsExecutionRole``: ``S-execution-role`` and ``S-execution-policy``) is the role
+  ``{service}-execution/role``; a shared Terraform execution role is adopted as the execution
+  role of the first service that uses it (:data:`SERVICE_ORDER`), and the other services get
+  new roles of their own. Its name travels in ``services.{service}.executionRoleName``.
+- **Service security groups** live at stack level (``N-<service>-sg`` with the rules
+  ``N-<service>-egress`` and ``N-<service>-ingress-0``, created before the data stores so
+  those can admit them): roles ``stack/{service}-sg`` and :data:`RULE`.
 
 A role is ``<group>/<child>``: ``<group>`` is the owning component's name without the stack
 component's prefix (``network``, ``lb``, ``redis``, ``postgres``, ``execution``, a service
@@ -57,21 +54,21 @@ first of them in this order adopts it; the others get a new one."""
 STORES: tuple[str, ...] = ("redis", "postgres")
 """The data stores (their security groups admit the services)."""
 
-SHARED_EXECUTION_ROLE: str | None = "execution/role"
+SHARED_EXECUTION_ROLE: str | None = None
 """The stack's shared execution role, or ``None`` once each service has its own."""
 
-EXECUTION_ROLE: str = "execution/role"
+EXECUTION_ROLE: str = "{service}-execution/role"
 """The role a Terraform execution role is adopted as (``{service}``: its first user)."""
 
-EXECUTION_POLICY: str = "{service}/execution-policy"
-"""A service's inline policy on the execution role."""
+EXECUTION_POLICY: str = "{service}-execution/policy"
+"""A service's inline policy on its execution role."""
 
 TASK_ROLE: str = "{service}/task-role"
 """A service's task role."""
 
 SECURITY_GROUP: Mapping[str, str] = MappingProxyType(
     {
-        "service": "{service}/sg",
+        "service": "stack/{service}-sg",
         "lb": "lb/sg",
         "redis": "redis/sg",
         "postgres": "postgres/sg",
@@ -83,8 +80,8 @@ SECURITY_GROUP: Mapping[str, str] = MappingProxyType(
 RULE: Mapping[str, str] = MappingProxyType(
     {
         "store-from-service": "stack/{store}-from-{service}",
-        "service-from-lb": "{service}/ingress-0",
-        "service-egress": "{service}/egress",
+        "service-from-lb": "stack/{service}-ingress-0",
+        "service-egress": "stack/{service}-egress",
         "lb-ingress": "lb/{label}-{family}",
         "lb-to-service": "lb/to-{service}",
     }
@@ -100,15 +97,15 @@ another name (upstream sets ``LITELLM_MASTER_KEY`` equal to ``LLM_PROXY_MASTER_K
 
 NAME_CARRIERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("stack/cluster", ("clusterName",), "name"),
-    (EXECUTION_ROLE, ("executionRoleName",), "name"),
+    (EXECUTION_ROLE, ("services", "{service}", "executionRoleName"), "name"),
     ("{service}/service", ("services", "{service}", "serviceName"), "name"),
     ("{service}/repo", ("services", "{service}", "repositoryName"), "name"),
     ("{service}/logs", ("services", "{service}", "logGroupName"), "name"),
     (TASK_ROLE, ("services", "{service}", "taskRoleName"), "name"),
     (EXECUTION_POLICY, ("services", "{service}", "executionPolicyName"), "name"),
     ("{service}/task", ("services", "{service}", "taskFamily"), "family"),
-    ("{service}/sg", ("services", "{service}", "securityGroupName"), "name"),
-    ("{service}/sg", ("services", "{service}", "securityGroupDescription"), "description"),
+    ("stack/{service}-sg", ("services", "{service}", "securityGroupName"), "name"),
+    ("stack/{service}-sg", ("services", "{service}", "securityGroupDescription"), "description"),
     ("lb/tg-{service}", ("services", "{service}", "targetGroupName"), "name"),
     ("redis/replication-group", ("redis", "replicationGroupId"), "replication_group_id"),
     ("redis/subnets", ("redis", "subnetGroupName"), "name"),

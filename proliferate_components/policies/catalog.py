@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ec2, ecr, ecs, elasticache, elb, logs, protection, rds, secretsmanager
+from . import ec2, ecr, ecs, elasticache, elb, kms, logs, protection, rds, secretsmanager
+from .credentials import RULES as CREDENTIAL_RULES
 from .rule import ResourceRule, Rule, StackRule
+from .s3 import RULES as S3_RULES
 
 RULES: tuple[ResourceRule | StackRule, ...] = (
     *elasticache.RULES,
@@ -17,6 +19,9 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     *logs.RULES,
     *elb.RULES,
     *secretsmanager.RULES,
+    *kms.RULES,
+    *S3_RULES,
+    *CREDENTIAL_RULES,
 )
 """Every rule, grouped by service (the order of the pack and of the docs table)."""
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .rule import Resource, ResourceRule, StackRule, resource_rule, stack_rule
-from .values import flag, is_unknown, mapping, of_type, refers_to, text
+from .values import is_unknown, items, mapping, of_type, refers_to, text, unless_true
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -25,10 +25,7 @@ LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 def scan_on_push(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """imageScanningConfiguration.scanOnPush true."""
     raw = mapping(r.props.get("imageScanningConfiguration")).get("scanOnPush")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} does not scan images on push"
+    yield from unless_true(r.label, raw, "does not scan images on push")
 
 
 @resource_rule(
@@ -74,5 +71,28 @@ def lifecycle_policy(
             yield repo, f"{repo.label} keeps every image forever (no lifecycle policy)"
 
 
-RULES: tuple[ResourceRule | StackRule, ...] = (scan_on_push, immutable_tags, lifecycle_policy)
+@resource_rule(
+    id="proliferate-ecr-kms",
+    service="ecr",
+    types=(REPOSITORY,),
+    description="ECR repositories encrypt images with a customer-managed KMS key",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set encryption_configurations=[{encryption_type: 'KMS', kms_key: <key arn>}] when the "
+        "repository is created (FargateServiceArgs.kms_key_arn; it cannot change later)"
+    ),
+    equivalents=("checkov:CKV_AWS_136",),
+)
+def kms(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """encryptionConfigurations[0].encryptionType KMS."""
+    raw = r.props.get("encryptionConfigurations")
+    if is_unknown(raw):
+        return
+    kinds = [text(mapping(c).get("encryptionType")) for c in items(raw)]
+    if "KMS" not in kinds:
+        yield f"{r.label} encrypts images with AES256 (S3-managed), not a customer-managed key"
+
+
+RULES: tuple[ResourceRule | StackRule, ...] = (scan_on_push, immutable_tags, lifecycle_policy, kms)
 """The ECR rules, in catalog order."""

@@ -173,8 +173,106 @@ def separate_task_roles(r: Resource, config: Mapping[str, Any]) -> Iterator[str]
         yield f"{r.label} uses the same role for execution and for the task"
 
 
+LITELLM_HINTS: tuple[str, ...] = ("litellm", "llm-proxy")
+"""Text in a container's image or name that marks it as the LLM proxy (LiteLLM)."""
+
+
+def _is_litellm(c: Mapping[str, Any], extra_names: set[str]) -> bool:
+    if flag(c.get("essential")) is False:
+        return False  # an init container (e.g. rds-ca) serves nothing
+    name = (text(c.get("name")) or "").lower()
+    image = (text(c.get("image")) or "").lower()
+    return name in extra_names or any(h in name or h in image for h in LITELLM_HINTS)
+
+
+@resource_rule(
+    id="proliferate-ecs-litellm-master-key",
+    service="ecs",
+    types=(TASK_DEFINITION,),
+    description="The LLM proxy (LiteLLM) gets LITELLM_MASTER_KEY from Secrets Manager: without it LiteLLM serves every request unauthenticated",
+    severity="critical",
+    enforcement="mandatory",
+    remediation=(
+        "add {name: 'LITELLM_MASTER_KEY', valueFrom: '<secret-arn>:LLM_PROXY_MASTER_KEY::'} to "
+        "the container's secrets (an sk- key shared with the platform's LLM_PROXY_MASTER_KEY; "
+        "SecretsBundle.secrets_for('llm-proxy') does it)"
+    ),
+    config=(
+        ConfigProperty(
+            "containerNames",
+            "array",
+            (),
+            "More container names that run LiteLLM (besides names and images containing "
+            "'litellm' or 'llm-proxy').",
+            items_type="string",
+        ),
+    ),
+    equivalents=(),
+)
+def litellm_master_key(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """A serving LiteLLM container must have ``LITELLM_MASTER_KEY`` in ``secrets``
+    (upstream's apps/llm-proxy/litellm/config.yaml: ``master_key:
+    os.environ/LITELLM_MASTER_KEY``)."""
+    containers = _containers(r)
+    if containers is None:
+        return
+    extra = {str(n).lower() for n in items(config.get("containerNames"))}
+    for i, c in enumerate(containers):
+        if not _is_litellm(c, extra):
+            continue
+        secret_names = {text(mapping(e).get("name")) for e in items(c.get("secrets"))}
+        if "LITELLM_MASTER_KEY" in secret_names:
+            continue
+        plain = {text(mapping(e).get("name")) for e in items(c.get("environment"))}
+        how = (
+            "as plaintext environment (anyone who can describe the task definition can use it)"
+            if "LITELLM_MASTER_KEY" in plain
+            else "at all, so LiteLLM accepts every request unauthenticated"
+        )
+        yield f"{r.label} container {_container_name(c, i)!r} runs LiteLLM without LITELLM_MASTER_KEY {how}"
+
+
+@resource_rule(
+    id="proliferate-ecs-readonly-root-filesystem",
+    service="ecs",
+    types=(TASK_DEFINITION,),
+    description="Serving containers run with a read-only root filesystem (writable volumes only where needed)",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set readonlyRootFilesystem=true and mount a task volume at each path the image writes "
+        "to (FargateServiceArgs.readonly_root_filesystem with scratch_paths); list documented "
+        "exceptions in allowedContainers"
+    ),
+    config=(
+        ConfigProperty(
+            "allowedContainers",
+            "array",
+            (),
+            "Container names that may keep a writable root (each a documented exception).",
+            items_type="string",
+        ),
+    ),
+    equivalents=("checkov:CKV_AWS_336",),
+)
+def readonly_root_filesystem(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """Every essential container not in allowedContainers has readonlyRootFilesystem true."""
+    containers = _containers(r)
+    if containers is None:
+        return
+    allowed = {str(n) for n in items(config.get("allowedContainers"))}
+    for i, c in enumerate(containers):
+        name = _container_name(c, i)
+        if flag(c.get("essential")) is False or name in allowed:
+            continue
+        if flag(c.get("readonlyRootFilesystem")) is not True:
+            yield f"{r.label} container {name!r} has a writable root filesystem"
+
+
 RULES: tuple[ResourceRule, ...] = (
     no_plaintext_secrets,
+    litellm_master_key,
+    readonly_root_filesystem,
     awslogs,
     not_privileged,
     container_insights,

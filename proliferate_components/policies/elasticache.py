@@ -6,7 +6,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .rule import ConfigProperty, Resource, ResourceRule, StackRule, resource_rule, stack_rule
-from .values import flag, is_unknown, items, mapping, number, of_type, refers_to, text
+from .values import (
+    flag,
+    is_unknown,
+    items,
+    mapping,
+    number,
+    of_type,
+    refers_to,
+    text,
+    unless_true,
+    unset,
+)
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 CLUSTER = "aws:elasticache/cluster:Cluster"
@@ -199,10 +210,7 @@ def automatic_failover(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 def multi_az(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """multiAzEnabled true."""
     raw = r.props.get("multiAzEnabled")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} is not Multi-AZ (a zone outage takes the queue down)"
+    yield from unless_true(r.label, raw, "is not Multi-AZ (a zone outage takes the queue down)")
 
 
 @resource_rule(
@@ -242,10 +250,8 @@ def encryption_in_transit(r: Resource, config: Mapping[str, Any]) -> Iterator[st
     if r.type == CLUSTER and not _standalone_cluster(r):
         return
     raw = r.props.get("transitEncryptionEnabled")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} does not encrypt traffic in transit (transitEncryptionEnabled={raw!r})"
+    problem = f"does not encrypt traffic in transit (transitEncryptionEnabled={raw!r})"
+    yield from unless_true(r.label, raw, problem)
 
 
 @resource_rule(
@@ -316,6 +322,25 @@ def in_vpc(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
         yield f"{r.label} sets no security_group_ids, so it gets the VPC's default security group"
 
 
+@resource_rule(
+    id="proliferate-elasticache-kms",
+    service="elasticache",
+    types=(REPLICATION_GROUP,),
+    description="ElastiCache encrypts data at rest with a customer-managed KMS key",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set kms_key_id when the replication group is created (RedisCacheArgs.kms_key_id; the "
+        "stack's customerManagedKey); an existing group keeps its key"
+    ),
+    equivalents=("checkov:CKV_AWS_191",),
+)
+def kms(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """kmsKeyId set."""
+    if unset(r.props.get("kmsKeyId")):
+        yield f"{r.label} is encrypted at rest with the AWS-managed key, not a customer-managed key"
+
+
 RULES: tuple[ResourceRule | StackRule, ...] = (
     noeviction,
     snapshot_retention,
@@ -326,5 +351,6 @@ RULES: tuple[ResourceRule | StackRule, ...] = (
     auth_token,
     no_single_node_redis,
     in_vpc,
+    kms,
 )
 """The ElastiCache rules, in catalog order."""

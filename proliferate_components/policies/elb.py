@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .rule import ConfigProperty, Resource, ResourceRule, StackRule, resource_rule, stack_rule
-from .values import flag, is_unknown, items, mapping, of_type, refers_to, text
+from .values import is_unknown, items, mapping, of_type, refers_to, text, unless_true
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
@@ -143,11 +143,9 @@ def tls_policy(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 )
 def drop_invalid_headers(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """dropInvalidHeaderFields true on application load balancers."""
-    raw = r.props.get("dropInvalidHeaderFields")
-    if not _is_application(r) or is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} forwards headers with invalid names"
+    if _is_application(r):
+        raw = r.props.get("dropInvalidHeaderFields")
+        yield from unless_true(r.label, raw, "forwards headers with invalid names")
 
 
 @resource_rule(
@@ -163,10 +161,7 @@ def drop_invalid_headers(r: Resource, config: Mapping[str, Any]) -> Iterator[str
 def access_logs(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """accessLogs.enabled true."""
     raw = mapping(r.props.get("accessLogs")).get("enabled")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} writes no access logs"
+    yield from unless_true(r.label, raw, "writes no access logs")
 
 
 @resource_rule(
@@ -182,10 +177,7 @@ def access_logs(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 def deletion_protection(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """enableDeletionProtection true."""
     raw = r.props.get("enableDeletionProtection")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} can be deleted by any update"
+    yield from unless_true(r.label, raw, "can be deleted by any update")
 
 
 RULES: tuple[ResourceRule | StackRule, ...] = (

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .rule import ConfigProperty, Resource, ResourceRule, resource_rule
-from .values import is_unknown, number
+from .values import is_unknown, number, unset
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -43,5 +43,24 @@ def retention(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
         yield f"{r.label} keeps logs {days:g} days (minimum {minimum:g})"
 
 
-RULES: tuple[ResourceRule, ...] = (retention,)
+@resource_rule(
+    id="proliferate-logs-kms",
+    service="logs",
+    types=(LOG_GROUP,),
+    description="CloudWatch log groups are encrypted with a customer-managed KMS key",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set kms_key_id to a customer-managed key whose policy lets logs.<region>.amazonaws.com "
+        "use it (EncryptionKey; the stack's customerManagedKey)"
+    ),
+    equivalents=("checkov:CKV_AWS_158",),
+)
+def kms(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """kmsKeyId set."""
+    if unset(r.props.get("kmsKeyId")):
+        yield f"{r.label} is encrypted with CloudWatch's own key, not a customer-managed key"
+
+
+RULES: tuple[ResourceRule, ...] = (retention, kms)
 """The CloudWatch Logs rules."""

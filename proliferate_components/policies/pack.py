@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .catalog import RULES
 from .rule import Enforcement, Resource, ResourceRule, StackRule
+from .values import secret_paths
 
 if TYPE_CHECKING:
     from pulumi_policy import (
@@ -43,6 +44,63 @@ def plain(value: Any) -> Any:
     return [plain(v) for v in cast("Sequence[Any]", target)]
 
 
+class _PropsWithSecrets(dict[str, Any]):
+    """Deserialized properties that remember which paths arrived as secrets."""
+
+    secret_paths: frozenset[str] | None = None
+
+
+def _secret_paths_of(props: Any) -> frozenset[str] | None:
+    """What :func:`keep_secret_paths` recorded on a ``pulumi_policy`` property proxy (None
+    when it could not: the rules then do not judge secretness)."""
+    return getattr(props, "secret_paths", None)
+
+
+def keep_secret_paths() -> bool:
+    """Let the rules see which inputs were secrets; returns whether that is in place.
+
+    The engine sends secret inputs marked (``KeepSecrets`` in pulumi/pulumi
+    ``sdk/go/common/resource/plugin/analyzer_plugin.go``), but ``pulumi_policy`` (1.x)
+    unwraps them before a validation policy sees its ``props``. ``Analyze`` and
+    ``AnalyzeStack`` call ``deserialize_properties`` then ``unknown_checking_proxy``, both
+    looked up in ``pulumi_policy.policy`` at call time: the first is wrapped to note the
+    secret paths of the wire properties, the second to put them on the proxy the policy
+    receives (as ``secret_paths``). Values and every other behaviour are unchanged. Called by
+    :func:`build_pack`, i.e. only in the pack's process.
+    """
+    try:
+        import pulumi_policy.policy as policy_module
+    except ImportError:  # pragma: no cover - the pack's own dependency
+        return False
+    deserialize: Any = getattr(policy_module, "deserialize_properties", None)
+    proxy: Any = getattr(policy_module, "unknown_checking_proxy", None)
+    if deserialize is None or proxy is None:
+        return False
+    if getattr(deserialize, "keeps_secret_paths", False):
+        return True
+
+    def deserialize_properties(props: Any, proxy_secrets: bool = False) -> Any:
+        result = deserialize(props, proxy_secrets)
+        if proxy_secrets or not isinstance(result, dict):
+            return result
+        out = _PropsWithSecrets(cast("dict[str, Any]", result))
+        out.secret_paths = secret_paths(props)
+        return out
+
+    def unknown_checking_proxy(props: Any) -> Any:
+        wrapped = proxy(props)
+        paths = getattr(props, "secret_paths", None)
+        if paths is not None:
+            with contextlib.suppress(AttributeError):
+                wrapped.secret_paths = paths
+        return wrapped
+
+    deserialize_properties.keeps_secret_paths = True  # type: ignore[attr-defined]
+    setattr(policy_module, "deserialize_properties", deserialize_properties)  # noqa: B010
+    setattr(policy_module, "unknown_checking_proxy", unknown_checking_proxy)  # noqa: B010
+    return True
+
+
 def _resource_validator(rule: ResourceRule) -> Any:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in rule.resource_types:
@@ -54,6 +112,7 @@ def _resource_validator(rule: ResourceRule) -> Any:
             props=plain(args.props),
             protect=bool(args.opts.protect),
             parent=args.opts.parent or "",
+            secret_paths=_secret_paths_of(args.props),
         )
         for message in rule.evaluate(resource, args.get_config()):
             report_violation(message, None)
@@ -79,6 +138,7 @@ def _stack_validator(rule: StackRule) -> Any:
                 property_dependencies={
                     k: tuple(d.urn for d in v) for k, v in r.property_dependencies.items()
                 },
+                secret_paths=_secret_paths_of(r.props),
             )
             for r in args.resources
             if r.resource_type in wanted
@@ -111,6 +171,7 @@ def build_pack(
         StackValidationPolicy,
     )
 
+    keep_secret_paths()
     policies: list[Any] = []
     for rule in rules:
         level = None if enforcement_level is not None else EnforcementLevel(rule.enforcement)

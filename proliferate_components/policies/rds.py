@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .rule import ConfigProperty, Resource, ResourceRule, resource_rule
-from .values import flag, is_unknown, items, number, text
+from .values import flag, is_unknown, items, mapping, number, text, unless_true, unset
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -30,10 +30,8 @@ def _is_replica(r: Resource) -> bool:
 def deletion_protection(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """deletionProtection true (the AWS default is false)."""
     raw = r.props.get("deletionProtection")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} can be deleted by any update (deletionProtection={raw!r})"
+    problem = f"can be deleted by any update (deletionProtection={raw!r})"
+    yield from unless_true(r.label, raw, problem)
 
 
 @resource_rule(
@@ -111,11 +109,10 @@ def backup_retention(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 )
 def storage_encrypted(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """storageEncrypted true."""
-    raw = r.props.get("storageEncrypted")
-    if is_unknown(raw) or _is_replica(r):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} stores data unencrypted (storageEncrypted={raw!r})"
+    if not _is_replica(r):
+        raw = r.props.get("storageEncrypted")
+        problem = f"stores data unencrypted (storageEncrypted={raw!r})"
+        yield from unless_true(r.label, raw, problem)
 
 
 @resource_rule(
@@ -146,11 +143,8 @@ def not_public(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 )
 def multi_az(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """multiAz true."""
-    raw = r.props.get("multiAz")
-    if is_unknown(raw) or _is_replica(r):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} is single-AZ"
+    if not _is_replica(r):
+        yield from unless_true(r.label, r.props.get("multiAz"), "is single-AZ")
 
 
 @resource_rule(
@@ -166,10 +160,7 @@ def multi_az(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
 def iam_auth(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
     """iamDatabaseAuthenticationEnabled true."""
     raw = r.props.get("iamDatabaseAuthenticationEnabled")
-    if is_unknown(raw):
-        return
-    if flag(raw) is not True:
-        yield f"{r.label} does not enable IAM database authentication"
+    yield from unless_true(r.label, raw, "does not enable IAM database authentication")
 
 
 @resource_rule(
@@ -207,6 +198,105 @@ def log_exports(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
         yield f"{r.label} exports no logs to CloudWatch"
 
 
+PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+
+
+@resource_rule(
+    id="proliferate-rds-kms",
+    service="rds",
+    types=(INSTANCE, CLUSTER),
+    description="RDS storage is encrypted with a customer-managed KMS key",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set kms_key_id when the instance is created (PostgresDbArgs.kms_key_id; the stack's "
+        "customerManagedKey); an existing instance keeps its key (restore a snapshot to move)"
+    ),
+    equivalents=("checkov:CKV_AWS_16",),
+)
+def kms(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """kmsKeyId set."""
+    if unset(r.props.get("kmsKeyId")):
+        yield f"{r.label} is encrypted with the aws/rds key, not a customer-managed key"
+
+
+@resource_rule(
+    id="proliferate-rds-performance-insights",
+    service="rds",
+    types=(INSTANCE,),
+    description="RDS Performance Insights is on and encrypted with a customer-managed key",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set performance_insights_enabled=True with performance_insights_kms_key_id "
+        "(PostgresDbArgs.performance_insights with kms_key_id; the stack's dbPerformanceInsights)"
+    ),
+    equivalents=("checkov:CKV_AWS_353", "checkov:CKV_AWS_354"),
+)
+def performance_insights(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """performanceInsightsEnabled true and performanceInsightsKmsKeyId set."""
+    raw = r.props.get("performanceInsightsEnabled")
+    if is_unknown(raw):
+        return
+    if flag(raw) is not True:
+        yield f"{r.label} has no Performance Insights"
+    elif unset(r.props.get("performanceInsightsKmsKeyId")):
+        yield f"{r.label} keeps Performance Insights under the AWS-managed key"
+
+
+@resource_rule(
+    id="proliferate-rds-enhanced-monitoring",
+    service="rds",
+    types=(INSTANCE,),
+    description="RDS enhanced monitoring is on (an interval and a monitoring role)",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set monitoring_interval (e.g. 60) and monitoring_role_arn (PostgresDbArgs."
+        "monitoring_interval_seconds creates the role; the stack's dbMonitoringInterval)"
+    ),
+    equivalents=("checkov:CKV_AWS_118",),
+)
+def enhanced_monitoring(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """monitoringInterval > 0 with monitoringRoleArn."""
+    raw = r.props.get("monitoringInterval")
+    if is_unknown(raw):
+        return
+    if not number(raw):
+        yield f"{r.label} has no enhanced monitoring"
+    elif unset(r.props.get("monitoringRoleArn")):
+        yield f"{r.label} sets a monitoring interval without a monitoring role"
+
+
+QUERY_LOGGING_PARAMETERS: tuple[str, ...] = ("log_statement", "log_min_duration_statement")
+"""PostgreSQL parameters that make queries visible in the exported logs."""
+
+
+@resource_rule(
+    id="proliferate-rds-query-logging",
+    service="rds",
+    types=(PARAMETER_GROUP,),
+    description="PostgreSQL parameter groups log statements (log_statement and log_min_duration_statement)",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set log_statement (e.g. ddl) and log_min_duration_statement (e.g. 1000 ms) in the "
+        "parameter group (PostgresDbArgs.query_logging; the stack's dbQueryLogging)"
+    ),
+    equivalents=("checkov:CKV2_AWS_30",),
+)
+def query_logging(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """A ``postgres*`` family group sets both parameters."""
+    family = text(r.props.get("family")) or ""
+    raw = r.props.get("parameters")
+    if not family.startswith("postgres") or is_unknown(raw):
+        return
+    names = {text(mapping(p).get("name")) for p in items(raw)}
+    missing = [p for p in QUERY_LOGGING_PARAMETERS if p not in names]
+    if missing:
+        yield f"{r.label} does not set {' or '.join(missing)}: queries are not logged"
+
+
 RULES: tuple[ResourceRule, ...] = (
     deletion_protection,
     final_snapshot,
@@ -217,5 +307,9 @@ RULES: tuple[ResourceRule, ...] = (
     iam_auth,
     auto_minor_version_upgrade,
     log_exports,
+    kms,
+    performance_insights,
+    enhanced_monitoring,
+    query_logging,
 )
 """The RDS rules, in catalog order."""

@@ -12,9 +12,10 @@ always says what to change.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 Severity = Literal["low", "medium", "high", "critical"]
 """How bad a violation is (maps to ``pulumi_policy.Severity``)."""
@@ -52,6 +53,10 @@ class Resource:
         default_factory=dict[str, tuple[str, ...]]
     )
     """For each input property, the URNs of the resources its value came from."""
+    secret_paths: frozenset[str] | None = None
+    """Dotted paths (``password``, ``users.0.password``) of the values that reached the
+    policy as Pulumi secrets; ``None`` when that is not known (then no rule may judge
+    secretness)."""
 
     @property
     def label(self) -> str:
@@ -194,7 +199,11 @@ class StackRule(Rule):
         return [(r.key, self.message(p)) for r, p in self.check(resources, cfg)]
 
 
-def resource_rule(
+R = TypeVar("R", ResourceRule, StackRule)
+
+
+def _rule(
+    kind: type[R],
     *,
     id: str,
     service: str,
@@ -205,11 +214,12 @@ def resource_rule(
     remediation: str,
     config: Sequence[ConfigProperty] = (),
     equivalents: Sequence[str] = (),
-) -> Callable[[ResourceCheck], ResourceRule]:
-    """Decorator turning a check function into a :class:`ResourceRule`."""
+) -> Callable[[Callable[..., Iterable[Any]]], R]:
+    """Decorator turning a check function into a rule of ``kind``; its metadata (id,
+    message, explanation) lives beside the function."""
 
-    def wrap(fn: ResourceCheck) -> ResourceRule:
-        return ResourceRule(
+    def wrap(fn: Callable[..., Iterable[Any]]) -> R:
+        return kind(
             id=id,
             service=service,
             description=description,
@@ -225,32 +235,8 @@ def resource_rule(
     return wrap
 
 
-def stack_rule(
-    *,
-    id: str,
-    service: str,
-    types: Sequence[str],
-    description: str,
-    severity: Severity,
-    enforcement: Enforcement,
-    remediation: str,
-    config: Sequence[ConfigProperty] = (),
-    equivalents: Sequence[str] = (),
-) -> Callable[[StackCheck], StackRule]:
-    """Decorator turning a check function into a :class:`StackRule`."""
+resource_rule = functools.partial(_rule, ResourceRule)
+"""``@resource_rule(id=..., ...)`` over a :data:`ResourceCheck`: a :class:`ResourceRule`."""
 
-    def wrap(fn: StackCheck) -> StackRule:
-        return StackRule(
-            id=id,
-            service=service,
-            description=description,
-            severity=severity,
-            enforcement=enforcement,
-            remediation=remediation,
-            resource_types=tuple(types),
-            config=tuple(config),
-            equivalents=tuple(equivalents),
-            check=fn,
-        )
-
-    return wrap
+stack_rule = functools.partial(_rule, StackRule)
+"""``@stack_rule(id=..., ...)`` over a :data:`StackCheck`: a :class:`StackRule`."""

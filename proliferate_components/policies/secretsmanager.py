@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .rule import Resource, ResourceRule, StackRule, resource_rule, stack_rule
-from .values import is_unknown, number, of_type, refers_to
+from .values import is_unknown, number, of_type, refers_to, unset
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
@@ -55,5 +55,24 @@ def rotation(
             yield secret, f"{secret.label} has no rotation"
 
 
-RULES: tuple[ResourceRule | StackRule, ...] = (recovery_window, rotation)
+@resource_rule(
+    id="proliferate-secretsmanager-kms",
+    service="secretsmanager",
+    types=(SECRET,),
+    description="Secrets are encrypted with a customer-managed KMS key",
+    severity="low",
+    enforcement="advisory",
+    remediation=(
+        "set kms_key_id to a customer-managed key (SecretsBundleArgs.kms_key_id; the stack's "
+        "customerManagedKey) and grant kms:Decrypt to the roles that read the secret"
+    ),
+    equivalents=("checkov:CKV_AWS_149",),
+)
+def kms(r: Resource, config: Mapping[str, Any]) -> Iterator[str]:
+    """kmsKeyId set."""
+    if unset(r.props.get("kmsKeyId")):
+        yield f"{r.label} is encrypted with the aws/secretsmanager key, not a customer-managed key"
+
+
+RULES: tuple[ResourceRule | StackRule, ...] = (recovery_window, rotation, kms)
 """The Secrets Manager rules, in catalog order."""

@@ -31,6 +31,35 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The unknown marker used when a test or fixture needs one."""
 
 
+SECRET_SIGNATURE = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
+"""The (key, value) pair that marks a secret value on the wire (``{sig: ..., "value": v}``)."""
+
+
+def secret_paths(raw: Any, prefix: str = "") -> frozenset[str]:
+    """Dotted paths of the secret-wrapped values in ``raw`` (properties as the engine sends
+    them, before any unwrapping): ``{"users": [{"password": <secret>}]}`` -> ``users.0.password``."""
+    found: set[str] = set()
+    if isinstance(raw, Mapping):
+        obj = cast("Mapping[str, Any]", raw)
+        if obj.get(SECRET_SIGNATURE[0]) == SECRET_SIGNATURE[1]:
+            return frozenset({prefix})
+        for key, value in obj.items():
+            found |= secret_paths(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(raw, (list, tuple)):
+        for i, value in enumerate(cast("Sequence[Any]", raw)):
+            found |= secret_paths(value, f"{prefix}.{i}" if prefix else str(i))
+    return frozenset(found)
+
+
+def is_secret(resource: Resource, path: str) -> bool | None:
+    """Whether the value at ``path`` (or a value containing it) reached the policy as a
+    secret; None when the resource does not say (:attr:`Resource.secret_paths` is None)."""
+    if resource.secret_paths is None:
+        return None
+    parts = path.split(".")
+    return any(".".join(parts[:n]) in resource.secret_paths for n in range(1, len(parts) + 1))
+
+
 def is_unknown(value: Any) -> bool:
     """True if ``value`` is an engine unknown marker."""
     return isinstance(value, str) and value in UNKNOWN_SENTINELS
@@ -66,6 +95,13 @@ def number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def unless_true(label: str, value: Any, problem: str) -> Iterator[str]:
+    """``"<label> <problem>"`` when a boolean input is known and not true (set false, or
+    unset); nothing while it is unknown. The body of every one-flag rule."""
+    if not is_unknown(value) and flag(value) is not True:
+        yield f"{label} {problem}"
 
 
 def text(value: Any) -> str | None:
@@ -104,6 +140,14 @@ def json_list(value: Any) -> list[Mapping[str, Any]] | None:
     if not isinstance(data, list):
         return None
     return [cast("Mapping[str, Any]", d) for d in cast("list[Any]", data) if isinstance(d, Mapping)]
+
+
+def unset(value: Any) -> bool | None:
+    """True when an input is absent or empty, False when it holds a value, None while it is
+    unknown (during a preview an unknown value may still be set: give no verdict)."""
+    if is_unknown(value):
+        return None
+    return value is None or value == "" or value == [] or value == {}
 
 
 def of_type(resources: Sequence[Resource], *types: str) -> Iterator[Resource]:

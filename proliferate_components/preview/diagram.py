@@ -13,7 +13,8 @@ components):
 * one-off tasks: an ECS task definition that no ECS service runs (e.g. a migrations runner
   started with ``aws ecs run-task``). Its network is only given at run time, so it is placed
   through the security groups registered beside it (same parent component, ``awsvpc``
-  network mode): in their VPC, in no tier, with their ingress and egress edges.
+  network mode; or, when its component's group was made ahead of it, the group named
+  ``<component>-sg``): in their VPC, in no tier, with their ingress and egress edges.
 * edges: who talks to whom, from security-group ingress rules (inline ``ingress`` blocks,
   ``aws.ec2.SecurityGroupRule`` and ``aws.vpc.SecurityGroupIngressRule``): every resource in
   the source group -> every resource in the target group, labelled with protocol and port.
@@ -316,23 +317,28 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
 
 def _one_off_tasks(index: _Index, resources: Sequence[Registration]) -> dict[str, list[str]]:
     """Task definitions no ECS service runs -> the security groups registered beside them
-    (same parent component; none unless the task uses ``awsvpc`` networking)."""
+    (same parent component, else the one named ``<component>-sg``; none unless the task uses
+    ``awsvpc`` networking)."""
     run_by_service = {
         urn
         for r in resources
         if r.type == _ECS_SERVICE
         for urn in index.refs(r, "taskDefinition", [TASK_DEFINITION])
     }
+    names = {r.urn: r.name for r in resources}
     tasks: dict[str, list[str]] = {}
     for r in resources:
         if r.type != TASK_DEFINITION or r.urn in run_by_service:
             continue
-        awsvpc = r.input("networkMode") == "awsvpc"
-        tasks[r.urn] = [
-            g.urn
-            for g in resources
-            if awsvpc and r.parent and g.type == SECURITY_GROUP and g.parent == r.parent
-        ]
+        if r.input("networkMode") != "awsvpc" or not r.parent:
+            tasks[r.urn] = []
+            continue
+        groups = [g for g in resources if g.type == SECURITY_GROUP]
+        beside = [g.urn for g in groups if g.parent == r.parent]
+        if not beside:  # a group made for the component ahead of it: named "<component>-sg"
+            owner = names.get(r.parent)
+            beside = [g.urn for g in groups if owner and g.name == f"{owner}-sg"]
+        tasks[r.urn] = beside
     return tasks
 
 

@@ -5,7 +5,8 @@ The document is::
     {"project", "stack",
      "resources": [{"urn", "type", "name", "parent", "custom", "protect",
                     "dependencies", "provider", "inputs"}],
-     "outputs", "violations": [{"policy", "urn", "enforcement", "message"}]}
+     "outputs", "violations": [{"policy", "urn", "enforcement", "message"}],
+     "cost": {...}}   # only with --cost (proliferate_components.cost)
 
 and is described by the JSON Schema shipped next to this module (:data:`SCHEMA_PATH`).
 Secret values are replaced by :data:`~proliferate_components.testing.SECRET_MARKER`
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -144,8 +146,15 @@ def redactor_for(result: PreviewResult) -> Redactor:
     return redactor
 
 
-def preview_document(result: PreviewResult, redactor: Redactor | None = None) -> dict[str, Any]:
-    """The ``--json`` document of ``result`` (see the module docstring and :data:`SCHEMA_PATH`)."""
+def preview_document(
+    result: PreviewResult,
+    redactor: Redactor | None = None,
+    *,
+    cost: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` document of ``result`` (see the module docstring and :data:`SCHEMA_PATH`);
+    ``cost`` (a :class:`~proliferate_components.cost.preview.CostOutcome` as a dict) is added
+    under ``cost`` when given."""
     red = redactor or redactor_for(result)
     resources: list[dict[str, Any]] = []
     for reg in sorted(result.capture.resources, key=lambda r: r.urn):
@@ -172,21 +181,34 @@ def preview_document(result: PreviewResult, redactor: Redactor | None = None) ->
         for v in result.violations
     ]
     violations.sort(key=lambda v: (v["policy"], v["urn"] or "", v["message"]))
-    return {
+    document: dict[str, Any] = {
         "project": result.project.name,
         "stack": result.stack,
         "resources": resources,
         "outputs": red.plain(dict(result.capture.outputs)),
         "violations": violations,
     }
+    if cost is not None:
+        document["cost"] = dict(cost)
+    return document
 
 
-def write_json(result: PreviewResult, path: str | Path, redactor: Redactor | None = None) -> Path:
-    """Write :func:`preview_document` to ``path`` (UTF-8, 2-space indent, trailing newline)."""
+def write_json(
+    result: PreviewResult,
+    path: str | Path,
+    redactor: Redactor | None = None,
+    *,
+    cost: Mapping[str, Any] | None = None,
+) -> Path | None:
+    """Write :func:`preview_document` to ``path`` (UTF-8, 2-space indent, trailing newline);
+    ``"-"`` writes it to stdout (and returns None)."""
+    document = preview_document(result, redactor, cost=cost)
+    text = json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
     target = Path(path)
-    document = preview_document(result, redactor)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(
-        json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    target.write_text(text, encoding="utf-8")
     return target

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.tree import Tree
 
     from ..analyzer import Violation
+    from ..cost.preview import CostOutcome
     from ..testing import Registration
     from .runner import PreviewResult
 
@@ -39,6 +40,8 @@ def summary_line(result: PreviewResult) -> str:
     t = result.timings_seconds
     if result.policy_pack is None:
         policy = "policies skipped"
+    elif result.every_policy_disabled:
+        policy = f"every policy disabled ({len(result.policy_levels)}), nothing checked"
     else:
         policy = (
             f"{mandatory} mandatory, {advisory} advisory violation{'s' if advisory != 1 else ''}"
@@ -57,8 +60,10 @@ def print_report(
     file: IO[str] | None = None,
     verbose: bool = False,
     redactor: Redactor | None = None,
+    cost: CostOutcome | None = None,
 ) -> None:
-    """Print the tree, the policy report, warnings and the summary to ``file`` (stdout)."""
+    """Print the tree, the policy report, warnings, the cost estimate (``cost``, with
+    ``--cost``) and the summary to ``file`` (stdout)."""
     from rich.console import Console
 
     red = redactor or redactor_for(result)
@@ -75,7 +80,17 @@ def print_report(
         console.print(f"[yellow]{level}:[/yellow] {_esc(red.text(message))}")
     for warning in result.config.warnings:
         console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
-    style = "bold red" if result.mandatory else "bold green"
+    if cost is not None:
+        from ..cost.console import print_cost
+
+        print_cost(console, cost.estimate, cost.comparison)
+    style = (
+        "bold red"
+        if result.mandatory
+        else "bold yellow"
+        if result.every_policy_disabled
+        else "bold green"
+    )
     verdict = "FAILED" if result.mandatory else "passed"
     console.print(f"[{style}]{verdict}[/{style}] {_esc(summary_line(result))}", soft_wrap=True)
 
@@ -126,6 +141,14 @@ def _tree(result: PreviewResult, red: Redactor) -> Tree:
 def _print_policy(console: Console, result: PreviewResult, red: Redactor) -> None:
     if result.policy_pack is None:
         console.print("[dim]Policies: skipped (--no-policy)[/dim]")
+        return
+    if result.every_policy_disabled:
+        count = len(result.policy_levels)
+        console.print(
+            f"[bold yellow]Policies: every policy is disabled[/bold yellow] ({count} of {count} "
+            f"in {_esc(str(result.policy_pack))}, by the policy config): nothing was checked",
+            soft_wrap=True,
+        )
         return
     if not result.violations:
         console.print(f"[green]Policies:[/green] no violations ({_esc(str(result.policy_pack))})")

@@ -85,6 +85,17 @@ class PreviewResult:
     ``AnalyzeStack``) and ``total``."""
     log: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
     """``(level, message)`` the program logged through ``pulumi.log`` at warning or above."""
+    policy_levels: dict[str, str] = field(default_factory=dict[str, str])
+    """Each policy of the pack that ran -> its enforcement level after the policy config
+    (``advisory``, ``mandatory``, ``remediate`` or ``disabled``); empty when no pack ran."""
+
+    @property
+    def every_policy_disabled(self) -> bool:
+        """True when a pack ran but the policy config disabled every one of its policies
+        (``{"all": "disabled"}``): nothing was checked, whatever the verdict says."""
+        return bool(self.policy_levels) and all(
+            level == "disabled" for level in self.policy_levels.values()
+        )
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -182,6 +193,8 @@ def run_preview(
         preset: ``dev`` or ``prod`` to start from the spec's config sets; ``None`` for none.
         policy_pack: the pack directory to run; ``None`` runs no pack.
         policy_config: ``--policy-pack-config`` content (enforcement levels and properties).
+            Default ``None``: the profile's (``proliferate:profile=prod`` makes the
+            production hardening mandatory; see :mod:`proliferate_components.policies.profiles`).
         mocks: answers for resources and invokes; default
             :class:`~proliferate_components.testing.OfflineMocks` in the config's region.
 
@@ -210,10 +223,16 @@ def run_preview(
         secret_known_keys=secret_known,
     )
     pack_dir = _check_pack_dir(policy_pack) if policy_pack is not None else None
+    if policy_config is None and pack_dir is not None:
+        # A prod stack is held to the prod profile's hardening (policies/profiles.py).
+        from ..policies.profiles import policy_config_for
+
+        policy_config = policy_config_for(resolved.values.get("proliferate:profile")) or None
 
     timings: dict[str, float] = {}
     log: list[tuple[str, str]] = []
     violations: list[Violation] = []
+    policy_levels: dict[str, str] = {}
     with contextlib.ExitStack() as stack_ctx:
         pending: Future[AnalyzerProcess] | None = None
         if pack_dir is not None:
@@ -245,6 +264,11 @@ def run_preview(
             t1 = time.perf_counter()
             violations = sorted(analysis.finish(capture.resources), key=_violation_key)
             timings["policy"] = time.perf_counter() - t1
+            if pending is not None:
+                process = pending.result()
+                names = {p.name for p in process.info().policies}  # not the config's "all"
+                configured = process.configuration()
+                policy_levels = {n: c.enforcement for n, c in configured.items() if n in names}
     timings["total"] = time.perf_counter() - started
     return PreviewResult(
         project=project,
@@ -255,6 +279,7 @@ def run_preview(
         policy_pack=pack_dir,
         timings_seconds=timings,
         log=log,
+        policy_levels=policy_levels,
     )
 
 

@@ -4,11 +4,11 @@ For each answer the first source that has it wins:
 
 1. a command-line flag (``--region eu-west-1``);
 2. an environment variable: ``PROLIFERATE_SETUP_<KEY>`` for a wizard answer
-   (``PROLIFERATE_SETUP_REGION``), ``PROLIFERATE_ENV_<NAME>`` for a value of ``.env.prod``
+   (``PROLIFERATE_SETUP_REGION``), ``PROLIFERATE_ENV_<NAME>`` for a value of ``.env.local``
    (``PROLIFERATE_ENV_ANTHROPIC_API_KEY``);
 3. the answers file (``--answers FILE``, YAML or JSON): top-level wizard keys, ``env:`` for
-   ``.env.prod`` values, ``config:`` for extra Pulumi config keys;
-4. the existing state (Pulumi stack config, ``.env.prod``, stack outputs, AWS), read by the
+   ``.env.local`` values, ``config:`` for extra Pulumi config keys;
+4. the existing state (Pulumi stack config, ``.env.local``, stack outputs, AWS), read by the
    steps themselves; an explicit answer (1-3) that differs from existing state is a change and
    needs confirmation (a prompt, or ``--yes`` in non-interactive mode);
 5. an interactive prompt whose default is the existing value or the built-in default; with
@@ -36,7 +36,7 @@ SETUP_ENV_PREFIX = "PROLIFERATE_SETUP_"
 """Prefix of environment variables that answer wizard questions."""
 
 ENV_VALUE_PREFIX = "PROLIFERATE_ENV_"
-"""Prefix of environment variables that supply ``.env.prod`` values."""
+"""Prefix of environment variables that supply ``.env.local`` values."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +70,17 @@ class AnswerSpec:
         return SETUP_ENV_PREFIX + self.key.upper()
 
 
+CLOUDS: tuple[str, ...] = ("aws", "gcp", "azure")
+"""Cloud providers the wizard asks about; only ``aws`` can be deployed today."""
+
 ANSWER_SPECS: tuple[AnswerSpec, ...] = (
+    AnswerSpec(
+        key="cloud",
+        kind="choice",
+        choices=CLOUDS,
+        description="cloud provider to deploy to (only aws is supported today)",
+        default="aws",
+    ),
     AnswerSpec(
         key="project_dir",
         kind="path",
@@ -190,7 +200,7 @@ ANSWER_SPECS: tuple[AnswerSpec, ...] = (
         kind="choice",
         choices=("modal", "e2b"),
         description="sandbox runtime whose keys are asked for",
-        default="the value in .env.prod, else modal",
+        default="the value in the env file, else modal",
     ),
     AnswerSpec(
         key="generate_dev_keys",
@@ -211,6 +221,31 @@ ANSWER_SPECS: tuple[AnswerSpec, ...] = (
         default="false (asked interactively)",
     ),
     AnswerSpec(
+        key="skip_validation",
+        kind="bool",
+        description=(
+            "do not test the API credentials (Anthropic, the GitHub App, Modal or E2B) with "
+            "their providers, e.g. offline"
+        ),
+        default="false: test each with one read-only call (5 s timeout)",
+    ),
+    AnswerSpec(
+        key="deploy",
+        kind="bool",
+        description=(
+            "finish with `proliferate-infra deploy`: build, push and roll out the platform "
+            "from --source"
+        ),
+        default="false (asked interactively once the stack is up)",
+    ),
+    AnswerSpec(
+        key="source",
+        kind="path",
+        description="checkout of the platform (proliferate-ai/proliferate) that --deploy builds",
+        default="the current directory",
+        metavar="DIR",
+    ),
+    AnswerSpec(
         key="install_pulumi",
         kind="bool",
         description="install the Pulumi CLI if missing without asking",
@@ -220,7 +255,10 @@ ANSWER_SPECS: tuple[AnswerSpec, ...] = (
         key="env_file",
         kind="path",
         description="environment file to write",
-        default="<project dir>/.env.prod",
+        default=(
+            "<project dir>/.env.local (values of an existing .env.prod are carried over; "
+            "that file is left as it is)"
+        ),
         metavar="FILE",
     ),
     AnswerSpec(
@@ -234,7 +272,7 @@ ANSWER_SPECS: tuple[AnswerSpec, ...] = (
         key="yes",
         kind="bool",
         description=(
-            "accept every change to an existing value (Pulumi config, .env.prod) without "
+            "accept every change to an existing value (Pulumi config, the env file) without "
             "asking; needed for such changes with --non-interactive"
         ),
         default="false: ask, or fail in non-interactive mode",
@@ -298,7 +336,7 @@ class Answers:
         flags: answer key -> value given on the command line (None = not given).
         environ: the process environment.
         file_values: answer key -> value from the answers file.
-        file_env: ``.env.prod`` name -> value from the answers file's ``env:``.
+        file_env: ``.env.local`` name -> value from the answers file's ``env:``.
         file_config: Pulumi config key -> value from the answers file's ``config:``.
         flag_config: Pulumi config key -> value from ``--config KEY=VALUE`` flags.
         answers_file: path of the answers file, if any (named in messages).
@@ -387,7 +425,7 @@ class Answers:
         return Answer(text, source)
 
     def env_value(self, name: str) -> Answer | None:
-        """The explicit ``.env.prod`` value for ``name`` (environment, then file), or None."""
+        """The explicit ``.env.local`` value for ``name`` (environment, then file), or None."""
         variable = ENV_VALUE_PREFIX + name
         if variable in self.environ:
             return Answer(self.environ[variable], f"environment {variable}")
@@ -413,7 +451,7 @@ class Answers:
 
     @staticmethod
     def env_sources_for(name: str) -> list[str]:
-        """Ways to supply ``.env.prod`` value ``name``, for error messages."""
+        """Ways to supply ``.env.local`` value ``name``, for error messages."""
         return [f"environment {ENV_VALUE_PREFIX}{name}", f"answers-file key env.{name}"]
 
 

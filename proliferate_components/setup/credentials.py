@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .aws_errors import BAD_CREDENTIALS_CODES, client_config, error_code
+from ..ops.aws_errors import BAD_CREDENTIALS_CODES, client_config, error_code
 from .context import SetupContext
 from .errors import SetupError
 
@@ -167,7 +167,7 @@ def check_identity(
         UnauthorizedSSOTokenError,
     )
 
-    from .aws_errors import explain_client_error
+    from ..ops.aws_errors import explain_client_error
 
     profile = creds.profile
     sso = profile if is_sso_profile(profile) else None

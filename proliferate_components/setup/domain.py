@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .aws_errors import aws_errors
+from ..ops.aws_errors import aws_errors
 from .errors import SetupError
 
 STEP = "domain"
@@ -81,7 +81,7 @@ def describe_certificate(acm: Any, arn: str) -> CertificateInfo:
     """
     from botocore.exceptions import ClientError
 
-    from .aws_errors import error_code
+    from ..ops.aws_errors import error_code
 
     with aws_errors(f"reading the certificate {arn}", step=STEP):
         try:

@@ -4,9 +4,9 @@ Order for each key of :data:`~proliferate_components.environment.ENVIRONMENT`:
 
 1. an explicit answer (``PROLIFERATE_ENV_<NAME>``, the answers file's ``env:``; for
    ``DEFAULT_SANDBOX_PROVIDER`` also ``--sandbox-provider``);
-2. the existing ``.env.prod`` value;
+2. the existing ``.env.local`` value;
 3. a fresh stack output or AWS-derived value (``DATABASE_URL`` from ``databaseUrl``,
-   ``AWS_REGION`` from the region, ...): it replaces a different ``.env.prod`` value only
+   ``AWS_REGION`` from the region, ...): it replaces a different ``.env.local`` value only
    after confirmation, like an explicit answer;
 4. the value already in the stack's Pulumi config (``proliferate:<NAME>``);
 5. a generated value: the server secrets always (32 random bytes, base64, like
@@ -22,31 +22,43 @@ value is written commented out (``# NAME=  # unset: <what happens without it>``)
 
 from __future__ import annotations
 
-import base64
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..environment import ENVIRONMENT, EnvVar, Source, config_key, is_required
+from ..environment import (
+    ENVIRONMENT,
+    EnvVar,
+    Source,
+    check_value,
+    config_key,
+    env_var,
+    is_required,
+)
 from ..errors import ConfigError
+from ..ops.pulumi_backend import ConfigEntry, OutputEntry
+from ..platform import litellm_database_url
+from ..secret_formats import format_named
 from .context import SetupContext
 from .errors import MissingAnswerError
-from .pulumi_backend import ConfigEntry, OutputEntry
 
 DEV_TEST_KEYS: tuple[str, ...] = ("AUTH_TOKEN", "TEST_TOKEN", "TEST_REPO_ID", "DEV_USER_ID")
 """Keys generated only when the user asks for dev/test values."""
 
-OUTPUT_DERIVED_KEYS: frozenset[str] = frozenset({"NEXT_PUBLIC_API_URL"})
+OUTPUT_DERIVED_KEYS: frozenset[str] = frozenset({"NEXT_PUBLIC_API_URL", "LITELLM_DATABASE_URL"})
 """DERIVED keys computed from stack outputs (resolved after ``pulumi up``)."""
 
 _PORT_KEYS = frozenset({"WEB_PORT", "WORKER_PORT", "GATEWAY_PORT", "API_PORT"})
 
 
-def generate_secret() -> str:
-    """32 random bytes, base64 (what ``openssl rand -base64 32`` prints)."""
-    return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+def generate_secret(name: str = "BETTER_AUTH_SECRET") -> str:
+    """A fresh value of generated key ``name`` in the format upstream generates and the
+    platform's code reads (:mod:`~proliferate_components.secret_formats`: 64 hex characters
+    for ``USER_SECRETS_ENCRYPTION_KEY``, ``sk-`` and hex for ``LLM_PROXY_MASTER_KEY``, 32
+    bytes base64 like ``openssl rand -base64 32`` for the session secrets)."""
+    return format_named(env_var(name).generated_format or "base64-32").generate()
 
 
 def generate_dev_value(name: str) -> str:
@@ -56,6 +68,9 @@ def generate_dev_value(name: str) -> str:
 
 def validate_env_value(var: EnvVar, value: str) -> str | None:
     """Why ``value`` is invalid for ``var`` (None when valid)."""
+    problem = check_value(var.name, value)
+    if problem is not None:
+        return problem
     if var.choices and value not in var.choices:
         return "one of " + ", ".join(var.choices)
     if var.name in _PORT_KEYS and not (value.isdigit() and 1 <= int(value) <= 65535):
@@ -67,7 +82,7 @@ def validate_env_value(var: EnvVar, value: str) -> str | None:
 
 def is_stack_output_key(var: EnvVar, *, external_database: bool) -> bool:
     """True for keys whose value comes from stack outputs (resolved after ``pulumi up``)."""
-    if var.name == "DATABASE_URL" and external_database:
+    if var.name in ("DATABASE_URL", "LITELLM_DATABASE_URL") and external_database:
         return False
     return var.source is Source.STACK_OUTPUT or var.name in OUTPUT_DERIVED_KEYS
 
@@ -86,7 +101,7 @@ class EnvInputs:
     """What environment resolution reads.
 
     Attributes:
-        existing: the current ``.env.prod`` values.
+        existing: the current ``.env.local`` values.
         config: the stack's current Pulumi config.
         outputs: the stack outputs (empty before the first ``pulumi up``).
         derived: values computed from answers and AWS (region, domain, ...).
@@ -126,7 +141,7 @@ def _fresh_value(var: EnvVar, inputs: EnvInputs) -> tuple[str, str] | None:
 
 
 def validate_explicit_env(ctx: SetupContext) -> None:
-    """Check every explicit ``.env.prod`` value before anything else happens.
+    """Check every explicit ``.env.local`` value before anything else happens.
 
     Raises:
         ConfigError: an unknown key in the answers file's ``env:``, or an invalid value.
@@ -201,7 +216,7 @@ def resolve_environment(
         raise MissingAnswerError(
             f"env.{first}",
             ctx.answers.env_sources_for(first),
-            why=f"required .env.prod value{others}",
+            why=f"required .env.local value{others}",
         )
     return result
 
@@ -241,14 +256,17 @@ def _resolve_one(
     review: bool,
 ) -> Resolved:
     existing = inputs.existing.get(var.name) or None
-    what = f".env.prod {var.name}"
+    what = f".env.local {var.name}"
+    derived = _derived_value(var, known)
+    if derived is not None:
+        return derived
     if explicit_value is not None:
         if (
             existing is not None
             and existing != explicit_value
             and not ctx.confirm_change(what, existing, explicit_value, secret=var.secret)
         ):
-            return Resolved(existing, ".env.prod")
+            return Resolved(existing, "env file")
         return Resolved(explicit_value, "answer")
     fresh = _fresh_value(var, inputs)
     if fresh is not None:
@@ -258,21 +276,21 @@ def _resolve_one(
             and existing != value
             and not ctx.confirm_change(what, existing, value, secret=var.secret)
         ):
-            return Resolved(existing, ".env.prod")
+            return Resolved(existing, "env file")
         return Resolved(value, source)
     if existing is not None and not review:
-        return Resolved(existing, ".env.prod")
+        return Resolved(existing, "env file")
     entry = None if var.pulumi_config else inputs.config.get(config_key(var.name))
     if entry is not None and entry.value and not review:
         return Resolved(entry.value, "stack config")
     if var.source is Source.GENERATED:
-        return Resolved(existing or generate_secret(), "generated")
+        return Resolved(existing or generate_secret(var.name), "generated")
     if var.name in DEV_TEST_KEYS and inputs.generate_dev_keys and existing is None:
         return Resolved(generate_dev_value(var.name), "generated")
     required = is_required(var.name, known)
     if is_stack_output_key(var, external_database=inputs.external_database) and not outputs_ready:
         if existing is not None:
-            return Resolved(existing, ".env.prod")
+            return Resolved(existing, "env file")
         return Resolved(
             None, "unset", "no stack output yet; run the wizard again after `pulumi up`"
         )
@@ -288,6 +306,21 @@ def _resolve_one(
     if required:
         return Resolved(None, "missing")
     return Resolved(None, "unset", var.when_missing)
+
+
+def _derived_value(var: EnvVar, known: Mapping[str, str]) -> Resolved | None:
+    """Keys that are another key's value by construction (``LITELLM_MASTER_KEY`` is
+    ``LLM_PROXY_MASTER_KEY``; ``LITELLM_DATABASE_URL`` is ``DATABASE_URL`` with
+    ``schema=litellm``), resolved from it, never asked for."""
+    if var.value_of is not None:
+        value = known.get(var.value_of)
+        return Resolved(value, f"= {var.value_of}") if value else Resolved(None, "unset")
+    if var.name == "LITELLM_DATABASE_URL":
+        url = known.get("DATABASE_URL")
+        if url:
+            return Resolved(litellm_database_url(url), "from DATABASE_URL")
+        return Resolved(None, "unset", "derived from DATABASE_URL once it is known")
+    return None
 
 
 def _prompt(
@@ -309,7 +342,7 @@ def _prompt(
         answer = ctx.prompter.text(
             key, f"{label} [set; Enter keeps it]", secret=True, validate=check
         )
-        return Resolved(default, ".env.prod") if not answer else Resolved(answer, "prompt")
+        return Resolved(default, "env file") if not answer else Resolved(answer, "prompt")
     if var.multiline:
         answer = ctx.prompter.text(
             key, f"{label}: path to the file, or paste it", validate=check, secret=False

@@ -1,4 +1,4 @@
-"""Reading and writing ``.env.prod`` so python-dotenv AND Node's dotenv read back exact values.
+"""Reading and writing ``.env.local`` so python-dotenv AND Node's dotenv read back exact values.
 
 Quoting (:func:`format_value`), checked against both parsers:
 
@@ -18,16 +18,15 @@ never does. The platform reads the file with Node, so the wizard reads it back w
 python-dotenv with ``interpolate=False`` only.
 
 Writing (:func:`write_env_file`): atomic (temporary file in the same directory, fsync, then
-``os.replace``), mode 0600, the previous file kept as ``.env.prod.bak`` (then ``.bak.1``,
-``.bak.2``, ... so an older backup is never overwritten), and nothing written when the content
-is unchanged.
+``os.replace``), mode 0600, the previous file kept as the one backup ``.env.local.bak`` (mode
+0600; numbered ``.bak.N`` copies left by earlier versions are removed), and nothing written
+when the content is unchanged.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,15 @@ from pathlib import Path
 from ..errors import ConfigError
 
 FILE_MODE = 0o600
-"""Mode of ``.env.prod`` and its backups: readable by the owner only."""
+"""Mode of the env file and its backups: readable by the owner only."""
+
+ENV_FILE_NAME = ".env.local"
+"""The env file the wizard writes: the spec's name, and the one upstream's installer reads
+(``.env.example`` <- ``.env.local`` <- ``.env`` in ``scripts/install-platform.cjs``)."""
+
+LEGACY_ENV_FILE_NAME = ".env.prod"
+"""The file earlier releases wrote (and upstream's ``pnpm setup`` writes); its values are
+carried over into :data:`ENV_FILE_NAME` and the file itself is never changed."""
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./:@%+,=-]*")
 _BAD_SINGLE = re.compile(r"\\[\\']|\\\Z")
@@ -137,18 +144,28 @@ def render_env_file(lines: Sequence[EnvLine], *, extra: Mapping[str, str] | None
     return "\n".join(out) + "\n"
 
 
-def next_backup_path(path: Path) -> Path:
-    """``<file>.bak``, or the first free ``<file>.bak.N`` (an older backup is never replaced)."""
-    candidate = path.with_name(path.name + ".bak")
-    number = 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}.bak.{number}")
-        number += 1
-    return candidate
+def backup_path(path: Path) -> Path:
+    """``<file>.bak``: the one backup :func:`write_env_file` keeps of ``path``."""
+    return path.with_name(path.name + ".bak")
+
+
+def old_backups(path: Path) -> list[Path]:
+    """The numbered backups ``<file>.bak.N`` that earlier versions of the wizard left (one
+    per write, each a full copy of every secret); :func:`write_env_file` removes them."""
+    pattern = re.compile(re.escape(path.name) + r"\.bak\.[0-9]+")
+    if not path.parent.is_dir():
+        return []
+    return sorted(p for p in path.parent.iterdir() if pattern.fullmatch(p.name))
 
 
 def write_env_file(path: Path, text: str) -> Path | None:
-    """Write ``text`` to ``path`` atomically with mode 0600, keeping a backup of the old file.
+    """Write ``text`` to ``path`` atomically with mode 0600, keeping one backup of the old file.
+
+    The previous content goes to ``<file>.bak`` (mode 0600 from its creation, written
+    atomically, replacing the previous backup), then the new file replaces ``path``; numbered
+    backups ``<file>.bak.N`` left by earlier versions are removed last. An interruption at any
+    point leaves ``path`` whole (old or new) and at most the backups there were before plus
+    the new one; the next write prunes them.
 
     Returns:
         the backup path, or None when there was no previous file.
@@ -156,13 +173,21 @@ def write_env_file(path: Path, text: str) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     backup: Path | None = None
     if path.exists():
-        backup = next_backup_path(path)
-        shutil.copy2(path, backup)
-        os.chmod(backup, FILE_MODE)
+        backup = backup_path(path)
+        _atomic_write(backup, path.read_bytes())
+    _atomic_write(path, text.encode("utf-8"))
+    for old in old_backups(path):
+        old.unlink(missing_ok=True)
+    return backup
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """``data`` to ``path`` through a 0600 temporary file in the same directory, fsync and
+    ``os.replace``; the temporary file is removed if anything fails."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:  # mkstemp creates it 0600
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, FILE_MODE)
@@ -170,7 +195,6 @@ def write_env_file(path: Path, text: str) -> Path | None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    return backup
 
 
 def ordered_names(schema_order: Iterable[str], example: Iterable[str]) -> list[str]:

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import ProliferateError
+from ..ops.errors import StepError
 
-
-class SetupError(ProliferateError, RuntimeError):
-    """A setup step could not complete; the message says what failed and what to do.
-
-    Attributes:
-        step: the wizard step that failed (``preflight``, ``backend``, ``stack``, ...).
-    """
-
-    def __init__(self, message: str, *, step: str = "") -> None:
-        self.step = step
-        prefix = f"[{step}] " if step else ""
-        super().__init__(prefix + message)
+SetupError = StepError
+"""A setup step could not complete (the wizard's name for :class:`~..ops.errors.StepError`);
+``step`` is the wizard step that failed (``preflight``, ``backend``, ``stack``, ...)."""
 
 
 class MissingAnswerError(SetupError):

@@ -2,17 +2,21 @@
 difference, so a second run with the same answers changes nothing and an interrupted run
 converges when run again.
 
-1. inputs: every explicit answer is validated before any AWS call or write;
+1. inputs: every explicit answer is validated before any AWS call or write; the cloud
+   provider (only AWS is supported);
 2. preflight: Pulumi CLI (install offer), AWS credentials (STS);
 3. backend: S3 bucket (+ optional DynamoDB table), secrets provider, ``pulumi login``;
 4. stack: select or create; core config, sizing preset, domain/TLS config;
-5. environment (before ``up``): user and generated values, pushed to the stack as Pulumi
-   config (``proliferate:<NAME>``, secret for secrets) so the services get the same values
-   as ``.env.prod``;
+5. environment (before ``up``): user and generated values (an existing ``.env.prod`` is
+   carried over into ``.env.local``), the API credentials tested with their providers
+   (unless ``--skip-validation``), then pushed to the stack as Pulumi config
+   (``proliferate:<NAME>``, secret for secrets) so the services get the same values as the
+   env file;
 6. ``pulumi up --yes`` (unless ``--skip-pulumi-up``), then the stack outputs;
 7. migrations (optional, only after a successful ``up`` in this run);
-8. environment (after ``up``): stack output keys; write ``.env.prod``;
-9. summary and next steps.
+8. environment (after ``up``): stack output keys; write ``.env.local`` (mode 0600);
+9. summary and next steps;
+10. optionally ``proliferate-infra deploy`` (:func:`~proliferate_components.deploy.flow.run_deploy`).
 """
 
 from __future__ import annotations
@@ -21,10 +25,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import CONFIG_KEYS
 from ..environment import ENVIRONMENT, Source, config_key, env_var
 from ..errors import ConfigError
+from ..ops.migrations import MigrationResult, run_migrations, target_from_outputs
+from ..ops.pulumi_backend import AutomationPulumiBackend, ConfigEntry, OutputEntry, PulumiBackend
 from ..sizing import validate_certificate_arn, validate_domain_name, validate_region
 from . import credentials as aws_credentials
 from .context import SetupContext
@@ -37,7 +44,9 @@ from .env_resolution import (
     validate_explicit_env,
 )
 from .envfile import (
+    ENV_FILE_NAME,
     FILE_MODE,
+    LEGACY_ENV_FILE_NAME,
     EnvLine,
     example_order,
     example_values,
@@ -47,11 +56,16 @@ from .envfile import (
     write_env_file,
 )
 from .errors import SetupError
-from .migrations import MigrationResult, run_migrations, target_from_outputs
-from .pulumi_backend import AutomationPulumiBackend, ConfigEntry, OutputEntry, PulumiBackend
 from .pulumi_install import Runner, ensure_pulumi
 from .secrets_provider import DEFAULT_KMS_ALIAS, resolve_secrets_provider, validate_alias
-from .stack_config import Desired, apply_config, preset_values, validate_stack_config
+from .stack_config import (
+    SECRET_KEYS,
+    Desired,
+    apply_config,
+    check_config_value,
+    preset_values,
+    validate_stack_config,
+)
 from .state_backend import (
     backend_url,
     default_bucket_name,
@@ -61,11 +75,26 @@ from .state_backend import (
     validate_bucket_name,
 )
 from .summary import DomainPlan, checklist
+from .validation import (
+    DEFAULT_TIMEOUT_SECONDS,
+    CredentialCheck,
+    Endpoints,
+    check_credentials,
+    require_accepted,
+)
+
+if TYPE_CHECKING:
+    from ..deploy.flow import DeployDeps, DeployRequest
+    from ..deploy.result import DeployResult, Progress
 
 PulumiFactory = Callable[[Path, dict[str, str]], PulumiBackend]
 """Builds the Pulumi backend for a project directory and a (shared, mutable) environment."""
 
 _STACK_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_CLOUD_VALID = (
+    "aws: only AWS is supported today (GCP and Azure are not: the components, the policy "
+    "pack and the stack are AWS-only, see docs/decisions.md)"
+)
 
 
 def _automation(project_dir: Path, env: dict[str, str]) -> PulumiBackend:
@@ -83,6 +112,10 @@ class SetupDeps:
         install_runner: runs the Pulumi install command (default: ``subprocess.run``).
         migration_poll_seconds: delay between checks of the migration task (default 6).
         sleep: how to wait between those checks (default ``time.sleep``).
+        credential_endpoints: where the credential test calls go (default: the providers).
+        credential_timeout: timeout of each test call, seconds (default 5).
+        deploy: runs ``proliferate-infra deploy`` at the end (default:
+            :func:`~proliferate_components.deploy.flow.run_deploy`).
     """
 
     pulumi_factory: PulumiFactory = _automation
@@ -91,6 +124,9 @@ class SetupDeps:
     install_runner: Runner | None = None
     migration_poll_seconds: float = 6.0
     sleep: Callable[[float], None] | None = None
+    credential_endpoints: Endpoints = field(default_factory=Endpoints)
+    credential_timeout: float = DEFAULT_TIMEOUT_SECONDS
+    deploy: Callable[[DeployRequest, DeployDeps, Progress], DeployResult] | None = None
 
 
 @dataclass
@@ -108,6 +144,9 @@ class SetupResult:
         migration: the migration task's result, if it ran.
         steps: the next-steps checklist.
         changes: every change made (or that would be made in a dry run).
+        checks: the credential test calls made.
+        migrated_from: the ``.env.prod`` whose values were carried over, if any.
+        deploy: the outcome of ``proliferate-infra deploy``, if it ran.
     """
 
     stack: str
@@ -120,6 +159,9 @@ class SetupResult:
     migration: MigrationResult | None = None
     steps: list[str] = field(default_factory=list[str])
     changes: list[str] = field(default_factory=list[str])
+    checks: list[CredentialCheck] = field(default_factory=list[CredentialCheck])
+    migrated_from: Path | None = None
+    deploy: DeployResult | None = None
 
 
 def _path_answer(ctx: SetupContext, key: str) -> Path | None:
@@ -129,6 +171,12 @@ def _path_answer(ctx: SetupContext, key: str) -> Path | None:
 
 def _check_inputs(ctx: SetupContext) -> Path:
     """Validate every explicit answer (before any AWS call or write); returns the project dir."""
+    cloud = ctx.answers.get("cloud")
+    if cloud is not None and cloud.value != "aws":
+        raise ConfigError("cloud", cloud.value, _CLOUD_VALID)
+    source = _path_answer(ctx, "source")
+    if source is not None and not source.is_dir():
+        raise ConfigError("source", str(source), "a directory: a checkout of the platform")
     project_dir = _path_answer(ctx, "project_dir") or Path.cwd()
     if not any((project_dir / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml")):
         raise ConfigError(
@@ -165,11 +213,12 @@ def _check_inputs(ctx: SetupContext) -> Path:
             True,
             "false with --skip-pulumi-up: migrations run only after a successful pulumi up",
         )
-    for key in ctx.answers.config_overrides():
+    for key, answer in ctx.answers.config_overrides().items():
         if key.partition(":")[0] not in ("proliferate", "aws") or key in ("aws:region",):
             raise ConfigError(
                 f"--config {key}", key, "a proliferate:<key> (use --region for aws:region)"
             )
+        check_config_value(key, str(answer.value), secret=key in SECRET_KEYS)
     validate_explicit_env(ctx)
     return project_dir
 
@@ -188,6 +237,9 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
     """
     deps = deps or SetupDeps()
     project_dir = _check_inputs(ctx)
+    cloud = ctx.text("cloud", "Cloud provider", default="aws")
+    if cloud != "aws":
+        raise ConfigError("cloud", cloud, _CLOUD_VALID)
 
     # -- preflight -------------------------------------------------------------------------
     ctx.echo("Preflight")
@@ -296,11 +348,22 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
 
     # -- environment before up ---------------------------------------------------------------
     ctx.echo("Environment")
-    env_file = _path_answer(ctx, "env_file") or project_dir / ".env.prod"
+    env_file = _path_answer(ctx, "env_file") or project_dir / ENV_FILE_NAME
     example_path = _path_answer(ctx, "env_example")
     if example_path is None and (project_dir / ".env.example").is_file():
         example_path = project_dir / ".env.example"
     existing = read_env_file(env_file)
+    migrated_from: Path | None = None
+    legacy = env_file.with_name(LEGACY_ENV_FILE_NAME)
+    if env_file.name == ENV_FILE_NAME and legacy.is_file():
+        carried = {k: v for k, v in read_env_file(legacy).items() if k not in existing}
+        if carried:
+            migrated_from = legacy
+            ctx.echo(
+                f"  carrying {len(carried)} values over from {legacy} into {env_file} "
+                f"({legacy.name} itself is left as it is)"
+            )
+            existing = {**carried, **existing}
     derived = _derived_values(login, region, domain_plan, desired)
     inputs = EnvInputs(
         existing=existing,
@@ -319,6 +382,7 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
         v.name for v in ENVIRONMENT if not is_stack_output_key(v, external_database=external_db)
     ]
     values = resolve_environment(ctx, inputs, names=before_names, outputs_ready=False)
+    checks = _validate_credentials(ctx, values, deps)
     env_config = _env_config(ctx, values, current, fresh_stack=not outputs_before)
     apply_config(ctx, pulumi, stack, current, env_config)
 
@@ -343,7 +407,7 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
     ):
         migration = _migrate(ctx, login, outputs, deps)
 
-    # -- environment after up; .env.prod -----------------------------------------------------
+    # -- environment after up; .env.local ----------------------------------------------------
     inputs.outputs = outputs
     inputs.derived = {**derived, **_output_derived(outputs)}
     after_names = [v.name for v in ENVIRONMENT if v.name not in values]
@@ -360,6 +424,17 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
         google=bool(values.get("GOOGLE_CLIENT_ID", Resolved(None, "")).value),
         unset_keys=[k for k, r in values.items() if r.value is None],
     )
+    deployed: DeployResult | None = None
+    ready = up_done or bool(outputs)
+    if ready and ctx.flag(
+        "deploy", "Build and deploy the platform now (proliferate-infra deploy)?", default=False
+    ):
+        deployed = _deploy(ctx, deps, login, project_dir, stack, pulumi_env)
+    if deployed is None:
+        steps.append(
+            f"Build and deploy the platform: from a checkout of proliferate-ai/proliferate, run "
+            f"`proliferate-infra deploy --stack {stack} --project-dir {project_dir}`"
+        )
     return SetupResult(
         stack=stack,
         backend_url=url,
@@ -371,7 +446,63 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
         migration=migration,
         steps=steps,
         changes=list(ctx.changes),
+        checks=checks,
+        migrated_from=migrated_from,
+        deploy=deployed,
     )
+
+
+def _validate_credentials(
+    ctx: SetupContext, values: Mapping[str, Resolved], deps: SetupDeps
+) -> list[CredentialCheck]:
+    """Test the API credentials with their providers (unless ``--skip-validation``)."""
+    if ctx.flag("skip_validation", "Skip credential checks?", default=False, ask=False):
+        ctx.echo("  credential checks skipped (--skip-validation)")
+        return []
+    ctx.echo("Credential checks")
+    checks = check_credentials(
+        {name: resolved.value for name, resolved in values.items()},
+        endpoints=deps.credential_endpoints,
+        timeout=deps.credential_timeout,
+    )
+    for check in checks:
+        outcome = {True: "accepted", False: "REJECTED", None: "not verified"}[check.accepted]
+        ctx.echo(
+            f"  {check.what} ({check.where}): {outcome}"
+            + ("" if check.accepted else f" - {check.detail}")
+        )
+    require_accepted(checks)
+    return checks
+
+
+def _deploy(
+    ctx: SetupContext,
+    deps: SetupDeps,
+    login: aws_credentials.AwsLogin,
+    project_dir: Path,
+    stack: str,
+    pulumi_env: dict[str, str],
+) -> DeployResult | None:
+    """``proliferate-infra deploy`` of ``--source`` to the stack, with the run's AWS
+    session and Pulumi environment."""
+    from ..deploy.flow import DeployDeps, DeployRequest, run_deploy
+    from ..deploy.result import LineProgress
+
+    source = _path_answer(ctx, "source") or Path.cwd()
+    request = DeployRequest(source=source, stack=stack, project_dir=project_dir)
+    if ctx.dry_run:
+        ctx.changes.append(f"proliferate-infra deploy --source {source} --stack {stack}")
+        ctx.echo(f"  would run proliferate-infra deploy --source {source} --stack {stack}")
+        return None
+    ctx.echo(f"Deploy ({source})")
+    deploy_deps = DeployDeps(
+        pulumi_factory=lambda project, env: deps.pulumi_factory(project, {**pulumi_env, **env}),
+        session_factory=lambda profile, region: login.session,
+    )
+    run = deps.deploy or run_deploy
+    result = run(request, deploy_deps, LineProgress(lambda line: ctx.echo("  " + line)))
+    ctx.changes.append(f"deploy {result.tag}: {result.status}")
+    return result
 
 
 def _problem(check: Callable[[], None]) -> str | None:
@@ -549,7 +680,7 @@ def _env_config(
 
     Secret values go as secrets; plain values only when they differ from the schema default
     (or are set already). Generated secrets are pushed on a stack that was never deployed, or
-    when they came from ``.env.prod``/an answer; on a deployed stack without them in config
+    when they came from the env file/an answer; on a deployed stack without them in config
     the stack's own random values are live and are left alone (a warning says so).
     """
     out: dict[str, Desired] = {}

@@ -8,9 +8,9 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..ops.pulumi_backend import PulumiBackend
 from .context import SetupContext
 from .errors import SetupError
-from .pulumi_backend import PulumiBackend
 
 STEP = "preflight"
 

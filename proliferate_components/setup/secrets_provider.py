@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
-from .aws_errors import aws_errors, error_code
+from ..ops.aws_errors import aws_errors, error_code
 from .context import SetupContext
 from .errors import SetupError
 

@@ -2,7 +2,7 @@
 
 A key is written only when it is missing or differs. A key that already has a *different*
 value is changed only when the new value was asked for explicitly (flag, environment,
-answers file, prompt, ``.env.prod``) and the change is confirmed; preset defaults never
+answers file, prompt, ``.env.local``) and the change is confirmed; preset defaults never
 replace an existing value.
 """
 
@@ -12,8 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import CONFIG_KEYS, DEV_PRESET, PROD_PRESET, StackConfig
+from ..environment import ENVIRONMENT, config_key
+from ..errors import ConfigError
+from ..ops.pulumi_backend import ConfigEntry, PulumiBackend
 from .context import SetupContext, mask
-from .pulumi_backend import ConfigEntry, PulumiBackend
+from .env_resolution import validate_env_value
 
 STEP = "stack"
 
@@ -57,14 +60,45 @@ def preset_values(preset: str) -> dict[str, str]:
     return values
 
 
+_ENV_BY_CONFIG_KEY = {config_key(v.name): v for v in ENVIRONMENT}
+
+
+def check_config_value(key: str, value: str, *, secret: bool = False) -> None:
+    """Refuse a value the wizard must never write into the stack's config: an empty or
+    whitespace-only value (it would count as set; ``pulumi config rm`` unsets a key), or,
+    for a platform key ``proliferate:<NAME>``, a value its schema rejects (e.g. not the 64
+    hex characters of ``USER_SECRETS_ENCRYPTION_KEY``).
+
+    Raises:
+        ConfigError: naming the Pulumi key; a secret value is never shown.
+    """
+    var = _ENV_BY_CONFIG_KEY.get(key)
+    hidden = secret or (var is not None and var.secret)
+    if not value.strip():
+        raise ConfigError(
+            key,
+            value,
+            f"a non-empty value (empty and whitespace-only values count as unset; to unset "
+            f"the key: pulumi config rm {key})",
+            secret=hidden,
+        )
+    if var is not None:
+        problem = validate_env_value(var, value)
+        if problem is not None:
+            raise ConfigError(key, value, problem, secret=hidden)
+
+
 def validate_stack_config(
     current: Mapping[str, ConfigEntry], desired: Mapping[str, Desired]
 ) -> None:
     """Validate the config the stack will have (current overlaid with ``desired``).
 
     Raises:
-        ConfigError: naming the Pulumi key (the stack's own validation, before any write).
+        ConfigError: naming the Pulumi key (the stack's own validation, before any write):
+            also an empty, blank or malformed desired value (:func:`check_config_value`).
     """
+    for key, want in desired.items():
+        check_config_value(key, want.value, secret=want.secret)
     merged = {k: e.value for k, e in current.items()}
     merged.update({k: d.value for k, d in desired.items()})
     secret_keys = {k for k, e in current.items() if e.secret} | {

@@ -23,7 +23,7 @@ from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
 from ..errors import ConfigError
-from .aws_errors import aws_errors, error_code
+from ..ops.aws_errors import aws_errors, error_code
 from .context import SetupContext
 from .errors import SetupError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .pulumi_backend import OutputEntry
+from ..ops.pulumi_backend import OutputEntry
 
 GITHUB_OAUTH_CALLBACK_PATH = "/api/auth/callback/github"
 """better-auth's callback path for the GitHub provider (set it in the GitHub OAuth app)."""

@@ -83,6 +83,7 @@ def render_workflow(
     slug = re.sub(r"[^A-Za-z0-9_-]", "-", stack)
     replacements = (
         ("stack-name: prod\n", f"stack-name: {stack}\n"),
+        ("PULUMI_STACK: prod\n", f"PULUMI_STACK: {stack}\n"),
         ("(prod)\n", f"({stack})\n"),
         ("pulumi-deploy-prod\n", f"pulumi-deploy-{slug}\n"),
         ('deploys stack "prod"', f'deploys stack "{stack}"'),

@@ -75,6 +75,21 @@ class Registration:
         return rpc.is_rpc_secret(self.inputs.get(key))
 
 
+def _alias_urn(alias: Any, request: Any) -> str:
+    """The URN an alias of ``request`` denotes, as the engine resolves it: a given URN, or
+    the spec's name, type and parent with the request's own filling the blanks."""
+    if alias.urn:
+        return str(alias.urn)
+    spec = alias.spec
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    name, typ = spec.name or request.name, spec.type or request.type
+    head = str(parent or request.parent).split("::")
+    stack = spec.stack or head[0].removeprefix("urn:pulumi:")
+    project = spec.project or (head[1] if len(head) > 1 else "")
+    qualified = f"{parent.split('::')[2]}${typ}" if parent else typ
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 def unwrap(value: Any) -> Any:
     """Recursively unwrap Pulumi RPC secrets."""
     if rpc.is_rpc_secret(value):
@@ -211,7 +226,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 object=_sync_await(rpc.serialize_properties(outputs, {})),
             )
         prop_deps = {k: tuple(v.urns) for k, v in request.propertyDependencies.items()}
-        aliases = tuple(a.urn or a.spec.name for a in request.aliases) if request.aliases else ()
+        aliases = tuple(_alias_urn(a, request) for a in request.aliases)
         registration = Registration(
             urn=response.urn,
             type=request.type,
@@ -345,6 +360,7 @@ def capture(
         try:
             _sync_await(run_in_stack(program))
         except Exception as exc:
+            _settle_failed_run()
             _note_callback_error(exc, monitor)
             # The SDK may wrap an invoke failure; surface the invoke that had no answer.
             unanswered: list[UnansweredInvokeError] = getattr(the_mocks, "unanswered", [])
@@ -366,6 +382,52 @@ def capture(
         resources=monitor.registrations,
         outputs=monitor.stack_outputs,
     )
+
+
+_SETTLE_SECONDS = 10.0  # a bound, never reached in practice: a failed run's tasks end at once
+
+
+def _settle_failed_run() -> None:
+    """Finish what a failed run left behind, so its echoes of the error stay silent.
+
+    When the program (or one of its registrations) fails, the SDK stops at the first error:
+    the outputs it tracks (``SETTINGS.outputs``) and the RPCs still queued are never awaited,
+    and each failed ``Output`` carries the error on three futures (value, known, secret) of
+    which the SDK awaits only the first. Left so, every one of them is reported by the
+    garbage collector as "Future exception was never retrieved" (or "Task was destroyed but
+    it is pending!") during a later run - tens of thousands of lines for one failed network.
+    The error itself is raised to the caller by :func:`capture`: here the leftover tasks are
+    run to their end (cancelled past a bound), then the futures of this harness's loops that
+    hold an error are marked as retrieved.
+    """
+    import gc
+
+    loop = asyncio.get_event_loop()
+    ambient: Any = settings.SETTINGS
+    rounds = 0 if loop.is_running() else 100  # a round may start new outputs: a few settle all
+    for _ in range(rounds):
+        with ambient.lock:
+            left: list[Any] = [*ambient.outputs, *ambient.rpc_manager.rpcs]
+            ambient.outputs.clear()
+        ambient.rpc_manager.rpcs.clear()
+        if not left:
+            break
+        tasks = [asyncio.ensure_future(f, loop=loop) for f in left]
+        _, pending = loop.run_until_complete(asyncio.wait(tasks, timeout=_SETTLE_SECONDS))
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    _remember_loop()
+    with _LOOPS_LOCK:
+        loops = set(_LOOPS)
+    for obj in gc.get_objects():
+        if (
+            isinstance(obj, asyncio.Future)
+            and obj.done()
+            and not obj.cancelled()
+            and obj.get_loop() in loops  # pyright: ignore[reportUnknownMemberType]
+        ):
+            obj.exception()  # pyright: ignore[reportUnknownMemberType]  # marks it retrieved
 
 
 def _note_callback_error(exc: BaseException, monitor: RecordingMonitor) -> None:

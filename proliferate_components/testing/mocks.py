@@ -325,9 +325,17 @@ def _short_region(region: str) -> str:
 def _random_value(typ: str, name: str, inputs: Mapping[str, Any]) -> str:
     """A deterministic stand-in for a random:index value, honouring length and charset."""
     length = int(inputs.get("length", 32) or 32)
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    alphabet = ""
+    for flag, letters in (
+        ("upper", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        ("lower", "abcdefghijklmnopqrstuvwxyz"),
+        ("numeric", "0123456789"),
+    ):
+        if inputs.get(flag, True) is not False:  # the provider's default is True
+            alphabet += letters
     if inputs.get("special"):
         alphabet += str(inputs.get("overrideSpecial") or "!#$%&*()-_=+[]{}<>:?")
+    alphabet = alphabet or "0123456789"
     seed = hashlib.sha256(f"{typ}/{name}".encode()).digest()
     out: list[str] = []
     while len(out) < length:

@@ -10,14 +10,15 @@ from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from fake_pulumi import InMemoryPulumiBackend
 
 from proliferate_components.setup.answers import Answers
 from proliferate_components.setup.context import SetupContext
 from proliferate_components.setup.credentials import AwsCredentials
-from proliferate_components.setup.fake_pulumi import InMemoryPulumiBackend
 from proliferate_components.setup.flow import SetupDeps, SetupResult, run_setup
 from proliferate_components.setup.prompts import Prompter
 from proliferate_components.setup.pulumi_backend import ConfigEntry, OutputEntry
+from proliferate_components.setup.validation import Endpoints
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -203,6 +204,7 @@ def base_answers(project: Path, **overrides: object) -> dict[str, object]:
         "region": REGION,
         "stack": "dev",
         "env": dict(USER_ENV),
+        "skip_validation": True,  # never the internet; tests/test_setup_validation.py checks
     }
     answers.update(overrides)
     return answers
@@ -217,6 +219,17 @@ class Harness:
     log: CallLog = field(default_factory=CallLog)
     lines: list[str] = field(default_factory=list[str])
     inject: Injector | None = None
+    endpoints: Endpoints = field(
+        default_factory=lambda: Endpoints(
+            anthropic="http://127.0.0.1:9",
+            github="http://127.0.0.1:9",
+            e2b="http://127.0.0.1:9",
+            modal="127.0.0.1:9",
+            modal_tls=False,
+        )
+    )
+    """Where credential checks go: never the internet (port 9 refuses connections)."""
+    deploy: Any = None
 
     def run(
         self,
@@ -226,13 +239,17 @@ class Harness:
         dry_run: bool = False,
         flags: Mapping[str, object] | None = None,
         sleep: Callable[[float], None] | None = None,
+        validate: bool = False,
     ) -> SetupResult:
-        """Run the wizard with ``answers`` as the answers file content."""
+        """Run the wizard with ``answers`` as the answers file content; the credential checks
+        run only with ``validate`` (then against :attr:`endpoints`, a local server)."""
         import yaml
 
         path = self.project.parent / "answers.yaml"
         path.write_text(yaml.safe_dump(dict(answers)))
-        loaded = Answers.load(flags=dict(flags or {}), environ={}, answers_file=path)
+        all_flags = dict(flags or {})
+        all_flags.setdefault("skip_validation", not validate)
+        loaded = Answers.load(flags=all_flags, environ={}, answers_file=path)
         ctx = SetupContext(
             answers=loaded, prompter=prompter, dry_run=dry_run, echo=self.lines.append
         )
@@ -245,5 +262,8 @@ class Harness:
             install_runner=lambda command: 1,
             migration_poll_seconds=0.0,
             sleep=sleep or (lambda seconds: None),
+            credential_endpoints=self.endpoints,
+            credential_timeout=2.0,
+            deploy=self.deploy,
         )
         return run_setup(ctx, deps)

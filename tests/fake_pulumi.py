@@ -1,4 +1,4 @@
-"""An in-memory :class:`~.pulumi_backend.PulumiBackend` for tests and demonstrations.
+"""An in-memory :class:`~proliferate_components.ops.pulumi_backend.PulumiBackend` for the tests.
 
 It keeps stacks, config and outputs in memory (share one instance between runs to model a
 persistent backend), counts every mutating call, and can raise at a chosen call to simulate
@@ -11,8 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import SetupError
-from .pulumi_backend import ConfigEntry, OnOutput, OutputEntry
+from proliferate_components.ops.errors import StepError
+from proliferate_components.ops.pulumi_backend import (
+    ChangeSummary,
+    ConfigEntry,
+    OnOutput,
+    OutputEntry,
+)
 
 OutputsFactory = Callable[[Mapping[str, ConfigEntry]], Mapping[str, OutputEntry]]
 """Computes the outputs of ``up`` from the stack config."""
@@ -26,6 +31,17 @@ class FakeStack:
     config: dict[str, ConfigEntry] = field(default_factory=dict[str, ConfigEntry])
     outputs: dict[str, OutputEntry] = field(default_factory=dict[str, OutputEntry])
     updates: int = 0
+    applied: dict[str, ConfigEntry] | None = None
+    """The config of the last successful ``up`` (None before the first)."""
+
+    def pending(self) -> ChangeSummary:
+        """What an update would do: create everything the first time, update when the
+        config changed since the last ``up``, else nothing."""
+        if self.applied is None:
+            return {"create": 1}
+        if self.applied != self.config:
+            return {"update": 1, "same": 1}
+        return {"same": 1}
 
 
 MUTATING = frozenset({"login", "create_stack", "set_config", "up"})
@@ -78,9 +94,9 @@ class InMemoryPulumiBackend:
 
     def _stack(self, stack: str) -> FakeStack:
         if self.logged_in is None:
-            raise SetupError("not logged in to a backend", step="stack")
+            raise StepError("not logged in to a backend", step="stack")
         if stack not in self.stacks:
-            raise SetupError(f"no stack named {stack!r}", step="stack")
+            raise StepError(f"no stack named {stack!r}", step="stack")
         return self.stacks[stack]
 
     def is_installed(self) -> bool:
@@ -107,7 +123,7 @@ class InMemoryPulumiBackend:
     def select_or_create_stack(self, stack: str, *, secrets_provider: str) -> bool:
         """Select or create."""
         if self.logged_in is None:
-            raise SetupError("not logged in to a backend", step="stack")
+            raise StepError("not logged in to a backend", step="stack")
         created = stack not in self.stacks
         if created:
             self._call("create_stack", stack, secrets_provider)
@@ -125,15 +141,25 @@ class InMemoryPulumiBackend:
         self._call("set_config", stack, key, secret)
         target.config[key] = ConfigEntry(value=value, secret=secret)
 
-    def up(self, stack: str, *, on_output: OnOutput) -> None:
-        """Stream ``up_lines`` and compute the outputs."""
+    def up(self, stack: str, *, on_output: OnOutput) -> ChangeSummary:
+        """Stream ``up_lines``, compute the outputs, return what changed."""
         target = self._stack(stack)
         self._call("up", stack)
+        changes = target.pending()
         for line in self.up_lines:
             on_output(line)
         if self.outputs_factory is not None:
             target.outputs = dict(self.outputs_factory(target.config))
         target.updates += 1
+        target.applied = dict(target.config)
+        return changes
+
+    def preview(self, stack: str, *, on_output: OnOutput) -> ChangeSummary:
+        """What ``up`` would change (see :meth:`FakeStack.pending`); changes nothing."""
+        target = self._stack(stack)
+        self._call("preview", stack)
+        on_output(f"Previewing update ({stack}):")
+        return target.pending()
 
     def outputs(self, stack: str) -> dict[str, OutputEntry]:
         """A copy of the outputs."""
