@@ -1167,6 +1167,12 @@ def _validate(name: str, args: FargateServiceArgs) -> None:
                 args.execution_role_name,
                 "None with execution_role or execution_role_arn (the service creates no role)",
             )
+    if args.execution_policy_name is not None and args.execution_role_arn is not None:
+        raise ConfigError(
+            f"{k}.execution_policy_name",
+            args.execution_policy_name,
+            "None with execution_role_arn (the service adds no policy to an existing role)",
+        )
     if args.ca_bundle is not None:
         ca = args.ca_bundle
         validate_choice(ca.runtime, key=f"{k}.ca_bundle.runtime", choices=("node", "python"))

@@ -127,7 +127,7 @@ def test_round_trip_keeps_the_new_names() -> None:
     assert paths["proliferate:adopt.database.dbName"] == "acme"
 
 
-def test_an_execution_policy_name_needs_a_shared_role() -> None:
+def _service(**extra: object):  # type: ignore[no-untyped-def]
     from proliferate_components.service import FargateService, FargateServiceArgs
 
     def program() -> None:
@@ -139,8 +139,23 @@ def test_an_execution_policy_name_needs_a_shared_role() -> None:
                 subnet_ids=["subnet-1"],
                 image="nginx:1",
                 execution_policy_name="secrets-access",
+                **extra,  # type: ignore[arg-type]
             ),
         )
 
-    with pytest.raises(Exception, match="execution_policy_name"):
-        capture(program)
+    return capture(program)
+
+
+def test_an_execution_policy_name_names_the_policy_on_the_services_own_role() -> None:
+    result = _service(execution_role_name="proliferate-ecs-execution")
+    by_name = {r.name: r for r in result.resources}
+    assert by_name["svc-execution-role"].input("name") == "proliferate-ecs-execution"
+    policy = by_name["svc-execution-policy"]
+    assert policy.input("name") == "secrets-access"
+    assert policy.parent == by_name["svc-execution"].urn
+
+
+def test_an_execution_policy_name_needs_a_policy_the_service_adds() -> None:
+    with pytest.raises(ConfigError) as info:
+        _service(execution_role_arn="arn:aws:iam::123456789012:role/existing")
+    assert info.value.key == "FargateServiceArgs.execution_policy_name"
