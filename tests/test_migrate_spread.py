@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from migrate_fixtures.builder import DEV, build_state
 from migrate_fixtures.checks import replacement_mismatches
 
@@ -70,19 +69,14 @@ def test_an_attachment_refuses_the_internet_gateway_of_a_refused_vpc() -> None:
     assert "take it away from what still runs on the old one" in igw.reason
 
 
-def test_the_mapping_table_retargets_to_per_service_execution_roles(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """What issue 11 changes: with per-service execution roles, upstream's shared role is
-    the first service's, its policy stays with it, and the other service's policy (left on
-    that role) is retired with Terraform."""
+def test_a_shared_execution_role_becomes_its_first_services_own() -> None:
+    """Per-service execution roles: upstream's shared role is the first service's (the
+    worker's), its policy stays with it, and the other service's policy (left on that role)
+    is retired with Terraform."""
     from pathlib import Path
 
-    from proliferate_components.migrate import childmap, load_state, terraform_roles
+    from proliferate_components.migrate import load_state, terraform_roles
 
-    monkeypatch.setattr(childmap, "SHARED_EXECUTION_ROLE", None)
-    monkeypatch.setattr(childmap, "EXECUTION_ROLE", "{service}-execution/role")
-    monkeypatch.setattr(childmap, "EXECUTION_POLICY", "{service}-execution/policy")
     state = load_state(Path(__file__).parent / "tf_corpus" / "upstream" / "terraform.tfstate")
     parts = {a.resource.address: (a.role, a.part) for a in terraform_roles(state)}
     assert parts["aws_iam_role.ecs_execution"] == ("worker-execution/role", "role")

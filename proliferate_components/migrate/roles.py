@@ -1074,6 +1074,8 @@ class _Inference:
                 ]
                 named = service_of_text(_text(policy))
                 ordered = ([named] if named in users else []) + users + ([named] if named else [])
+                grants = ordered[0] if ordered else None
+                owners: list[str] = []
                 if "{service}" in childmap.EXECUTION_ROLE:
                     # Per-service execution roles: a policy can only stay on the role it is
                     # on, so only the service owning that role takes it.
@@ -1092,7 +1094,19 @@ class _Inference:
                     ):
                         placed = True
                         break
-                if not placed:
+                if not placed and grants is not None and owners and grants not in owners:
+                    # A shared Terraform role is the first service's now: what it granted the
+                    # others, their own execution roles grant.
+                    self.part(
+                        policy,
+                        "superseded",
+                        f"grants what the {grants} reads, on the execution role the "
+                        f"{owners[0]} adopts: the {grants} gets an execution role of its own "
+                        f"({role_for(childmap.EXECUTION_ROLE, service=grants)}), so this policy "
+                        "goes with Terraform",
+                        grants,
+                    )
+                elif not placed:
                     self.part(
                         policy,
                         "superseded",
@@ -1410,9 +1424,15 @@ def _bundle_keys() -> frozenset[str]:
 
 
 def _users_of(key: str) -> frozenset[str]:
-    from ..environment import env_var
+    """The services whose containers get the secret ``key`` (as the stack admits them to a
+    data store: LiteLLM gets ``DATABASE_URL`` from ``LITELLM_DATABASE_URL``)."""
+    from ..platform import env_keys
 
-    return frozenset(env_var(key).services)
+    return frozenset(
+        s
+        for s in childmap.TASK_SERVICES
+        if any(v.secret and v.env_name == key for v in env_keys(s))
+    )
 
 
 def _secret_arn(value_from: str) -> str:

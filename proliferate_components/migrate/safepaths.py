@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-def retire(address: str, *, when: str = "after the cutover (step 9)") -> list[str]:
+def retire(address: str, *, when: str = "after the cutover (step 10)") -> list[str]:
     """Destroy a resource with Terraform once nothing needs it any more."""
     return [
         f"# {when}: Terraform deletes it",
