@@ -7,9 +7,10 @@ resource that is not adopted. Then what each state is there for: upstream's real
 infra/terraform resource by resource, the terraform-aws-modules addresses, RDS, a state
 without ECS services, for_each keys and other applications' resources.
 
-The slow test at the end lets real Terraform apply upstream's configuration against
-moto_server again and checks the fresh state adopts the same way (skipped without Terraform
-and its provider mirror).
+The slow test at the end lets real Terraform apply a configuration against moto_server again
+and checks the fresh state adopts the same way (skipped without Terraform and its provider
+mirror; upstream's configuration is not in this repository: skipped unless
+PROLIFERATE_UPSTREAM_TF names upstream's infra/terraform in a checkout of upstream).
 """
 
 from __future__ import annotations
@@ -78,7 +79,37 @@ def test_each_state_was_written_by_terraform(name: str) -> None:
     assert document["terraform_version"].startswith("1.")
     providers = {r["provider"] for r in document["resources"]}
     assert providers == {'provider["registry.terraform.io/hashicorp/aws"]'}
-    assert list((CORPUS / name).glob("*.tf")), "the configuration Terraform applied"
+    own = list((CORPUS / name).glob("*.tf"))
+    cited = (CORPUS / name / "source.json").is_file()
+    assert own or cited, "the configuration Terraform applied, or where it is"
+    assert not (own and cited)
+
+
+def test_upstreams_configuration_is_cited_not_copied() -> None:
+    """Upstream's code is never committed here: its files are named by path, commit and
+    SHA-256, and read from a checkout of upstream when the state is recorded again."""
+    folder = CORPUS / "upstream"
+    assert not list(folder.glob("*.tf"))
+    source = json.loads((folder / "source.json").read_text())
+    assert (source["repository"], source["directory"], source["environment"]) == (
+        "proliferate-ai/proliferate",
+        "infra/terraform",
+        "PROLIFERATE_UPSTREAM_TF",
+    )
+    assert set(source["files"]) == {
+        "main.tf",
+        "variables.tf",
+        "worker.tf",
+        "llm-proxy.tf",
+        "elasticache.tf",
+    }
+    for file_name, version in source["files"].items():
+        assert version["path"] == f"infra/terraform/{file_name}"
+        assert len(version["commit"]) == 40 and int(version["commit"], 16) >= 0
+        assert len(version["sha256"]) == 64 and int(version["sha256"], 16) >= 0
+    # The moto workarounds only override what moto cannot apply: no upstream resource body.
+    overrides = "\n".join(p.read_text() for p in (folder / "moto").glob("*.tf"))
+    assert "container_definitions" not in overrides
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -409,24 +440,32 @@ sys.path.insert(0, str(CORPUS))
 
 
 @pytest.mark.slow
-def test_a_fresh_apply_of_upstream_adopts_the_same_way(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", NAMES)
+def test_a_fresh_apply_adopts_the_same_way(name: str, tmp_path: Path) -> None:
+    """Real Terraform applies the configuration against moto_server again; the fresh state
+    adopts exactly like the committed one. Upstream's configuration is read from a checkout
+    of upstream (PROLIFERATE_UPSTREAM_TF); of the others, only for-each unless
+    PROLIFERATE_TF_CORPUS=all (each apply takes minutes)."""
     import regenerate  # tests/tf_corpus/regenerate.py
 
-    names = NAMES if os.environ.get("PROLIFERATE_TF_CORPUS") == "all" else ("upstream",)
+    if name not in ("upstream", "for-each") and os.environ.get("PROLIFERATE_TF_CORPUS") != "all":
+        pytest.skip("set PROLIFERATE_TF_CORPUS=all to re-apply every corpus folder")
+    missing = regenerate.missing_source(name)
+    if missing is not None:
+        pytest.skip(missing)
     tools = regenerate.tooling(tmp_path)
     if tools is None:
         pytest.skip("terraform or a provider mirror with hashicorp/aws 5.x is not installed")
     if not regenerate.moto_server_available():
         pytest.skip("moto_server (moto[server]) is not installed")
-    for name in names:
-        with regenerate.MotoServer() as moto:
-            fresh = regenerate.apply_corpus(name, tools, moto.url, tmp_path)
-        path = tmp_path / f"{name}.tfstate"
-        path.write_text(json.dumps(fresh))
-        plan = plan_migration(load_state(path))
-        committed = _plan(name)
-        assert {r.address: (r.status, r.role) for r in plan.resources} == {
-            r.address: (r.status, r.role) for r in committed.resources
-        }
-        assert adoption_rate(plan) == RATES[name]
-        assert replacement_mismatches(plan, plan.state) == []
+    with regenerate.MotoServer() as moto:
+        fresh = regenerate.apply_corpus(name, tools, moto.url, tmp_path)
+    path = tmp_path / f"{name}.tfstate"
+    path.write_text(json.dumps(fresh))
+    plan = plan_migration(load_state(path))
+    committed = _plan(name)
+    assert {r.address: (r.status, r.role) for r in plan.resources} == {
+        r.address: (r.status, r.role) for r in committed.resources
+    }
+    assert adoption_rate(plan) == RATES[name]
+    assert replacement_mismatches(plan, plan.state) == []

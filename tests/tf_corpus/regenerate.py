@@ -3,17 +3,27 @@
 Usage (from the repository root)::
 
     python tests/tf_corpus/regenerate.py            # every corpus folder
-    python tests/tf_corpus/regenerate.py upstream   # one
+    python tests/tf_corpus/regenerate.py rds        # one
+    PROLIFERATE_UPSTREAM_TF=<checkout of proliferate-ai/proliferate>/infra/terraform \
+        python tests/tf_corpus/regenerate.py upstream
 
-Each folder of ``tests/tf_corpus/`` holding ``*.tf`` files is a corpus entry. For each, this
-script starts its own ``moto_server`` on a free port of 127.0.0.1, copies the configuration
-into a scratch directory together with
+Each folder of ``tests/tf_corpus/`` holding ``*.tf`` files or a ``source.json`` is a corpus
+entry. ``source.json`` names a configuration this repository does not hold: upstream's
+``infra/terraform`` (proliferate-ai/proliferate), whose code is never committed here. It lists
+each file by path, commit and SHA-256; the files are read from a checkout of upstream named by
+the environment variable the file gives (``PROLIFERATE_UPSTREAM_TF=<checkout>/infra/terraform``)
+and must be exactly those versions. For each entry, this script starts its own
+``moto_server`` on a free port of 127.0.0.1, copies the configuration into a scratch directory
+together with
 
 - ``zz_moto_provider_override.tf`` (written here): a local backend and the provider pointed
   at moto (``endpoints``, fake keys, ``skip_credentials_validation``,
   ``skip_requesting_account_id``, ``skip_metadata_api_check``, ``s3_use_path_style``);
 - the folder's ``moto/*.tf`` override files: the workarounds for what moto cannot apply,
   each explained where it is written (README.md of the folder lists them);
+- with ``moto/replace.json`` (``{"expressions": {"<expression>": "<replacement>"}}``), each
+  expression replaced in the copied configuration (an expression moto cannot evaluate, such
+  as a cache node's address moto does not return; every one must occur);
 
 runs ``terraform init`` and ``terraform apply`` (Terraform >= 1.5 with hashicorp/aws 5.x from a
 filesystem mirror: ``TF_CLI_CONFIG_FILE`` when it names an existing file, else a mirror
@@ -29,11 +39,13 @@ boto3 calls made against moto before the apply (``[{"service": ..., "method": ..
 replication group).
 
 Nothing here is imported by the package; ``tests/test_migrate_corpus.py`` uses
-:func:`tooling`, :class:`MotoServer` and :func:`apply_corpus` for its slow re-apply test.
+:func:`tooling`, :class:`MotoServer`, :func:`missing_source` and :func:`apply_corpus` for its
+slow re-apply test.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -75,8 +87,92 @@ FAKE_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 def corpus_names() -> list[str]:
-    """The corpus folders (those holding ``*.tf`` files), sorted."""
-    return sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and any(p.glob("*.tf")))
+    """The corpus folders (those holding ``*.tf`` files or a ``source.json``), sorted."""
+    return sorted(
+        p.name
+        for p in CORPUS.iterdir()
+        if p.is_dir() and (any(p.glob("*.tf")) or (p / "source.json").is_file())
+    )
+
+
+class SourceMissing(RuntimeError):
+    """A configuration kept outside this repository is not available as ``source.json``
+    describes it (the message says what to set)."""
+
+
+def _source(folder: Path) -> dict[str, Any] | None:
+    path = folder / "source.json"
+    if not path.is_file():
+        return None
+    source: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return source
+
+
+def missing_source(name: str) -> str | None:
+    """Why corpus ``name``'s configuration cannot be read from outside this repository (its
+    environment variable unset), or ``None`` when it can or lives in the folder."""
+    source = _source(CORPUS / name)
+    if source is None:
+        return None
+    variable = str(source["environment"])
+    if not os.environ.get(variable):
+        return (
+            f"{variable} is not set: point it at {source['directory']} of a checkout of "
+            f"{source['repository']} (the files of {name}/source.json, at their commits)"
+        )
+    return None
+
+
+def configuration(name: str) -> dict[str, Path]:
+    """The ``*.tf`` files Terraform applies for corpus ``name``, by file name: the folder's
+    own, or those ``source.json`` names, read from the checkout its environment variable
+    gives and checked against their recorded SHA-256.
+
+    Raises:
+        SourceMissing: the variable is unset, or a file is absent or another version.
+    """
+    folder = CORPUS / name
+    source = _source(folder)
+    if source is None:
+        return {tf.name: tf for tf in sorted(folder.glob("*.tf"))}
+    problem = missing_source(name)
+    if problem is not None:
+        raise SourceMissing(problem)
+    variable = str(source["environment"])
+    root = Path(os.environ[variable]).expanduser()
+    files: dict[str, Path] = {}
+    for file_name, version in source["files"].items():
+        path = root / file_name
+        if not path.is_file():
+            raise SourceMissing(
+                f"{variable}={root}: no {file_name} there ({source['repository']} "
+                f"{source['directory']}/{file_name} at commit {version['commit']})"
+            )
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != version["sha256"]:
+            raise SourceMissing(
+                f"{variable}={root}: {file_name} is not the version the state was recorded "
+                f"from ({source['directory']}/{file_name} at commit {version['commit']}, "
+                f"sha256 {version['sha256']}; found {digest})"
+            )
+        files[file_name] = path
+    return files
+
+
+def _replace_expressions(folder: Path, work: Path) -> None:
+    path = folder / "moto" / "replace.json"
+    if not path.is_file():
+        return
+    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for expression, replacement in spec["expressions"].items():
+        found = False
+        for tf in sorted(work.glob("*.tf")):
+            text = tf.read_text(encoding="utf-8")
+            if expression in text:
+                tf.write_text(text.replace(expression, replacement), encoding="utf-8")
+                found = True
+        if not found:
+            raise RuntimeError(f"{path}: {expression!r} occurs in no file of the configuration")
 
 
 @dataclass(frozen=True)
@@ -286,13 +382,15 @@ def apply_corpus(name: str, tools: Tooling, url: str, scratch: Path) -> dict[str
     """Apply corpus folder ``name`` against moto at ``url`` in ``scratch`` (a fresh
     directory) and return the state Terraform wrote, with ``state_only.json`` applied."""
     folder = CORPUS / name
+    files = configuration(name)
     work = scratch / name
     work.mkdir(parents=True)
-    for tf in folder.glob("*.tf"):
-        shutil.copy(tf, work / tf.name)
+    for file_name, tf in files.items():
+        shutil.copy(tf, work / file_name)
     modules = folder / "modules"
     if modules.is_dir():
         shutil.copytree(modules, work / "modules")
+    _replace_expressions(folder, work)
     for tf in (folder / "moto").glob("*.tf"):
         shutil.copy(tf, work / f"zz_moto_{tf.stem}_override.tf")
     (work / "zz_moto_provider_override.tf").write_text(_provider_override(url), encoding="utf-8")
@@ -335,6 +433,7 @@ def _scratch() -> Iterator[Path]:
 
 def main(argv: list[str]) -> int:
     names = argv or corpus_names()
+    skipped = 0
     with _scratch() as scratch:
         tools = tooling(scratch)
         if tools is None:
@@ -343,6 +442,11 @@ def main(argv: list[str]) -> int:
             )
             return 2
         for name in names:
+            problem = missing_source(name)
+            if problem is not None:
+                print(f"{name}: not regenerated: {problem}", file=sys.stderr)
+                skipped += 1
+                continue
             started = time.monotonic()
             with MotoServer() as moto:
                 state = apply_corpus(name, tools, moto.url, scratch)
@@ -350,7 +454,7 @@ def main(argv: list[str]) -> int:
             target.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
             count = sum(len(r.get("instances", [])) for r in state["resources"])
             print(f"{name}: {count} instances in {time.monotonic() - started:.0f} s -> {target}")
-    return 0
+    return 1 if skipped else 0
 
 
 if __name__ == "__main__":
