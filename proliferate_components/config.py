@@ -164,7 +164,7 @@ class AdoptService:
     """[``taskFamily``] The task definition family (``N-<service>-task``): the first
     ``pulumi up`` registers the next revision of this family. Default: ``<stack>-N-<service>``."""
     execution_policy_name: str | None = None
-    """[``executionPolicyName``] The inline policy the service adds to the execution role
+    """[``executionPolicyName``] The inline policy of the service's own execution role
     (``N-<service>-execution-policy``)."""
 
 
