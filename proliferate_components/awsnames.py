@@ -114,13 +114,47 @@ NAME_RULES: Mapping[str, NameRule] = MappingProxyType(
             32,
             "1 to 32 letters, digits and hyphens, not starting or ending with a hyphen",
         ),
+        "task_family": NameRule(
+            r"[A-Za-z0-9_-]+", 1, 255, "1 to 255 letters, digits, hyphens and underscores"
+        ),
+        "iam_policy": NameRule(
+            r"[A-Za-z0-9+=,.@_-]+", 1, 128, "1 to 128 letters, digits and + = , . @ _ -"
+        ),
+        "db_instance": NameRule(
+            r"[a-z](?:[a-z0-9]|-(?!-))*(?<!-)",
+            1,
+            63,
+            "1 to 63 lower-case letters, digits and hyphens, starting with a letter, without "
+            "two consecutive hyphens or a trailing hyphen",
+        ),
+        "db_name": NameRule(
+            r"[a-z][a-z0-9_]*",
+            1,
+            63,
+            "1 to 63 lower-case letters, digits and underscores, starting with a letter",
+        ),
+        "db_subnet_group": NameRule(
+            r"[a-z0-9 ._-]+",
+            1,
+            255,
+            "1 to 255 lower-case letters, digits, spaces and . _ -",
+            forbidden_prefixes=("default",),
+        ),
+        "db_parameter_group": NameRule(
+            r"[a-z](?:[a-z0-9]|-(?!-))*(?<!-)",
+            1,
+            255,
+            "1 to 255 lower-case letters, digits and hyphens, starting with a letter, without "
+            "two consecutive hyphens or a trailing hyphen",
+        ),
     }
 )
 """Kind of name -> its AWS rule (from each service's API reference: ``CreateCluster``,
 ``CreateService``, ``CreateRepository``, ``CreateLogGroup``, ``CreateRole``,
 ``CreateSecurityGroup``, ``CreateReplicationGroup``, ``CreateCacheSubnetGroup``,
 ``CreateCacheParameterGroup``, ``CreateSnapshot``, ``CreateLoadBalancer``,
-``CreateTargetGroup``)."""
+``CreateTargetGroup``, ``RegisterTaskDefinition``, ``PutRolePolicy``, ``CreateDBInstance``,
+``CreateDBSubnetGroup``, ``CreateDBParameterGroup``)."""
 
 
 def validate_name(value: Any, *, kind: str, key: str) -> None:

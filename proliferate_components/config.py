@@ -76,6 +76,7 @@ __all__ = [
     "PROD_PRESET",
     "PROFILES",
     "AdoptConfig",
+    "AdoptDatabase",
     "AdoptLoadBalancer",
     "AdoptNetwork",
     "AdoptRedis",
@@ -159,6 +160,12 @@ class AdoptService:
     target_group_name: str | None = None
     """[``targetGroupName``] The service's target group (``N-lb-tg-<service>``); only for a
     service behind the load balancer."""
+    task_family: str | None = None
+    """[``taskFamily``] The task definition family (``N-<service>-task``): the first
+    ``pulumi up`` registers the next revision of this family. Default: ``<stack>-N-<service>``."""
+    execution_policy_name: str | None = None
+    """[``executionPolicyName``] The inline policy of the service's own execution role
+    (``N-<service>-execution-policy``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,6 +188,30 @@ class AdoptRedis:
     snapshot_name: str | None = None
     """[``snapshotName``] A snapshot to seed the NEW replication group from (the safe path
     for a standalone ``aws_elasticache_cluster``); read only when the group is created."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptDatabase:
+    """Existing names of the PostgreSQL database's resources (``enableRds=true``)."""
+
+    identifier: str | None = None
+    """[``identifier``] The RDS instance identifier (``N-postgres-instance``). Default:
+    ``N-postgres-<stack>``."""
+    db_name: str | None = None
+    """[``dbName``] The database created with the instance (immutable). Default
+    ``proliferate``."""
+    username: str | None = None
+    """[``username``] The master user name (immutable). Default ``proliferate``."""
+    subnet_group_name: str | None = None
+    """[``subnetGroupName``] The DB subnet group (``N-postgres-subnets``)."""
+    parameter_group_name: str | None = None
+    """[``parameterGroupName``] The DB parameter group (``N-postgres-params``)."""
+    parameter_group_description: str | None = None
+    """[``parameterGroupDescription``] That parameter group's description (immutable)."""
+    security_group_name: str | None = None
+    """[``securityGroupName``] The database's security group (``N-postgres-sg``)."""
+    security_group_description: str | None = None
+    """[``securityGroupDescription``] That security group's description (immutable)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -235,6 +266,8 @@ class AdoptConfig:
     ``migrations``), its :class:`AdoptService`."""
     redis: AdoptRedis | None = None
     """[``redis``] :class:`AdoptRedis`."""
+    database: AdoptDatabase | None = None
+    """[``database``] :class:`AdoptDatabase` (only with ``enableRds=true``)."""
     load_balancer: AdoptLoadBalancer | None = None
     """[``loadBalancer``] :class:`AdoptLoadBalancer`."""
     network: AdoptNetwork | None = None
@@ -305,6 +338,7 @@ _ADOPT_TOP_SCALARS: Mapping[str, str] = MappingProxyType(
 _ADOPT_SECTIONS: Mapping[str, tuple[str, type[Any]]] = MappingProxyType(
     {
         "redis": ("redis", AdoptRedis),
+        "database": ("database", AdoptDatabase),
         "load_balancer": ("loadBalancer", AdoptLoadBalancer),
         "network": ("network", AdoptNetwork),
     }
@@ -328,6 +362,21 @@ _ADOPT_FIELDS: Mapping[type[Any], Mapping[str, tuple[str, str]]] = MappingProxyT
                 "security_group_description",
             ),
             "target_group_name": ("targetGroupName", "target_group"),
+            "task_family": ("taskFamily", "task_family"),
+            "execution_policy_name": ("executionPolicyName", "iam_policy"),
+        },
+        AdoptDatabase: {
+            "identifier": ("identifier", "db_instance"),
+            "db_name": ("dbName", "db_name"),
+            "username": ("username", "db_name"),
+            "subnet_group_name": ("subnetGroupName", "db_subnet_group"),
+            "parameter_group_name": ("parameterGroupName", "db_parameter_group"),
+            "parameter_group_description": ("parameterGroupDescription", "description"),
+            "security_group_name": ("securityGroupName", "security_group"),
+            "security_group_description": (
+                "securityGroupDescription",
+                "security_group_description",
+            ),
         },
         AdoptRedis: {
             "replication_group_id": ("replicationGroupId", "replication_group_id"),
@@ -490,7 +539,15 @@ def _section_from_json(cls: type[Any], value: Any, key: str) -> Any:
 
 
 def _adopt_from_json(value: Any, key: str) -> AdoptConfig:
-    top_known = ["clusterName", "executionRoleName", "services", "redis", "loadBalancer", "network"]
+    top_known = [
+        "clusterName",
+        "executionRoleName",
+        "services",
+        "redis",
+        "database",
+        "loadBalancer",
+        "network",
+    ]
     obj = _object(value, key, top_known)
     kwargs: dict[str, Any] = _section_from_json(
         AdoptConfig, {k: v for k, v in obj.items() if k in _ADOPT_TOP_SCALARS.values()}, key
@@ -517,7 +574,11 @@ def _to_json_key(python_key: str, base: str) -> str:
     """``adopt.services['worker'].target_group_name`` -> ``<base>.services.worker.targetGroupName``."""
     parts = re.findall(r"\.([a-z_]+)|\['([^']+)'\]", python_key.removeprefix("adopt"))
     names: list[str] = [str(a or b) for a, b in parts]
-    json_names: dict[str, str] = {"services": "services", "load_balancer": "loadBalancer"}
+    json_names: dict[str, str] = {
+        "services": "services",
+        "load_balancer": "loadBalancer",
+        "database": "database",
+    }
     for spec in _ADOPT_FIELDS.values():
         json_names.update({n: j for n, (j, _) in spec.items()})
     return _json_path(base, tuple(json_names.get(n, n) for n in names))
@@ -1077,7 +1138,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("manageDns", "manage_dns", "boolean", "Let Pulumi manage Route53 records and the ACM certificate for domainName"),
     _k("hostedZoneId", "hosted_zone_id", "string", "Existing Route53 hosted zone id (manageDns; unset: create one)", valid="a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (upper-case letters and digits, without /hostedzone/)"),
     # adoption
-    _k("adopt", "adopt", "object", "Existing AWS names and network layout to adopt an existing deployment in place (written by `proliferate-infra migrate terraform`; unset: Pulumi generates names): clusterName, executionRoleName, services.<service>.{serviceName, repositoryName, logGroupName, taskRoleName, executionRoleName, securityGroupName, securityGroupDescription, targetGroupName}, redis.{replicationGroupId, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription, snapshotName}, loadBalancer.{name, securityGroupName, securityGroupDescription}, network.{availabilityZones, publicSubnetCidrs, privateSubnetCidrs}", valid="a JSON object (set with `pulumi config set --path 'proliferate:adopt.clusterName' NAME`); each name follows its AWS naming rule"),
+    _k("adopt", "adopt", "object", "Existing AWS names and network layout to adopt an existing deployment in place (written by `proliferate-infra migrate terraform`; unset: Pulumi generates names): clusterName, executionRoleName, services.<service>.{serviceName, repositoryName, logGroupName, taskRoleName, executionRoleName, securityGroupName, securityGroupDescription, targetGroupName, taskFamily, executionPolicyName}, redis.{replicationGroupId, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription, snapshotName}, database.{identifier, dbName, username, subnetGroupName, parameterGroupName, parameterGroupDescription, securityGroupName, securityGroupDescription}, loadBalancer.{name, securityGroupName, securityGroupDescription}, network.{availabilityZones, publicSubnetCidrs, privateSubnetCidrs}", valid="a JSON object (set with `pulumi config set --path 'proliferate:adopt.clusterName' NAME`); each name follows its AWS naming rule"),
 )  # fmt: skip
 """Every config key, in documentation order (the single source for docs and Pulumi.yaml)."""
 
@@ -1439,6 +1500,12 @@ def _validate_adopt(adopt: AdoptConfig, v: Mapping[str, Any], key: str) -> None:
             f"{key}.services.web",
             "web",
             "unset unless enableWeb=true (there is no web service to adopt into)",
+        )
+    if adopt.database is not None and not v["enable_rds"]:
+        raise ConfigError(
+            f"{key}.database",
+            "database",
+            "unset unless enableRds=true (there is no database to adopt into)",
         )
     if "trigger-service" in adopt.services and not v["enable_trigger_service"]:
         raise ConfigError(

@@ -63,6 +63,7 @@ from .accesslogs import AccessLogBucket, AccessLogBucketArgs
 from .cache import RedisCache, RedisCacheArgs
 from .config import (
     AdoptConfig,
+    AdoptDatabase,
     AdoptLoadBalancer,
     AdoptNetwork,
     AdoptRedis,
@@ -521,6 +522,7 @@ class ProliferateStack(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         protect = config.protect_data_stores
         redis_names = self._adopt.redis or AdoptRedis()
+        db_names = self._adopt.database or AdoptDatabase()
         self.redis = RedisCache(
             f"{name}-redis",
             RedisCacheArgs(
@@ -566,6 +568,14 @@ class ProliferateStack(pulumi.ComponentResource):
                     kms_key_id=self._key_arn,
                     deletion_protection=protect,
                     protect=protect,
+                    identifier=db_names.identifier,
+                    db_name=db_names.db_name or "proliferate",
+                    username=db_names.username or "proliferate",
+                    subnet_group_name=db_names.subnet_group_name,
+                    parameter_group_name=db_names.parameter_group_name,
+                    parameter_group_description=db_names.parameter_group_description,
+                    security_group_name=db_names.security_group_name,
+                    security_group_description=db_names.security_group_description,
                 ),
                 opts=child,
             )
@@ -738,6 +748,8 @@ class ProliferateStack(pulumi.ComponentResource):
             log_group_name=names.log_group_name,
             task_role_name=names.task_role_name,
             execution_role_name=names.execution_role_name,
+            execution_policy_name=names.execution_policy_name,
+            task_family=names.task_family,
         )
 
     def _finish(

@@ -158,8 +158,11 @@ def test_standalone_cache_cluster_cannot_be_adopted_and_gets_the_snapshot_path()
     assert redis.status is Status.BLOCKED
     assert redis.pulumi_type == "aws:elasticache/replicationGroup:ReplicationGroup"
     assert "different AWS object" in redis.reason
-    assert "snapshot" in redis.safe_path and "drain" in redis.safe_path
-    assert "proliferate:adopt.redis.snapshotName" in redis.safe_path
+    commands = "\n".join(redis.commands)
+    assert "aws elasticache create-snapshot --cache-cluster-id" in commands
+    assert "drain" in commands
+    assert "--path proliferate:adopt.redis.snapshotName" in commands
+    assert "terraform destroy -target=aws_elasticache_cluster.redis" in commands
     # The seed snapshot does not exist yet: the derived config never sets it.
     assert "snapshotName" not in plan.config.values.get("proliferate:adopt", "")
 
@@ -342,7 +345,9 @@ def test_unencrypted_replication_group_is_still_refused() -> None:
     props = {d.property for d in redis.differences if d.forces_replacement}
     assert "atRestEncryptionEnabled" in props
     assert "transitEncryptionEnabled" not in props  # in place for Redis 7, not a replacement
-    assert "snapshotName" in redis.safe_path and "drain" in redis.safe_path
+    commands = "\n".join(redis.commands)
+    assert "--replication-group-id proliferate-redis" in commands and "drain" in commands
+    assert "proliferate:adopt.redis.snapshotName" in commands
     # Its id is not carried: the component's new group gets an id of its own, next to it.
     adopt = plan.config.stack_config().adopt
     assert adopt is not None and adopt.redis is not None
@@ -366,16 +371,15 @@ def test_replication_group_without_the_id_is_refused_naming_the_input() -> None:
     assert any("redis.replicationGroupId" in m for m in redis.missing_inputs)
 
 
-def test_policy_attachments_and_task_definitions_are_not_imported() -> None:
+def test_policy_attachments_are_retired_and_task_definitions_continue_as_new_revisions() -> None:
     plan, _ = _planned(DEV)
-    assert _status(plan, "aws_iam_role_policy_attachment.ecs_execution") is Status.NOT_ADOPTED
-    assert (
-        "detach-role-policy"
-        in _plan(plan, "aws_iam_role_policy_attachment.ecs_execution").safe_path
-    )
+    attachment = _plan(plan, "aws_iam_role_policy_attachment.ecs_execution")
+    assert attachment.status is Status.SUPERSEDED
+    assert any(c.startswith("aws iam detach-role-policy") for c in attachment.commands)
     task = _plan(plan, "aws_ecs_task_definition.worker")
-    assert task.status is Status.NOT_ADOPTED and "revision" in task.safe_path
+    assert task.status is Status.NEW_REVISION and "next revision" in task.reason
     assert task.import_id is None
+    assert task.counts_adopted and not task.adopted
 
 
 def test_unrecognised_resources_are_reported_not_touched() -> None:
@@ -390,9 +394,8 @@ def test_unrecognised_resources_are_reported_not_touched() -> None:
     document["resources"].append(extra)
     plan = plan_migration(parse_state(document))
     bucket = _plan(plan, "aws_s3_bucket.assets")
-    assert (
-        bucket.status is Status.NOT_ADOPTED and "not one of the spec's resources" in bucket.reason
-    )
+    assert bucket.status is Status.NOT_OURS and "not ours" in bucket.reason
+    assert not bucket.commands
 
 
 def test_every_terraform_resource_has_exactly_one_entry() -> None:
@@ -499,12 +502,12 @@ def test_inline_routes_are_imported_as_the_components_routes(tmp_path: Path) -> 
     assert replacement_mismatches(plan, plan.state) == []
     write_outputs(plan, tmp_path)
     commands = [
-        line
+        shlex.split(line)
         for line in (tmp_path / "terraform-state-rm.sh").read_text().splitlines()
         if line.startswith("terraform state rm")
     ]
-    assert "terraform state rm 'aws_route_table.public'" in commands
-    assert not any("route[" in line for line in commands)
+    assert ["terraform", "state", "rm", "aws_route_table.public"] in commands
+    assert not any("route[" in words[-1] for words in commands)
 
 
 def test_a_store_without_noeviction_is_flagged() -> None:

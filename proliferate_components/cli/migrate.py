@@ -25,7 +25,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXIT_BLOCKED", "EXIT_ERROR", "EXIT_OK", "register", "run_terraform"]
+__all__ = [
+    "EXIT_BLOCKED",
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "register",
+    "run_resolve_rules",
+    "run_terraform",
+]
 
 EXIT_OK = 0
 """Everything recognised can be adopted (or needs no adoption)."""
@@ -74,6 +81,19 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--json", action="store_true", help="print report.json to stdout instead of the summary"
     )
     tf.set_defaults(handler=run_terraform)
+    rules: argparse.ArgumentParser = actions.add_parser(
+        "resolve-rules",
+        help="fill in the ids of security group rules the Terraform state does not hold",
+        description="Replace each `unresolved:` id in <out>/import.json (an inline security "
+        "group rule, or a rule from an old provider) with the id EC2 gives that rule "
+        "(read-only DescribeSecurityGroupRules, default AWS credentials).",
+    )
+    rules.add_argument(
+        "--out", default="migration", metavar="DIR", help="the directory `migrate terraform` wrote"
+    )
+    rules.add_argument("--region", default=None, help="AWS region (default: the profile's)")
+    rules.add_argument("--profile", default=None, help="AWS profile (default: the default)")
+    rules.set_defaults(handler=run_resolve_rules)
 
     def usage(_args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
@@ -89,7 +109,9 @@ def run_terraform(args: argparse.Namespace) -> int:
 
     from ..errors import ConfigError
     from ..migrate import load_state, plan_migration, plan_to_json, write_outputs
-    from ..migrate.plan import STATUS_LABELS, Status
+    from ..migrate.plan import Status
+    from ..migrate.redact import redact_text
+    from ..migrate.report import state_secrets, summary_lines
 
     try:
         state = load_state(args.state)
@@ -102,47 +124,44 @@ def run_terraform(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    paths = write_outputs(plan, out)
+    secrets = state_secrets(plan.state)
+    paths = write_outputs(plan, out, secrets=secrets)
     blocked = plan.by_status(Status.BLOCKED)
     if args.json:
-        print(json.dumps(plan_to_json(plan), indent=2, default=str))
+        print(redact_text(json.dumps(plan_to_json(plan), indent=2, default=str), secrets))
         return EXIT_BLOCKED if blocked else EXIT_OK
 
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
-    console = Console()
-    table = Table(title=f"Terraform -> Pulumi ({plan.project}/{plan.stack})")
-    table.add_column("Terraform address")
-    table.add_column("Outcome")
-    table.add_column("Pulumi child")
-    table.add_column("Why")
-    style = {
-        Status.ADOPT: "green",
-        Status.ADOPT_WITH_CHANGES: "yellow",
-        Status.BLOCKED: "red",
-        Status.NOT_ADOPTED: "dim",
-    }
-    for r in plan.resources:
-        table.add_row(
-            r.address,
-            f"[{style[r.status]}]{STATUS_LABELS[r.status]}[/]",
-            r.logical_name or "-",
-            r.reason,
-        )
-    console.print(table)
-    counts = ", ".join(f"{len(plan.by_status(s))} {STATUS_LABELS[s]}" for s in Status)
-    console.print(counts)
-    missing = plan.missing_inputs
-    if missing:
-        console.print("[bold]Component inputs that would allow a clean adoption:[/]")
-        for name, addresses in missing.items():
-            console.print(f"  - {name} ({len(addresses)} resources)")
-    console.print("Wrote " + ", ".join(str(p) for p in paths))
+    console = Console(highlight=False, soft_wrap=True)
+    for i, line in enumerate(summary_lines(plan, paths, out)):
+        text = escape(redact_text(line, secrets))
+        console.print(f"[bold]{text}[/]" if i == 0 else text)
     if blocked:
         console.print(
             f"[red]{len(blocked)} resources cannot be adopted safely[/]: read the safe paths in "
-            f"{out / 'report.md'}"
+            f"{escape(str(out / 'report.md'))}"
         )
+        return EXIT_BLOCKED
+    return EXIT_OK
+
+
+def run_resolve_rules(args: argparse.Namespace) -> int:
+    """Handler of ``migrate resolve-rules``: exit 0 when every placeholder id was replaced,
+    1 when some rule was not found (listed), 2 on bad input."""
+    from ..errors import ConfigError
+    from ..migrate.ruleids import resolve_rule_ids
+
+    try:
+        result = resolve_rule_ids(args.out, region=args.region, profile=args.profile)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"resolved {result.resolved} security group rule ids in {Path(args.out) / 'import.json'}")
+    if result.unresolved:
+        print(f"{len(result.unresolved)} rules were not found in AWS:", file=sys.stderr)
+        for text in result.unresolved:
+            print(f"  - {text}", file=sys.stderr)
         return EXIT_BLOCKED
     return EXIT_OK

@@ -10,6 +10,7 @@ accept is dropped (the library default is used) and reported in :attr:`DerivedCo
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -19,7 +20,9 @@ from typing import Any, cast
 from ..cache import ENGINE_FAMILIES
 from ..config import CONFIG_KEYS, AdoptConfig, StackConfig
 from ..errors import ConfigError
-from .roles import RoleAssignment
+from .childmap import NAME_CARRIERS, TASK_SERVICES
+from .roles import RoleAssignment, cidr_supernet
+from .shell import command
 from .tfstate import TfResource
 
 __all__ = ["DerivedConfig", "derive_config"]
@@ -47,6 +50,10 @@ class DerivedConfig:
     """Keys of :attr:`values` to set with ``pulumi config set --secret``."""
     named_roles: frozenset[str] = field(default_factory=frozenset[str])
     """Roles whose existing name (or subnet CIDR) ``proliferate:adopt`` carries."""
+    lookups: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Config key or ``--path`` of a value the state does not hold -> the shell command
+    (every word quoted) that reads it from AWS; :attr:`values` holds a stand-in that only
+    the plan uses, ``config.sh`` sets the value the command prints."""
 
     def stack_config(self) -> StackConfig:
         """The :class:`StackConfig` these values build."""
@@ -74,25 +81,47 @@ class DerivedConfig:
         for key in sorted(self.values):
             if key == ADOPT_KEY:
                 continue
-            secret = " --secret" if key in self.secret_keys else ""
+            secret = ["--secret"] if key in self.secret_keys else []
+            if key in self.lookups:
+                lines.append(
+                    command(["pulumi", "config", "set", "--stack", stack, *secret, key])
+                    + f' -- "$({self.lookups[key]})"'
+                )
+                continue
             lines.append(
-                f"pulumi config set --stack {stack}{secret} {key} {_quote(self.values[key])}"
+                command(
+                    [
+                        "pulumi",
+                        "config",
+                        "set",
+                        "--stack",
+                        stack,
+                        *secret,
+                        *_args(key, self.values[key]),
+                    ]
+                )
             )
         adopt = self.adopt
         if adopt is not None:
             for path, value in adopt.config_paths(key=ADOPT_KEY):
+                if path in self.lookups:
+                    lines.append(
+                        command(["pulumi", "config", "set", "--stack", stack, "--path", path])
+                        + f' -- "$({self.lookups[path]})"'
+                    )
+                    continue
                 lines.append(
-                    f"pulumi config set --stack {stack} --path {_quote(path)} {_quote(value)}"
+                    command(
+                        ["pulumi", "config", "set", "--stack", stack, "--path", *_args(path, value)]
+                    )
                 )
         return lines
 
 
-def _quote(value: str) -> str:
-    return (
-        value
-        if re.fullmatch(r"[A-Za-z0-9_.:/@=+-]+", value)
-        else "'" + value.replace("'", "'\\''") + "'"
-    )
+def _args(key: str, value: str) -> list[str]:
+    """The positional arguments ``key value``, after ``--`` when one starts with a dash (so
+    the CLI never reads a value as a flag)."""
+    return ["--", key, value] if key.startswith("-") or value.startswith("-") else [key, value]
 
 
 def _region(resources: list[TfResource]) -> tuple[str | None, str]:
@@ -125,6 +154,7 @@ def derive_config(
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
     notes: list[str] = []
+    lookups: dict[str, str] = {}
 
     def put(key: str, value: Any, res: TfResource) -> None:
         values[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -137,8 +167,22 @@ def derive_config(
 
     # -- network ------------------------------------------------------------------------
     vpc = by_role.get("network/vpc")
-    if vpc is not None:
+    if vpc is not None and vpc.attr("cidr_block"):
         put("proliferate:vpcCidr", vpc.attr("cidr_block"), vpc)
+    elif vpc is not None:
+        cidrs = [
+            str(r.attr("cidr_block"))
+            for role, r in by_role.items()
+            if "-subnet-" in role and r.attr("cidr_block")
+        ]
+        guess = cidr_supernet(cidrs)
+        if guess is not None and vpc.id:
+            put("proliferate:vpcCidr", guess, vpc)
+            lookups["proliferate:vpcCidr"] = _describe("vpcs", vpc.id, "Vpcs[0].CidrBlock")
+            notes.append(
+                f"{vpc.address} holds no cidr_block: config.sh reads it from AWS (the plan "
+                f"assumed {guess}, the /16 of its subnets)"
+            )
     zones: list[str] = []
     for i in range(8):
         subnet = by_role.get(f"network/private-subnet-{i}") or by_role.get(
@@ -205,8 +249,17 @@ def derive_config(
         put("proliferate:redisCacheNodeType", store.attr("node_type"), store)
         version = str(store.attr("engine_version", ""))
         major_minor = ".".join(version.split(".")[:2])
+        cache_params = by_role.get("redis/params")
+        cache_family = str(cache_params.attr("family", "")) if cache_params is not None else ""
         if (engine, major_minor) in ENGINE_FAMILIES:
             put("proliferate:redisEngineVersion", major_minor, store)
+        elif not version and cache_params is not None:
+            # Not in the state: the newest version of the parameter group's family.
+            fitting = sorted(
+                v for (e, v), f in ENGINE_FAMILIES.items() if e == engine and f == cache_family
+            )
+            if fitting:
+                put("proliferate:redisEngineVersion", fitting[-1], cache_params)
         elif version:
             notes.append(
                 f"{store.address} runs {engine} {version}: the components accept "
@@ -235,21 +288,76 @@ def derive_config(
         certificate = https.attr("certificate_arn")
         if certificate:
             put("proliferate:certificateArn", certificate, https)
+        elif https.attr("arn") and region:
+            # Not in the state: config.sh reads it; the plan uses a stand-in of its shape.
+            put(
+                "proliferate:certificateArn",
+                f"arn:aws:acm:{region}:000000000000:certificate/00000000-0000-0000-0000-000000000000",
+                https,
+            )
+            lookups["proliferate:certificateArn"] = command(
+                [
+                    "aws",
+                    "elbv2",
+                    "describe-listeners",
+                    "--listener-arns",
+                    str(https.attr("arn")),
+                    "--query",
+                    "Listeners[0].Certificates[0].CertificateArn",
+                    "--output",
+                    "text",
+                ]
+            )
     elif alb is not None:
         put("proliferate:enableHttps", False, alb)
 
     # -- data ---------------------------------------------------------------------------
-    anchor = vpc or store or (assignments[0].resource if assignments else None)
-    if anchor is not None:
-        put("proliferate:enableRds", False, anchor)
-        sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
-        notes.append(
-            "the Terraform deployment has no RDS database: enableRds=false keeps the external "
-            "database; set it with `pulumi config set --secret proliferate:DATABASE_URL ...`"
-        )
+    db = by_role.get("postgres/instance")
+    if db is not None:
+        put("proliferate:enableRds", True, db)
+        if db.attr("instance_class"):
+            put("proliferate:dbInstanceClass", db.attr("instance_class"), db)
+        version = str(db.attr("engine_version", "") or "")
+        params = by_role.get("postgres/params")
+        family = str(params.attr("family", "")) if params is not None else ""
+        if version:
+            major_minor = ".".join(version.split(".")[:2])
+            put("proliferate:dbEngineVersion", major_minor, db)
+        elif re.fullmatch(r"postgres[0-9]+", family) and params is not None:
+            # Not in the state: the parameter group's family says the major version.
+            put("proliferate:dbEngineVersion", family[len("postgres") :], params)
+        if db.attr("allocated_storage"):
+            put("proliferate:dbAllocatedStorageGib", int(db.attr("allocated_storage")), db)
+        if (
+            db.attr("max_allocated_storage") is not None
+            and "max_allocated_storage" in db.attributes
+        ):
+            put(
+                "proliferate:dbMaxAllocatedStorageGib",
+                int(db.attr("max_allocated_storage") or 0),
+                db,
+            )
+        if "multi_az" in db.attributes:
+            put("proliferate:dbMultiAz", bool(db.attr("multi_az")), db)
+        if db.attr("backup_retention_period"):
+            put("proliferate:dbBackupRetentionDays", int(db.attr("backup_retention_period")), db)
+    else:
+        anchor = vpc or store or (assignments[0].resource if assignments else None)
+        if anchor is not None:
+            put("proliferate:enableRds", False, anchor)
+            sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
+            notes.append(
+                "the Terraform deployment has no RDS database: enableRds=false keeps the "
+                "external database; its DATABASE_URL moves with secrets.sh, or set it with "
+                "`pulumi config set --secret proliferate:DATABASE_URL ...`"
+            )
 
     named: set[str] = set()
-    adopt = _adopt_object(by_role, zones, skip_roles, named) if adopt_names else {}
+    adopt = (
+        _adopt_object(by_role, zones, skip_roles, named, values.get("proliferate:vpcCidr"), lookups)
+        if adopt_names
+        else {}
+    )
     for role in sorted(skip_roles & set(by_role)):
         notes.append(
             f"the name of {by_role[role].address} is not carried into proliferate:adopt: it "
@@ -270,15 +378,41 @@ def derive_config(
         availability_zones=tuple(zones),
         secret_keys=frozenset(k for k in values if k in _SECRET_KEYS),
         named_roles=frozenset(named) if ADOPT_KEY in values else frozenset(),
+        lookups={k: v for k, v in lookups.items() if k in values or k.startswith(ADOPT_KEY)},
     )
 
 
-_ADOPT_SERVICE_ROLES: Mapping[str, str] = {
-    "serviceName": "service",
-    "repositoryName": "repo",
-    "logGroupName": "logs",
-    "taskRoleName": "task-role",
-}
+def _describe(what: str, resource_id: str, query: str) -> str:
+    """The ``aws ec2 describe-<what>`` command that prints one value of ``resource_id``."""
+    singular = {"vpcs": "--vpc-ids", "subnets": "--subnet-ids"}[what]
+    return command(
+        [
+            "aws",
+            "ec2",
+            f"describe-{what}",
+            singular,
+            resource_id,
+            "--query",
+            query,
+            "--output",
+            "text",
+        ]
+    )
+
+
+def _free_block(vpc_cidr: str | None, taken: list[str], prefix: int) -> str | None:
+    """A block of ``prefix`` inside ``vpc_cidr`` that overlaps none of ``taken`` (a stand-in
+    for a subnet CIDR the state does not hold)."""
+    if vpc_cidr is None:
+        return None
+    vpc = ipaddress.ip_network(vpc_cidr, strict=False)
+    used = [ipaddress.ip_network(t, strict=False) for t in taken]
+    if prefix < vpc.prefixlen:
+        return None
+    for candidate in vpc.subnets(new_prefix=prefix):
+        if not any(candidate.overlaps(u) for u in used):
+            return str(candidate)
+    return None
 
 
 def _adopt_object(
@@ -286,69 +420,66 @@ def _adopt_object(
     zones: list[str],
     skip_roles: frozenset[str],
     named: set[str],
+    vpc_cidr: str | None = None,
+    lookups: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``proliferate:adopt`` object: the existing name of every resource whose name the
-    components would otherwise generate, and the network's zones and subnet CIDRs. Roles in
-    ``skip_roles`` are left out; the roles whose names are carried are added to ``named``."""
+    components would otherwise generate (:data:`~.childmap.NAME_CARRIERS`), and the
+    network's zones and subnet CIDRs. Roles in ``skip_roles`` are left out; the roles whose
+    names are carried are added to ``named``."""
     adopt: dict[str, Any] = {}
-
-    def name_of(role: str, attribute: str = "name") -> str | None:
-        res = by_role.get(role)
-        if res is None or role in skip_roles:
-            return None
-        value = res.attr(attribute)
-        if value in (None, ""):
-            return None
-        named.add(role)
-        return str(value)
-
-    def put(target: dict[str, Any], key: str, value: str | None) -> None:
-        if value is not None:
-            target[key] = value
-
-    put(adopt, "clusterName", name_of("stack/cluster"))
-    put(adopt, "executionRoleName", name_of("execution/role"))
-    services: dict[str, Any] = {}
-    for service in ("worker", "llm-proxy", "gateway", "web"):
-        names: dict[str, Any] = {}
-        for key, child in _ADOPT_SERVICE_ROLES.items():
-            put(names, key, name_of(f"{service}/{child}"))
-        put(names, "securityGroupName", name_of(f"{service}/sg"))
-        put(names, "securityGroupDescription", name_of(f"{service}/sg", "description"))
-        put(names, "targetGroupName", name_of(f"lb/tg-{service}"))
-        if names:
-            services[service] = names
-    if services:
-        adopt["services"] = services
-    redis: dict[str, Any] = {}
-    store = by_role.get("redis/replication-group")
-    if store is not None and store.type == "aws_elasticache_replication_group":
-        put(redis, "replicationGroupId", name_of("redis/replication-group", "replication_group_id"))
-    put(redis, "subnetGroupName", name_of("redis/subnets"))
-    put(redis, "parameterGroupName", name_of("redis/params"))
-    put(redis, "parameterGroupDescription", name_of("redis/params", "description"))
-    put(redis, "securityGroupName", name_of("redis/sg"))
-    put(redis, "securityGroupDescription", name_of("redis/sg", "description"))
-    if redis:
-        adopt["redis"] = redis
-    lb: dict[str, Any] = {}
-    put(lb, "name", name_of("lb/alb"))
-    put(lb, "securityGroupName", name_of("lb/sg"))
-    put(lb, "securityGroupDescription", name_of("lb/sg", "description"))
-    if lb:
-        adopt["loadBalancer"] = lb
+    for template, path, attribute in NAME_CARRIERS:
+        services = TASK_SERVICES if "{service}" in template else (None,)
+        for service in services:
+            role = template.format(service=service) if service else template
+            res = by_role.get(role)
+            if res is None or role in skip_roles:
+                continue
+            if (
+                role == "redis/replication-group"
+                and res.type != "aws_elasticache_replication_group"
+            ):
+                continue
+            value = res.attr(attribute)
+            if value in (None, ""):
+                continue
+            node = adopt
+            keys = [p.format(service=service) if service else p for p in path]
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = str(value)
+            named.add(role)
     network: dict[str, Any] = {}
     if zones and all(zones):
         network["availabilityZones"] = list(zones)
-    tiers = {
-        tier: [name_of(f"network/{tier}-subnet-{i}", "cidr_block") for i in range(len(zones))]
-        for tier in ("public", "private")
-    }
+    tiers: dict[str, list[str | None]] = {}
+    missing: list[tuple[str, int, TfResource]] = []
+    for tier in ("public", "private"):
+        tiers[tier] = []
+        for i in range(len(zones)):
+            res = by_role.get(f"network/{tier}-subnet-{i}")
+            role = f"network/{tier}-subnet-{i}"
+            cidr = res.attr("cidr_block") if res is not None and role not in skip_roles else None
+            tiers[tier].append(str(cidr) if cidr else None)
+            if res is not None and role not in skip_roles and not cidr and res.id:
+                missing.append((tier, i, res))
+    # A subnet whose CIDR the state does not hold: config.sh reads it from AWS; the plan
+    # uses a free block of its siblings' size in its place.
+    known = [c for cidrs in tiers.values() for c in cidrs if c]
+    for tier, i, res in missing:
+        sizes = [ipaddress.ip_network(c).prefixlen for c in tiers[tier] if c] or [24]
+        stand_in = _free_block(vpc_cidr, known, max(sizes))
+        if stand_in is None or lookups is None:
+            continue
+        tiers[tier][i] = stand_in
+        known.append(stand_in)
+        lookups[f"{ADOPT_KEY}.network.{tier}SubnetCidrs[{i}]"] = _describe(
+            "subnets", res.id, "Subnets[0].CidrBlock"
+        )
     if zones and all(c is not None for cidrs in tiers.values() for c in cidrs):
         network["publicSubnetCidrs"] = tiers["public"]
         network["privateSubnetCidrs"] = tiers["private"]
-    else:  # the CIDRs go together: none is carried
-        named.difference_update(r for r in list(named) if "-subnet-" in r)
+        named.update(f"network/{t}-subnet-{i}" for t in tiers for i in range(len(zones)))
     if network:
         adopt["network"] = network
     return adopt
@@ -392,8 +523,12 @@ def _validated(values: dict[str, str]) -> tuple[dict[str, str], list[tuple[str, 
                 continue
             key = exc.key if exc.key in current else None
             if key is None:
-                # A cross-key rule named a key we did not set: drop the last sizing value.
-                raise
+                # A cross-key rule named a key we did not set (a task memory the state does
+                # not hold, checked against the CPU it does): drop the key it names that we set.
+                named = [k for k in current if k != ADOPT_KEY and f"{k}=" in str(exc)]
+                if not named:
+                    raise
+                key = named[-1]
             dropped.append((key, str(exc)))
             del current[key]
             continue

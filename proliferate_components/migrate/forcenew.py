@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, cast
 
-from .tfstate import TfResource
+from .tfstate import TfResource, rule_shape, unresolved_rule_id
 
 __all__ = [
     "PULUMI_TYPES",
@@ -66,6 +66,12 @@ PULUMI_TYPES: Mapping[str, str] = MappingProxyType(
         "aws_elasticache_replication_group": "aws:elasticache/replicationGroup:ReplicationGroup",
         "aws_elasticache_subnet_group": "aws:elasticache/subnetGroup:SubnetGroup",
         "aws_elasticache_parameter_group": "aws:elasticache/parameterGroup:ParameterGroup",
+        "aws_db_instance": "aws:rds/instance:Instance",
+        "aws_db_subnet_group": "aws:rds/subnetGroup:SubnetGroup",
+        "aws_db_parameter_group": "aws:rds/parameterGroup:ParameterGroup",
+        "aws_default_security_group": "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        "aws_lb_listener_rule": "aws:lb/listenerRule:ListenerRule",
+        "aws_alb_listener_rule": "aws:lb/listenerRule:ListenerRule",
     }
 )
 """Terraform type -> the Pulumi type of the component child that adopts it, where the two
@@ -80,6 +86,9 @@ RECOGNISED_TYPES: frozenset[str] = frozenset(
         "aws_security_group_rule",
         "aws_elasticache_cluster",
         "aws_iam_role_policy_attachment",
+        "aws_iam_policy",
+        "aws_secretsmanager_secret",
+        "aws_secretsmanager_secret_version",
     }
 )
 """Every Terraform type the migration knows about (others are reported as not recognised)."""
@@ -97,6 +106,13 @@ def _tail(value: Any, sep: str = "/") -> str:
     return str(value or "").rsplit(sep, 1)[-1]
 
 
+def _unresolved(rule: TfResource) -> str:
+    """The placeholder id of a rule whose ``sgr-`` id the state does not hold (``""`` for
+    a rule without a source)."""
+    shapes = rule_shape(rule)
+    return unresolved_rule_id(shapes[0]) if len(shapes) == 1 else ""
+
+
 _IMPORT_IDS: Mapping[str, Callable[[TfResource], str]] = MappingProxyType(
     {
         "aws_eip": lambda r: str(r.attr("allocation_id") or r.id),
@@ -112,7 +128,20 @@ _IMPORT_IDS: Mapping[str, Callable[[TfResource], str]] = MappingProxyType(
         "aws_iam_role_policy": lambda r: r.id,
         "aws_ecs_task_definition": lambda r: str(r.attr("arn") or r.id),
         "aws_ecs_service": lambda r: f"{_tail(r.attr('cluster'))}/{r.attr('name')}",
-        "aws_security_group_rule": lambda r: str(r.attr("security_group_rule_id") or ""),
+        "aws_security_group_rule": lambda r: (
+            str(r.attr("security_group_rule_id") or "") or _unresolved(r)
+        ),
+        "aws_vpc_security_group_ingress_rule": lambda r: (
+            str(r.attr("security_group_rule_id") or r.id) or _unresolved(r)
+        ),
+        "aws_vpc_security_group_egress_rule": lambda r: (
+            str(r.attr("security_group_rule_id") or r.id) or _unresolved(r)
+        ),
+        "aws_db_instance": lambda r: str(r.attr("identifier") or r.id),
+        "aws_db_subnet_group": lambda r: str(r.attr("name") or r.id),
+        "aws_db_parameter_group": lambda r: str(r.attr("name") or r.id),
+        "aws_lb_listener_rule": lambda r: str(r.attr("arn") or r.id),
+        "aws_alb_listener_rule": lambda r: str(r.attr("arn") or r.id),
         "aws_lb": lambda r: str(r.attr("arn") or r.id),
         "aws_alb": lambda r: str(r.attr("arn") or r.id),
         "aws_lb_listener": lambda r: str(r.attr("arn") or r.id),
@@ -155,7 +184,8 @@ def snake(name: str) -> str:
 def normalize(value: Any) -> Any:
     """A canonical form for comparing a Terraform attribute with a Pulumi input.
 
-    Integral floats become ints (Pulumi sends numbers as floats), dict keys become
+    Integral floats become ints (Pulumi sends numbers as floats), ``"true"``/``"false"``
+    become booleans (the AWS provider stores some booleans as strings), dict keys become
     snake_case, a one-element list of a dict (a Terraform block) becomes the dict, JSON
     text of an object or array becomes the parsed value, and empty values (``None``,
     ``""``, ``[]``, ``{}``) become ``None``.
@@ -166,6 +196,8 @@ def normalize(value: Any) -> Any:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
+        if text in ("true", "false"):  # hashicorp/aws 5 stores a few booleans as strings
+            return text == "true"
         if text[:1] in ("{", "[") and text[-1:] in ("}", "]"):
             try:
                 return normalize(json.loads(text))
@@ -209,12 +241,20 @@ class ReplacementProperty:
     """Pulumi generates ``<logical name>-<random>`` when the component leaves it unset."""
     default: Any = None
     """What the provider uses when the component leaves it unset (``None``: nothing)."""
+    computed: bool = False
+    """Left unset, the provider keeps whatever AWS chose (``Optional+Computed``): no
+    difference then."""
 
 
 def _p(
-    pulumi_input: str, tf_attribute: str, *, autonamed: bool = False, default: Any = None
+    pulumi_input: str,
+    tf_attribute: str,
+    *,
+    autonamed: bool = False,
+    default: Any = None,
+    computed: bool = False,
 ) -> ReplacementProperty:
-    return ReplacementProperty(pulumi_input, tf_attribute, autonamed, default)
+    return ReplacementProperty(pulumi_input, tf_attribute, autonamed, default, computed)
 
 
 REPLACEMENT_PROPERTIES: Mapping[str, tuple[ReplacementProperty, ...]] = MappingProxyType(
@@ -308,6 +348,22 @@ REPLACEMENT_PROPERTIES: Mapping[str, tuple[ReplacementProperty, ...]] = MappingP
             _p("family", "family"),
             _p("description", "description", default="Managed by Pulumi"),
         ),
+        "aws:rds/instance:Instance": (
+            _p("engine", "engine"),
+            _p("dbName", "db_name"),
+            _p("username", "username"),
+            _p("storageEncrypted", "storage_encrypted", default=False),
+            _p("kmsKeyId", "kms_key_id", computed=True),
+            _p("characterSetName", "character_set_name", computed=True),
+        ),
+        "aws:rds/subnetGroup:SubnetGroup": (_p("name", "name"),),
+        "aws:rds/parameterGroup:ParameterGroup": (
+            _p("name", "name"),
+            _p("family", "family"),
+            _p("description", "description", default="Managed by Pulumi"),
+        ),
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (_p("vpcId", "vpc_id"),),
+        "aws:lb/listenerRule:ListenerRule": (_p("listenerArn", "listener_arn"),),
     }
 )
 """Pulumi type -> its replacement-forcing inputs (terraform-provider-aws ``ForceNew``

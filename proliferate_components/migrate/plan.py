@@ -1,19 +1,29 @@
 """Plan the adoption of a Terraform deployment by ``ProliferateStack``.
 
-:func:`plan_migration` works in three steps, none of which touches AWS or Pulumi's CLI:
+:func:`plan_migration` works in these steps, none of which touches AWS or Pulumi's CLI:
 
-1. infer each Terraform resource's role and derive the stack config
-   (:mod:`~proliferate_components.migrate.roles`, :mod:`~proliferate_components.migrate.derive`);
-2. run ``ProliferateStack`` with that config under the capture harness twice: first to learn
+1. read every attribute the state lacks from its equivalent
+   (:mod:`~proliferate_components.migrate.equivalents`), and split inline routes and security
+   group rules into resources of their own (:mod:`~proliferate_components.migrate.tfstate`);
+2. infer the part every resource plays (:mod:`~proliferate_components.migrate.roles`, with
+   the one table of the stack's children in :mod:`~proliferate_components.migrate.childmap`)
+   and derive the stack config (:mod:`~proliferate_components.migrate.derive`);
+3. run ``ProliferateStack`` with that config under the capture harness twice: first to learn
    the component children (type, logical name, parents) and their roles, then again with
    mocks that answer each adopted child with the Terraform resource's real id and
    attributes, so every input that references another resource (a subnet's ``vpcId``, a
    NAT gateway's ``allocationId``, ...) carries the real id;
-3. compare each Terraform resource with the child that plays its role: the properties that
+4. compare each Terraform resource with the child that plays its role: the properties that
    force a replacement (:data:`~proliferate_components.migrate.forcenew.REPLACEMENT_PROPERTIES`)
-   decide whether it can be adopted; the other inputs the component sets are listed as the
-   in-place changes the first ``pulumi up`` makes. A resource whose replacement-forcing
-   input references a resource that cannot be adopted cannot be adopted either.
+   decide whether it can be adopted (one the state does not hold is unknown, never a
+   difference); the other inputs the component sets are listed as the in-place changes the
+   first ``pulumi up`` makes;
+5. spread each refusal to the resources whose own adoption truly depends on it (a
+   replacement-forcing reference, an attachment, a collision), naming the deciding
+   attribute; every other reference moves in place (:func:`_propagate`);
+6. give everything that is not adopted its safe path as commands
+   (:mod:`~proliferate_components.migrate.safepaths`) and carry the secret values
+   (:mod:`~proliferate_components.migrate.secretvalues`).
 """
 
 from __future__ import annotations
@@ -30,7 +40,9 @@ import pulumi
 
 from ..config import StackConfig
 from ..testing import Capture, OfflineMocks, capture
+from . import safepaths
 from .derive import DerivedConfig, derive_config
+from .equivalents import with_equivalents
 from .forcenew import (
     RECOGNISED_TYPES,
     REPLACEMENT_PROPERTIES,
@@ -42,8 +54,10 @@ from .forcenew import (
     snake,
     values_equal,
 )
+from .refs import References
 from .roles import ComponentChild, RoleAssignment, component_roles, terraform_roles
-from .tfstate import TfResource, TfState, with_inline_routes
+from .secretvalues import secret_config
+from .tfstate import TfResource, TfState, with_inline_routes, with_inline_rules
 
 __all__ = [
     "AUTONAME",
@@ -80,17 +94,30 @@ class Status(str, Enum):
     """Adopted as is: imported, and the first ``pulumi up`` changes nothing on it."""
     ADOPT_WITH_CHANGES = "adopt_with_changes"
     """Adopted with a config change: imported, then updated in place (properties listed)."""
+    NEW_REVISION = "new_revision"
+    """Continued, not imported: an immutable object (a task definition revision) whose family
+    the component carries on; the first ``pulumi up`` registers the next revision and the
+    adopted service rolls to it (the service is not replaced)."""
     BLOCKED = "blocked"
     """Cannot be adopted safely: a replacement-forcing property differs (safe path given)."""
+    SUPERSEDED = "superseded"
+    """Deliberately not adopted: a component resource does its job (a managed-policy
+    attachment, a Terraform secret whose values move into the bundle); it stays with
+    Terraform and goes when Terraform is retired (commands given)."""
     NOT_ADOPTED = "not_adopted"
     """Not imported: no component child takes it over (what to do with it is given)."""
+    NOT_OURS = "not_ours"
+    """Another application's resource in the same state: left in Terraform, untouched."""
 
 
 STATUS_LABELS: Mapping[Status, str] = {
     Status.ADOPT: "adopted as is",
     Status.ADOPT_WITH_CHANGES: "adopted with a config change",
+    Status.NEW_REVISION: "continued as a new revision",
     Status.BLOCKED: "cannot be adopted safely",
+    Status.SUPERSEDED: "retired with Terraform",
     Status.NOT_ADOPTED: "not adopted",
+    Status.NOT_OURS: "not ours",
 }
 """Human labels of :class:`Status`."""
 
@@ -144,11 +171,29 @@ class ResourcePlan:
     inline_of: str | None = None
     """For an inline block (a route table's ``route``), the address of its resource: it has
     no ``terraform state rm`` of its own."""
+    unknown: tuple[str, ...] = ()
+    """Replacement-forcing properties the state does not hold (unknown, not a difference:
+    ``pulumi preview`` after the import shows them)."""
+    decided_by: str | None = None
+    """For a refused resource, the Terraform attribute that decided it (``allocation_id``,
+    ``vpc_id``, ...)."""
+    commands: tuple[str, ...] = ()
+    """The safe path as shell commands (every word quoted)."""
 
     @property
     def adopted(self) -> bool:
         """Whether it goes into the import file."""
         return self.status in (Status.ADOPT, Status.ADOPT_WITH_CHANGES)
+
+    @property
+    def counts_adopted(self) -> bool:
+        """Whether it counts as adopted: imported, or continued as a new revision."""
+        return self.adopted or self.status is Status.NEW_REVISION
+
+    @property
+    def leaves_terraform(self) -> bool:
+        """Whether ``terraform-state-rm.sh`` removes it from the Terraform state."""
+        return self.counts_adopted
 
 
 @dataclass(frozen=True)
@@ -172,6 +217,13 @@ class MigrationPlan:
     first ``pulumi up`` creates them."""
     notes: tuple[str, ...] = field(default_factory=tuple[str, ...])
     """Remarks about the whole migration."""
+    secret_sources: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Secret config key -> where ``secrets.sh`` reads its value (never the value)."""
+    secrets_script: str = ""
+    """``secrets.sh``: ``pulumi config set --secret`` fed from the existing values."""
+    needs_rule_ids: bool = False
+    """Whether import.json waits for ``migrate resolve-rules`` (inline security group rules
+    have no id in the state)."""
 
     def by_status(self, status: Status) -> list[ResourcePlan]:
         """The resources with ``status``."""
@@ -256,7 +308,7 @@ def _answer(res: TfResource, the_import_id: str) -> tuple[str, dict[str, Any]]:
         if isinstance(value, (str, int, float, bool)) and value != "" and key != "id":
             attributes[camel(key)] = value
     real_id = res.id
-    if res.type == "aws_security_group_rule" and the_import_id:
+    if "security_group" in res.type and res.type.endswith("rule") and the_import_id:
         real_id = the_import_id
     return real_id, attributes
 
@@ -289,20 +341,32 @@ def urn_of(child: ComponentChild, *, stack: str, project: str) -> str:
 # --- comparison -----------------------------------------------------------------------------
 
 
-def _differences(res: TfResource, child: ComponentChild) -> list[Difference]:
+def _differences(res: TfResource, child: ComponentChild) -> tuple[list[Difference], list[str]]:
+    """The properties that differ, and the replacement-forcing ones the state does not hold
+    (unknown: never a difference)."""
     reg = child.registration
     checks = REPLACEMENT_PROPERTIES.get(reg.type, ())
     forced = {c.pulumi_input for c in checks}
     diffs: list[Difference] = []
+    unknown: list[str] = []
     for check in checks:
-        state_value = res.attr(check.tf_attribute)
+        present = check.tf_attribute in res.attributes
         if check.pulumi_input in reg.inputs:
             component_value = reg.input(check.pulumi_input)
         elif check.autonamed:
+            # A generated name never equals an existing one, whatever it is.
+            state_value = res.attr(check.tf_attribute) if present else "<not in the state>"
             diffs.append(Difference(check.pulumi_input, state_value, AUTONAME, True))
+            continue
+        elif check.computed:
             continue
         else:
             component_value = check.default
+        if not present:
+            if component_value is not None:
+                unknown.append(check.pulumi_input)
+            continue
+        state_value = res.attr(check.tf_attribute)
         if check.default is not None and normalize(state_value) is None:
             state_value = check.default
         if not values_equal(
@@ -318,28 +382,32 @@ def _differences(res: TfResource, child: ComponentChild) -> list[Difference]:
         state_value, component_value = res.attributes[attribute], reg.input(key)
         if not values_equal(state_value, component_value, unordered=key in UNORDERED_INPUTS):
             diffs.append(Difference(key, state_value, component_value, False))
-    return diffs
+    # A rule's source is one of several inputs: one the state sets and the component does
+    # not is a change too (an egress to 0.0.0.0/0 narrowed to a security group).
+    for key in _RULE_SOURCES if reg.type in _RULE_TYPES else ():
+        attribute = snake(key)
+        state_value = normalize(res.attributes.get(attribute))
+        if key not in reg.inputs and state_value is not None:
+            diffs.append(Difference(key, res.attributes[attribute], None, False))
+        elif key in reg.inputs and attribute not in res.attributes:
+            diffs.append(Difference(key, None, reg.input(key), False))
+    return diffs, unknown
 
 
-def _identifiers(res: TfResource) -> set[str]:
-    ids = {str(res.attr(k, "")) for k in ("id", "arn", "name")}
-    return {i for i in ids if len(i) > 3}
-
-
-def _mentions(value: Any, identifiers: set[str]) -> str | None:
-    if isinstance(value, str):
-        return value if value in identifiers else None
-    if isinstance(value, (list, tuple)):
-        for v in value:  # pyright: ignore[reportUnknownVariableType]
-            hit = _mentions(v, identifiers)
-            if hit:
-                return hit
-    if isinstance(value, dict):
-        for v in value.values():  # pyright: ignore[reportUnknownVariableType]
-            hit = _mentions(v, identifiers)
-            if hit:
-                return hit
-    return None
+_RULE_TYPES = frozenset(
+    {
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    }
+)
+_RULE_SOURCES = (
+    "cidrIpv4",
+    "cidrIpv6",
+    "prefixListId",
+    "referencedSecurityGroupId",
+    "fromPort",
+    "toPort",
+)
 
 
 # --- guidance -------------------------------------------------------------------------------
@@ -350,16 +418,12 @@ _MISSING_INPUTS: Mapping[tuple[str, str], str] = {
     "privateSubnetCidrs (one per zone, inside the VPC, disjoint)",
     ("aws:ec2/subnet:Subnet", "availabilityZone"): "proliferate:adopt.network.availabilityZones",
     ("aws:ecs/cluster:Cluster", "name"): "proliferate:adopt.clusterName",
-    (
-        "aws:cloudwatch/logGroup:LogGroup",
-        "name",
-    ): "proliferate:adopt.services.<service>.logGroupName (FargateServiceArgs.log_group_name)",
+    ("aws:cloudwatch/logGroup:LogGroup", "name"): "proliferate:adopt.services.<service>."
+    "logGroupName (FargateServiceArgs.log_group_name)",
     ("aws:cloudwatch/logGroup:LogGroup", "logGroupClass"): "a log group class input "
     "(the components create STANDARD log groups only)",
-    (
-        "aws:ecr/repository:Repository",
-        "name",
-    ): "proliferate:adopt.services.<service>.repositoryName (FargateServiceArgs.repository_name)",
+    ("aws:ecr/repository:Repository", "name"): "proliferate:adopt.services.<service>."
+    "repositoryName (FargateServiceArgs.repository_name)",
     ("aws:ecr/repository:Repository", "encryptionConfigurations"): "FargateServiceArgs repository "
     "encryption (KMS) setting (not an input yet: the components use AES256)",
     ("aws:iam/role:Role", "name"): "proliferate:adopt.executionRoleName / "
@@ -367,14 +431,16 @@ _MISSING_INPUTS: Mapping[tuple[str, str], str] = {
     "FargateServiceArgs.task_role_name)",
     ("aws:iam/role:Role", "path"): "an IAM role path input (not an input yet: the components "
     "create roles under /)",
+    ("aws:iam/rolePolicy:RolePolicy", "name"): "proliferate:adopt.services.<service>."
+    "executionPolicyName (FargateServiceArgs.execution_policy_name)",
     ("aws:ecs/service:Service", "name"): "proliferate:adopt.services.<service>.serviceName "
     "(FargateServiceArgs.service_name)",
     ("aws:ec2/securityGroup:SecurityGroup", "name"): "proliferate:adopt "
-    "...securityGroupName (security_group_name on FargateServiceArgs, RedisCacheArgs and "
-    "PublicLoadBalancerArgs)",
+    "...securityGroupName (security_group_name on FargateServiceArgs, RedisCacheArgs, "
+    "PostgresDbArgs and PublicLoadBalancerArgs)",
     ("aws:ec2/securityGroup:SecurityGroup", "description"): "proliferate:adopt "
     "...securityGroupDescription (security_group_description on FargateServiceArgs, "
-    "RedisCacheArgs and PublicLoadBalancerArgs)",
+    "RedisCacheArgs, PostgresDbArgs and PublicLoadBalancerArgs)",
     ("aws:lb/loadBalancer:LoadBalancer", "name"): "proliferate:adopt.loadBalancer.name "
     "(PublicLoadBalancerArgs.name)",
     ("aws:lb/targetGroup:TargetGroup", "name"): "proliferate:adopt.services.<service>."
@@ -391,75 +457,40 @@ _MISSING_INPUTS: Mapping[tuple[str, str], str] = {
     "parameterGroupName (RedisCacheArgs.parameter_group_name)",
     ("aws:elasticache/parameterGroup:ParameterGroup", "description"): "proliferate:adopt.redis."
     "parameterGroupDescription (RedisCacheArgs.parameter_group_description)",
+    ("aws:rds/instance:Instance", "dbName"): "proliferate:adopt.database.dbName",
+    ("aws:rds/instance:Instance", "username"): "proliferate:adopt.database.username",
+    ("aws:rds/subnetGroup:SubnetGroup", "name"): "proliferate:adopt.database.subnetGroupName",
+    ("aws:rds/parameterGroup:ParameterGroup", "name"): "proliferate:adopt.database."
+    "parameterGroupName",
+    ("aws:rds/parameterGroup:ParameterGroup", "description"): "proliferate:adopt.database."
+    "parameterGroupDescription",
 }
 """(Pulumi type, replacement-forcing input) -> the input that would let a resource differing
 on it adopt: a ``proliferate:adopt`` entry where one exists (then the derived config sets it
 unless the state lacks the value or it breaks an AWS rule), else what is missing."""
 
-_REDIS_SAFE_PATH = (
-    "The component's replication group (encrypted, AUTH token, noeviction, automatic "
-    "failover) is created new by `pulumi up`, and the services it adopts switch REDIS_URL to "
-    "it in that same `pulumi up`. So move the queues around that step, one of: (a) drain - "
-    "before `pulumi up`, stop everything that enqueues (web/API, gateway) and let the workers "
-    "empty the queues (`LLEN bull:<queue>:wait` and `ZCARD bull:<queue>:delayed` reach 0; "
-    "re-create repeatable jobs afterwards); or (b) seed - stop what enqueues, `aws "
-    "elasticache create-snapshot --cache-cluster-id <node> --snapshot-name <snapshot>` (for a "
-    "replication group `--replication-group-id`), then `pulumi config set --path "
-    "proliferate:adopt.redis.snapshotName <snapshot>` so the new group starts from it "
-    "(RedisCacheArgs.snapshot_name; read only at creation), which keeps delayed jobs. Then "
-    "`pulumi up`, check the workers, and retire the Terraform store (`terraform destroy "
-    "-target=...`)."
-)
-
 _SAFE_PATHS: Mapping[str, str] = {
-    "aws:elasticache/replicationGroup:ReplicationGroup": _REDIS_SAFE_PATH,
-    "aws:elasticache/parameterGroup:ParameterGroup": "The component creates its own "
-    "parameter group (maxmemory-policy noeviction) for its replication group; the Terraform "
-    "one goes away with the Terraform store.",
-    "aws:elasticache/subnetGroup:SubnetGroup": "The component creates its own subnet group; "
-    "the Terraform one goes away with the Terraform store.",
-    "aws:ec2/securityGroup:SecurityGroup": "The component creates its own security group and "
-    "rules; the Terraform group stays attached to the Terraform resources until they are "
-    "retired.",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "The component's replication group "
+    "(encrypted, AUTH token, noeviction, automatic failover) is created new and the adopted "
+    "services switch REDIS_URL to it in the same `pulumi up`: move the queues around that "
+    "step by seeding it from a snapshot (commands) or by draining.",
     "aws:ecs/service:Service": "Side by side: the component starts its own service; check it, "
-    "switch DNS (services behind the ALB), then `terraform destroy -target` the old service "
-    "(workers of both fleets may share the queue meanwhile).",
+    "switch DNS (services behind the ALB), then retire the old one.",
     "aws:lb/loadBalancer:LoadBalancer": "Side by side: the component creates a new ALB; point "
     "DNS at it (lower the TTL first), watch traffic drain from the old one, then retire it.",
-    "aws:lb/targetGroup:TargetGroup": "Created new with the new ALB; retired with the old one.",
-    "aws:lb/listener:Listener": "Created new with the new ALB; retired with the old one.",
     "aws:ecr/repository:Repository": "The component creates its own repository: push the "
-    "images you deploy to it (CI, or copy tags with `aws ecr batch-get-image` + "
-    "`put-image`); keep the Terraform repository (`terraform state rm` it) until nothing "
-    "pulls from it.",
-    "aws:cloudwatch/logGroup:LogGroup": "The services log to a new group; `terraform state rm` "
-    "the old one so `terraform destroy` does not delete its history, and delete it when you "
-    "no longer need it.",
-    "aws:iam/role:Role": "New roles are created; the Terraform roles stay in use by the "
-    "Terraform services until they are retired.",
+    "images you deploy to it; keep the Terraform repository until nothing pulls from it.",
+    "aws:cloudwatch/logGroup:LogGroup": "The services log to a new group; keep the old one for "
+    "its history (`terraform state rm`) or retire it.",
     "aws:ecs/cluster:Cluster": "The services run in a new cluster side by side; retire the "
     "old cluster after the cutover.",
-    "aws:ecs/taskDefinition:TaskDefinition": "Task definitions are immutable: the component "
-    "registers a revision of its own family and the service rolls to it.",
 }
 
 _NETWORK_SAFE_PATH = (
     "The component builds its network next to the Terraform one (a second VPC; the same CIDR "
-    "is allowed). Everything in the old VPC (Redis, services, ALB) moves with the side-by-side "
-    "cutover; retire the Terraform network last."
+    "is allowed). Everything in the old VPC moves with the side-by-side cutover; retire the "
+    "Terraform network last."
 )
-
-_NOT_ADOPTED: Mapping[str, str] = {
-    "aws_iam_role_policy_attachment": "The components grant with inline, least-privilege "
-    "policies only. `terraform state rm` the attachment and detach it (`aws iam "
-    "detach-role-policy`) once no Terraform service uses the role.",
-    "aws_iam_role_policy": "The components write their own inline policies. `terraform state "
-    "rm` it and delete it (`aws iam delete-role-policy`) once the role is no longer used.",
-    "aws_ecs_task_definition": "Task definitions are immutable: the component registers a "
-    "revision of its own family and the service rolls to it; the Terraform revisions stay "
-    "registered (inactive) until you deregister them.",
-    "aws_elasticache_cluster": "",
-}
 
 
 def _safe_path(pulumi_type: str | None) -> str:
@@ -467,11 +498,29 @@ def _safe_path(pulumi_type: str | None) -> str:
         return ""
     if pulumi_type in _SAFE_PATHS:
         return _SAFE_PATHS[pulumi_type]
-    if pulumi_type.startswith("aws:ec2/") and "securityGroup" not in pulumi_type:
+    if pulumi_type.startswith("aws:ec2/") and "ecurityGroup" not in pulumi_type:
         return _NETWORK_SAFE_PATH
-    if pulumi_type.startswith("aws:vpc/"):
-        return "The component creates its own rule on its own security group."
     return "The component creates its own resource alongside; retire the Terraform one after the cutover."
+
+
+# Terraform attributes whose change, although AWS makes it in place, takes the resource
+# away from something that stays with Terraform (an internet gateway moved off the old VPC,
+# a service's load balancer attachment moved off the old target group, a subnet group moved
+# off subnets that still hold cache nodes, a load balancer that cannot change VPC): a
+# reference through one of these to a refused resource refuses the resource too. Every
+# other reference to a refused resource is an in-place move to the component's new one.
+_ATTACHMENTS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("aws_internet_gateway", "vpc_id"),
+        ("aws_ecs_service", "load_balancer"),
+        ("aws_lb", "vpc_id"),
+        ("aws_alb", "vpc_id"),
+        ("aws_elasticache_subnet_group", "subnet_ids"),
+        ("aws_db_subnet_group", "subnet_ids"),
+        ("aws_elasticache_replication_group", "subnet_group_name"),
+        ("aws_db_instance", "db_subnet_group_name"),
+    }
+)
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -511,13 +560,14 @@ def plan_migration(
             "a state with the spec's AWS resources (aws_vpc, aws_ecs_service, "
             "aws_elasticache_*, ...)",
         )
-    state = with_inline_routes(state)
-    assignments = terraform_roles(state)
+    state = with_inline_rules(with_inline_routes(with_equivalents(state)))
+    refs = References(state)
+    assignments = terraform_roles(state, refs)
     skip: frozenset[str] = frozenset()
     while True:
         derived = derive_config(assignments, adopt_names=adopt_names, skip_roles=skip)
         config, plans, roles2 = _classify(
-            state, assignments, derived, component_name, stack, project
+            state, refs, assignments, derived, component_name, stack, project
         )
         # A refused resource keeps its old name; the component's new one must not take it.
         refused = {
@@ -531,8 +581,20 @@ def plan_migration(
     for address, p in plans.items():
         if p.role in skip:  # its name is left out on purpose: do not suggest setting it
             kept = tuple(m for m in p.missing_inputs if not m.startswith("proliferate:adopt"))
-            plans[address] = dataclasses.replace(p, missing_inputs=kept)
-    used = {p.role for p in plans.values() if p.adopted}
+            res = state.by_address(address)
+            attribute = next(
+                (
+                    c.tf_attribute
+                    for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())
+                    if c.pulumi_input in ("name", "replicationGroupId")
+                ),
+                "name",
+            )
+            extra = () if p.commands else tuple(safepaths.named_collision(res, attribute, stack))
+            plans[address] = dataclasses.replace(
+                p, missing_inputs=kept, commands=p.commands + extra
+            )
+    used = {p.role for p in plans.values() if p.counts_adopted}
     created = tuple(
         (role, child.registration.type, child.registration.name)
         for role, child in sorted(roles2.items())
@@ -555,20 +617,52 @@ def plan_migration(
             "nothing uses it (`aws ec2 describe-network-interfaces --filters "
             "Name=group-id,Values=<default sg id>`) before `pulumi up`"
         )
+    database = next(
+        (p for p in plans.values() if p.role == "postgres/instance" and p.adopted), None
+    )
+    if database is not None:
+        notes.append(
+            f"{database.address}: the first `pulumi up` sets the master password the component "
+            "generates (PostgresDb takes no password), in place; the adopted services receive "
+            "the new DATABASE_URL in the same update, anything else connecting with the old "
+            "password must be given the new one (`pulumi stack output` -> databaseUrl)"
+        )
+    notes += [a.ambiguity for a in assignments if a.ambiguity]
+    foreign = {p.address for p in plans.values() if p.status is Status.NOT_OURS}
+    for p in plans.values():
+        users = sorted(refs.dependents(p.address) & foreign) if p.counts_adopted else []
+        if users:
+            shown = ", ".join(f"`{u}`" for u in users[:3]) + (
+                f" and {len(users) - 3} more" if len(users) > 3 else ""
+            )
+            notes.append(
+                f"`{p.address}` is shared with other applications ({shown}): once adopted, "
+                "changing or destroying it in Pulumi affects them too"
+            )
+    if state.data_sources:
+        notes.append(f"{state.data_sources} data source instances skipped (nothing to adopt)")
+    secret_values = secret_config(state, assignments, derived, stack)
+    ordered = tuple(plans[r.address] for r in state.resources)
     return MigrationPlan(
         component_name=component_name,
         project=project,
         stack=stack,
         config=derived,
         state=state,
-        resources=tuple(plans[r.address] for r in state.resources),
+        resources=ordered,
         created=created,
-        notes=tuple(notes),
+        notes=tuple(notes + list(secret_values.notes)),
+        secret_sources=secret_values.sources,
+        secrets_script=secret_values.script,
+        needs_rule_ids=any(
+            r.adopted and (r.import_id or "").startswith("unresolved:") for r in ordered
+        ),
     )
 
 
 def _classify(
     state: TfState,
+    refs: References,
     assignments: list[RoleAssignment],
     derived: DerivedConfig,
     component_name: str,
@@ -589,8 +683,8 @@ def _classify(
             continue
         matched[a.resource.address] = child
         if a.resource.type == "aws_ecs_task_definition":
-            # Never imported in practice (a revision is immutable and the component's family
-            # differs): the service then rolls to the component's new revision, which its
+            # Not imported (a revision is immutable): the component registers the next
+            # revision of the family and the adopted service rolls to it, which its
             # taskDefinition input must show as a change.
             continue
         answers[(child.registration.type, child.registration.name)] = _answer(
@@ -601,9 +695,10 @@ def _classify(
 
     plans: dict[str, ResourcePlan] = {}
     for a in assignments:
-        plans[a.resource.address] = _plan_one(a, roles, roles2, matched, stack, project)
+        plans[a.resource.address] = _plan_one(a, roles, roles2, matched, derived, stack, project)
+    _roll_services(state, plans)
     _check_new_subnets(state, plans, roles2)
-    plans = _propagate(state, plans)
+    plans = _propagate(state, refs, plans, stack)
     return config, plans, roles2
 
 
@@ -632,11 +727,66 @@ def _eviction_notes(assignments: list[RoleAssignment]) -> list[str]:
     ]
 
 
+def _part_plan(a: RoleAssignment, base: dict[str, Any]) -> ResourcePlan:
+    """The plan of a resource without a role: superseded, ours without a counterpart, or
+    another application's."""
+    res = a.resource
+    target = pulumi_type_of(res)
+    if a.part == "foreign":
+        return ResourcePlan(
+            **base,
+            status=Status.NOT_OURS,
+            reason=a.why,
+            safe_path="Left in Terraform: the migration does not touch it.",
+        )
+    if a.part == "superseded":
+        if res.type == "aws_iam_role_policy_attachment":
+            commands = safepaths.policy_attachment(res)
+        elif res.type == "aws_secretsmanager_secret":
+            commands = safepaths.terraform_secret(res)
+        else:
+            commands = safepaths.retire(res.address)
+        return ResourcePlan(
+            **base,
+            status=Status.SUPERSEDED,
+            pulumi_type=target,
+            reason=a.why,
+            safe_path="It stays with Terraform until the cutover; the components do its job.",
+            commands=tuple(commands),
+        )
+    if a.part == "kept":
+        commands = ["# nothing to do: it stays with Terraform as long as the others need it"]
+    elif res.inline_of is not None and res.type.startswith("aws_vpc_security_group_"):
+        commands = safepaths.inline_rule(res)
+    elif res.type.startswith("aws_default_") or res.type == "aws_vpc_dhcp_options":
+        commands = safepaths.keep_in_aws(
+            res.address, "it goes with the adopted VPC; Terraform forgets it, AWS keeps it"
+        )
+    elif res.inline_of is not None:
+        commands = []
+    else:
+        commands = safepaths.retire(res.address)
+    reason = (
+        a.why
+        if res.type in RECOGNISED_TYPES or a.why
+        else f"{res.type} is not one of the spec's resources"
+    )
+    return ResourcePlan(
+        **base,
+        status=Status.NOT_ADOPTED,
+        pulumi_type=target,
+        reason=reason,
+        safe_path="Not imported: it stays with Terraform (or in AWS) as the commands say.",
+        commands=tuple(commands),
+    )
+
+
 def _plan_one(
     a: RoleAssignment,
     roles: Mapping[str, ComponentChild],
     roles2: Mapping[str, ComponentChild],
     matched: Mapping[str, ComponentChild],
+    derived: DerivedConfig,
     stack: str,
     project: str,
 ) -> ResourcePlan:
@@ -648,25 +798,18 @@ def _plan_one(
         "role": a.role,
         "inline_of": res.inline_of,
     }
-    if res.type not in RECOGNISED_TYPES:
+    if a.role is None:
+        return _part_plan(a, base)
+    target = pulumi_type_of(res)
+    child = roles.get(a.role)
+    if child is None:
         return ResourcePlan(
             **base,
             status=Status.NOT_ADOPTED,
-            reason=f"{res.type} is not one of the spec's resources",
-            safe_path="Not touched by the migration: it stays with Terraform (or move it yourself).",
-        )
-    target = pulumi_type_of(res)
-    child = roles.get(a.role) if a.role else None
-    if a.role is None or child is None:
-        reason = (
-            a.why if a.role is None else f"the components have no {a.role} under the derived config"
-        )
-        path = _NOT_ADOPTED.get(res.type) or (
-            "No component child plays this part: `terraform state rm` it after the cutover and "
-            "delete it with the Terraform resources it belongs to."
-        )
-        return ResourcePlan(
-            **base, status=Status.NOT_ADOPTED, pulumi_type=target, reason=reason, safe_path=path
+            pulumi_type=target,
+            reason=f"the components have no {a.role} under the derived config",
+            safe_path="Not imported: it stays with Terraform until it is retired.",
+            commands=tuple(safepaths.retire(res.address)),
         )
     child2 = roles2.get(a.role, child)
     reg = child2.registration
@@ -679,23 +822,44 @@ def _plan_one(
     }
     if res.address not in matched:
         what = "a single-node cache cluster" if res.type == "aws_elasticache_cluster" else res.type
+        commands = (
+            safepaths.redis_store(res, stack, f"{res.attr('cluster_id') or res.id}-migrate")
+            if res.type == "aws_elasticache_cluster"
+            else safepaths.side_by_side(res, reg.type)
+        )
         return ResourcePlan(
             **common,
             status=Status.BLOCKED,
-            reason=f"{what} is a different AWS object than the component's {reg.type}: it cannot be imported as one",
+            reason=f"{what} is a different AWS object than the component's {reg.type}: it "
+            "cannot be imported as one",
             safe_path=_safe_path(reg.type),
+            decided_by="type",
+            commands=tuple(commands),
         )
-    diffs = _differences(res, child2)
+    diffs, unknown = _differences(res, child2)
     forced = [d for d in diffs if d.forces_replacement]
     the_id = import_id(res)
-    if res.type == "aws_ecs_task_definition" and forced:
+    if res.type == "aws_ecs_task_definition":
+        family = str(res.attr("family", ""))
+        if a.role in derived.named_roles and family:
+            return ResourcePlan(
+                **common,
+                status=Status.NEW_REVISION,
+                differences=tuple(d for d in diffs if d.property != "family"),
+                reason=f"the first `pulumi up` registers the next revision of family `{family}` "
+                "(a revision is immutable) and the adopted service rolls to it: the service "
+                "is not replaced",
+                safe_path="The Terraform revision stays registered (inactive after the roll): "
+                "`aws ecs update-service --task-definition` back to it is the way back.",
+            )
         return ResourcePlan(
             **common,
             status=Status.NOT_ADOPTED,
             differences=tuple(diffs),
-            reason="a task definition revision is immutable and the component's differs "
-            f"({', '.join(d.property for d in forced)})",
-            safe_path=_NOT_ADOPTED["aws_ecs_task_definition"],
+            reason="a task definition revision is immutable and its family could not be carried",
+            safe_path="The component registers a revision of its own family and the service "
+            "rolls to it; the Terraform revisions stay registered (inactive).",
+            commands=tuple(safepaths.retire(res.address)),
         )
     if forced:
         same_name = [
@@ -712,10 +876,25 @@ def _plan_one(
                 if (reg.type, d.property) in _MISSING_INPUTS
             )
         )
+        deciding = next(
+            (
+                c.tf_attribute
+                for c in REPLACEMENT_PROPERTIES.get(reg.type, ())
+                if c.pulumi_input == forced[0].property
+            ),
+            snake(forced[0].property),
+        )
+        if reg.type == "aws:elasticache/replicationGroup:ReplicationGroup":
+            commands = safepaths.redis_store(
+                res, stack, f"{res.attr('replication_group_id') or res.id}-migrate"
+            )
+        else:
+            commands = safepaths.side_by_side(res, reg.type)
         return ResourcePlan(
             **common,
             status=Status.BLOCKED,
             differences=tuple(diffs),
+            unknown=tuple(unknown),
             reason="would be replaced: "
             + ", ".join(d.property for d in forced)
             + (
@@ -728,16 +907,8 @@ def _plan_one(
             ),
             safe_path=_safe_path(reg.type),
             missing_inputs=missing,
-        )
-    if not the_id:
-        return ResourcePlan(
-            **common,
-            status=Status.BLOCKED,
-            differences=tuple(diffs),
-            reason="the state does not hold the id needed to import it "
-            "(security_group_rule_id is missing: refresh the state with a current AWS provider)",
-            safe_path="Run `terraform apply -refresh-only` with hashicorp/aws >= 4.x and run the "
-            "migration again, or let the component create its own rule.",
+            decided_by=deciding,
+            commands=tuple(commands),
         )
     status = Status.ADOPT_WITH_CHANGES if diffs else Status.ADOPT
     reason = (
@@ -746,11 +917,41 @@ def _plan_one(
         else "every input the component sets equals the state"
     )
     return ResourcePlan(
-        **common, status=status, import_id=the_id, differences=tuple(diffs), reason=reason
+        **common,
+        status=status,
+        import_id=the_id,
+        differences=tuple(diffs),
+        unknown=tuple(unknown),
+        reason=reason,
     )
 
 
-_NOT_REFERENCES = frozenset({"id", "arn", "name", "name_prefix", "description", "tags", "tags_all"})
+def _roll_services(state: TfState, plans: dict[str, ResourcePlan]) -> None:
+    """An adopted service whose task definition continues as a new revision rolls to it:
+    show that as the change it is."""
+    revised = {
+        p.role.split("/")[0]: p
+        for p in plans.values()
+        if p.status is Status.NEW_REVISION and p.role is not None
+    }
+    for address, p in list(plans.items()):
+        if not p.adopted or p.role is None or not p.role.endswith("/service"):
+            continue
+        task = revised.get(p.role.split("/")[0])
+        if task is None:
+            continue
+        current = state.by_address(address).attr("task_definition", "")
+        family = state.by_address(task.address).attr("family", "")
+        roll = Difference("taskDefinition", current, f"<the next revision of {family}>", False)
+        kept = tuple(d for d in p.differences if d.property != "taskDefinition")
+        plans[address] = dataclasses.replace(
+            p,
+            status=Status.ADOPT_WITH_CHANGES,
+            differences=(*kept, roll),
+            reason=(p.reason if kept else "the first `pulumi up` updates in place")
+            + "; it rolls to the next revision of its task definition (a normal ECS "
+            "deployment, circuit breaker on)",
+        )
 
 
 def _check_new_subnets(
@@ -770,7 +971,7 @@ def _check_new_subnets(
     kept = [
         (r.address, str(r.attr("cidr_block")))
         for r in state.of_type("aws_subnet")
-        if r.attr("vpc_id") == vpc.tf_id and not plans[r.address].adopted
+        if r.attr("vpc_id") == vpc.tf_id and not plans[r.address].adopted and r.attr("cidr_block")
     ]
     clashes = [
         f"{cidr} overlaps {address} ({old})"
@@ -786,10 +987,12 @@ def _check_new_subnets(
             "the component's new subnets cannot be created next to the Terraform subnets in "
             "this VPC: " + "; ".join(clashes),
             (),
+            "cidr_block",
+            state.by_address(vpc.address),
         )
 
 
-# Terraform type of a blocked resource -> the attribute naming the adopted resource its
+# Terraform type of a refused resource -> the attribute naming the adopted resource its
 # replacement would collide with (a second default route in the same table, a second
 # association of the same subnet, a rule duplicated on the same group, a second NAT gateway
 # on the same Elastic IP).
@@ -821,6 +1024,25 @@ _CONTAINERS: Mapping[str, tuple[str, str]] = {
 }
 
 
+def _blocked(
+    p: ResourcePlan,
+    reason: str,
+    extra: tuple[Difference, ...],
+    decided_by: str,
+    res: TfResource,
+) -> ResourcePlan:
+    return dataclasses.replace(
+        p,
+        status=Status.BLOCKED,
+        import_id=None,
+        differences=extra + p.differences,
+        reason=reason,
+        safe_path=_safe_path(p.pulumi_type),
+        decided_by=decided_by,
+        commands=tuple(safepaths.side_by_side(res, p.pulumi_type or res.type)),
+    )
+
+
 def _block_containers(state: TfState, plans: dict[str, ResourcePlan]) -> bool:
     """Block adopted resources that a blocked resource's replacement would collide with."""
     by_identifier: dict[str, str] = {}
@@ -838,92 +1060,93 @@ def _block_containers(state: TfState, plans: dict[str, ResourcePlan]) -> bool:
         target = by_identifier.get(str(state.by_address(p.address).attr(attribute, "")))
         if target is None or not plans[target].adopted:
             continue
-        plans[target] = _blocked(plans[target], f"{why} ({p.address})", ())
+        plans[target] = _blocked(
+            plans[target], f"{why} ({p.address})", (), attribute, state.by_address(target)
+        )
         changed = True
     return changed
 
 
-def _blocked(p: ResourcePlan, reason: str, extra: tuple[Difference, ...]) -> ResourcePlan:
-    return ResourcePlan(
-        address=p.address,
-        tf_type=p.tf_type,
-        tf_id=p.tf_id,
-        status=Status.BLOCKED,
-        role=p.role,
-        pulumi_type=p.pulumi_type,
-        logical_name=p.logical_name,
-        urn=p.urn,
-        parent_chain=p.parent_chain,
-        differences=extra + p.differences,
-        reason=reason,
-        safe_path=_safe_path(p.pulumi_type),
-        missing_inputs=p.missing_inputs,
-        inline_of=p.inline_of,
-    )
+def _propagate(
+    state: TfState, refs: References, plans: dict[str, ResourcePlan], stack: str
+) -> dict[str, ResourcePlan]:
+    """Spread each refusal to the resources whose own adoption truly depends on it.
 
-
-def _propagate(state: TfState, plans: dict[str, ResourcePlan]) -> dict[str, ResourcePlan]:
-    """Block every adoption that references a resource which cannot be adopted.
-
-    A replacement-forcing reference (a subnet's ``vpc_id``) would replace it; any other
-    reference (an internet gateway's ``vpc_id``, a replication group's security groups)
-    would be moved in place to the component's new resource while the Terraform deployment
-    still runs on the old one - an outage in the middle of the side-by-side period. Both
-    are refused; repeated until nothing changes.
+    An adopted resource referencing a refused one through a replacement-forcing attribute
+    (a subnet's ``vpc_id``) would be replaced: refused, naming the attribute. Through an
+    attachment (:data:`_ATTACHMENTS`: an internet gateway's ``vpc_id``, a service's load
+    balancer) the move would take it away from what stays with Terraform: refused too. Any
+    other reference (a route's ``nat_gateway_id``, a service's security groups) moves in
+    place to the component's new resource: still adopted, the move listed as a change.
+    A refused resource whose replacement would collide with an adopted one (a second route
+    in a table, a second NAT gateway on an Elastic IP) refuses that one. Repeated until
+    nothing changes.
     """
+    moved: set[tuple[str, str]] = set()
     changed = True
     while changed:
-        changed = False
-        replaced: dict[str, str] = {}
-        for p in plans.values():
-            if p.status == Status.BLOCKED and p.pulumi_type is not None:
-                for ident in sorted(_identifiers(state.by_address(p.address))):
-                    replaced[ident] = (
-                        f"{replaced[ident]} or {p.address}" if ident in replaced else p.address
-                    )
-        if not replaced:
+        changed = _block_containers(state, plans)
+        refused = {
+            p.address for p in plans.values() if p.status == Status.BLOCKED and p.pulumi_type
+        }
+        if not refused:
             return plans
-        changed = _block_containers(state, plans) or changed
         for address, p in list(plans.items()):
             if not p.adopted:
                 continue
             res = state.by_address(address)
             forcing = {c.tf_attribute for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())}
-            new_diffs: list[Difference] = []
-            for key, value in res.attributes.items():
-                if key in _NOT_REFERENCES:
+            for attribute, targets in sorted(refs.out.get(address, {}).items()):
+                hit = sorted(targets & refused)
+                if not hit:
                     continue
-                hit = _mentions(value, set(replaced))
-                if hit:
-                    new_diffs.append(
-                        Difference(camel(key), value, f"<new {replaced[hit]}>", key in forcing)
+                names = " or ".join(hit)
+                if attribute in forcing or (res.type, attribute) in _ATTACHMENTS:
+                    why = f"{attribute} references {names}, which cannot be adopted: " + (
+                        "adopting it would replace it"
+                        if attribute in forcing
+                        else "moving it to the component's new one would take it away "
+                        "from what still runs on the old one"
                     )
-            if not new_diffs:
-                continue
-            why = "; ".join(
-                f"{d.property} references {d.component_value[5:-1]}, which cannot be adopted"
-                + (
-                    ""
-                    if d.forces_replacement
-                    else " (it would be moved to the new one while "
-                    "the Terraform deployment still uses the old)"
+                    reused = [
+                        f"`{res.attr(c.tf_attribute)}`"
+                        for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())
+                        if c.pulumi_input in ("name", "replicationGroupId")
+                        and not c.autonamed
+                        and res.attr(c.tf_attribute)
+                    ]
+                    if reused:
+                        why += (
+                            f"; the component's new one would reuse the name {', '.join(reused)}, "
+                            "which AWS refuses while the old one exists"
+                        )
+                    plans[address] = _blocked(
+                        p,
+                        why,
+                        (
+                            Difference(
+                                camel(attribute),
+                                res.attr(attribute),
+                                f"<new {names}>",
+                                attribute in forcing,
+                            ),
+                        ),
+                        attribute,
+                        res,
+                    )
+                    changed = True
+                    break
+                if (address, attribute) in moved:
+                    continue
+                moved.add((address, attribute))
+                move = Difference(camel(attribute), res.attr(attribute), f"<new {names}>", False)
+                plans[address] = dataclasses.replace(
+                    plans[address],
+                    status=Status.ADOPT_WITH_CHANGES,
+                    differences=(*plans[address].differences, move),
+                    reason=plans[address].reason
+                    + f"; {attribute} moves in place to the component's new {names}",
                 )
-                for d in new_diffs
-            )
-            reused = [
-                f"`{res.attr(c.tf_attribute)}`"
-                for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())
-                if c.pulumi_input in ("name", "replicationGroupId")
-                and not c.autonamed
-                and res.attr(c.tf_attribute)
-                and not any(d.property == c.pulumi_input for d in p.differences)
-            ]
-            if reused:
-                why += (
-                    f"; the component's new one would reuse the name {', '.join(reused)}, which AWS "
-                    "refuses while the old one exists: deploy to a stack with another name, or "
-                    "rename the Terraform resource first"
-                )
-            plans[address] = _blocked(p, why, tuple(new_diffs))
-            changed = True
+                changed = True
+    _ = stack
     return plans

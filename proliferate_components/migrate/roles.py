@@ -1,58 +1,102 @@
 """Roles: what part a resource plays in the deployment, on both sides of the migration.
 
-A role is a short string ``<group>/<child>`` where ``<group>`` is the component that owns
-the resource (``network``, ``lb``, ``redis``, ``execution``, a service such as ``worker``,
-or ``stack`` for the stack's own children) and ``<child>`` the component's documented child
-suffix (``vpc``, ``public-subnet-0``, ``repo``, ``replication-group``, ...).
+A role is a short string ``<group>/<child>`` (see :mod:`~proliferate_components.migrate.childmap`,
+the one table of the stack's children).
 
 - :func:`component_roles` reads the roles off a capture of ``ProliferateStack`` (the child
   names are the components' public contract: ``<component name>-<suffix>``), so nothing
   here hard-codes a URN or a full logical name.
-- :func:`terraform_roles` infers the roles of a Terraform state's resources from how they
-  are wired (which route table routes to the internet gateway, which task definition a
-  service runs, which image repository and log group that task definition uses, which
-  security group a rule opens to which, ...), falling back to names only to tell the
-  services apart (``worker``, ``llm-proxy``, ``gateway``, ``web``).
+- :func:`terraform_roles` infers the part every resource of a Terraform state plays, first
+  from how resources are wired (which route table routes to the internet gateway, which task
+  definition a service runs, which repository, log group, roles and secrets that task
+  definition uses, which security group a rule opens to which, which Redis the ``REDIS_URL``
+  points at, ...), then, for what the wiring leaves open (a state without ECS services, an
+  attribute an older provider did not write), from names, ``Name`` tags and module paths.
+  Services are told apart by name (``worker``, ``llm``/``proxy``, ``gateway``, ``web``,
+  ``migrat``). Where several resources could play one role, the best-wired one is chosen
+  and the choice is reported (:attr:`RoleAssignment.ambiguity`).
+
+Every resource gets one :attr:`RoleAssignment.part`: ``role`` (a component child takes it
+over), ``superseded`` (a component resource does its job: a managed-policy attachment, a
+Terraform secret whose values move into the bundle), ``ours`` (part of the deployment, no
+component counterpart) or ``foreign`` (another application's resource in the same state).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, cast
 
 from ..testing import Capture, Registration
-from .tfstate import TfResource, TfState
+from . import childmap
+from .childmap import SERVICES, role_for
+from .refs import References
+from .tfstate import TfResource, TfState, rule_shape
 
 __all__ = [
     "SERVICES",
     "ComponentChild",
     "RoleAssignment",
+    "cidr_supernet",
     "component_roles",
+    "containers",
     "service_of_text",
     "terraform_roles",
 ]
 
-SERVICES: tuple[str, ...] = ("worker", "llm-proxy", "gateway", "web")
-"""The long-running services a Terraform deployment may have, as the stack names them."""
-
 _SERVICE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("llm-proxy", re.compile(r"llm|litellm|proxy")),
-    ("gateway", re.compile(r"gateway|gw\b|websocket")),
-    ("worker", re.compile(r"worker|jobs|bullmq")),
-    ("web", re.compile(r"\bweb|frontend|next|app\b")),
+    ("gateway", re.compile(r"gateway|\bgw\b|websocket")),
+    ("migrations", re.compile(r"migrat")),
+    ("worker", re.compile(r"worker|\bjobs\b|bullmq")),
+    ("web", re.compile(r"\bweb\b|\bwebapp\b|frontend|nextjs|\bnext\b|\bapp\b")),
 )
+_LB = re.compile(r"\balb\b|\belb\b|\blb\b|load-?balancer")
+_REDIS = re.compile(r"redis|valkey|elasticache|\bcache\b|bullmq|\bqueue\b")
+_POSTGRES = re.compile(r"postgres|\bpg\b|\brds\b|\bdb\b|database")
+_EXECUTION = re.compile(r"exec")
+_TASK = re.compile(r"\btasks?\b|task-role|task_role")
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[_.\[\]\"/:]+", "-", text.lower())
 
 
 def service_of_text(text: str) -> str | None:
     """The service a Terraform name or address refers to (``llm_proxy`` -> ``llm-proxy``)."""
-    lowered = text.lower().replace("_", "-")
+    lowered = _words(text)
     for service, pattern in _SERVICE_PATTERNS:
         if pattern.search(lowered):
             return service
     return None
+
+
+def _text(res: TfResource) -> str:
+    """The names a resource goes by: its name-like attributes, ``Name`` tag and address."""
+    tags = res.attr("tags", {})
+    name_tag = cast("Mapping[str, Any]", tags).get("Name", "") if isinstance(tags, dict) else ""
+    parts = [
+        str(res.attr(k, ""))
+        for k in ("name", "family", "cluster_id", "replication_group_id", "identifier")
+    ]
+    return " ".join([*parts, str(name_tag), res.address])
+
+
+def containers(task: TfResource) -> list[Mapping[str, Any]]:
+    """The container definitions of a task definition (``[]`` when absent or not JSON)."""
+    raw = task.attr("container_definitions", "[]")
+    try:
+        parsed: Any = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        return []
+    if isinstance(parsed, list):
+        return [c for c in cast("list[Any]", parsed) if isinstance(c, dict)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -109,29 +153,21 @@ def _strip(text: str, prefix: str) -> str:
 
 @dataclass(frozen=True)
 class RoleAssignment:
-    """The role inferred for one Terraform resource (``role`` is ``None`` when none fits)."""
+    """The part inferred for one Terraform resource."""
 
     resource: TfResource
     """The Terraform resource instance."""
     role: str | None
-    """``<group>/<child>``, or ``None``."""
+    """``<group>/<child>`` of the component child that takes it over, or ``None``."""
     why: str
-    """How the role was inferred, or why none fits."""
-
-
-def _arn_tail(value: str) -> str:
-    return value.rsplit("/", 1)[-1] if value else ""
-
-
-def _containers(task: TfResource) -> list[Mapping[str, Any]]:
-    raw = task.attr("container_definitions", "[]")
-    try:
-        parsed: Any = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
-        return []
-    if isinstance(parsed, list):
-        return [c for c in cast("list[Any]", parsed) if isinstance(c, dict)]
-    return []
+    """How the role or part was inferred."""
+    part: str = "role"
+    """``role``, ``superseded``, ``ours``, ``kept`` (ours, but other applications need it
+    in Terraform) or ``foreign`` (see the module docstring)."""
+    ambiguity: str = ""
+    """The other candidates for its role, when there were several."""
+    service: str | None = None
+    """The service it belongs to, where that is known (a Terraform secret: its reader)."""
 
 
 def _first(items: Sequence[Any]) -> Any:
@@ -141,52 +177,144 @@ def _first(items: Sequence[Any]) -> Any:
 class _Inference:
     """Role inference over one Terraform state (see :func:`terraform_roles`)."""
 
-    def __init__(self, state: TfState) -> None:
+    def __init__(self, state: TfState, refs: References | None = None) -> None:
         self.state = state
+        self.refs = refs if refs is not None else References(state)
         self.roles: dict[str, tuple[str, str]] = {}  # address -> (role, why)
-        self.taken: set[str] = set()
+        self.by_role: dict[str, TfResource] = {}
+        self.parts: dict[str, tuple[str, str, str | None]] = {}  # address -> (part, why, service)
+        self.ambiguity: dict[str, str] = {}
+        self.vpc: TfResource | None = None
+        self.subnets: set[str] = set()
+        self.cluster: TfResource | None = None
+        self.services: dict[str, TfResource] = {}  # service -> aws_ecs_service
+        self.tasks: dict[str, TfResource] = {}  # service -> task definition
+        self.store: TfResource | None = None
+        self.nat_subnet: dict[str, str] = {}  # NAT address -> subnet, where the state lacks it
 
-    def assign(self, res: TfResource | None, role: str, why: str) -> None:
-        if res is None or res.address in self.roles or role in self.taken:
-            return
+    # -- bookkeeping ------------------------------------------------------------------------
+    def assign(self, res: TfResource | None, role: str, why: str) -> bool:
+        if res is None or res.address in self.roles or role in self.by_role:
+            return False
+        if res.address in self.parts:
+            return False
         self.roles[res.address] = (role, why)
-        self.taken.add(role)
+        self.by_role[role] = res
+        return True
+
+    def part(self, res: TfResource, part: str, why: str, service: str | None = None) -> None:
+        if res.address not in self.roles and res.address not in self.parts:
+            self.parts[res.address] = (part, why, service)
+
+    def choose(
+        self,
+        role: str,
+        candidates: Sequence[TfResource],
+        score: Callable[[TfResource], tuple[Any, ...]],
+        why: str,
+    ) -> TfResource | None:
+        """Assign ``role`` to the best-scoring free candidate; report the others."""
+        free = [
+            c for c in candidates if c.address not in self.roles and c.address not in self.parts
+        ]
+        if not free or role in self.by_role:
+            return None
+        ranked = sorted(enumerate(free), key=lambda p: (score(p[1]), -p[0]), reverse=True)
+        best = ranked[0][1]
+        self.assign(best, role, why)
+        if len(ranked) > 1:
+            others = ", ".join(f"`{c.address}`" for _, c in ranked[1:])
+            self.ambiguity[best.address] = (
+                f"{len(ranked)} candidates for {role}: chose `{best.address}` ({why}) over {others}"
+            )
+        return best
+
+    def of_type(self, *types: str) -> list[TfResource]:
+        out: list[TfResource] = []
+        for t in types:
+            out += self.state.of_type(t)
+        return out
+
+    def free(self, *types: str) -> list[TfResource]:
+        return [
+            r
+            for r in self.of_type(*types)
+            if r.address not in self.roles and r.address not in self.parts
+        ]
 
     def find(self, types: Sequence[str], **attrs: Any) -> list[TfResource]:
-        found: list[TfResource] = []
-        for r in self.state.of_type(*types):
-            if all(r.attributes.get(k) == v for k, v in attrs.items()):
-                found.append(r)
-        return found
+        return [
+            r
+            for r in self.of_type(*types)
+            if all(r.attributes.get(k) == v for k, v in attrs.items())
+        ]
+
+    def by_value(self, types: Sequence[str], attribute: str, value: Any) -> TfResource | None:
+        if value in (None, ""):
+            return None
+        return _first([r for r in self.of_type(*types) if r.attributes.get(attribute) == value])
 
     def run(self) -> None:
         self.network()
-        self.services()
+        self.ecs_cluster()
+        self.ecs_services()
         self.load_balancer()
         self.cache()
+        self.database()
+        self.by_name()
+        self.iam()
+        self.secrets()
         self.rules()
+        self.rest()
 
     # -- network ----------------------------------------------------------------------------
     def network(self) -> None:
-        vpcs = self.state.of_type("aws_vpc")
-        subnets_all = self.state.of_type("aws_subnet")
+        vpcs = self.of_type("aws_vpc")
+        subnets_all = self.of_type("aws_subnet")
         if not vpcs:
             return
-        vpc = max(vpcs, key=lambda v: sum(1 for s in subnets_all if s.attr("vpc_id") == v.id))
-        self.assign(vpc, "network/vpc", "the VPC that holds the subnets")
+
+        def platform_refs(vpc: TfResource) -> int:
+            ids = {s.id for s in subnets_all if s.attr("vpc_id") == vpc.id}
+            count = 0
+            for t in (
+                "aws_ecs_service",
+                "aws_lb",
+                "aws_alb",
+                "aws_elasticache_subnet_group",
+                "aws_db_subnet_group",
+            ):
+                for r in self.of_type(t):
+                    if self.refs.references(r.address) & {
+                        s.address for s in subnets_all if s.id in ids
+                    }:
+                        count += 1
+            return count
+
+        vpc = self.choose(
+            "network/vpc",
+            vpcs,
+            lambda v: (
+                platform_refs(v),
+                sum(1 for s in subnets_all if s.attr("vpc_id") == v.id),
+            ),
+            "the VPC that holds the subnets the services use",
+        )
+        if vpc is None:
+            return
+        self.vpc = vpc
         subnets = [s for s in subnets_all if s.attr("vpc_id") == vpc.id]
-        zones = sorted({str(s.attr("availability_zone", "")) for s in subnets})
-        igws = self.find(["aws_internet_gateway"], vpc_id=vpc.id)
-        igw = _first(igws)
-        self.assign(igw, "network/igw", "the internet gateway attached to the VPC")
+        self.subnets = {s.id for s in subnets}
+        igw = self.choose(
+            "network/igw",
+            self.find(["aws_internet_gateway"], vpc_id=vpc.id)
+            or [g for g in self.of_type("aws_internet_gateway") if not g.attr("vpc_id")],
+            lambda g: (1,),
+            "the internet gateway attached to the VPC",
+        )
         igw_id = igw.id if igw is not None else None
-        tables = self.find(["aws_route_table"], vpc_id=vpc.id)
-        routes = self.state.of_type("aws_route")
-        nats = [
-            n
-            for n in self.state.of_type("aws_nat_gateway")
-            if n.attr("subnet_id") in {s.id for s in subnets}
-        ]
+        tables = [t for t in self.of_type("aws_route_table") if t.attr("vpc_id") == vpc.id]
+        routes = self.of_type("aws_route")
 
         def default_routes(table: TfResource) -> list[Mapping[str, Any]]:
             found: list[Mapping[str, Any]] = [
@@ -203,69 +331,172 @@ class _Inference:
         public_tables = [
             t
             for t in tables
-            if any(r.get("gateway_id") == igw_id and igw_id for r in default_routes(t))
+            if any(
+                (igw_id and r.get("gateway_id") == igw_id)
+                or str(r.get("gateway_id") or "").startswith("igw-")
+                for r in default_routes(t)
+            )
         ]
-        associations = self.state.of_type("aws_route_table_association")
-        public_table_ids = {t.id for t in public_tables}
-        public_subnet_ids = {
-            a.attr("subnet_id")
+        associations = self.of_type("aws_route_table_association")
+        table_of = {
+            str(a.attr("subnet_id")): str(a.attr("route_table_id", ""))
             for a in associations
-            if a.attr("route_table_id") in public_table_ids
+            if a.attr("subnet_id") and a.attr("route_table_id")
         }
+        # An association whose subnet the state does not hold belongs to the one subnet of
+        # the VPC that has no association.
+        loose = [s for s in subnets if s.id not in {str(a.attr("subnet_id")) for a in associations}]
+        subnet_of: dict[str, str] = {}
+        for a in associations:
+            if not a.attr("subnet_id") and a.attr("route_table_id") and len(loose) == 1:
+                subnet_of[a.address] = loose[0].id
+                table_of[loose[0].id] = str(a.attr("route_table_id"))
+        if not public_tables:
+            # No table's routes say so (the state does not hold them): the public table is
+            # the one of the subnets that hold the NAT gateways, or one named public.
+            nat_subnets = {str(n.attr("subnet_id")) for n in self.of_type("aws_nat_gateway")}
+            held = {table_of[s] for s in nat_subnets if s in table_of}
+            public_tables = [t for t in tables if t.id in held] or [
+                t for t in tables if "public" in _words(_text(t))
+            ]
+        public_table_ids = {t.id for t in public_tables}
         tiers: dict[str, str] = {}
         for s in subnets:
-            public = s.id in public_subnet_ids or (
-                not public_subnet_ids and bool(s.attr("map_public_ip_on_launch"))
-            )
-            tiers[s.id] = "public" if public else "private"
+            if s.id in table_of:
+                tiers[s.id] = "public" if table_of[s.id] in public_table_ids else "private"
+        for s in subnets:
+            if s.id in tiers:
+                continue
+            # No route table says it: the tier of its siblings (the same count/for_each
+            # block), else its name, else whether it maps public IPs.
+            siblings = {
+                tiers[o.id]
+                for o in subnets
+                if o.id in tiers and (o.module, o.name) == (s.module, s.name)
+            }
+            words = _words(_text(s))
+            if len(siblings) == 1:
+                tiers[s.id] = siblings.pop()
+            elif "public" in words:
+                tiers[s.id] = "public"
+            elif "private" in words:
+                tiers[s.id] = "private"
+            else:
+                tiers[s.id] = "public" if s.attr("map_public_ip_on_launch") else "private"
+        # Zones: each tier has one subnet per zone; a subnet whose zone the state does not
+        # hold takes the one zone its tier lacks (by elimination).
+        known = {str(s.attr("availability_zone")) for s in subnets if s.attr("availability_zone")}
+        zones = sorted(known)
+        zone_of: dict[str, str] = {}
         for tier in ("public", "private"):
-            for s in sorted(
-                subnets, key=lambda x: (str(x.attr("availability_zone", "")), x.address)
-            ):
-                if tiers[s.id] != tier:
-                    continue
-                i = zones.index(str(s.attr("availability_zone", "")))
-                self.assign(
+            members = [s for s in subnets if tiers[s.id] == tier]
+            have = {
+                str(s.attr("availability_zone")) for s in members if s.attr("availability_zone")
+            }
+            lacking = [z for z in zones if z not in have]
+            for s in members:
+                zone = str(s.attr("availability_zone") or "")
+                if not zone and len(lacking) == 1:
+                    zone = lacking.pop()
+                zone_of[s.id] = zone
+        self.zone_of = zone_of
+        subnet_index: dict[str, int] = {}
+        for tier in ("public", "private"):
+            members = sorted(
+                (s for s in subnets if tiers[s.id] == tier and zone_of.get(s.id) in zones),
+                key=lambda x: (zone_of[x.id], x.address),
+            )
+            for s in members:
+                i = zones.index(zone_of[s.id])
+                if self.assign(
                     s, f"network/{tier}-subnet-{i}", f"{tier} subnet in AZ #{i} ({zones[i]})"
-                )
-        subnet_index = {s.id: zones.index(str(s.attr("availability_zone", ""))) for s in subnets}
+                ):
+                    subnet_index[s.id] = i
+                else:
+                    other = self.by_role.get(f"network/{tier}-subnet-{i}")
+                    if other is not None:
+                        self.ambiguity.setdefault(
+                            other.address,
+                            f"several {tier} subnets in {zones[i]}: chose `{other.address}` "
+                            f"over `{s.address}`",
+                        )
+        nats = [n for n in self.of_type("aws_nat_gateway") if n.attr("subnet_id") in self.subnets]
+        if len(vpcs) == 1:  # a NAT gateway whose subnet the state does not hold
+            held = {str(n.attr("subnet_id")) for n in nats}
+            free_public = sorted(
+                (s for s in subnets if tiers[s.id] == "public" and s.id not in held),
+                key=lambda x: (zone_of.get(x.id, ""), x.address),
+            )
+            for n in self.of_type("aws_nat_gateway"):
+                if not n.attr("subnet_id") and free_public:
+                    nats.append(n)
+                    self.nat_subnet[n.address] = free_public.pop(0).id
+
+        def nat_subnet(n: TfResource) -> str:
+            return str(n.attr("subnet_id") or self.nat_subnet.get(n.address, ""))
+
         public_nats = sorted(
-            (n for n in nats if tiers.get(str(n.attr("subnet_id"))) == "public"),
-            key=lambda n: (subnet_index.get(str(n.attr("subnet_id")), 99), n.address),
+            (n for n in nats if tiers.get(nat_subnet(n)) == "public"),
+            key=lambda n: (subnet_index.get(nat_subnet(n), 99), n.address),
         )
         nat_index: dict[str, int] = {}
         for j, nat in enumerate(public_nats):
             nat_index[nat.id] = j
             self.assign(nat, f"network/nat-{j}", f"NAT gateway #{j} (in a public subnet)")
-            eip = _first(
-                [
-                    e
-                    for e in self.state.of_type("aws_eip")
-                    if e.attr("allocation_id", e.id) == nat.attr("allocation_id")
-                ]
-            )
+            eip = self.by_value(["aws_eip"], "allocation_id", nat.attr("allocation_id"))
+            if eip is None:
+                eip = _first(
+                    [
+                        e
+                        for e in self.of_type("aws_eip")
+                        if e.attr("public_ip") and e.attr("public_ip") == nat.attr("public_ip")
+                    ]
+                )
             self.assign(eip, f"network/nat-eip-{j}", f"the Elastic IP of NAT gateway #{j}")
-        for t in public_tables[:1]:
-            self.assign(
-                t, "network/public-rt", "route table with the default route to the internet gateway"
-            )
+        public_rt = self.choose(
+            "network/public-rt",
+            public_tables,
+            lambda t: (sum(1 for v in table_of.values() if v == t.id),),
+            "route table with the default route to the internet gateway",
+        )
         private_rt_index: dict[str, int] = {}
         for t in tables:
             for r in default_routes(t):
                 nat_id = r.get("nat_gateway_id")
                 if nat_id in nat_index:
                     j = nat_index[str(nat_id)]
-                    self.assign(
+                    if self.assign(
                         t,
                         f"network/private-rt-{j}",
                         f"route table with the default route to NAT gateway #{j}",
-                    )
-                    private_rt_index[t.id] = j
+                    ):
+                        private_rt_index[t.id] = j
+        # A private table whose default route the state does not show: the one of the
+        # private subnets of NAT gateway #j's zone (or of the single NAT gateway).
+        nat_of_zone = {zone_of.get(nat_subnet(n), ""): j for j, n in enumerate(public_nats)}
+        for t in tables:
+            if t.address in self.roles or (public_rt is not None and t.id == public_rt.id):
+                continue
+            served = [s for s, table in table_of.items() if table == t.id]
+            if not served or any(tiers.get(s) != "private" for s in served):
+                continue
+            zones_served = sorted({zone_of.get(s, "") for s in served})
+            j = nat_of_zone.get(zones_served[0]) if len(public_nats) > 1 else 0
+            if (
+                j is not None
+                and public_nats
+                and self.assign(
+                    t,
+                    f"network/private-rt-{j}",
+                    f"route table of the private subnets of NAT gateway #{j}'s zone",
+                )
+            ):
+                private_rt_index[t.id] = j
         for r in routes:
             if r.attr("destination_cidr_block") != "0.0.0.0/0":
                 continue
             table_id = r.attr("route_table_id")
-            if table_id in public_table_ids:
+            if public_rt is not None and table_id == public_rt.id:
                 self.assign(
                     r, "network/public-default-route", "default route to the internet gateway"
                 )
@@ -275,7 +506,7 @@ class _Inference:
                     r, f"network/private-default-route-{j}", f"default route to NAT gateway #{j}"
                 )
         for a in associations:
-            subnet_id = str(a.attr("subnet_id", ""))
+            subnet_id = str(a.attr("subnet_id") or subnet_of.get(a.address, ""))
             if subnet_id not in subnet_index:
                 continue
             i = subnet_index[subnet_id]
@@ -284,250 +515,984 @@ class _Inference:
                 f"network/{tiers[subnet_id]}-rta-{i}",
                 f"associates the {tiers[subnet_id]} subnet #{i}",
             )
-
-    # -- services ---------------------------------------------------------------------------
-    def services(self) -> None:
-        clusters = self.state.of_type("aws_ecs_cluster")
-        if clusters:
-            self.assign(clusters[0], "stack/cluster", "the ECS cluster")
-        tasks = self.state.of_type("aws_ecs_task_definition")
-        execution_assigned = False
-        for svc_res in self.state.of_type("aws_ecs_service"):
-            service = service_of_text(f"{svc_res.attr('name', '')} {svc_res.address}")
-            if service is None:
-                continue
-            self.assign(svc_res, f"{service}/service", f"ECS service named like the {service}")
-            task_ref = str(svc_res.attr("task_definition", ""))
-            task = _first(
-                [
-                    t
-                    for t in tasks
-                    if task_ref
-                    and task_ref
-                    in (t.attr("arn"), t.attr("family"), _arn_tail(str(t.attr("arn", ""))), t.id)
-                ]
-            )
-            if task is None:
-                task = _first(
-                    [
-                        t
-                        for t in tasks
-                        if service_of_text(f"{t.attr('family', '')} {t.address}") == service
-                    ]
-                )
-            self._service_children(service, svc_res, task)
-            if task is not None and not execution_assigned:
-                role = self._role_by_arn(str(task.attr("execution_role_arn", "")))
-                if role is not None:
-                    self.assign(
-                        role, "execution/role", "the execution role of the task definitions"
+        for d in self.find(["aws_default_security_group"], vpc_id=vpc.id):
+            self.assign(d, childmap.SECURITY_GROUP["default"], "the VPC's default security group")
+        for t in ("aws_default_route_table", "aws_default_network_acl", "aws_vpc_dhcp_options"):
+            for d in self.of_type(t):
+                if d.attr("vpc_id", vpc.id) == vpc.id or self.refs.references(d.address) & {
+                    vpc.address
+                }:
+                    self.part(
+                        d,
+                        "ours",
+                        "a default of the adopted VPC: it goes with the VPC, no component child "
+                        "manages it",
                     )
-                    execution_assigned = True
-        # Standalone task definitions (e.g. a migrations task) of services with no ECS service.
-        for t in tasks:
-            service = service_of_text(f"{t.attr('family', '')} {t.address}")
-            if service is not None:
-                self.assign(t, f"{service}/task", f"task definition of the {service}")
+
+    # -- ECS --------------------------------------------------------------------------------
+    def ecs_cluster(self) -> None:
+        clusters = self.of_type("aws_ecs_cluster")
+        services = self.of_type("aws_ecs_service")
+
+        def score(c: TfResource) -> tuple[int, int]:
+            used = sum(
+                1
+                for s in services
+                if s.attr("cluster") in (c.attr("arn"), c.id, c.attr("name"))
+                and service_of_text(_text(s))
+            )
+            return used, 1 if service_of_text(_text(c)) or "proliferate" in _text(c) else 0
+
+        self.cluster = self.choose(
+            "stack/cluster", clusters, score, "the ECS cluster the services run in"
+        )
+
+    def _in_cluster(self, svc: TfResource) -> bool:
+        c = self.cluster
+        if c is None:
+            return True
+        ref = svc.attr("cluster")
+        return ref in (None, "", c.attr("arn"), c.id, c.attr("name"))
+
+    def ecs_services(self) -> None:
+        found: dict[str, list[TfResource]] = {}
+        for svc in self.of_type("aws_ecs_service"):
+            service = service_of_text(_text(svc))
+            if service is None or service == "migrations" or not self._in_cluster(svc):
+                continue
+            found.setdefault(service, []).append(svc)
+        # Several services named like one of ours (``pf-worker`` and
+        # ``pf-analytics-worker``): prefer the one whose name, without the prefix the
+        # platform's services share, is the service itself.
+        unique = [c[0] for c in found.values() if len(c) == 1]
+        prefix = _common_prefix([_tokens(str(c.attr("name", ""))) for c in unique])
+
+        def score(svc: TfResource, service: str) -> tuple[int, int, int, int]:
+            tokens = _tokens(str(svc.attr("name", "")))
+            rest = tokens[len(prefix) :] if tokens[: len(prefix)] == prefix else tokens
+            exact = 1 if "-".join(rest) == service else 0
+            return (
+                exact,
+                -len(rest),
+                int(int(svc.attr("desired_count", 0) or 0) > 0),
+                int(bool(svc.attr("task_definition"))),
+            )
+
+        for service in SERVICES:
+            candidates = found.get(service, [])
+            chosen = self.choose(
+                f"{service}/service",
+                candidates,
+                lambda s, service=service: score(s, service),
+                f"ECS service named like the {service}",
+            )
+            if chosen is None:
+                continue
+            self.services[service] = chosen
+            task = self._task_of(chosen, service)
+            self._service_children(service, chosen, task)
+        # Task definitions that no ECS service runs (a migrations task, a state without
+        # services): matched by their family.
+        for t in self.free("aws_ecs_task_definition"):
+            service = service_of_text(_text(t))
+            if service is not None and f"{service}/task" not in self.by_role:
+                self._service_children(service, None, t)
+
+    def _task_of(self, svc: TfResource, service: str) -> TfResource | None:
+        ref = str(svc.attr("task_definition", ""))
+        tasks = self.of_type("aws_ecs_task_definition")
+        if ref:
+            for t in tasks:
+                arn = str(t.attr("arn", ""))
+                family = str(t.attr("family", ""))
+                if ref in (arn, t.id, family, arn.rsplit("/", 1)[-1]) or (
+                    family
+                    and (
+                        ref == family
+                        or ref.startswith(f"{family}:")
+                        or ref.endswith(f"/{family}")
+                        or f"/{family}:" in ref
+                    )
+                ):
+                    return t
+        return _first([t for t in tasks if service_of_text(_text(t)) == service])
 
     def _role_by_arn(self, arn: str) -> TfResource | None:
         if not arn:
             return None
-        return _first([r for r in self.state.of_type("aws_iam_role") if r.attr("arn") == arn])
+        return _first(
+            [
+                r
+                for r in self.of_type("aws_iam_role")
+                if arn in (r.attr("arn"), r.attr("name"), r.id)
+            ]
+        )
 
-    def _service_children(self, service: str, svc_res: TfResource, task: TfResource | None) -> None:
-        network = svc_res.block("network_configuration")
-        sgs = cast("list[Any]", network.get("security_groups") or [])
-        if sgs:
-            sg = _first([g for g in self.state.of_type("aws_security_group") if g.id in sgs])
-            self.assign(sg, f"{service}/sg", f"security group of the {service} service")
-        lb = svc_res.block("load_balancer")
-        tg_arn = lb.get("target_group_arn")
-        if tg_arn:
-            tg = _first(
-                [
-                    t
-                    for t in self.state.of_type("aws_lb_target_group", "aws_alb_target_group")
-                    if t.attr("arn") == tg_arn
-                ]
-            )
-            self.assign(tg, f"lb/tg-{service}", f"target group of the {service} service")
+    def _service_children(
+        self, service: str, svc: TfResource | None, task: TfResource | None
+    ) -> None:
+        if svc is not None:
+            network = svc.block("network_configuration")
+            sgs = cast("list[Any]", network.get("security_groups") or [])
+            if sgs:
+                sg = _first([g for g in self.of_type("aws_security_group") if g.id in sgs])
+                self.assign(
+                    sg,
+                    role_for(childmap.SECURITY_GROUP["service"], service=service),
+                    f"security group of the {service} service",
+                )
+            lb = svc.block("load_balancer")
+            tg_arn = lb.get("target_group_arn")
+            if tg_arn:
+                tg = _first(
+                    [
+                        t
+                        for t in self.of_type("aws_lb_target_group", "aws_alb_target_group")
+                        if tg_arn in (t.attr("arn"), t.id)
+                    ]
+                )
+                self.assign(tg, f"lb/tg-{service}", f"target group of the {service} service")
         if task is None:
             return
-        self.assign(task, f"{service}/task", f"task definition run by the {service} service")
+        self.tasks[service] = task
+        self.assign(task, f"{service}/task", f"task definition of the {service}")
+        execution_arn = str(task.attr("execution_role_arn", ""))
         task_role = self._role_by_arn(str(task.attr("task_role_arn", "")))
-        if task_role is not None and task_role.attr("arn") != task.attr("execution_role_arn"):
-            self.assign(task_role, f"{service}/task-role", f"task role of the {service}")
-        containers = _containers(task)
-        container: Mapping[str, Any] = containers[0] if containers else {}
+        if task_role is not None and task_role.attr("arn") != execution_arn:
+            self.assign(
+                task_role,
+                role_for(childmap.TASK_ROLE, service=service),
+                f"task role of the {service}",
+            )
+        execution = self._role_by_arn(execution_arn)
+        if execution is not None:
+            self.assign(
+                execution,
+                role_for(childmap.EXECUTION_ROLE, service=service),
+                f"the execution role of the {service}'s task definition",
+            )
+        defs = containers(task)
+        container: Mapping[str, Any] = defs[0] if defs else {}
         image = str(container.get("image", ""))
-        repos = self.state.of_type("aws_ecr_repository")
         repo = _first(
             [
                 r
-                for r in repos
+                for r in self.of_type("aws_ecr_repository")
                 if r.attr("repository_url") and image.startswith(str(r.attr("repository_url")))
             ]
-        ) or _first(
-            [r for r in repos if service_of_text(f"{r.attr('name', '')} {r.address}") == service]
         )
         if repo is not None:
             self.assign(repo, f"{service}/repo", f"image repository of the {service}")
-            policy = _first(
-                [
-                    p
-                    for p in self.state.of_type("aws_ecr_lifecycle_policy")
-                    if p.attr("repository") == repo.attr("name")
-                ]
-            )
-            self.assign(
-                policy, f"{service}/repo-lifecycle", f"lifecycle policy of the {service} repository"
-            )
         log_config = cast("Mapping[str, Any]", container.get("logConfiguration") or {})
         options = cast("Mapping[str, Any]", log_config.get("options") or {})
-        group_name = options.get("awslogs-group")
-        group = _first(
-            [
-                g
-                for g in self.state.of_type("aws_cloudwatch_log_group")
-                if group_name and g.attr("name") == group_name
-            ]
-        )
+        group = self.by_value(["aws_cloudwatch_log_group"], "name", options.get("awslogs-group"))
         self.assign(group, f"{service}/logs", f"log group of the {service} containers")
 
     # -- load balancer ----------------------------------------------------------------------
     def load_balancer(self) -> None:
         lbs = [
             r
-            for r in self.state.of_type("aws_lb", "aws_alb")
+            for r in self.of_type("aws_lb", "aws_alb")
             if r.attr("load_balancer_type", "application") == "application"
         ]
-        if not lbs:
-            return
-        lb = lbs[0]
-        self.assign(lb, "lb/alb", "the application load balancer")
-        sg_ids = cast("list[Any]", lb.attr("security_groups", []))
-        sg = _first([g for g in self.state.of_type("aws_security_group") if g.id in sg_ids])
-        self.assign(sg, "lb/sg", "security group of the load balancer")
-        for listener in self.state.of_type("aws_lb_listener", "aws_alb_listener"):
-            if listener.attr("load_balancer_arn") != lb.attr("arn"):
-                continue
-            port = int(listener.attr("port", 0))
-            if port == 80:
-                self.assign(listener, "lb/http", "listener on port 80")
-            elif port == 443:
-                self.assign(listener, "lb/https", "listener on port 443")
+        our_tgs = {
+            self.by_role[role].attr("arn") for role in self.by_role if role.startswith("lb/tg-")
+        }
+        listeners = self.of_type("aws_lb_listener", "aws_alb_listener")
 
-    # -- cache ------------------------------------------------------------------------------
+        def forwards(listener: TfResource) -> set[str]:
+            out: set[str] = set()
+            for action in cast("list[Any]", listener.attr("default_action", [])):
+                if isinstance(action, dict):
+                    a = cast("dict[str, Any]", action)
+                    if a.get("target_group_arn"):
+                        out.add(str(a["target_group_arn"]))
+                    for fwd in cast("list[Any]", a.get("forward") or []):
+                        for tg in cast(
+                            "list[Any]", cast("dict[str, Any]", fwd).get("target_group") or []
+                        ):
+                            out.add(str(cast("dict[str, Any]", tg).get("arn", "")))
+            return out
+
+        def score(lb: TfResource) -> tuple[int, int, int]:
+            mine = [x for x in listeners if x.attr("load_balancer_arn") in (lb.attr("arn"), lb.id)]
+            serving = sum(1 for x in mine if forwards(x) & our_tgs)
+            in_vpc = 1 if self.vpc is not None and lb.attr("vpc_id") in (None, self.vpc.id) else 0
+            named = 1 if service_of_text(_text(lb)) or "proliferate" in _text(lb) else 0
+            return serving, in_vpc, named
+
+        candidates = [lb for lb in lbs if score(lb) != (0, 0, 0)] or lbs
+        lb = self.choose(
+            "lb/alb", candidates, score, "the application load balancer of the services"
+        )
+        if lb is None:
+            return
+        sg_ids = cast("list[Any]", lb.attr("security_groups", []))
+        sg = _first([g for g in self.of_type("aws_security_group") if g.id in sg_ids])
+        self.assign(sg, childmap.SECURITY_GROUP["lb"], "security group of the load balancer")
+        for listener in listeners:
+            if listener.attr("load_balancer_arn") not in (lb.attr("arn"), lb.id):
+                continue
+            port = int(listener.attr("port", 0) or 0)
+            protocol = str(listener.attr("protocol", "") or "")
+            if port == 80 or (not port and protocol == "HTTP"):
+                self.assign(listener, "lb/http", "listener on port 80")
+            elif port == 443 or (not port and protocol == "HTTPS"):
+                self.assign(listener, "lb/https", "listener on port 443")
+        for tg in self.free("aws_lb_target_group", "aws_alb_target_group"):
+            if self.used_elsewhere(tg):
+                continue
+            service = service_of_text(_text(tg))
+            if service in SERVICES and service != "worker":
+                self.assign(tg, f"lb/tg-{service}", f"target group named like the {service}")
+        tg_service = {
+            str(self.by_role[role].attr("arn")): role[len("lb/tg-") :]
+            for role in self.by_role
+            if role.startswith("lb/tg-")
+        }
+        for rule in self.of_type("aws_lb_listener_rule", "aws_alb_listener_rule"):
+            if rule.attr("listener_arn") not in {
+                self.by_role[r].attr("arn") for r in ("lb/http", "lb/https") if r in self.by_role
+            }:
+                continue
+            targets = forwards(
+                TfResource(
+                    rule.address,
+                    rule.type,
+                    rule.name,
+                    None,
+                    {"default_action": rule.attr("action", [])},
+                )
+            )
+            services = {tg_service[t] for t in targets if t in tg_service}
+            if len(services) == 1:
+                service = services.pop()
+                self.assign(
+                    rule, f"lb/rule-{service}", f"listener rule forwarding to the {service}"
+                )
+
+    # -- Redis ------------------------------------------------------------------------------
     def cache(self) -> None:
-        groups = self.state.of_type("aws_elasticache_replication_group")
+        groups = [
+            g
+            for g in self.of_type("aws_elasticache_replication_group")
+            if str(g.attr("engine", "redis") or "redis") in ("redis", "valkey")
+        ]
         clusters = [
             c
-            for c in self.state.of_type("aws_elasticache_cluster")
+            for c in self.of_type("aws_elasticache_cluster")
             if not c.attr("replication_group_id")
+            and str(c.attr("engine", "redis") or "redis") in ("redis", "valkey")
         ]
-        store = _first(groups) or _first(clusters)
+        env_text = " ".join(
+            json.dumps(c.get("environment", [])) for t in self.tasks.values() for c in containers(t)
+        )
+
+        def endpoints(store: TfResource) -> list[str]:
+            found = [
+                str(store.attr(k) or "")
+                for k in (
+                    "primary_endpoint_address",
+                    "configuration_endpoint_address",
+                    "cluster_address",
+                    "reader_endpoint_address",
+                )
+            ]
+            for node in cast("list[Any]", store.attr("cache_nodes", [])):
+                if isinstance(node, dict):
+                    found.append(str(cast("dict[str, Any]", node).get("address") or ""))
+            return [e for e in found if e]
+
+        def score(store: TfResource) -> tuple[int, int, int]:
+            used = 1 if any(e in env_text for e in endpoints(store)) else 0
+            named = 1 if _REDIS.search(_words(_text(store))) else 0
+            subnet_group = self.by_value(
+                ["aws_elasticache_subnet_group"], "name", store.attr("subnet_group_name")
+            )
+            in_vpc = (
+                1
+                if subnet_group is not None
+                and set(map(str, cast("list[Any]", subnet_group.attr("subnet_ids", []))))
+                & self.subnets
+                else 0
+            )
+            return used, in_vpc, named
+
+        candidates = [s for s in [*groups, *clusters] if score(s) != (0, 0, 0)] or [
+            *groups,
+            *clusters,
+        ]
+        what = "the Redis store the services use"
+        store = self.choose("redis/replication-group", candidates, score, what)
         if store is None:
             return
-        what = (
-            "replication group"
-            if store.type.endswith("replication_group")
-            else "single cache cluster"
-        )
-        self.assign(store, "redis/replication-group", f"the Redis {what}")
-        pg = _first(
-            [
-                p
-                for p in self.state.of_type("aws_elasticache_parameter_group")
-                if p.attr("name") == store.attr("parameter_group_name")
-            ]
+        self.store = store
+        pg = self.by_value(
+            ["aws_elasticache_parameter_group"], "name", store.attr("parameter_group_name")
         )
         self.assign(pg, "redis/params", "parameter group of the Redis store")
-        sn = _first(
-            [
-                p
-                for p in self.state.of_type("aws_elasticache_subnet_group")
-                if p.attr("name") == store.attr("subnet_group_name")
-            ]
+        sn = self.by_value(
+            ["aws_elasticache_subnet_group"], "name", store.attr("subnet_group_name")
         )
         self.assign(sn, "redis/subnets", "subnet group of the Redis store")
         sg_ids = cast("list[Any]", store.attr("security_group_ids", []))
-        sg = _first([g for g in self.state.of_type("aws_security_group") if g.id in sg_ids])
-        self.assign(sg, "redis/sg", "security group of the Redis store")
+        sg = _first([g for g in self.of_type("aws_security_group") if g.id in sg_ids])
+        self.assign(sg, childmap.SECURITY_GROUP["redis"], "security group of the Redis store")
+
+    # -- PostgreSQL -------------------------------------------------------------------------
+    def database(self) -> None:
+        instances = [
+            d
+            for d in self.of_type("aws_db_instance")
+            if str(d.attr("engine", "postgres") or "postgres").startswith("postgres")
+        ]
+
+        def score(db: TfResource) -> tuple[int, int]:
+            subnet_group = self.by_value(
+                ["aws_db_subnet_group"], "name", db.attr("db_subnet_group_name")
+            )
+            in_vpc = (
+                1
+                if subnet_group is not None
+                and set(map(str, cast("list[Any]", subnet_group.attr("subnet_ids", []))))
+                & self.subnets
+                else 0
+            )
+            named = 1 if _POSTGRES.search(_words(_text(db))) or service_of_text(_text(db)) else 0
+            return in_vpc, named
+
+        candidates = [d for d in instances if score(d) != (0, 0)] or instances
+        db = self.choose(
+            "postgres/instance", candidates, score, "the PostgreSQL database of the platform"
+        )
+        if db is None:
+            return
+        pg = self.by_value(["aws_db_parameter_group"], "name", db.attr("parameter_group_name"))
+        self.assign(pg, "postgres/params", "parameter group of the database")
+        sn = self.by_value(["aws_db_subnet_group"], "name", db.attr("db_subnet_group_name"))
+        self.assign(sn, "postgres/subnets", "subnet group of the database")
+        sg_ids = cast("list[Any]", db.attr("vpc_security_group_ids", []))
+        sg = _first([g for g in self.of_type("aws_security_group") if g.id in sg_ids])
+        self.assign(sg, childmap.SECURITY_GROUP["postgres"], "security group of the database")
+        og = self.by_value(["aws_db_option_group"], "name", db.attr("option_group_name"))
+        if og is not None:
+            self.part(og, "ours", "option group of the database: the component uses the default")
+
+    # -- names, tags and references where the wiring says nothing ------------------------------
+    _APP_TYPES = frozenset(
+        {
+            "aws_ecs_service",
+            "aws_ecs_task_definition",
+            "aws_lb",
+            "aws_alb",
+            "aws_elasticache_replication_group",
+            "aws_elasticache_cluster",
+            "aws_db_instance",
+            "aws_lambda_function",
+            "aws_instance",
+        }
+    )
+
+    _APP_TYPES_WIDE = _APP_TYPES | frozenset(
+        {
+            "aws_security_group",
+            "aws_lb_target_group",
+            "aws_alb_target_group",
+            "aws_lb_listener",
+            "aws_alb_listener",
+            "aws_lb_listener_rule",
+            "aws_alb_listener_rule",
+            "aws_subnet",
+            "aws_route_table",
+            "aws_nat_gateway",
+            "aws_ecr_repository",
+            "aws_cloudwatch_log_group",
+            "aws_iam_role",
+        }
+    )
+
+    def used_elsewhere(self, res: TfResource) -> bool:
+        """Whether an application resource that is not the platform's uses ``res`` (then a
+        name alone does not make it ours)."""
+        for address in self.refs.dependents(res.address):
+            other = self.state.by_address(address)
+            if other.type in self._APP_TYPES and address not in self.roles:
+                return True
+        return False
+
+    def by_name(self) -> None:
+        """Match what the wiring left open by name (``Name`` tag, module path): a state
+        without ECS services still has the repositories, log groups, roles and security
+        groups that the stack creates for every service."""
+        in_vpc: Callable[[TfResource], bool] = lambda r: (  # noqa: E731
+            self.vpc is None or r.attr("vpc_id") in (None, "", self.vpc.id)
+        )
+        for sg in self.free("aws_security_group"):
+            if not in_vpc(sg) or self.used_elsewhere(sg):
+                continue
+            words = _words(_text(sg))
+            if _LB.search(words):
+                self.assign(
+                    sg,
+                    childmap.SECURITY_GROUP["lb"],
+                    "security group named like the load balancer's",
+                )
+            elif _REDIS.search(words):
+                self.assign(
+                    sg, childmap.SECURITY_GROUP["redis"], "security group named like Redis'"
+                )
+            elif _POSTGRES.search(words):
+                self.assign(
+                    sg,
+                    childmap.SECURITY_GROUP["postgres"],
+                    "security group named like the database's",
+                )
+            else:
+                service = service_of_text(words)
+                if service is not None:
+                    self.assign(
+                        sg,
+                        role_for(childmap.SECURITY_GROUP["service"], service=service),
+                        f"security group named like the {service}'s",
+                    )
+        for repo in self.free("aws_ecr_repository"):
+            if self.used_elsewhere(repo):
+                continue
+            service = service_of_text(_text(repo))
+            if service is not None:
+                self.assign(repo, f"{service}/repo", f"image repository named like the {service}")
+        for group in self.free("aws_cloudwatch_log_group"):
+            if self.used_elsewhere(group):
+                continue
+            service = service_of_text(_text(group))
+            if service is not None:
+                self.assign(group, f"{service}/logs", f"log group named like the {service}'s")
+        for role in self.free("aws_iam_role"):
+            if self.used_elsewhere(role) or "ecs-tasks" not in str(
+                role.attr("assume_role_policy", "")
+            ):
+                continue
+            words = _words(_text(role))
+            service = service_of_text(words)
+            if _EXECUTION.search(words):
+                target = role_for(
+                    childmap.EXECUTION_ROLE, service=service or childmap.SERVICE_ORDER[0]
+                )
+                self.assign(role, target, "role named like an execution role")
+            elif _TASK.search(words) or service is not None:
+                for candidate in [service] if service else list(childmap.SERVICE_ORDER):
+                    if self.assign(
+                        role,
+                        role_for(childmap.TASK_ROLE, service=candidate),
+                        f"role named like the {candidate}'s task role",
+                    ):
+                        break
+        for role, types, pattern in (
+            ("redis/params", ("aws_elasticache_parameter_group",), _REDIS),
+            ("redis/subnets", ("aws_elasticache_subnet_group",), _REDIS),
+            ("postgres/params", ("aws_db_parameter_group",), _POSTGRES),
+            ("postgres/subnets", ("aws_db_subnet_group",), _POSTGRES),
+        ):
+            store = self.by_role.get(
+                role.split("/")[0]
+                + ("/replication-group" if role.startswith("redis") else "/instance")
+            )
+            if role in self.by_role or store is None:
+                continue
+            free = [g for g in self.free(*types) if not self.used_elsewhere(g)]
+            named = [g for g in free if pattern.search(_words(_text(g)))]
+            chosen = named[0] if len(named) == 1 else free[0] if len(free) == 1 else None
+            self.assign(chosen, role, f"the only {types[0]} of the state, named like the store's")
+        for repo_role in [r for r in self.by_role if r.endswith("/repo")]:
+            repo = self.by_role[repo_role]
+            policy = _first(
+                [
+                    p
+                    for p in self.of_type("aws_ecr_lifecycle_policy")
+                    if p.attr("repository") in (repo.attr("name"), repo.id)
+                ]
+            )
+            self.assign(
+                policy,
+                f"{repo_role}-lifecycle",
+                f"lifecycle policy of the {repo_role.split('/')[0]} repository",
+            )
+
+    # -- IAM --------------------------------------------------------------------------------
+    def iam(self) -> None:
+        # The execution roles of the services' task definitions that no component role takes
+        # (several Terraform roles, one shared role in the stack): the stack's role does
+        # their job.
+        for service, task in self.tasks.items():
+            execution = self._role_by_arn(str(task.attr("execution_role_arn", "")))
+            if execution is not None and execution.address not in self.roles:
+                self.part(
+                    execution,
+                    "superseded",
+                    f"execution role of the {service}: the stack's execution role "
+                    f"({childmap.EXECUTION_ROLE}) takes over its job",
+                    service,
+                )
+        role_owner: dict[str, str] = {}  # role name -> component role (or "superseded")
+        for role, res in self.by_role.items():
+            if res.type == "aws_iam_role":
+                role_owner[str(res.attr("name") or res.id)] = role
+        for address, (part, _why, _service) in self.parts.items():
+            res = self.state.by_address(address)
+            if res.type == "aws_iam_role" and part == "superseded":
+                role_owner[str(res.attr("name") or res.id)] = "superseded"
+        granted: dict[str, set[str]] = {}  # service -> ARNs its task definition uses
+        for service, task in self.tasks.items():
+            arns: set[str] = set()
+            for c in containers(task):
+                for s in cast("list[Any]", c.get("secrets") or []):
+                    if isinstance(s, dict):
+                        arns.add(str(cast("dict[str, Any]", s).get("valueFrom", "")))
+            for role, res in self.by_role.items():
+                if role.startswith(f"{service}/") and res.attr("arn"):
+                    arns.add(str(res.attr("arn")))
+            granted[service] = arns
+        for policy in self.free("aws_iam_role_policy"):
+            owner = role_owner.get(str(policy.attr("role", "")))
+            if owner is None:
+                continue
+            if (
+                owner == childmap.SHARED_EXECUTION_ROLE
+                or owner.endswith("execution/role")
+                or owner.endswith("-execution/role")
+            ):
+                resources = _policy_resources(policy.attr("policy"))
+                users = [
+                    s
+                    for s in childmap.SERVICE_ORDER
+                    if s in granted
+                    and any(
+                        any(g.startswith(r.rstrip("*")) for g in granted[s])
+                        for r in resources
+                        if r != "*"
+                    )
+                ]
+                named = service_of_text(_text(policy))
+                ordered = ([named] if named in users else []) + users + ([named] if named else [])
+                grants = ordered[0] if ordered else None
+                owners: list[str] = []
+                if "{service}" in childmap.EXECUTION_ROLE:
+                    # Per-service execution roles: a policy can only stay on the role it is
+                    # on, so only the service owning that role takes it.
+                    owners = [
+                        s
+                        for s in childmap.TASK_SERVICES
+                        if role_for(childmap.EXECUTION_ROLE, service=s) == owner
+                    ]
+                    ordered = [s for s in ordered if s in owners][:1]
+                placed = False
+                for service in ordered:
+                    if self.assign(
+                        policy,
+                        role_for(childmap.EXECUTION_POLICY, service=service),
+                        f"inline policy on the execution role granting what the {service} reads",
+                    ):
+                        placed = True
+                        break
+                if not placed and grants is not None and owners and grants not in owners:
+                    # A shared Terraform role is the first service's now: what it granted the
+                    # others, their own execution roles grant.
+                    self.part(
+                        policy,
+                        "superseded",
+                        f"grants what the {grants} reads, on the execution role the "
+                        f"{owners[0]} adopts: the {grants} gets an execution role of its own "
+                        f"({role_for(childmap.EXECUTION_ROLE, service=grants)}), so this policy "
+                        "goes with Terraform",
+                        grants,
+                    )
+                elif not placed:
+                    self.part(
+                        policy,
+                        "superseded",
+                        "inline policy on an adopted role: the components grant with their own policies",
+                    )
+            else:
+                self.part(
+                    policy,
+                    "superseded",
+                    "inline policy on an adopted role: the components grant with their own "
+                    "least-privilege policies",
+                )
+        for attachment in self.free("aws_iam_role_policy_attachment"):
+            if str(attachment.attr("role", "")) in role_owner:
+                self.part(
+                    attachment,
+                    "superseded",
+                    f"attaches {attachment.attr('policy_arn', 'a managed policy')} to an adopted "
+                    "role: the components grant with their own least-privilege inline policies",
+                )
+        attached = {
+            str(a.attr("policy_arn", ""))
+            for a in self.of_type("aws_iam_role_policy_attachment")
+            if a.address in self.parts
+        }
+        for policy in self.free("aws_iam_policy"):
+            if policy.attr("arn") in attached:
+                self.part(policy, "superseded", "managed policy attached only to adopted roles")
+
+    # -- secrets ----------------------------------------------------------------------------
+    def secrets(self) -> None:
+        readers: dict[str, str] = {}  # secret ARN -> service
+        for service, task in self.tasks.items():
+            for c in containers(task):
+                for s in cast("list[Any]", c.get("secrets") or []):
+                    if isinstance(s, dict):
+                        value_from = str(cast("dict[str, Any]", s).get("valueFrom", ""))
+                        readers.setdefault(_secret_arn(value_from), service)
+        for secret in self.free("aws_secretsmanager_secret"):
+            service = readers.get(str(secret.attr("arn") or secret.id))
+            if service is None:
+                service = service_of_text(_text(secret))
+                if service is None:
+                    continue
+            self.part(
+                secret,
+                "superseded",
+                f"holds the {service}'s secret values: they move into the stack's secrets "
+                "bundle (secrets.sh), the Terraform secret goes with Terraform",
+                service,
+            )
+        known = _bundle_keys()
+        for holder in self.free("aws_ssm_parameter", "aws_secretsmanager_secret"):
+            # Named after one of the platform's secret keys, though no task definition of
+            # the state reads it (/app/GATEWAY_JWT_SECRET): the platform's too.
+            last = re.split(r"[/:]", str(holder.attr("name", "")))[-1]
+            key = childmap.SECRET_KEY_ALIASES.get(last, last)
+            if (
+                key in known
+                and not self.used_elsewhere(holder)
+                and not (
+                    readers.get(str(holder.attr("arn", "")))
+                    or readers.get(str(holder.attr("name", "")))
+                )
+            ):
+                self.part(
+                    holder,
+                    "superseded",
+                    f"holds the platform's {key} (by its name): set it with secrets.sh or "
+                    "`pulumi config set --secret`; the Terraform one goes with Terraform",
+                )
+        for parameter in self.free("aws_ssm_parameter"):
+            service = readers.get(str(parameter.attr("arn", ""))) or readers.get(
+                str(parameter.attr("name", ""))
+            )
+            if service is not None:
+                self.part(
+                    parameter,
+                    "superseded",
+                    f"holds a value the {service} reads: it moves into the stack's secrets "
+                    "bundle (secrets.sh), the Terraform parameter goes with Terraform",
+                    service,
+                )
+        superseded = {a for a, (p, _w, _s) in self.parts.items() if p == "superseded"}
+        for version in self.free("aws_secretsmanager_secret_version"):
+            if self.refs.references(version.address) & superseded:
+                self.part(version, "superseded", "a version of a superseded secret")
 
     # -- security group rules ---------------------------------------------------------------
     def rules(self) -> None:
-        sg_role = {
-            r.id: role.split("/")[0]
-            for addr, (role, _why) in self.roles.items()
-            for r in [self.state.by_address(addr)]
-            if role.endswith("/sg")
-        }
-        for rule in self.state.of_type(
+        sg_owner: dict[str, str] = {}  # group id -> owner ("lb", "redis", "postgres", service)
+        for role, res in self.by_role.items():
+            if res.type != "aws_security_group":
+                continue
+            for owner, template in childmap.SECURITY_GROUP.items():
+                if owner == "service":
+                    for service in childmap.TASK_SERVICES:
+                        if role == role_for(template, service=service):
+                            sg_owner[res.id] = service
+                elif role == template:
+                    sg_owner[res.id] = owner
+        store_users = {"redis": _users_of("REDIS_URL"), "postgres": _users_of("DATABASE_URL")}
+        routed = {r[len("lb/tg-") :] for r in self.by_role if r.startswith("lb/tg-")}
+        https = "lb/https" in self.by_role
+        leftovers: list[tuple[TfResource, str, str]] = []
+        for rule in self.free(
             "aws_security_group_rule",
             "aws_vpc_security_group_ingress_rule",
             "aws_vpc_security_group_egress_rule",
         ):
-            direction, on, port, source, cidr = _rule_shape(rule)
-            owner = sg_role.get(on)
+            shapes = rule_shape(rule)
+            if not shapes:
+                continue
+            group, direction, protocol, from_port, _to, source = shapes[0]
+            owner = sg_owner.get(group)
             if owner is None:
                 continue
-            peer = sg_role.get(source or "")
+            peer = sg_owner.get(source)
+            if peer is None and source.startswith("sg-"):
+                continue  # a rule for a group that is not ours: decided with the rest
+            role: str | None = None
+            what = ""
             if direction == "ingress":
-                if owner == "redis" and peer in SERVICES:
-                    self.assign(rule, f"stack/redis-from-{peer}", f"Redis ingress from the {peer}")
-                elif owner == "lb" and port in (80, 443) and cidr in ("0.0.0.0/0", "::/0"):
-                    label = "http" if port == 80 else "https"
-                    family = "ipv4" if cidr == "0.0.0.0/0" else "ipv6"
-                    self.assign(
-                        rule,
-                        f"lb/{label}-{family}",
-                        f"load balancer {label.upper()} ingress ({family})",
-                    )
-                elif owner in SERVICES and peer == "lb":
-                    self.assign(
-                        rule, f"{owner}/ingress-0", f"{owner} ingress from the load balancer"
-                    )
-            elif owner in SERVICES and cidr == "0.0.0.0/0" and port is None:
-                self.assign(rule, f"{owner}/egress", f"all egress of the {owner}")
-            elif owner == "lb" and peer in SERVICES:
-                self.assign(rule, f"lb/to-{peer}", f"load balancer egress to the {peer}")
+                if owner in childmap.STORES and peer in store_users[owner]:
+                    role = role_for(childmap.RULE["store-from-service"], store=owner, service=peer)
+                    what = f"{owner} ingress from the {peer}"
+                elif owner == "lb" and from_port in (80, 443) and source in ("0.0.0.0/0", "::/0"):
+                    label = "http" if from_port == 80 else "https"
+                    family = "ipv4" if source == "0.0.0.0/0" else "ipv6"
+                    if label == "http" or https:
+                        role = role_for(childmap.RULE["lb-ingress"], label=label, family=family)
+                        what = f"load balancer {label.upper()} ingress ({family})"
+                elif owner in childmap.TASK_SERVICES and peer == "lb" and owner in routed:
+                    role = role_for(childmap.RULE["service-from-lb"], service=owner)
+                    what = f"{owner} ingress from the load balancer"
+            elif owner in childmap.TASK_SERVICES and source == "0.0.0.0/0" and protocol == "-1":
+                role = role_for(childmap.RULE["service-egress"], service=owner)
+                what = f"all egress of the {owner}"
+            elif owner == "lb" and peer in routed:
+                role = role_for(childmap.RULE["lb-to-service"], service=peer)
+                what = f"load balancer egress to the {peer}"
+            if role is None or not self.assign(rule, role, what):
+                leftovers.append((rule, owner, direction))
+        # A broader egress rule of the load balancer (all traffic, or all of the VPC) takes
+        # the place of a component egress rule that nothing else took: AWS narrows it in place
+        # (ModifySecurityGroupRules) to the service's port instead of deleting one rule and
+        # creating another.
+        free_egress = [
+            role_for(childmap.RULE["lb-to-service"], service=s)
+            for s in sorted(routed, key=childmap.SERVICE_ORDER.index)
+            if role_for(childmap.RULE["lb-to-service"], service=s) not in self.by_role
+        ]
+        for rule, owner, direction in leftovers:
+            if owner == "lb" and direction == "egress" and free_egress:
+                role = free_egress.pop(0)
+                self.assign(
+                    rule,
+                    role,
+                    "a broader egress rule of the load balancer, narrowed in place to the "
+                    f"{role.rsplit('to-', 1)[-1]}",
+                )
+                continue
+            self.part(
+                rule,
+                "ours",
+                f"a rule of the adopted {owner} security group that the components do not have",
+            )
+
+    # -- the rest ---------------------------------------------------------------------------
+    def rest(self) -> None:
+        """Resources with no role: the deployment's own or another application's.
+
+        Ours: what the deployment uses (something of ours references it, transitively); an
+        application-level resource (a service, task definition, security group, target
+        group, repository, log group, role, store) named like the platform's that no other
+        application uses; and the satellites (policies, attachments, capacity providers,
+        defaults, ...) that reference ours and no other application. Everything else is
+        another application's: sharing the VPC, the cluster, the load balancer or even the
+        execution role with the platform does not make it ours."""
+        ours = set(self.roles) | set(self.parts)
+        unassigned = [
+            r
+            for r in self.state.resources
+            if r.address not in self.roles and r.address not in self.parts
+        ]
+        grew = True
+        while grew:  # what the deployment uses is ours, transitively
+            grew = False
+            for res in unassigned:
+                if res.address in ours:
+                    continue
+                if self.refs.dependents(res.address) & ours or (
+                    res.inline_of is not None and res.inline_of in ours and res.address in ours
+                ):
+                    self._ours(res, "used by the deployment, no component child plays this part")
+                    ours.add(res.address)
+                    grew = True
+        apps = {
+            r.address
+            for r in unassigned
+            if r.type in self._APP_TYPES_WIDE and r.address not in ours
+        }
+        for res in unassigned:
+            if res.address not in apps or res.type in (
+                "aws_ecs_service",
+                "aws_ecs_task_definition",
+            ):
+                continue
+            service = service_of_text(_words(_text(res)))
+            named = service is not None and not self._part_taken(res, service)
+            if named and self._plausibly_ours(res) and not self.refs.dependents(res.address) & apps:
+                self.part(
+                    res, "ours", "named like the platform's, no component child plays this part"
+                )
+                ours.add(res.address)
+                apps.discard(res.address)
+        for res in unassigned:
+            if res.address in ours or res.address in apps:
+                continue
+            uses = self.refs.references(res.address)
+            parent = res.inline_of
+            mine = parent in ours if parent is not None else bool(uses & ours) and not uses & apps
+            if mine:
+                self._ours(res, "part of the deployment, no component child plays this part")
+                ours.add(res.address)
+        for res in unassigned:
+            if res.address not in ours:
+                self.part(
+                    res,
+                    "foreign",
+                    "not ours: nothing of the platform's deployment uses it, and it belongs to "
+                    "no part of it (sharing the network, cluster, load balancer or a role does "
+                    "not make it the platform's)",
+                )
+        self._shared_roles(apps)
+
+    def _ours(self, res: TfResource, why: str) -> None:
+        """Mark ``res`` the deployment's own; a grant (policy, attachment) is superseded."""
+        if res.type in _GRANTS:
+            self.part(
+                res,
+                "superseded",
+                "a grant of the deployment: the components grant with their own "
+                "least-privilege inline policies",
+            )
+        else:
+            self.part(res, "ours", why)
+
+    _PART_OF_TYPE: Mapping[str, str] = MappingProxyType(
+        {
+            "aws_security_group": "{service}/sg",
+            "aws_ecr_repository": "{service}/repo",
+            "aws_cloudwatch_log_group": "{service}/logs",
+            "aws_iam_role": "{service}/task-role",
+            "aws_lb_target_group": "lb/tg-{service}",
+            "aws_alb_target_group": "lb/tg-{service}",
+        }
+    )
+
+    def _part_taken(self, res: TfResource, service: str) -> bool:
+        """Whether the part a resource's name suggests is already played by another (then
+        the name alone does not make it the platform's: ``pf-analytics-worker`` next to
+        ``pf-worker``)."""
+        template = self._PART_OF_TYPE.get(res.type)
+        return template is not None and template.format(service=service) in self.by_role
+
+    def _shared_roles(self, apps: set[str]) -> None:
+        """A managed-policy attachment on an adopted role that other applications' tasks
+        also use stays: detaching it would cut them off."""
+        for address, (part, _why, service) in list(self.parts.items()):
+            res = self.state.by_address(address)
+            if part != "superseded" or res.type != "aws_iam_role_policy_attachment":
+                continue
+            role = _first(
+                [r for r in self.of_type("aws_iam_role") if r.attr("name") == res.attr("role")]
+            )
+            if role is None:
+                continue
+            users = sorted(self.refs.dependents(role.address) & apps)
+            if users:
+                self.parts[address] = (
+                    "kept",
+                    f"kept with Terraform: other applications ({', '.join(users)}) run with "
+                    f"{role.attr('name')} and need what this managed policy grants",
+                    service,
+                )
+
+    def _plausibly_ours(self, res: TfResource) -> bool:
+        vpc_id = res.attr("vpc_id")
+        return self.vpc is None or vpc_id in (None, "", self.vpc.id)
 
 
-def _rule_shape(rule: TfResource) -> tuple[str, str, int | None, str | None, str | None]:
-    """(direction, security group, port or None for all, source SG, CIDR) of a rule."""
-    if rule.type == "aws_security_group_rule":
-        direction = str(rule.attr("type", ""))
-        protocol = str(rule.attr("protocol", ""))
-        cidrs = cast("list[Any]", rule.attr("cidr_blocks", [])) or cast(
-            "list[Any]", rule.attr("ipv6_cidr_blocks", [])
-        )
-        source = rule.attr("source_security_group_id")
-        port = None if protocol in ("-1", "all") else int(rule.attr("from_port", 0))
-        return direction, str(rule.attr("security_group_id", "")), port, source, _first(cidrs)
-    direction = "ingress" if rule.type.endswith("ingress_rule") else "egress"
-    protocol = str(rule.attr("ip_protocol", ""))
-    port = None if protocol in ("-1", "all") else int(rule.attr("from_port", 0) or 0)
-    cidr = rule.attr("cidr_ipv4") or rule.attr("cidr_ipv6")
-    return (
-        direction,
-        str(rule.attr("security_group_id", "")),
-        port,
-        rule.attr("referenced_security_group_id"),
-        cidr,
+_GRANTS = frozenset({"aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_role_policy"})
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[-_./]+", name.lower()) if t]
+
+
+def _common_prefix(names: list[list[str]]) -> list[str]:
+    if len(names) < 2:
+        return []
+    out: list[str] = []
+    for parts in zip(*names, strict=False):
+        if len(set(parts)) != 1:
+            break
+        out.append(parts[0])
+    return out
+
+
+def _bundle_keys() -> frozenset[str]:
+    from ..secrets import bundle_keys
+
+    return frozenset(bundle_keys())
+
+
+def _users_of(key: str) -> frozenset[str]:
+    """The services whose containers get the secret ``key`` (as the stack admits them to a
+    data store: LiteLLM gets ``DATABASE_URL`` from ``LITELLM_DATABASE_URL``)."""
+    from ..platform import env_keys
+
+    return frozenset(
+        s
+        for s in childmap.TASK_SERVICES
+        if any(v.secret and v.env_name == key for v in env_keys(s))
     )
 
 
-def terraform_roles(state: TfState) -> list[RoleAssignment]:
-    """The role of every resource of ``state`` (``role=None`` where none fits), in state order."""
-    inference = _Inference(state)
+def _secret_arn(value_from: str) -> str:
+    match = re.match(r"^(arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:[^:]+)", value_from)
+    return match.group(1) if match else value_from
+
+
+def _policy_resources(document: Any) -> list[str]:
+    try:
+        parsed: Any = json.loads(document) if isinstance(document, str) else document
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(parsed, dict):
+        return []
+    raw: Any = cast("dict[str, Any]", parsed).get("Statement", [])
+    statements: list[Any] = [raw] if isinstance(raw, dict) else list(cast("list[Any]", raw))
+    out: list[str] = []
+    for st in statements:
+        if not isinstance(st, dict):
+            continue
+        resources: Any = cast("dict[str, Any]", st).get("Resource", [])
+        items: list[Any] = (
+            list(cast("list[Any]", resources)) if isinstance(resources, list) else [resources]
+        )
+        out += [str(r) for r in items]
+    return out
+
+
+def terraform_roles(state: TfState, refs: References | None = None) -> list[RoleAssignment]:
+    """The part every resource of ``state`` plays, in state order (see the module
+    docstring). ``refs``: the state's references, when already built."""
+    inference = _Inference(state, refs)
     inference.run()
     out: list[RoleAssignment] = []
     for res in state.resources:
         if res.address in inference.roles:
             role, why = inference.roles[res.address]
-            out.append(RoleAssignment(resource=res, role=role, why=why))
-        else:
             out.append(
-                RoleAssignment(resource=res, role=None, why="no component child plays this part")
+                RoleAssignment(
+                    resource=res,
+                    role=role,
+                    why=why,
+                    ambiguity=inference.ambiguity.get(res.address, ""),
+                    service=role.split("/")[0]
+                    if role.split("/")[0] in childmap.TASK_SERVICES
+                    else None,
+                )
             )
+        else:
+            part, why, service = inference.parts[res.address]
+            out.append(RoleAssignment(resource=res, role=None, why=why, part=part, service=service))
     return out
+
+
+def cidr_supernet(cidrs: Iterable[str]) -> str | None:
+    """The /16 that holds every one of ``cidrs`` (``None`` when they span several)."""
+    nets = [ipaddress.ip_network(c, strict=False) for c in cidrs]
+    if not nets:
+        return None
+    first = nets[0].supernet(new_prefix=16) if nets[0].prefixlen >= 16 else None
+    if first is None or not all(n.subnet_of(first) for n in nets):  # type: ignore[arg-type]
+        return None
+    return str(first)

@@ -11,6 +11,7 @@ import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,9 +21,13 @@ __all__ = [
     "STATE_VERSION",
     "TfResource",
     "TfState",
+    "hcl_string",
     "load_state",
     "parse_state",
+    "rule_shape",
+    "unresolved_rule_id",
     "with_inline_routes",
+    "with_inline_rules",
 ]
 
 STATE_VERSION = 4
@@ -46,6 +51,11 @@ class TfResource:
     inline_of: str | None = None
     """For a block written inline in another resource (a route table's ``route``), the
     address of that resource; ``None`` for a resource of the state itself."""
+    module: str = ""
+    """The module path (``module.vpc``; ``""`` for the root module)."""
+    inferred: tuple[str, ...] = ()
+    """Attributes the state does not hold, read from their equivalents
+    (:func:`~proliferate_components.migrate.equivalents.with_equivalents`)."""
 
     @property
     def id(self) -> str:
@@ -78,8 +88,24 @@ class TfState:
     lineage: str = ""
     """The state's lineage id."""
 
+    data_sources: int = 0
+    """How many data source instances the state holds (skipped)."""
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[TfResource]]:
+        index: dict[str, list[TfResource]] = {}
+        for r in self.resources:
+            index.setdefault(r.type, []).append(r)
+        return index
+
+    @cached_property
+    def _by_address(self) -> dict[str, TfResource]:
+        return {r.address: r for r in self.resources}
+
     def of_type(self, *types: str) -> list[TfResource]:
         """The instances of the given Terraform types, in file order."""
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
         return [r for r in self.resources if r.type in types]
 
     def by_address(self, address: str) -> TfResource:
@@ -88,10 +114,7 @@ class TfState:
         Raises:
             KeyError: if there is none.
         """
-        for r in self.resources:
-            if r.address == address:
-                return r
-        raise KeyError(address)
+        return self._by_address[address]
 
 
 def _address(module: str | None, rtype: str, name: str, index_key: int | str | None) -> str:
@@ -100,7 +123,22 @@ def _address(module: str | None, rtype: str, name: str, index_key: int | str | N
         return base
     if isinstance(index_key, int):
         return f"{base}[{index_key}]"
-    return f'{base}["{index_key}"]'
+    return f"{base}[{hcl_string(index_key)}]"
+
+
+def hcl_string(text: str) -> str:
+    """``text`` as a quoted HCL string, the way Terraform writes a ``for_each`` key in an
+    address (``aws_x.y["O'Brien"]``, ``aws_x.y["a\\"b"]``)."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+    )
+    return f'"{escaped}"'
 
 
 def parse_state(data: Any, *, source: str = "state") -> TfState:
@@ -130,6 +168,7 @@ def parse_state(data: Any, *, source: str = "state") -> TfState:
     if not isinstance(raw_resources, list):
         raise ConfigError(f"{source}.resources", raw_resources, "a list of resources")
     found: list[TfResource] = []
+    data_sources = 0
     for i, raw in enumerate(cast("list[Any]", raw_resources)):
         path = f"{source}.resources[{i}]"
         if not isinstance(raw, dict):
@@ -139,6 +178,9 @@ def parse_state(data: Any, *, source: str = "state") -> TfState:
             if not isinstance(res.get(key), str) or not res.get(key):
                 raise ConfigError(f"{path}.{key}", res.get(key), "a non-empty string")
         if res["mode"] == "data":
+            instances_of_data = res.get("instances")
+            if isinstance(instances_of_data, list):
+                data_sources += len(cast("list[Any]", instances_of_data))
             continue
         if res["mode"] != "managed":
             raise ConfigError(f"{path}.mode", res["mode"], "'managed' or 'data'")
@@ -172,12 +214,14 @@ def parse_state(data: Any, *, source: str = "state") -> TfState:
                     name=name,
                     index_key=index_key,
                     attributes=cast("dict[str, Any]", attributes),
+                    module=module or "",
                 )
             )
     return TfState(
         resources=tuple(found),
         terraform_version=str(doc.get("terraform_version") or ""),
         lineage=str(doc.get("lineage") or ""),
+        data_sources=data_sources,
     )
 
 
@@ -238,4 +282,143 @@ def with_inline_routes(state: TfState) -> TfState:
         resources=state.resources + tuple(extra),
         terraform_version=state.terraform_version,
         lineage=state.lineage,
+        data_sources=state.data_sources,
+    )
+
+
+_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "all": "-1", "58": "icmpv6"}
+
+RuleShape = tuple[str, str, str, int | None, int | None, str]
+"""(security group id, ``ingress``/``egress``, protocol, from port, to port, source): one
+AWS security group rule (source: a CIDR, a prefix list or a security group id)."""
+
+
+def _ports(protocol: str, from_port: Any, to_port: Any) -> tuple[int | None, int | None]:
+    if protocol == "-1":
+        return None, None
+    try:
+        return int(from_port), int(to_port)
+    except (TypeError, ValueError):
+        return None, None
+
+
+def rule_shape(rule: TfResource) -> list[RuleShape]:
+    """The AWS rules one Terraform rule resource stands for (an ``aws_security_group_rule``
+    with several CIDRs is several AWS rules)."""
+    if rule.type == "aws_security_group_rule":
+        direction = str(rule.attr("type", ""))
+        protocol = _PROTOCOLS.get(str(rule.attr("protocol", "")), str(rule.attr("protocol", "")))
+        ports = _ports(protocol, rule.attr("from_port"), rule.attr("to_port"))
+        sources: list[str] = [
+            *map(str, cast("list[Any]", rule.attr("cidr_blocks", []))),
+            *map(str, cast("list[Any]", rule.attr("ipv6_cidr_blocks", []))),
+            *map(str, cast("list[Any]", rule.attr("prefix_list_ids", []))),
+        ]
+        if rule.attr("source_security_group_id"):
+            sources.append(str(rule.attr("source_security_group_id")))
+        if rule.attr("self"):
+            sources.append(str(rule.attr("security_group_id", "")))
+        group = str(rule.attr("security_group_id", ""))
+        return [(group, direction, protocol, *ports, source) for source in sources]
+    direction = "ingress" if rule.type.endswith("ingress_rule") else "egress"
+    protocol = _PROTOCOLS.get(str(rule.attr("ip_protocol", "")), str(rule.attr("ip_protocol", "")))
+    ports = _ports(protocol, rule.attr("from_port"), rule.attr("to_port"))
+    source = (
+        rule.attr("cidr_ipv4")
+        or rule.attr("cidr_ipv6")
+        or rule.attr("prefix_list_id")
+        or rule.attr("referenced_security_group_id")
+        or ""
+    )
+    return [(str(rule.attr("security_group_id", "")), direction, protocol, *ports, str(source))]
+
+
+def unresolved_rule_id(shape: RuleShape) -> str:
+    """The placeholder import id of a rule whose ``sgr-`` id the state does not hold:
+    ``unresolved:<group>/<direction>/<protocol>/<from>-<to>/<source>``
+    (``migrate resolve-rules`` replaces it with the id AWS gives the rule)."""
+    group, direction, protocol, from_port, to_port, source = shape
+    ports = "all" if from_port is None else f"{from_port}-{to_port}"
+    return f"unresolved:{group}/{direction}/{protocol}/{ports}/{source}"
+
+
+def with_inline_rules(state: TfState) -> TfState:
+    """``state`` plus one ``aws_vpc_security_group_ingress_rule`` /
+    ``..._egress_rule`` per AWS rule written inline in an ``aws_security_group``
+    (``ingress { ... }`` / ``egress { ... }``, one per CIDR, prefix list or source group),
+    so that each can be matched and imported like the components' separate rules. Rules that
+    a separate rule resource of the state already stands for are left out. Their
+    :attr:`TfResource.inline_of` is the group's address, their address that of the group
+    plus the rule (``aws_security_group.app.ingress["tcp/4000-4000/aws_security_group.lb"]``,
+    a source group by its address); their id is unknown (the state does not hold the
+    ``sgr-`` id): :func:`unresolved_rule_id`."""
+    separate: set[RuleShape] = set()
+    for rule in state.of_type(
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_vpc_security_group_egress_rule",
+    ):
+        separate.update(rule_shape(rule))
+    extra: list[TfResource] = []
+    group_address = {g.id: g.address for g in state.of_type("aws_security_group") if g.id}
+    for group in state.of_type("aws_security_group"):
+        for direction in ("ingress", "egress"):
+            for block in cast("list[Any]", group.attr(direction, [])):
+                if not isinstance(block, dict):
+                    continue
+                b = cast("dict[str, Any]", block)
+                protocol = _PROTOCOLS.get(str(b.get("protocol", "")), str(b.get("protocol", "")))
+                from_port, to_port = _ports(protocol, b.get("from_port"), b.get("to_port"))
+                sources: list[tuple[str, str]] = [
+                    *(("cidr_ipv4", str(c)) for c in cast("list[Any]", b.get("cidr_blocks") or [])),
+                    *(
+                        ("cidr_ipv6", str(c))
+                        for c in cast("list[Any]", b.get("ipv6_cidr_blocks") or [])
+                    ),
+                    *(
+                        ("prefix_list_id", str(c))
+                        for c in cast("list[Any]", b.get("prefix_list_ids") or [])
+                    ),
+                    *(
+                        ("referenced_security_group_id", str(c))
+                        for c in cast("list[Any]", b.get("security_groups") or [])
+                    ),
+                ]
+                if b.get("self"):
+                    sources.append(("referenced_security_group_id", group.id))
+                for kind, source in sources:
+                    shape: RuleShape = (group.id, direction, protocol, from_port, to_port, source)
+                    if shape in separate:
+                        continue
+                    separate.add(shape)
+                    ports = "all" if from_port is None else f"{from_port}-{to_port}"
+                    attributes: dict[str, Any] = {
+                        "id": "",
+                        "security_group_id": group.id,
+                        "ip_protocol": protocol,
+                        kind: source,
+                        "description": b.get("description") or "",
+                    }
+                    if from_port is not None:
+                        attributes["from_port"] = from_port
+                        attributes["to_port"] = to_port
+                    key = f"{protocol}/{ports}/{group_address.get(source, source)}"
+                    extra.append(
+                        TfResource(
+                            address=f"{group.address}.{direction}[{hcl_string(key)}]",
+                            type=f"aws_vpc_security_group_{direction}_rule",
+                            name=group.name,
+                            index_key=None,
+                            attributes=attributes,
+                            inline_of=group.address,
+                            module=group.module,
+                        )
+                    )
+    if not extra:
+        return state
+    return TfState(
+        resources=state.resources + tuple(extra),
+        terraform_version=state.terraform_version,
+        lineage=state.lineage,
+        data_sources=state.data_sources,
     )

@@ -21,8 +21,8 @@ from proliferate_components.testing import OfflineMocks, capture
 
 
 def _canon(value: Any) -> Any:
-    """Floats that are integers -> int; JSON text -> parsed; blocks [{}] -> {}; keys snake_case;
-    empty -> None."""
+    """Floats that are integers -> int; "true"/"false" -> bool; JSON text -> parsed; blocks
+    [{}] -> {}; keys snake_case; empty -> None."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, float) and value == int(value):
@@ -30,6 +30,8 @@ def _canon(value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, str):
+        if value in ("true", "false"):  # booleans the AWS provider stores as strings
+            return value == "true"
         if value and value[0] in "[{":  # ("" is in every string: test the first character)
             try:
                 return _canon(json.loads(value))
@@ -87,7 +89,7 @@ def replacement_mismatches(plan: MigrationPlan, state: TfState) -> list[str]:
             for k, v in res.attributes.items()
             if isinstance(v, (str, int, float, bool)) and v != "" and k != "id"
         }
-        real = r.import_id if res.type == "aws_security_group_rule" else res.id
+        real = r.import_id if "security_group" in res.type and res.type.endswith("rule") else res.id
         assert r.pulumi_type is not None and r.logical_name is not None
         answers[(r.pulumi_type, r.logical_name)] = (str(real), attrs)
     config = plan.config.stack_config()
@@ -125,6 +127,8 @@ def replacement_mismatches(plan: MigrationPlan, state: TfState) -> list[str]:
             state_value = res.attributes.get(prop.tf_attribute)
             if prop.pulumi_input in child.registration.inputs:
                 component = child.registration.input(prop.pulumi_input)
+            elif prop.computed:
+                continue  # unset: the provider keeps what AWS chose
             elif prop.autonamed:
                 problems.append(f"{r.address}: {prop.pulumi_input} would be auto-named")
                 continue
