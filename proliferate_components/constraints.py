@@ -259,6 +259,18 @@ def _plain_type(annotation: Any) -> type | None:
     return annotation if annotation in _PLAIN else None
 
 
+def _allows_none(annotation: Any) -> bool:
+    """Whether ``None`` is a valid value of the annotation (``X | None``, ``Any``, or no
+    annotation at all)."""
+    if annotation is None or annotation is Any:
+        return True
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_allows_none(a) or a is type(None) for a in typing.get_args(annotation))
+    return annotation is type(None)
+
+
 def check_args(args: A, *, key: str) -> A:
     """Check every field of the ``*Args`` dataclass ``args``: a field typed plain ``bool``,
     ``int`` or ``str`` must hold one (``"false"`` is not a bool), and every constraint in
@@ -276,9 +288,9 @@ def check_args(args: A, *, key: str) -> A:
         field_key = f"{key}.{f.name}"
         plain = _plain_type(hints.get(f.name))
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if value is None and required:
-            what = "; ".join(r.describe() for r in rules) or "a value"
-            raise ConfigError(field_key, None, f"{what} (required)")
+        if value is None and (required or not _allows_none(hints.get(f.name))):
+            what = "; ".join(r.describe() for r in rules) or _PLAIN.get(plain or object, "a value")
+            raise ConfigError(field_key, None, f"{what} (required)" if required else what)
         if plain is not None and value is not None:
             wrong = not isinstance(value, plain) or (plain is int and isinstance(value, bool))
             if wrong:

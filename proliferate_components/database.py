@@ -21,33 +21,42 @@ Child names (a public contract; ``D`` is the component name, ``i`` the index in
 - ``D-instance`` (the data store; ``protect=True`` and deletion protection by default)
 """
 
-from __future__ import annotations
-
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from ._args import coerce_args, register_outputs
 from ._options import (
     child_opts,
     merge_tags,
     physical_name,
-    validate_bool,
+    require_plain_list,
     validate_identifier,
-    validate_kms_key_arn,
-    validate_placement,
-    validate_tags,
     validate_windows,
 )
 from ._security_group import port_security_group
-from .awsnames import validate_name
+from .constraints import (
+    KMS_KEY_ARN,
+    SECURITY_GROUP_IDS,
+    SUBNET_IDS,
+    TAGS,
+    VPC_ID,
+    AwsName,
+    OneOf,
+    Range,
+    Rule,
+    check_args,
+)
 from .engine_versions import POSTGRES_MINOR_VERSIONS, postgres_family
 from .errors import ConfigError
-from .sizing import validate_db_instance_class, validate_int_range
+from .sizing import validate_db_instance_class
 
 __all__ = [
     "FORCES_REPLACEMENT",
@@ -87,6 +96,40 @@ _PG_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _RESERVED_USERS = frozenset(
     {"rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "public", "user"}
 )
+_RESERVED_DATABASES = frozenset({"template0", "template1", "rdsadmin"})
+_PG_NAME = "1-63 lowercase letters, digits and underscores, starting with a letter"
+
+
+def _pg_name(reserved: frozenset[str]) -> Rule:
+    """A PostgreSQL identifier RDS accepts, other than ``reserved``."""
+    valid = f"{_PG_NAME}, other than {', '.join(sorted(reserved))}"
+
+    def check(value: Any, *, key: str) -> None:
+        if not isinstance(value, str) or not _PG_NAME_RE.match(value) or value in reserved:
+            raise ConfigError(key, value, valid)
+
+    return Rule(check, valid)
+
+
+INSTANCE_CLASS = Rule(validate_db_instance_class, "an RDS instance class such as db.t4g.micro")
+
+
+def _check_engine_version(value: Any, *, key: str) -> None:
+    postgres_family(value, key=key)
+
+
+ENGINE_VERSION = Rule(
+    _check_engine_version,
+    "a PostgreSQL major version "
+    + ", ".join(str(v) for v in POSTGRES_MINOR_VERSIONS)
+    + " or major.minor such as 16.4",
+)
+IDENTIFIER = Rule(
+    functools.partial(validate_identifier, max_length=_IDENTIFIER_MAX),
+    f"1 to {_IDENTIFIER_MAX} lowercase letters, digits and hyphens, starting with a letter, "
+    "without two consecutive hyphens and not ending with a hyphen",
+)
+STORAGE_GIB = Range(20, 65536, unit="GiB")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,23 +140,23 @@ class PostgresDbArgs:
     :data:`FORCES_REPLACEMENT` (``kms_key_id`` is kept as created instead).
     """
 
-    vpc_id: pulumi.Input[str]
+    vpc_id: Annotated[pulumi.Input[str], VPC_ID]
     """The VPC of the database (e.g. ``Network.vpc_id``). Required."""
 
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    subnet_ids: Annotated[pulumi.Input[Sequence[pulumi.Input[str]]], SUBNET_IDS]
     """Private subnets in at least 2 AZs for the DB subnet group (RDS requires 2 AZs even
     for a single-AZ instance), e.g. ``Network.private_subnet_ids``. Required."""
 
-    allowed_security_group_ids: Sequence[pulumi.Input[str]]
+    allowed_security_group_ids: Annotated[Sequence[pulumi.Input[str]], SECURITY_GROUP_IDS]
     """Security groups whose members may connect on ``port``; one ingress rule each, no
     CIDR ingress ever. Required (an empty list admits nothing: add rules against
     ``security_group_id`` later). Rules are named by position: append, do not reorder."""
 
-    instance_class: str = "db.t4g.micro"
+    instance_class: Annotated[str, INSTANCE_CLASS] = "db.t4g.micro"
     """RDS instance class. Default ``db.t4g.micro`` (dev). Changing it resizes in place
     (a short outage, or a failover with ``multi_az``)."""
 
-    engine_version: str = "16"
+    engine_version: Annotated[str, ENGINE_VERSION] = "16"
     """PostgreSQL version: a major version 14-17 (``"16"``: RDS picks the latest minor and
     ``auto_minor_version_upgrade`` keeps it current) or ``major.minor`` (``"16.4"``).
     Default ``"16"``. A major upgrade needs ``allow_major_version_upgrade=True`` and moves
@@ -123,10 +166,10 @@ class PostgresDbArgs:
     """Allow RDS to perform a major version upgrade when ``engine_version``'s major changes.
     Default False (such a change then fails instead of upgrading)."""
 
-    allocated_storage_gib: int = 20
+    allocated_storage_gib: Annotated[int, STORAGE_GIB] = 20
     """Initial storage in GiB, 20 to 65536. Default 20. It can grow, never shrink."""
 
-    max_allocated_storage_gib: int = 100
+    max_allocated_storage_gib: Annotated[int, STORAGE_GIB] = 100
     """Ceiling for storage autoscaling in GiB, at least ``allocated_storage_gib``, at most
     65536. Default 100. Equal to ``allocated_storage_gib`` turns autoscaling off."""
 
@@ -134,18 +177,18 @@ class PostgresDbArgs:
     """Run a synchronous standby in another AZ (automatic failover). Default False (dev);
     the prod profile turns it on."""
 
-    port: int = 5432
+    port: Annotated[int, Range(1150, 65535, unit="TCP port")] = 5432
     """TCP port, 1150-65535. Default 5432."""
 
-    db_name: str = "proliferate"
+    db_name: Annotated[str, _pg_name(_RESERVED_DATABASES)] = "proliferate"
     """The database created with the instance (lowercase letters, digits, underscores; at
     most 63). Default ``proliferate``. Changing it replaces the instance."""
 
-    username: str = "proliferate"
+    username: Annotated[str, _pg_name(_RESERVED_USERS)] = "proliferate"
     """Master user name (lowercase letters, digits, underscores; at most 63; not an RDS
     reserved name). Default ``proliferate``. Changing it replaces the instance."""
 
-    backup_retention_days: int = 7
+    backup_retention_days: Annotated[int, Range(1, 35, unit="days")] = 7
     """Days of automated backups (point-in-time recovery), 1 to 35. Default 7."""
 
     backup_window: str = "03:00-04:00"
@@ -176,7 +219,7 @@ class PostgresDbArgs:
     auto_minor_version_upgrade: bool = True
     """Let RDS apply minor version upgrades in the maintenance window. Default True."""
 
-    kms_key_id: pulumi.Input[str] | None = None
+    kms_key_id: Annotated[pulumi.Input[str], KMS_KEY_ARN] | None = None
     """ARN of a customer-managed KMS key for storage encryption (always on) and Performance
     Insights. Default ``None``: the AWS-managed ``aws/rds`` key. The storage key is fixed
     at creation: the instance keeps the key it was created with (``ignore_changes``), so
@@ -187,7 +230,9 @@ class PostgresDbArgs:
     ``kms_key_id``). Default False. Not every instance class supports it (db.t4g.micro
     does)."""
 
-    monitoring_interval_seconds: int = 0
+    monitoring_interval_seconds: Annotated[
+        int, OneOf(MONITORING_INTERVALS, "seconds between samples (0: off)")
+    ] = 0
     """Enhanced monitoring every N seconds (0, 1, 5, 10, 15, 30 or 60), with the monitoring
     role ``D-monitoring-role``. Default 0: off (CloudWatch's basic metrics only)."""
 
@@ -200,27 +245,27 @@ class PostgresDbArgs:
     """Allow IAM database authentication (tokens instead of passwords for people; the
     services keep the password in ``DATABASE_URL``). Default True: no cost."""
 
-    identifier: str | None = None
+    identifier: Annotated[str, IDENTIFIER] | None = None
     """The instance's AWS identifier (1-63 lowercase letters, digits, hyphens). Default
     ``None``: derived from the component name and the stack name, e.g.
     ``proliferate-db-dev``. Changing it renames the instance in place (new endpoint). The
     parameter group, subnet group and final snapshot names are derived from it."""
 
-    subnet_group_name: str | None = None
+    subnet_group_name: Annotated[str, AwsName("db_subnet_group")] | None = None
     """AWS name of the DB subnet group ``<name>-subnets``. Default ``None``:
     ``<identifier>-subnets``. For adopting an existing group."""
-    parameter_group_name: str | None = None
+    parameter_group_name: Annotated[str, AwsName("db_parameter_group")] | None = None
     """AWS name of the DB parameter group ``<name>-params``. Default ``None``:
     ``<identifier>-<family>``. For adopting an existing group (a name is immutable)."""
-    parameter_group_description: str | None = None
+    parameter_group_description: Annotated[str, AwsName("description")] | None = None
     """Description of ``<name>-params`` (immutable). Default ``None``: ``TLS-only settings
     for <identifier>``."""
-    security_group_name: str | None = None
+    security_group_name: Annotated[str, AwsName("security_group")] | None = None
     """AWS name of the security group ``<name>-sg``. Default ``None``: generated by Pulumi."""
-    security_group_description: str | None = None
+    security_group_description: Annotated[str, AwsName("security_group_description")] | None = None
     """Description of ``<name>-sg`` (immutable). Default ``None``: ``<identifier>: port
     <port> from allowed security groups only``."""
-    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    tags: Annotated[Mapping[str, str], TAGS] = field(default_factory=dict[str, str])
     """Tags added to every taggable child (plus ``Name``); RDS copies them to snapshots.
     Default: none besides ``Name``."""
 
@@ -234,61 +279,20 @@ def parameter_group_family(engine_version: str) -> str:
     return postgres_family(engine_version, key="PostgresDbArgs.engine_version")
 
 
-def _validate(args: PostgresDbArgs) -> str:
-    """Validate every argument; return the parameter group family."""
-    if not isinstance(args, PostgresDbArgs):  # pyright: ignore[reportUnnecessaryIsInstance]
-        raise ConfigError("PostgresDb.args", args, "a PostgresDbArgs instance")
+def _validate(args: PostgresDbArgs) -> tuple[PostgresDbArgs, str]:
+    """The declared constraints, then what spans fields; return the checked args and the
+    parameter group family."""
     p = "PostgresDbArgs."
-    validate_placement(args.vpc_id, args.subnet_ids, args.allowed_security_group_ids, prefix=p)
-    validate_db_instance_class(args.instance_class, key=p + "instance_class")
+    args = check_args(args, key="PostgresDbArgs")
+    require_plain_list(args.allowed_security_group_ids, key=p + "allowed_security_group_ids")
     family = parameter_group_family(args.engine_version)
-    validate_bool(args.allow_major_version_upgrade, key=p + "allow_major_version_upgrade")
-    validate_int_range(
-        args.allocated_storage_gib,
-        key=p + "allocated_storage_gib",
-        minimum=20,
-        maximum=65536,
-        what="GiB",
-    )
-    validate_int_range(
-        args.max_allocated_storage_gib,
-        key=p + "max_allocated_storage_gib",
-        minimum=args.allocated_storage_gib,
-        maximum=65536,
-        what="GiB, at least allocated_storage_gib",
-    )
-    validate_bool(args.multi_az, key=p + "multi_az")
-    validate_int_range(args.port, key=p + "port", minimum=1150, maximum=65535, what="TCP port")
-    for key, value in ((p + "db_name", args.db_name), (p + "username", args.username)):
-        if not isinstance(value, str) or not _PG_NAME_RE.match(value):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise ConfigError(
-                key, value, "1-63 lowercase letters, digits and underscores, starting with a letter"
-            )
-    for field_name, kind in (
-        ("subnet_group_name", "db_subnet_group"),
-        ("parameter_group_name", "db_parameter_group"),
-        ("parameter_group_description", "description"),
-        ("security_group_name", "security_group"),
-        ("security_group_description", "security_group_description"),
-    ):
-        value = getattr(args, field_name)
-        if value is not None:
-            validate_name(value, kind=kind, key=p + field_name)
-    if args.username in _RESERVED_USERS:
+    if args.max_allocated_storage_gib < args.allocated_storage_gib:
         raise ConfigError(
-            p + "username", args.username, f"a name other than {', '.join(sorted(_RESERVED_USERS))}"
+            p + "max_allocated_storage_gib",
+            args.max_allocated_storage_gib,
+            f"an integer from {args.allocated_storage_gib} (allocated_storage_gib) to 65536 "
+            "(GiB; equal turns storage autoscaling off)",
         )
-    if args.db_name in {"template0", "template1", "rdsadmin"}:
-        raise ConfigError(
-            p + "db_name", args.db_name, "a name other than template0, template1, rdsadmin"
-        )
-    validate_int_range(
-        args.backup_retention_days,
-        key=p + "backup_retention_days",
-        minimum=1,
-        maximum=35,
-        what="days of automated backups",
-    )
     validate_windows(
         args.backup_window,
         args.maintenance_window,
@@ -296,33 +300,14 @@ def _validate(args: PostgresDbArgs) -> str:
         weekly_key=p + "maintenance_window",
         min_minutes=30,
     )
-    for key in (
-        "deletion_protection",
-        "protect",
-        "skip_final_snapshot",
-        "apply_immediately",
-        "auto_minor_version_upgrade",
-        "performance_insights",
-        "query_logging",
-        "iam_authentication",
-    ):
-        validate_bool(getattr(args, key), key=p + key)
-    if args.monitoring_interval_seconds not in MONITORING_INTERVALS:
-        raise ConfigError(
-            p + "monitoring_interval_seconds",
-            args.monitoring_interval_seconds,
-            "one of " + ", ".join(str(i) for i in MONITORING_INTERVALS) + " (0: off)",
-        )
-    validate_kms_key_arn(args.kms_key_id, key=p + "kms_key_id")
-    if args.identifier is not None:
-        validate_identifier(args.identifier, key=p + "identifier", max_length=_IDENTIFIER_MAX)
-    validate_tags(args.tags, key=p + "tags")
-    return family
+    return args, family
 
 
 class PostgresDb(pulumi.ComponentResource):
     """An encrypted, private RDS PostgreSQL instance reachable only from named security
     groups, with deletion protection, backups and a final snapshot."""
+
+    _type_token = "proliferate:database:PostgresDb"
 
     endpoint: pulumi.Output[str]
     """``host:port``."""
@@ -348,14 +333,14 @@ class PostgresDb(pulumi.ComponentResource):
     ) -> None:
         """Validate ``args`` (raising :class:`ConfigError` before anything is registered),
         then create the database."""
-        family = _validate(args)
-        super().__init__("proliferate:database:PostgresDb", name, None, opts)
+        args, family = _validate(coerce_args(PostgresDbArgs, args, key="PostgresDb.args"))
+        super().__init__(self._type_token, name, None, opts)
 
         identifier = args.identifier or physical_name(
             name, pulumi.get_stack(), max_length=_IDENTIFIER_MAX
         )
-        tags = dict(args.tags)
-
+        self._name = name
+        self._tags = dict(args.tags)
         password = random.RandomPassword(
             f"{name}-password",
             length=_PASSWORD_LENGTH,
@@ -367,7 +352,36 @@ class PostgresDb(pulumi.ComponentResource):
             # A new password is a new credential for a running database: protected like it.
             opts=child_opts(self, protect=args.protect),
         )
+        params, subnet_group = self._groups(args, identifier, family)
+        security_group = port_security_group(
+            self,
+            name,
+            vpc_id=args.vpc_id,
+            port=args.port,
+            sources=args.allowed_security_group_ids,
+            description=args.security_group_description
+            or f"{identifier}: port {args.port} from allowed security groups only",
+            rule_description="PostgreSQL from an allowed security group",
+            tags=self._tags,
+            group_name=args.security_group_name,
+        )
+        instance = self._instance(
+            args,
+            identifier,
+            password,
+            params,
+            subnet_group,
+            security_group,
+            self._monitoring_role(args, identifier),
+        )
+        self._finish(args, password, instance, security_group)
 
+    def _groups(
+        self, args: PostgresDbArgs, identifier: str, family: str
+    ) -> tuple[aws.rds.ParameterGroup, aws.rds.SubnetGroup]:
+        """``D-params`` (TLS only, plus query logging when asked) and ``D-subnets``, both
+        with fixed names derived from the identifier."""
+        name = self._name
         params = aws.rds.ParameterGroup(
             f"{name}-params",
             # The family is part of the AWS name, so a major upgrade creates the new group
@@ -379,51 +393,52 @@ class PostgresDb(pulumi.ComponentResource):
                 aws.rds.ParameterGroupParameterArgs(name=n, value=v, apply_method="immediate")
                 for n, v in _parameters(args)
             ],
-            tags=merge_tags(tags, f"{name}-params"),
+            tags=merge_tags(self._tags, f"{name}-params"),
             opts=child_opts(self),
         )
-
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
             name=args.subnet_group_name or physical_name(identifier, "subnets", max_length=255),
             description=f"Private subnets of {identifier}",
             subnet_ids=args.subnet_ids,
-            tags=merge_tags(tags, f"{name}-subnets"),
+            tags=merge_tags(self._tags, f"{name}-subnets"),
             opts=child_opts(self),
         )
+        return params, subnet_group
 
-        security_group = port_security_group(
-            self,
-            name,
-            vpc_id=args.vpc_id,
-            port=args.port,
-            sources=args.allowed_security_group_ids,
-            description=args.security_group_description
-            or f"{identifier}: port {args.port} from allowed security groups only",
-            rule_description="PostgreSQL from an allowed security group",
-            tags=tags,
-            group_name=args.security_group_name,
+    def _monitoring_role(self, args: PostgresDbArgs, identifier: str) -> pulumi.Output[str] | None:
+        """``D-monitoring-role`` and its managed policy, when enhanced monitoring is on."""
+        if not args.monitoring_interval_seconds:
+            return None
+        name = self._name
+        monitoring = aws.iam.Role(
+            f"{name}-monitoring-role",
+            assume_role_policy=_MONITORING_TRUST,
+            description=f"RDS enhanced monitoring of {identifier}",
+            tags=merge_tags(self._tags, f"{name}-monitoring-role"),
+            opts=child_opts(self),
         )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring-policy",
+            role=monitoring.name,
+            policy_arn=ENHANCED_MONITORING_POLICY,
+            opts=child_opts(self),
+        )
+        return monitoring.arn
 
-        monitoring_role_arn: pulumi.Input[str] | None = None
-        if args.monitoring_interval_seconds:
-            monitoring = aws.iam.Role(
-                f"{name}-monitoring-role",
-                assume_role_policy=_MONITORING_TRUST,
-                description=f"RDS enhanced monitoring of {identifier}",
-                tags=merge_tags(tags, f"{name}-monitoring-role"),
-                opts=child_opts(self),
-            )
-            aws.iam.RolePolicyAttachment(
-                f"{name}-monitoring-policy",
-                role=monitoring.name,
-                policy_arn=ENHANCED_MONITORING_POLICY,
-                opts=child_opts(self),
-            )
-            monitoring_role_arn = monitoring.arn
-
-        instance = aws.rds.Instance(
-            f"{name}-instance",
+    def _instance(
+        self,
+        args: PostgresDbArgs,
+        identifier: str,
+        password: random.RandomPassword,
+        params: aws.rds.ParameterGroup,
+        subnet_group: aws.rds.SubnetGroup,
+        security_group: aws.ec2.SecurityGroup,
+        monitoring_role_arn: pulumi.Output[str] | None,
+    ) -> aws.rds.Instance:
+        """``D-instance``: encrypted gp3, private, backups, final snapshot, protected."""
+        return aws.rds.Instance(
+            f"{self._name}-instance",
             identifier=identifier,
             engine="postgres",
             engine_version=args.engine_version,
@@ -460,13 +475,21 @@ class PostgresDb(pulumi.ComponentResource):
             monitoring_role_arn=monitoring_role_arn,
             auto_minor_version_upgrade=args.auto_minor_version_upgrade,
             apply_immediately=args.apply_immediately,
-            tags=merge_tags(tags, f"{name}-instance"),
+            tags=merge_tags(self._tags, f"{self._name}-instance"),
             # The storage key is fixed at creation: never replace a database to change it.
             opts=pulumi.ResourceOptions(
                 parent=self, protect=args.protect, ignore_changes=["kmsKeyId"]
             ),
         )
 
+    def _finish(
+        self,
+        args: PostgresDbArgs,
+        password: random.RandomPassword,
+        instance: aws.rds.Instance,
+        security_group: aws.ec2.SecurityGroup,
+    ) -> None:
+        """Set and register the outputs (``database_url`` and ``password`` as secrets)."""
         port, user, db = args.port, args.username, args.db_name
         # host:port, composed here (same value as the instance's `endpoint` attribute).
         self.endpoint = pulumi.Output.concat(instance.address, ":", str(port))
@@ -482,18 +505,17 @@ class PostgresDb(pulumi.ComponentResource):
         )
         self.security_group_id = security_group.id
         self.identifier = instance.identifier
-        self.register_outputs(
-            {
-                "endpoint": self.endpoint,
-                "address": self.address,
-                "port": self.port,
-                "database_url": self.database_url,
-                "password": self.password,
-                "username": self.username,
-                "db_name": self.db_name,
-                "security_group_id": self.security_group_id,
-                "identifier": self.identifier,
-            }
+        register_outputs(
+            self,
+            "endpoint",
+            "address",
+            "port",
+            "database_url",
+            "password",
+            "username",
+            "db_name",
+            "security_group_id",
+            "identifier",
         )
 
 
