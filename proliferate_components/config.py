@@ -29,8 +29,6 @@ outputs derived from it in plaintext; errors about it do not echo it when it cam
 secret config value.
 """
 
-from __future__ import annotations
-
 import difflib
 import ipaddress
 import json
@@ -281,7 +279,7 @@ class AdoptConfig:
         return hash(json.dumps(self.to_json(), sort_keys=True))
 
     @classmethod
-    def from_json(cls, value: Any, *, key: str = "proliferate:adopt") -> AdoptConfig:
+    def from_json(cls, value: Any, *, key: str = "proliferate:adopt") -> "AdoptConfig":
         """Build from the JSON object of ``proliferate:adopt`` (a ``dict``, or its JSON text
         as Pulumi hands object config to a program).
 
@@ -767,13 +765,13 @@ class StackConfig:
     # --- constructors ---
 
     @classmethod
-    def dev(cls, **overrides: Any) -> StackConfig:
+    def dev(cls, **overrides: Any) -> "StackConfig":
         """The dev profile (the built-in defaults) with ``overrides`` (field names)."""
         kwargs: dict[str, Any] = {"profile": "dev", **overrides}
         return cls(**kwargs)
 
     @classmethod
-    def prod(cls, **overrides: Any) -> StackConfig:
+    def prod(cls, **overrides: Any) -> "StackConfig":
         """The prod profile (:data:`PROD_DEFAULTS`) with ``overrides`` (field names)."""
         kwargs: dict[str, Any] = {**PROD_DEFAULTS, "profile": "prod", **overrides}
         return cls(**kwargs)
@@ -781,7 +779,7 @@ class StackConfig:
     @classmethod
     def from_mapping(
         cls, values: Mapping[str, str], *, secret_keys: frozenset[str] | set[str] = frozenset()
-    ) -> StackConfig:
+    ) -> "StackConfig":
         """Build from Pulumi-style config strings, ``{"proliferate:workerCpu": "512", ...}``.
 
         Keys of other namespaces (except ``aws:region``) and ``proliferate:UPPER_SNAKE``
@@ -855,7 +853,7 @@ class StackConfig:
         return cls(**merged)
 
     @classmethod
-    def from_pulumi_config(cls) -> StackConfig:
+    def from_pulumi_config(cls) -> "StackConfig":
         """Read the current Pulumi program's config (``proliferate:*`` and ``aws:region``).
 
         Secret config keys stay unechoed in errors. See :meth:`from_mapping` for the rules.
@@ -981,7 +979,7 @@ class StackConfig:
             desired_count=getattr(self, f"{p}_desired_count"),
         )
 
-    def with_overrides(self, **overrides: Any) -> StackConfig:
+    def with_overrides(self, **overrides: Any) -> "StackConfig":
         """A copy with ``overrides`` applied (validated again)."""
         return replace(self, **overrides)
 

@@ -112,6 +112,8 @@ class _Analyzer(Analyzer):
     def analyze_type(
         self, typ: type, *, is_component_output: bool
     ) -> tuple[dict[str, PropertyDefinition], dict[str, str]]:
+        if is_component_output and issubclass(typ, pulumi.ComponentResource):
+            return self._component_outputs(typ)
         if is_component_output or not dataclasses.is_dataclass(typ):
             return super().analyze_type(cast("type", typ), is_component_output=is_component_output)
         # Pulumi's own walk over the annotations, without the Python-only fields.
@@ -127,11 +129,32 @@ class _Analyzer(Analyzer):
             )
             if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
                 prop.optional = True
-            valid = describe_field(typ, f.name)
+            valid = describe_field(typ, f.name) or _one_of(hints[f.name])
             if valid:
                 prop.description = f"{prop.description or ''}\n\nValid: {valid}.".lstrip()
             properties[schema_name] = prop
         return properties, mapping
+
+    def _component_outputs(
+        self, component: type[pulumi.ComponentResource]
+    ) -> tuple[dict[str, PropertyDefinition], dict[str, str]]:
+        """A component's public attributes, except those marked
+        :class:`~proliferate_components.constraints.PythonOnly` (the Python objects
+        ``ProliferateStack`` keeps, such as its :class:`Network`)."""
+        hints = {
+            k: v
+            for k, v in annotations(component).items()
+            if not k.startswith("_")
+            and k not in _RESOURCE_ATTRIBUTES
+            and python_only(component, k) is None
+        }
+        properties = {
+            camel(k): self.analyze_property(
+                v, component, k, can_be_plain=False, is_component_output=True
+            )
+            for k, v in hints.items()
+        }
+        return properties, {camel(k): k for k in hints}
 
     def get_docstring(self, typ: type, name: str) -> str | None:
         return _markdown(super().get_docstring(typ, name))
@@ -153,6 +176,11 @@ class _Analyzer(Analyzer):
     ) -> PropertyDefinition:
         if typing.get_origin(arg) is typing.Annotated:
             arg = typing.get_args(arg)[0]
+        literal = _literal_type(arg)
+        if literal is not None:
+            arg = literal
+        elif _is_variadic_tuple(arg):  # tuple[str, ...]: an array, as Sequence[str] is
+            arg = cast("type", Sequence[typing.get_args(arg)[0]])
         elif _is_optional_annotated(arg):
             inner = next(a for a in typing.get_args(arg) if a is not type(None))
             arg = cast("type", typing.get_args(inner)[0] | None)
@@ -166,6 +194,43 @@ class _Analyzer(Analyzer):
         )
 
 
+def _one_of(arg: Any) -> str:
+    """``one of a, b`` for a ``Literal`` type, else ``""``."""
+    values = _literal_values(arg)
+    return "one of " + ", ".join(str(v) for v in values) if values else ""
+
+
+def _literal_values(arg: Any) -> tuple[Any, ...]:
+    """The values of ``Literal[...]`` (or ``Literal[...] | None``); ``()`` for other types."""
+    if typing.get_origin(arg) is typing.Literal:
+        return typing.get_args(arg)
+    members = [m for m in typing.get_args(arg) if m is not type(None)]
+    if len(members) == 1 and typing.get_origin(members[0]) is typing.Literal:
+        return typing.get_args(members[0])
+    return ()
+
+
+def _literal_type(arg: Any) -> Any:
+    """``Literal["a", "b"]`` as ``str`` (``| None`` kept): the schema has no literal types,
+    so the values go into the description instead. None for other types."""
+    values = _literal_values(arg)
+    if not values:
+        return None
+    plain = cast("type[object]", type(values[0]))
+    return plain | None if type(None) in typing.get_args(arg) else plain
+
+
+_RESOURCE_ATTRIBUTES = frozenset(
+    a for cls in (pulumi.ComponentResource, pulumi.Resource) for a in annotations(cls)
+)
+"""``urn`` and the like: declared by Pulumi's base classes, never a component's output."""
+
+
+def _is_variadic_tuple(arg: Any) -> bool:
+    """``tuple[X, ...]``."""
+    return typing.get_origin(arg) is tuple and typing.get_args(arg)[1:] == (Ellipsis,)
+
+
 def _is_optional_annotated(arg: Any) -> bool:
     """``Annotated[T, ...] | None``."""
     members = typing.get_args(arg)
@@ -177,9 +242,21 @@ def _is_optional_annotated(arg: Any) -> bool:
 
 
 def _hosted(component: type[pulumi.ComponentResource]) -> type[pulumi.ComponentResource]:
-    """``component`` registering itself under the schema's token."""
-    token = f"{PACKAGE}:index:{component.__name__}"
-    return type(component.__name__, (component,), {"_type_token": token})
+    """``component`` registering itself under the schema's token, constructed from one
+    ``args`` object: its ``_provider_init`` when it has one (``ProliferateStack`` takes a
+    config and keywords from Python)."""
+    namespace: dict[str, Any] = {
+        "_type_token": f"{PACKAGE}:index:{component.__name__}",
+        "__doc__": component.__doc__,
+        # The analyzer reads attribute docstrings from the source of the class it is given:
+        # point it at the component's own.
+        "__module__": component.__module__,
+        "__qualname__": component.__qualname__,
+    }
+    init = getattr(component, "_provider_init", None)
+    if init is not None:
+        namespace["__init__"] = init
+    return type(component.__name__, (component,), namespace)
 
 
 class ComponentsProvider(ComponentProvider):
@@ -193,10 +270,12 @@ class ComponentsProvider(ComponentProvider):
         classes = list(hosted) if hosted is not None else components()
         self._name = PACKAGE
         self.analyzer = _Analyzer(PACKAGE)
-        result = self.analyzer.analyze(classes)
         self._components = {c.__name__: _hosted(c) for c in classes}
+        result = self.analyzer.analyze(list(self._components.values()))
         self._component_defs = result["component_definitions"]
         self._type_defs = result["type_definitions"]
+        for definition in self._type_defs.values():
+            definition.description = _markdown(definition.description)
         self._external_enum_types = result["external_enum_types"]
         self._dependencies = sorted(result["dependencies"], key=lambda d: f"{d.name}{d.version}")
         spec = generate_schema(

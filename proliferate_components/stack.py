@@ -50,15 +50,14 @@ needed. Run it once with the ``migrations*`` outputs (``aws ecs run-task --clust
 database URL reaches it as a secret, never on the machine that starts it.
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
 
+from ._args import coerce_args, register_outputs
 from .accesslogs import AccessLogBucket, AccessLogBucketArgs
 from .cache import RedisCache, RedisCacheArgs
 from .config import (
@@ -70,6 +69,7 @@ from .config import (
     AdoptService,
     StackConfig,
 )
+from .constraints import PythonOnly
 from .contract import (
     MigrationRunner,
     PlatformContract,
@@ -205,6 +205,55 @@ class _Urls:
     trigger: pulumi.Output[str] | None
 
 
+_PYTHON_OBJECT = PythonOnly("the stack outputs (appUrl, clusterName, ...)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProliferateStackArgs:
+    """Arguments of :class:`ProliferateStack` from other languages (through the component
+    provider, see docs/languages.md). From Python, pass a :class:`StackConfig` and keywords
+    instead; these fields mean the same as those keywords."""
+
+    config: StackConfig = field(default_factory=StackConfig)
+    """The stack configuration. Default: the dev profile's defaults."""
+    images: Mapping[str, str] | None = None
+    """Per service, an image reference. Default: each service's own ECR repository with
+    ``config.image_tag``."""
+    user_secret_values: Mapping[str, pulumi.Input[str]] | None = None
+    """Secret values by environment key (API keys, ...). Default: read from Pulumi secret
+    config ``proliferate:<KEY>``."""
+    settings: Mapping[str, str] | None = None
+    """Plain platform settings by environment key. Default: read from Pulumi config
+    ``proliferate:<KEY>``."""
+    strict_secrets: bool | None = None
+    """What a missing required secret or setting does. Default: warn in previews, fail in
+    ``pulumi up``."""
+    access_logs_bucket: str | None = None
+    """An existing S3 bucket for the load balancer's access logs. Default: the stack's own
+    bucket with ``config.alb_access_logs``, else none."""
+
+
+def _init_from_args(
+    self: "ProliferateStack",
+    name: str,
+    args: ProliferateStackArgs,
+    opts: pulumi.ResourceOptions | None = None,
+) -> None:
+    """The component provider's constructor: ``args`` as the Python keywords."""
+    a = coerce_args(ProliferateStackArgs, args, key="ProliferateStack.args")
+    ProliferateStack.__init__(
+        self,
+        name,
+        a.config,
+        opts,
+        images=a.images,
+        user_secret_values=a.user_secret_values,
+        settings=a.settings,
+        strict_secrets=a.strict_secrets,
+        access_logs_bucket=a.access_logs_bucket,
+    )
+
+
 class ProliferateStack(pulumi.ComponentResource):
     """Every AWS resource of a self-hosted Proliferate deployment, from one :class:`StackConfig`.
 
@@ -262,18 +311,56 @@ class ProliferateStack(pulumi.ComponentResource):
     ``hostedZoneId`` with ``manage_dns``).
     """
 
-    contract: PlatformContract
-    network: Network
-    cluster: aws.ecs.Cluster
-    key: EncryptionKey | None
-    access_logs: AccessLogBucket | None
-    load_balancer: PublicLoadBalancer
-    dns: DnsTls | None
-    security_groups: dict[str, aws.ec2.SecurityGroup]
-    redis: RedisCache
-    postgres: PostgresDb | None
-    secrets: SecretsBundle
-    services: dict[str, FargateService]
+    _type_token = "proliferate:stack:ProliferateStack"
+    _provider_init = _init_from_args
+    """How the component provider constructs it (one ``args`` object)."""
+
+    # The Python objects the stack keeps for Python programs; other languages read the
+    # outputs below instead.
+    contract: Annotated[PlatformContract, _PYTHON_OBJECT]
+    network: Annotated[Network, _PYTHON_OBJECT]
+    cluster: Annotated[aws.ecs.Cluster, _PYTHON_OBJECT]
+    key: Annotated[EncryptionKey | None, _PYTHON_OBJECT]
+    access_logs: Annotated[AccessLogBucket | None, _PYTHON_OBJECT]
+    load_balancer: Annotated[PublicLoadBalancer, _PYTHON_OBJECT]
+    dns: Annotated[DnsTls | None, _PYTHON_OBJECT]
+    security_groups: Annotated[dict[str, aws.ec2.SecurityGroup], _PYTHON_OBJECT]
+    redis: Annotated[RedisCache, _PYTHON_OBJECT]
+    postgres: Annotated[PostgresDb | None, _PYTHON_OBJECT]
+    secrets: Annotated[SecretsBundle, _PYTHON_OBJECT]
+    services: Annotated[dict[str, FargateService], _PYTHON_OBJECT]
+
+    app_url: pulumi.Output[str]
+    """The web app's public URL (``appUrl``)."""
+    gateway_url: pulumi.Output[str]
+    """The gateway's public URL, where clients open WebSockets (``gatewayUrl``)."""
+    llm_proxy_url: pulumi.Output[str]
+    """The LLM proxy's public URL (``llmProxyUrl``)."""
+    database_url: pulumi.Output[str]
+    """Secret ``DATABASE_URL`` the services are given (``databaseUrl``)."""
+    redis_url: pulumi.Output[str]
+    """Secret ``REDIS_URL`` the services are given (``redisUrl``)."""
+    cluster_name: pulumi.Output[str]
+    """The ECS cluster's name (``clusterName``)."""
+    alb_dns_name: pulumi.Output[str]
+    """The load balancer's DNS name: point a CNAME here without ``manage_dns``."""
+    repository_urls: pulumi.Output[dict[str, str]]
+    """Per service, the ECR repository its image is pushed to (the migrations task: the
+    worker's)."""
+    service_names: pulumi.Output[dict[str, str]]
+    """Per long-running service, its ECS service name."""
+    migrations_cluster_arn: pulumi.Output[str]
+    """Where the migrations task runs (``aws ecs run-task --cluster``)."""
+    migrations_task_definition_arn: pulumi.Output[str]
+    """The migrations task definition."""
+    migrations_subnet_ids: pulumi.Output[Sequence[str]]
+    """Private subnets for the migrations task."""
+    migrations_security_group_ids: pulumi.Output[Sequence[str]]
+    """Security groups of the migrations task."""
+    name_servers: pulumi.Output[Sequence[str]] | None
+    """With ``manage_dns``: the hosted zone's name servers (delegate the domain to them)."""
+    hosted_zone_id: pulumi.Output[str] | None
+    """With ``manage_dns``: the Route53 hosted zone's id."""
 
     def __init__(
         self,
@@ -307,7 +394,7 @@ class ProliferateStack(pulumi.ComponentResource):
                 + (" ..." if len(missing) > 3 else "")
                 + " <value>` (the platform's schema refuses to start without them)",
             )
-        super().__init__("proliferate:stack:ProliferateStack", name, None, opts)
+        super().__init__(self._type_token, name, None, opts)
         if missing:
             pulumi.log.warn(
                 f"{name}: required settings without a value: {', '.join(missing)}. The services "
@@ -786,14 +873,41 @@ class ProliferateStack(pulumi.ComponentResource):
                 s: svc.service_name for s, svc in self.services.items() if s != "migrations"
             },
         )
-        self.register_outputs(
-            {
-                "app_url": urls.app,
-                "gateway_url": urls.gateway,
-                "llm_proxy_url": urls.llm_proxy,
-                "cluster_name": self.cluster.name,
-                "alb_dns_name": lb.dns_name,
-            }
+        self.app_url, self.gateway_url, self.llm_proxy_url = urls.app, urls.gateway, urls.llm_proxy
+        self.database_url = pulumi.Output.secret(database_url)
+        self.redis_url = pulumi.Output.secret(self.redis.redis_url)
+        self.cluster_name = self.cluster.name
+        self.alb_dns_name = lb.dns_name
+        self.repository_urls = pulumi.Output.all(**repository_urls).apply(
+            lambda v: {k: str(u) for k, u in v.items()}
+        )
+        running = {s: svc.service_name for s, svc in self.services.items() if s != "migrations"}
+        self.service_names = pulumi.Output.all(**running).apply(
+            lambda v: {k: str(n) for k, n in v.items() if n}
+        )
+        self.migrations_cluster_arn = runner.cluster_arn
+        self.migrations_task_definition_arn = runner.task_definition_arn
+        self.migrations_subnet_ids = runner.subnet_ids
+        self.migrations_security_group_ids = runner.security_group_ids
+        self.name_servers = None if self.dns is None else self.dns.name_servers
+        self.hosted_zone_id = None if self.dns is None else self.dns.zone_id
+        register_outputs(
+            self,
+            "app_url",
+            "gateway_url",
+            "llm_proxy_url",
+            "database_url",
+            "redis_url",
+            "cluster_name",
+            "alb_dns_name",
+            "repository_urls",
+            "service_names",
+            "migrations_cluster_arn",
+            "migrations_task_definition_arn",
+            "migrations_subnet_ids",
+            "migrations_security_group_ids",
+            "name_servers",
+            "hosted_zone_id",
         )
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
