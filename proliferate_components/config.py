@@ -30,6 +30,7 @@ secret config value.
 """
 
 import difflib
+import functools
 import ipaddress
 import json
 import re
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
+from .constraints import LOG_RETENTION_DAYS, Constraint, OneOf, Pattern, Range, Rule
 from .engine_versions import (
     DEFAULT_ELASTICACHE_VERSIONS,
     ELASTICACHE_VERSIONS,
@@ -58,8 +60,6 @@ from .sizing import (
     validate_db_instance_class,
     validate_domain_name,
     validate_fargate_size,
-    validate_int_range,
-    validate_log_retention_days,
     validate_region,
 )
 from .subnets import SubnetLayout, plan_subnets
@@ -1322,99 +1322,130 @@ def _validate(
         raise
 
 
+def _one_of_ints(value: Any, *, key: str, choices: tuple[int, ...], valid: str) -> None:
+    if isinstance(value, bool) or value not in choices:
+        raise ConfigError(key, value, valid)
+
+
+def _check_postgres_version(value: Any, *, key: str) -> None:
+    postgres_family(value, key=key)
+
+
+def _config_valid(field_name: str) -> str:
+    return config_key(field_name).valid
+
+
+_SERVICE_PREFIXES = ("worker", "llm_proxy", "gateway", "web", "trigger_service")
+
+_FIELD_CHECKS: Mapping[str, Constraint] = MappingProxyType(
+    {
+        "profile": OneOf(PROFILES),
+        "region": Rule(validate_region, "an AWS region such as us-east-1"),
+        "vpc_cidr": Rule(validate_cidr_block, "an IPv4 CIDR block from /16 to /24"),
+        "az_count": Rule(validate_az_count, "an integer from 2 to 6"),
+        "nat_strategy": OneOf(("single", "one_per_az")),
+        "flow_log_retention_days": LOG_RETENTION_DAYS,
+        **{
+            f"{s}_desired_count": Range(0, _MAX_DESIRED_COUNT, unit="tasks")
+            for s in _SERVICE_PREFIXES
+        },
+        "autoscaling_max_count": Range(1, _MAX_DESIRED_COUNT, unit="tasks"),
+        "image_tag": Pattern(_IMAGE_TAG_RE.pattern, _config_valid("image_tag")),
+        "log_retention_days": LOG_RETENTION_DAYS,
+        "access_log_retention_days": Range(1, 3650, unit="days"),
+        "db_monitoring_interval_seconds": Rule(
+            functools.partial(
+                _one_of_ints,
+                choices=(0, 1, 5, 10, 15, 30, 60),
+                valid=_config_valid("db_monitoring_interval_seconds"),
+            ),
+            _config_valid("db_monitoring_interval_seconds"),
+        ),
+        "redis_cache_node_type": Rule(validate_cache_node_type, "an ElastiCache node type"),
+        "redis_engine": OneOf(tuple(ELASTICACHE_VERSIONS)),
+        "redis_num_cache_clusters": Range(1, 6, unit="primary + up to 5 replicas"),
+        "redis_snapshot_retention_days": Range(
+            1,
+            35,
+            unit="days; ElastiCache allows 0 to 35 but 0 turns backups off, which this library "
+            "does not allow",
+        ),
+        "db_instance_class": Rule(validate_db_instance_class, "an RDS instance class"),
+        "db_engine_version": Rule(_check_postgres_version, "a PostgreSQL version"),
+        "db_allocated_storage_gib": Range(20, 65536, unit="GiB"),
+        "db_backup_retention_days": Range(
+            7, 35, unit="days; RDS allows 1 to 35, this library keeps at least a week"
+        ),
+        "domain_name": Rule(validate_domain_name, "a domain name such as app.example.com"),
+        "hosted_zone_id": Pattern(_HOSTED_ZONE_RE.pattern, _config_valid("hosted_zone_id")),
+    }
+)
+"""What each single configuration value must be (an unset optional value is not checked);
+checks that read several values follow in :func:`_validate_values`."""
+
+
 def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None:
+    """Every value's type, then :data:`_FIELD_CHECKS`, then what spans values."""
     for ck in CONFIG_KEYS:
         _check_type(v[ck.field], ck, key_of(ck.field))
+    for field_name, check in _FIELD_CHECKS.items():
+        if v[field_name] is not None:
+            check.check(v[field_name], key_of(field_name))
+    _check_services(v, key_of)
+    _check_image_tags(v, key_of)
+    _check_redis(v, key_of)
+    _check_postgres(v, key_of)
+    _check_edge(v, key_of)
 
-    def key(name: str) -> str:
-        return key_of(name)
 
-    validate_choice(v["profile"], key=key("profile"), choices=PROFILES)
-    validate_region(v["region"], key=key("region"))
-
-    # network
-    validate_cidr_block(v["vpc_cidr"], key=key("vpc_cidr"))
-    validate_az_count(v["az_count"], key=key("az_count"))
-    validate_choice(v["nat_strategy"], key=key("nat_strategy"), choices=("single", "one_per_az"))
-    validate_log_retention_days(v["flow_log_retention_days"], key=key("flow_log_retention_days"))
-
-    # services
-    for service in ("worker", "llm_proxy", "gateway", "web", "trigger_service"):
+def _check_services(v: Mapping[str, Any], key: Callable[[str], str]) -> None:
+    """Each service's CPU and memory as a pair Fargate accepts; autoscaling's ceiling at
+    least every running service's desired count."""
+    for service in _SERVICE_PREFIXES:
         validate_fargate_size(
             v[f"{service}_cpu"],
             v[f"{service}_memory_mib"],
             cpu_key=key(f"{service}_cpu"),
             memory_key=key(f"{service}_memory_mib"),
         )
-        validate_int_range(
-            v[f"{service}_desired_count"],
-            key=key(f"{service}_desired_count"),
-            minimum=0,
-            maximum=_MAX_DESIRED_COUNT,
-            what="tasks",
-        )
-    validate_int_range(
-        v["autoscaling_max_count"],
-        key=key("autoscaling_max_count"),
-        minimum=1,
-        maximum=_MAX_DESIRED_COUNT,
-        what="tasks",
-    )
-    if v["enable_autoscaling"]:
-        services = ["worker", "llm_proxy", "gateway"] + (["web"] if v["enable_web"] else [])
-        services += ["trigger_service"] if v["enable_trigger_service"] else []
-        biggest = max(services, key=lambda s: v[f"{s}_desired_count"])
-        if v[f"{biggest}_desired_count"] > v["autoscaling_max_count"]:
-            raise ConfigError(
-                key("autoscaling_max_count"),
-                v["autoscaling_max_count"],
-                f"at least every service's desired count when {key('enable_autoscaling')}=true "
-                f"({key(f'{biggest}_desired_count')}={v[f'{biggest}_desired_count']})",
-            )
-    if not _IMAGE_TAG_RE.match(v["image_tag"]):
-        raise ConfigError(key("image_tag"), v["image_tag"], config_key("image_tag").valid)
-    if v["mutable_image_tags"] is not None:
-        tags = split_tags(v["mutable_image_tags"])
-        if not 1 <= len(tags) <= 5 or not all(
-            _TAG_FILTER_RE.fullmatch(t) and t.count("*") <= 2 for t in tags
-        ):
-            raise ConfigError(
-                key("mutable_image_tags"),
-                v["mutable_image_tags"],
-                config_key("mutable_image_tags").valid,
-            )
-    validate_log_retention_days(v["log_retention_days"], key=key("log_retention_days"))
-    validate_int_range(
-        v["access_log_retention_days"],
-        key=key("access_log_retention_days"),
-        minimum=1,
-        maximum=3650,
-        what="days",
-    )
-    if v["db_monitoring_interval_seconds"] not in (0, 1, 5, 10, 15, 30, 60):
+    if not v["enable_autoscaling"]:
+        return
+    services = ["worker", "llm_proxy", "gateway"] + (["web"] if v["enable_web"] else [])
+    services += ["trigger_service"] if v["enable_trigger_service"] else []
+    biggest = max(services, key=lambda s: v[f"{s}_desired_count"])
+    if v[f"{biggest}_desired_count"] > v["autoscaling_max_count"]:
         raise ConfigError(
-            key("db_monitoring_interval_seconds"),
-            v["db_monitoring_interval_seconds"],
-            config_key("db_monitoring_interval_seconds").valid,
+            key("autoscaling_max_count"),
+            v["autoscaling_max_count"],
+            f"at least every service's desired count when {key('enable_autoscaling')}=true "
+            f"({key(f'{biggest}_desired_count')}={v[f'{biggest}_desired_count']})",
         )
 
-    # redis
-    validate_cache_node_type(v["redis_cache_node_type"], key=key("redis_cache_node_type"))
-    engine = v["redis_engine"]
-    validate_choice(engine, key=key("redis_engine"), choices=tuple(ELASTICACHE_VERSIONS))
+
+def _check_image_tags(v: Mapping[str, Any], key: Callable[[str], str]) -> None:
+    """1 to 5 tag filters ECR accepts, each with at most two wildcards."""
+    if v["mutable_image_tags"] is None:
+        return
+    tags = split_tags(v["mutable_image_tags"])
+    if not 1 <= len(tags) <= 5 or not all(
+        _TAG_FILTER_RE.fullmatch(t) and t.count("*") <= 2 for t in tags
+    ):
+        raise ConfigError(
+            key("mutable_image_tags"), v["mutable_image_tags"], _config_valid("mutable_image_tags")
+        )
+
+
+def _check_redis(v: Mapping[str, Any], key: Callable[[str], str]) -> None:
+    """The engine version exists for the engine; one node only with the explicit opt-out."""
     version = v["redis_engine_version"]
     if version is not None:
         elasticache_family(
-            engine, version, key=key("redis_engine_version"), engine_key=key("redis_engine")
+            v["redis_engine"],
+            version,
+            key=key("redis_engine_version"),
+            engine_key=key("redis_engine"),
         )
     nodes = v["redis_num_cache_clusters"]
-    validate_int_range(
-        nodes,
-        key=key("redis_num_cache_clusters"),
-        minimum=1,
-        maximum=6,
-        what="primary + up to 5 replicas",
-    )
     if nodes == 1 and not v["redis_allow_single_node"]:
         raise ConfigError(
             key("redis_num_cache_clusters"),
@@ -1422,58 +1453,36 @@ def _validate_values(v: Mapping[str, Any], key_of: Callable[[str], str]) -> None
             "at least 2 (a replica gives automatic failover and Multi-AZ); a single node needs "
             f"the explicit opt-out {key('redis_allow_single_node')}=true",
         )
-    validate_int_range(
-        v["redis_snapshot_retention_days"],
-        key=key("redis_snapshot_retention_days"),
-        minimum=1,
-        maximum=35,
-        what="days; ElastiCache allows 0 to 35 but 0 turns backups off, which this library does not allow",
-    )
 
-    # postgres
-    validate_db_instance_class(v["db_instance_class"], key=key("db_instance_class"))
-    postgres_family(v["db_engine_version"], key=key("db_engine_version"))
-    allocated = v["db_allocated_storage_gib"]
-    validate_int_range(
-        allocated, key=key("db_allocated_storage_gib"), minimum=20, maximum=65536, what="GiB"
-    )
-    ceiling = v["db_max_allocated_storage_gib"]
+
+def _check_postgres(v: Mapping[str, Any], key: Callable[[str], str]) -> None:
+    """The storage ceiling: 0 (autoscaling off) or from the allocated storage to 65536."""
+    allocated, ceiling = v["db_allocated_storage_gib"], v["db_max_allocated_storage_gib"]
     if ceiling != 0 and not allocated <= ceiling <= 65536:
         raise ConfigError(
             key("db_max_allocated_storage_gib"),
             ceiling,
-            f"0 (storage autoscaling off) or from {key('db_allocated_storage_gib')}={allocated} to 65536 GiB",
+            f"0 (storage autoscaling off) or from {key('db_allocated_storage_gib')}={allocated} "
+            "to 65536 GiB",
         )
-    validate_int_range(
-        v["db_backup_retention_days"],
-        key=key("db_backup_retention_days"),
-        minimum=7,
-        maximum=35,
-        what="days; RDS allows 1 to 35, this library keeps at least a week",
-    )
 
-    # https / dns
-    if v["domain_name"] is not None:
-        validate_domain_name(v["domain_name"], key=key("domain_name"))
+
+def _check_edge(v: Mapping[str, Any], key: Callable[[str], str]) -> None:
+    """HTTPS, DNS and adoption: a certificate in the stack's region, a hosted zone only with
+    managed DNS, a domain for managed DNS, a certificate source for HTTPS."""
     if v["certificate_arn"] is not None:
         validate_certificate_arn(
             v["certificate_arn"], key=key("certificate_arn"), region=v["region"]
         )
-    if v["hosted_zone_id"] is not None:
-        if not _HOSTED_ZONE_RE.match(v["hosted_zone_id"]):
-            raise ConfigError(
-                key("hosted_zone_id"), v["hosted_zone_id"], config_key("hosted_zone_id").valid
-            )
-        if not v["manage_dns"]:
-            raise ConfigError(
-                key("hosted_zone_id"),
-                v["hosted_zone_id"],
-                f"only used with {key('manage_dns')}=true: set it, or unset {key('hosted_zone_id')}",
-            )
+    if v["hosted_zone_id"] is not None and not v["manage_dns"]:
+        raise ConfigError(
+            key("hosted_zone_id"),
+            v["hosted_zone_id"],
+            f"only used with {key('manage_dns')}=true: set it, or unset {key('hosted_zone_id')}",
+        )
     adopt = v["adopt"]
     if isinstance(adopt, AdoptConfig):
         _validate_adopt(adopt, v, key("adopt"))
-
     if v["manage_dns"] and v["domain_name"] is None:
         raise ConfigError(
             key("manage_dns"),

@@ -132,64 +132,38 @@ def execution_role_policy(
 
     Empty lists add no statement. ARNs are de-duplicated and sorted (stable documents).
     """
-    statements: list[dict[str, Any]] = []
-    if include_authorization_token:
-        statements.append(
-            {
-                "Sid": "EcrAuthorizationToken",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            }
-        )
-    repos = _unique(repository_arns)
-    if repos:
-        statements.append(
-            {
-                "Sid": "EcrPull",
-                "Effect": "Allow",
-                "Action": list(ECR_PULL_ACTIONS),
-                "Resource": repos,
-            }
-        )
     secrets = _unique(secret_arn_of_value_from(a) for a in secret_arns)
-    sm = [a for a in secrets if ":secretsmanager:" in a]
-    ssm = [a for a in secrets if ":ssm:" in a]
-    if sm:
-        statements.append(
-            {
-                "Sid": "ReadSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": sm,
-            }
-        )
-    if ssm:
-        statements.append(
-            {
-                "Sid": "ReadParameters",
-                "Effect": "Allow",
-                "Action": "ssm:GetParameters",
-                "Resource": ssm,
-            }
-        )
-    keys = _unique(kms_key_arns)
-    if keys:
-        statements.append(
-            {"Sid": "DecryptSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": keys}
-        )
     groups = _unique(log_group_arns)
-    if groups:
-        resources = _unique([*groups, *(f"{g.removesuffix(':*')}:log-stream:*" for g in groups)])
-        statements.append(
+    log_resources = _unique([*groups, *(f"{g.removesuffix(':*')}:log-stream:*" for g in groups)])
+    candidates = [
+        (
+            "EcrAuthorizationToken",
+            "ecr:GetAuthorizationToken",
+            ["*"] if include_authorization_token else [],
+        ),
+        ("EcrPull", list(ECR_PULL_ACTIONS), _unique(repository_arns)),
+        (
+            "ReadSecrets",
+            "secretsmanager:GetSecretValue",
+            [a for a in secrets if ":secretsmanager:" in a],
+        ),
+        ("ReadParameters", "ssm:GetParameters", [a for a in secrets if ":ssm:" in a]),
+        ("DecryptSecrets", "kms:Decrypt", _unique(kms_key_arns)),
+        ("WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], log_resources),
+    ]
+    return _document(
+        [
             {
-                "Sid": "WriteLogs",
+                "Sid": sid,
                 "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": resources,
+                "Action": action,
+                # A single "*" stays a string, as IAM shows it.
+                "Resource": "*" if resources == ["*"] else resources,
             }
-        )
-    return _document(statements)
+            for sid, action, resources in candidates
+            if resources
+        ]
+    )
 
 
 def ecs_exec_statements() -> list[dict[str, Any]]:

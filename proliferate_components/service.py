@@ -279,6 +279,7 @@ def container_definitions(
     the service container mounts it read-only, gets the ``NODE_EXTRA_CA_CERTS`` /
     ``SSL_CERT_FILE`` paths and starts only after ``rds-ca`` exited 0."""
     environment = {**environment, **(ca_bundle.environment() if ca_bundle else {})}
+    logs = {"group": log_group_name, "region": log_region}
     container: dict[str, Any] = {
         "name": container_name,
         "image": image,
@@ -288,16 +289,12 @@ def container_definitions(
         ],
         "environment": [{"name": k, "value": environment[k]} for k in sorted(environment)],
         "secrets": [{"name": k, "valueFrom": secrets[k]} for k in sorted(secrets)],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group_name,
-                "awslogs-region": log_region,
-                "awslogs-stream-prefix": container_name,
-            },
-        },
+        "logConfiguration": _awslogs(logs, container_name),
         "readonlyRootFilesystem": readonly_root_filesystem,
-        "mountPoints": [],
+        "mountPoints": [
+            {"containerPath": path, "readOnly": False, "sourceVolume": f"scratch-{i}"}
+            for i, path in enumerate(scratch_paths)
+        ],
         "volumesFrom": [],
         "systemControls": [],
     }
@@ -315,50 +312,47 @@ def container_definitions(
         container["command"] = list(command)
     if working_directory:
         container["workingDirectory"] = working_directory
-    containers = [container]
-    container["mountPoints"] = [
-        {"containerPath": path, "readOnly": False, "sourceVolume": f"scratch-{i}"}
-        for i, path in enumerate(scratch_paths)
-    ]
-    if ca_bundle is not None:
-        container["mountPoints"].append(
-            {"containerPath": RDS_CA_DIRECTORY, "readOnly": True, "sourceVolume": CA_VOLUME}
-        )
-        container["dependsOn"] = [{"condition": "SUCCESS", "containerName": CA_CONTAINER}]
-        containers.insert(
-            0,
-            {
-                "name": CA_CONTAINER,
-                "image": image,
-                "essential": False,
-                "entryPoint": list(
-                    rds_ca_init_command(cast("Runtime", ca_bundle.runtime), ca_bundle.url)
-                ),
-                "user": "0",
-                "environment": [],
-                "secrets": [],
-                "portMappings": [],
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": log_group_name,
-                        "awslogs-region": log_region,
-                        "awslogs-stream-prefix": CA_CONTAINER,
-                    },
-                },
-                "readonlyRootFilesystem": True,
-                "mountPoints": [
-                    {
-                        "containerPath": RDS_CA_DIRECTORY,
-                        "readOnly": False,
-                        "sourceVolume": CA_VOLUME,
-                    }
-                ],
-                "volumesFrom": [],
-                "systemControls": [],
-            },
-        )
-    return json.dumps(containers, sort_keys=True)
+    if ca_bundle is None:
+        return json.dumps([container], sort_keys=True)
+    container["mountPoints"].append(
+        {"containerPath": RDS_CA_DIRECTORY, "readOnly": True, "sourceVolume": CA_VOLUME}
+    )
+    container["dependsOn"] = [{"condition": "SUCCESS", "containerName": CA_CONTAINER}]
+    return json.dumps([_ca_container(image, ca_bundle, logs), container], sort_keys=True)
+
+
+def _awslogs(logs: Mapping[str, str], stream_prefix: str) -> dict[str, Any]:
+    """A container's ``awslogs`` log configuration."""
+    return {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": logs["group"],
+            "awslogs-region": logs["region"],
+            "awslogs-stream-prefix": stream_prefix,
+        },
+    }
+
+
+def _ca_container(image: str, ca_bundle: "CaBundleArgs", logs: Mapping[str, str]) -> dict[str, Any]:
+    """``rds-ca``: the service's image, run as root once to write the CA bundle into the task
+    volume; not essential, the service container waits for its success."""
+    return {
+        "name": CA_CONTAINER,
+        "image": image,
+        "essential": False,
+        "entryPoint": list(rds_ca_init_command(cast("Runtime", ca_bundle.runtime), ca_bundle.url)),
+        "user": "0",
+        "environment": [],
+        "secrets": [],
+        "portMappings": [],
+        "logConfiguration": _awslogs(logs, CA_CONTAINER),
+        "readonlyRootFilesystem": True,
+        "mountPoints": [
+            {"containerPath": RDS_CA_DIRECTORY, "readOnly": False, "sourceVolume": CA_VOLUME}
+        ],
+        "volumesFrom": [],
+        "systemControls": [],
+    }
 
 
 CA_CONTAINER = "rds-ca"
