@@ -35,6 +35,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from ._args import coerce_args, register_outputs
+from ._credentials import url_safe_credential
 from ._options import (
     child_opts,
     merge_tags,
@@ -312,17 +313,8 @@ class RedisCache(pulumi.ComponentResource):
         )
         self._name = name
         self._tags = dict(args.tags)
-        token = random.RandomPassword(
-            f"{name}-auth-token",
-            length=_AUTH_TOKEN_LENGTH,
-            # ElastiCache AUTH: 16-128 printable characters without / " @. Letters and digits
-            # only, so the token sits unescaped in a URL.
-            special=False,
-            upper=True,
-            lower=True,
-            numeric=True,
-            # A new token is a new credential for a running cache: protected like it.
-            opts=child_opts(self, protect=args.protect),
+        token = url_safe_credential(
+            self, f"{name}-auth-token", length=_AUTH_TOKEN_LENGTH, protect=args.protect
         )
         params, subnet_group = self._groups(args, group_id, family)
         security_group = port_security_group(

@@ -33,6 +33,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from ._args import coerce_args, register_outputs
+from ._credentials import url_safe_credential
 from ._options import (
     child_opts,
     merge_tags,
@@ -341,16 +342,8 @@ class PostgresDb(pulumi.ComponentResource):
         )
         self._name = name
         self._tags = dict(args.tags)
-        password = random.RandomPassword(
-            f"{name}-password",
-            length=_PASSWORD_LENGTH,
-            # RDS forbids / @ " and space; letters and digits only keep the URL unescaped.
-            special=False,
-            upper=True,
-            lower=True,
-            numeric=True,
-            # A new password is a new credential for a running database: protected like it.
-            opts=child_opts(self, protect=args.protect),
+        password = url_safe_credential(
+            self, f"{name}-password", length=_PASSWORD_LENGTH, protect=args.protect
         )
         params, subnet_group = self._groups(args, identifier, family)
         security_group = port_security_group(
