@@ -128,6 +128,9 @@ if TYPE_CHECKING:
         ProliferateStack as ProliferateStack,
     )
     from .stack import (
+        ProliferateStackArgs as ProliferateStackArgs,
+    )
+    from .stack import (
         ServiceImage as ServiceImage,
     )
     from .subnets import (
@@ -175,6 +178,7 @@ _EXPORTS: dict[str, str] = {
     "FargateService": "service",
     "FargateServiceArgs": "service",
     "ProliferateStack": "stack",
+    "ProliferateStackArgs": "stack",
     "ServiceImage": "stack",
     "SubnetLayout": "subnets",
     "plan_subnets": "subnets",

@@ -97,6 +97,7 @@ __all__ = [
     "DEFAULT_SERVICE_SPECS",
     "STACK_SERVICES",
     "ProliferateStack",
+    "ProliferateStackArgs",
     "ServiceImage",
     "ServiceSpec",
 ]

@@ -85,3 +85,11 @@ def test_importing_the_package_does_not_import_pulumi() -> None:
     code = "import sys, proliferate_components; print('pulumi' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_rule_count_in_the_readme_is_the_pack_s() -> None:
+    from proliferate_components.policies.catalog import RULES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    counts = re.findall(r"\((\d+) rules\)", readme)
+    assert counts == [str(len(RULES))], (counts, len(RULES))
