@@ -122,23 +122,62 @@ def derive_config(
     cannot be adopted). ``skip_roles``: roles whose names are not carried (resources that
     cannot be adopted anyway: the component's new one needs a name of its own)."""
     by_role = {a.role: a.resource for a in assignments if a.role is not None}
-    values: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    notes: list[str] = []
-
-    def put(key: str, value: Any, res: TfResource) -> None:
-        values[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        sources[key] = res.address
-
+    out = _Derivation()
     region, where = _region([a.resource for a in assignments])
     if region:
-        values["aws:region"] = region
-        sources["aws:region"] = where
+        out.values["aws:region"] = region
+        out.sources["aws:region"] = where
+    zones = _network(by_role, out)
+    _services(by_role, out)
+    _log_retention(by_role, out)
+    store = _redis(by_role, out)
+    _load_balancer(by_role, out)
+    first = assignments[0].resource if assignments else None
+    _external_database(by_role.get("network/vpc") or store or first, out)
+    named: set[str] = set()
+    adopt = _adopt_object(by_role, zones, skip_roles, named) if adopt_names else {}
+    for role in sorted(skip_roles & set(by_role)):
+        out.notes.append(
+            f"the name of {by_role[role].address} is not carried into proliferate:adopt: it "
+            "cannot be adopted, and the component's new resource needs a name of its own (AWS "
+            "refuses two with one name)"
+        )
+    if adopt:
+        out.values[ADOPT_KEY] = json.dumps(adopt, sort_keys=True, separators=(",", ":"))
+        out.sources[ADOPT_KEY] = "the names and subnets of the resources with roles"
+    values, dropped = _validated(out.values)
+    for key, message in dropped:
+        out.sources.pop(key, None)
+        out.notes.append(f"{key} not carried over: {message}")
+    return DerivedConfig(
+        values=values,
+        sources=out.sources,
+        notes=tuple(out.notes),
+        availability_zones=tuple(zones),
+        secret_keys=frozenset(k for k in values if k in _SECRET_KEYS),
+        named_roles=frozenset(named) if ADOPT_KEY in values else frozenset(),
+    )
 
-    # -- network ------------------------------------------------------------------------
+
+@dataclass
+class _Derivation:
+    """The config being derived: values, the address each came from, and remarks."""
+
+    values: dict[str, str] = field(default_factory=dict[str, str])
+    sources: dict[str, str] = field(default_factory=dict[str, str])
+    notes: list[str] = field(default_factory=list[str])
+
+    def put(self, key: str, value: Any, res: TfResource) -> None:
+        """Set ``key`` as ``pulumi config set`` stores it, read from ``res``."""
+        self.values[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        self.sources[key] = res.address
+
+
+def _network(by_role: Mapping[str, TfResource], out: _Derivation) -> list[str]:
+    """VPC CIDR, zone count and NAT strategy; returns the subnets' zones (AZ #0 first)."""
     vpc = by_role.get("network/vpc")
     if vpc is not None:
-        put("proliferate:vpcCidr", vpc.attr("cidr_block"), vpc)
+        out.put("proliferate:vpcCidr", vpc.attr("cidr_block"), vpc)
     zones: list[str] = []
     for i in range(8):
         subnet = by_role.get(f"network/private-subnet-{i}") or by_role.get(
@@ -148,34 +187,44 @@ def derive_config(
             break
         zones.append(str(subnet.attr("availability_zone", "")))
     if zones and vpc is not None:
-        put("proliferate:azCount", len(zones), vpc)
+        out.put("proliferate:azCount", len(zones), vpc)
     nat_count = sum(1 for role in by_role if re.fullmatch(r"network/nat-[0-9]+", role))
     if nat_count:
         nat = by_role["network/nat-0"]
-        put("proliferate:natStrategy", "one_per_az" if nat_count > 1 else "single", nat)
+        out.put("proliferate:natStrategy", "one_per_az" if nat_count > 1 else "single", nat)
         if 1 < nat_count < len(zones):
-            notes.append(
+            out.notes.append(
                 f"{nat_count} NAT gateways for {len(zones)} zones: the components run one NAT "
                 "gateway or one per zone; natStrategy=one_per_az adds the missing ones"
             )
+    return zones
 
-    # -- services -----------------------------------------------------------------------
-    config_prefix = {
-        "worker": "worker",
-        "llm-proxy": "llmProxy",
-        "gateway": "gateway",
-        "web": "web",
-    }
-    for service, prefix in config_prefix.items():
+
+_SERVICE_CONFIG_PREFIX: Mapping[str, str] = {
+    "worker": "worker",
+    "llm-proxy": "llmProxy",
+    "gateway": "gateway",
+    "web": "web",
+}
+"""Service (role prefix) -> the prefix of its config keys."""
+
+
+def _services(by_role: Mapping[str, TfResource], out: _Derivation) -> None:
+    """Each service's task size and desired count (and ``enableWeb`` when the web runs)."""
+    for service, prefix in _SERVICE_CONFIG_PREFIX.items():
         task = by_role.get(f"{service}/task")
         if task is not None:
-            put(f"proliferate:{prefix}Cpu", int(str(task.attr("cpu", "0")) or 0), task)
-            put(f"proliferate:{prefix}Memory", int(str(task.attr("memory", "0")) or 0), task)
+            out.put(f"proliferate:{prefix}Cpu", int(str(task.attr("cpu", "0")) or 0), task)
+            out.put(f"proliferate:{prefix}Memory", int(str(task.attr("memory", "0")) or 0), task)
         svc = by_role.get(f"{service}/service")
         if svc is not None:
-            put(f"proliferate:{prefix}DesiredCount", int(svc.attr("desired_count", 1)), svc)
+            out.put(f"proliferate:{prefix}DesiredCount", int(svc.attr("desired_count", 1)), svc)
             if service == "web":
-                put("proliferate:enableWeb", True, svc)
+                out.put("proliferate:enableWeb", True, svc)
+
+
+def _log_retention(by_role: Mapping[str, TfResource], out: _Derivation) -> None:
+    """The log groups' retention, when they share one (the stack has one for all)."""
     retentions = {
         int(res.attr("retention_in_days", 0))
         for role, res in by_role.items()
@@ -185,91 +234,76 @@ def derive_config(
         value = next(iter(retentions))
         logs = next(res for role, res in by_role.items() if role.endswith("/logs"))
         if value == 0:
-            notes.append(
+            out.notes.append(
                 "the Terraform log groups keep logs forever (retention 0): the components always "
                 "set a retention (default 30 days); set proliferate:logRetentionDays to keep more"
             )
         else:
-            put("proliferate:logRetentionDays", value, logs)
+            out.put("proliferate:logRetentionDays", value, logs)
     elif len(retentions) > 1:
-        notes.append(
+        out.notes.append(
             f"the Terraform log groups have different retentions {sorted(retentions)}: the stack "
             "uses one proliferate:logRetentionDays for all services"
         )
 
-    # -- redis --------------------------------------------------------------------------
-    store = by_role.get("redis/replication-group")
-    if store is not None:
-        engine = str(store.attr("engine", "redis"))
-        put("proliferate:redisEngine", engine, store)
-        put("proliferate:redisCacheNodeType", store.attr("node_type"), store)
-        version = str(store.attr("engine_version", ""))
-        major_minor = ".".join(version.split(".")[:2])
-        if (engine, major_minor) in ENGINE_FAMILIES:
-            put("proliferate:redisEngineVersion", major_minor, store)
-        elif version:
-            notes.append(
-                f"{store.address} runs {engine} {version}: the components accept "
-                f"{', '.join(f'{e} {v}' for e, v in ENGINE_FAMILIES)}; upgrade it in place first "
-                "(in Terraform) or accept the library default"
-            )
-        nodes = int(store.attr("num_cache_clusters", 0) or store.attr("num_cache_nodes", 1) or 1)
-        put("proliferate:redisNumCacheClusters", nodes, store)
-        if nodes == 1:
-            put("proliferate:redisAllowSingleNode", True, store)
-        retention = int(store.attr("snapshot_retention_limit", 0) or 0)
-        if 1 <= retention <= 35:
-            put("proliferate:redisSnapshotRetentionDays", retention, store)
-        else:
-            notes.append(
-                f"{store.address} keeps no automatic snapshots (snapshot_retention_limit="
-                f"{retention}): the components always keep at least 1 day; the first `pulumi up` "
-                "turns daily snapshots on"
-            )
 
-    # -- load balancer ------------------------------------------------------------------
+def _redis(by_role: Mapping[str, TfResource], out: _Derivation) -> TfResource | None:
+    """Engine, version, node type and count, snapshot retention of the Redis store (if any,
+    returned)."""
+    store = by_role.get("redis/replication-group")
+    if store is None:
+        return None
+    engine = str(store.attr("engine", "redis"))
+    out.put("proliferate:redisEngine", engine, store)
+    out.put("proliferate:redisCacheNodeType", store.attr("node_type"), store)
+    version = str(store.attr("engine_version", ""))
+    major_minor = ".".join(version.split(".")[:2])
+    if (engine, major_minor) in ENGINE_FAMILIES:
+        out.put("proliferate:redisEngineVersion", major_minor, store)
+    elif version:
+        out.notes.append(
+            f"{store.address} runs {engine} {version}: the components accept "
+            f"{', '.join(f'{e} {v}' for e, v in ENGINE_FAMILIES)}; upgrade it in place first "
+            "(in Terraform) or accept the library default"
+        )
+    nodes = int(store.attr("num_cache_clusters", 0) or store.attr("num_cache_nodes", 1) or 1)
+    out.put("proliferate:redisNumCacheClusters", nodes, store)
+    if nodes == 1:
+        out.put("proliferate:redisAllowSingleNode", True, store)
+    retention = int(store.attr("snapshot_retention_limit", 0) or 0)
+    if 1 <= retention <= 35:
+        out.put("proliferate:redisSnapshotRetentionDays", retention, store)
+    else:
+        out.notes.append(
+            f"{store.address} keeps no automatic snapshots (snapshot_retention_limit="
+            f"{retention}): the components always keep at least 1 day; the first `pulumi up` "
+            "turns daily snapshots on"
+        )
+    return store
+
+
+def _load_balancer(by_role: Mapping[str, TfResource], out: _Derivation) -> None:
+    """HTTPS (and its certificate) when the load balancer has an HTTPS listener."""
     https = by_role.get("lb/https")
     alb = by_role.get("lb/alb")
     if https is not None:
-        put("proliferate:enableHttps", True, https)
+        out.put("proliferate:enableHttps", True, https)
         certificate = https.attr("certificate_arn")
         if certificate:
-            put("proliferate:certificateArn", certificate, https)
+            out.put("proliferate:certificateArn", certificate, https)
     elif alb is not None:
-        put("proliferate:enableHttps", False, alb)
+        out.put("proliferate:enableHttps", False, alb)
 
-    # -- data ---------------------------------------------------------------------------
-    anchor = vpc or store or (assignments[0].resource if assignments else None)
-    if anchor is not None:
-        put("proliferate:enableRds", False, anchor)
-        sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
-        notes.append(
-            "the Terraform deployment has no RDS database: enableRds=false keeps the external "
-            "database; set it with `pulumi config set --secret proliferate:DATABASE_URL ...`"
-        )
 
-    named: set[str] = set()
-    adopt = _adopt_object(by_role, zones, skip_roles, named) if adopt_names else {}
-    for role in sorted(skip_roles & set(by_role)):
-        notes.append(
-            f"the name of {by_role[role].address} is not carried into proliferate:adopt: it "
-            "cannot be adopted, and the component's new resource needs a name of its own (AWS "
-            "refuses two with one name)"
-        )
-    if adopt:
-        values[ADOPT_KEY] = json.dumps(adopt, sort_keys=True, separators=(",", ":"))
-        sources[ADOPT_KEY] = "the names and subnets of the resources with roles"
-    values, dropped = _validated(values)
-    for key, message in dropped:
-        sources.pop(key, None)
-        notes.append(f"{key} not carried over: {message}")
-    return DerivedConfig(
-        values=values,
-        sources=sources,
-        notes=tuple(notes),
-        availability_zones=tuple(zones),
-        secret_keys=frozenset(k for k in values if k in _SECRET_KEYS),
-        named_roles=frozenset(named) if ADOPT_KEY in values else frozenset(),
+def _external_database(anchor: TfResource | None, out: _Derivation) -> None:
+    """The Terraform deployment has no RDS database: keep the external one."""
+    if anchor is None:
+        return
+    out.put("proliferate:enableRds", False, anchor)
+    out.sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
+    out.notes.append(
+        "the Terraform deployment has no RDS database: enableRds=false keeps the external "
+        "database; set it with `pulumi config set --secret proliferate:DATABASE_URL ...`"
     )
 
 
