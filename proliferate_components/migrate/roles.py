@@ -138,6 +138,39 @@ def _first(items: Sequence[Any]) -> Any:
     return items[0] if items else None
 
 
+def _default_routes(table: TfResource, routes: Sequence[TfResource]) -> list[Mapping[str, Any]]:
+    """The default (``0.0.0.0/0``) routes of a route table: ``aws_route`` resources and
+    inline ``route`` blocks."""
+    found: list[Mapping[str, Any]] = [
+        r.attributes
+        for r in routes
+        if r.attr("route_table_id") == table.id and r.attr("destination_cidr_block") == "0.0.0.0/0"
+    ]
+    for inline in cast("list[Any]", table.attr("route", [])):
+        if isinstance(inline, dict) and inline.get("cidr_block") == "0.0.0.0/0":
+            found.append(cast("Mapping[str, Any]", inline))
+    return found
+
+
+def _subnet_tiers(
+    subnets: Sequence[TfResource],
+    associations: Sequence[TfResource],
+    public_table_ids: set[str],
+) -> dict[str, str]:
+    """Subnet id -> ``public`` (associated with a route table to the internet gateway; with
+    no such table, mapping public IPs on launch) or ``private``."""
+    public_subnet_ids = {
+        a.attr("subnet_id") for a in associations if a.attr("route_table_id") in public_table_ids
+    }
+    tiers: dict[str, str] = {}
+    for s in subnets:
+        public = s.id in public_subnet_ids or (
+            not public_subnet_ids and bool(s.attr("map_public_ip_on_launch"))
+        )
+        tiers[s.id] = "public" if public else "private"
+    return tiers
+
+
 class _Inference:
     """Role inference over one Terraform state (see :func:`terraform_roles`)."""
 
@@ -187,37 +220,36 @@ class _Inference:
             for n in self.state.of_type("aws_nat_gateway")
             if n.attr("subnet_id") in {s.id for s in subnets}
         ]
-
-        def default_routes(table: TfResource) -> list[Mapping[str, Any]]:
-            found: list[Mapping[str, Any]] = [
-                r.attributes
-                for r in routes
-                if r.attr("route_table_id") == table.id
-                and r.attr("destination_cidr_block") == "0.0.0.0/0"
-            ]
-            for inline in cast("list[Any]", table.attr("route", [])):
-                if isinstance(inline, dict) and inline.get("cidr_block") == "0.0.0.0/0":
-                    found.append(cast("Mapping[str, Any]", inline))
-            return found
-
         public_tables = [
             t
             for t in tables
-            if any(r.get("gateway_id") == igw_id and igw_id for r in default_routes(t))
+            if any(r.get("gateway_id") == igw_id and igw_id for r in _default_routes(t, routes))
         ]
         associations = self.state.of_type("aws_route_table_association")
         public_table_ids = {t.id for t in public_tables}
-        public_subnet_ids = {
-            a.attr("subnet_id")
-            for a in associations
-            if a.attr("route_table_id") in public_table_ids
-        }
-        tiers: dict[str, str] = {}
-        for s in subnets:
-            public = s.id in public_subnet_ids or (
-                not public_subnet_ids and bool(s.attr("map_public_ip_on_launch"))
+        tiers = _subnet_tiers(subnets, associations, public_table_ids)
+        self.subnets(subnets, zones, tiers)
+        subnet_index = {s.id: zones.index(str(s.attr("availability_zone", ""))) for s in subnets}
+        nat_index = self.nat_gateways(nats, tiers, subnet_index)
+        for t in public_tables[:1]:
+            self.assign(
+                t, "network/public-rt", "route table with the default route to the internet gateway"
             )
-            tiers[s.id] = "public" if public else "private"
+        private_rt_index = self.private_route_tables(tables, routes, nat_index)
+        self.routes(routes, public_table_ids, private_rt_index)
+        for a in associations:
+            subnet_id = str(a.attr("subnet_id", ""))
+            if subnet_id not in subnet_index:
+                continue
+            i = subnet_index[subnet_id]
+            self.assign(
+                a,
+                f"network/{tiers[subnet_id]}-rta-{i}",
+                f"associates the {tiers[subnet_id]} subnet #{i}",
+            )
+
+    def subnets(self, subnets: list[TfResource], zones: list[str], tiers: dict[str, str]) -> None:
+        """Public subnets, then private ones, each numbered by its zone."""
         for tier in ("public", "private"):
             for s in sorted(
                 subnets, key=lambda x: (str(x.attr("availability_zone", "")), x.address)
@@ -228,7 +260,12 @@ class _Inference:
                 self.assign(
                     s, f"network/{tier}-subnet-{i}", f"{tier} subnet in AZ #{i} ({zones[i]})"
                 )
-        subnet_index = {s.id: zones.index(str(s.attr("availability_zone", ""))) for s in subnets}
+
+    def nat_gateways(
+        self, nats: list[TfResource], tiers: dict[str, str], subnet_index: dict[str, int]
+    ) -> dict[str, int]:
+        """The NAT gateways in public subnets (in zone order) and their Elastic IPs; returns
+        NAT gateway id -> its number."""
         public_nats = sorted(
             (n for n in nats if tiers.get(str(n.attr("subnet_id"))) == "public"),
             key=lambda n: (subnet_index.get(str(n.attr("subnet_id")), 99), n.address),
@@ -245,13 +282,16 @@ class _Inference:
                 ]
             )
             self.assign(eip, f"network/nat-eip-{j}", f"the Elastic IP of NAT gateway #{j}")
-        for t in public_tables[:1]:
-            self.assign(
-                t, "network/public-rt", "route table with the default route to the internet gateway"
-            )
+        return nat_index
+
+    def private_route_tables(
+        self, tables: list[TfResource], routes: list[TfResource], nat_index: dict[str, int]
+    ) -> dict[str, int]:
+        """The route tables whose default route goes to a NAT gateway; returns table id ->
+        that NAT gateway's number."""
         private_rt_index: dict[str, int] = {}
         for t in tables:
-            for r in default_routes(t):
+            for r in _default_routes(t, routes):
                 nat_id = r.get("nat_gateway_id")
                 if nat_id in nat_index:
                     j = nat_index[str(nat_id)]
@@ -261,6 +301,15 @@ class _Inference:
                         f"route table with the default route to NAT gateway #{j}",
                     )
                     private_rt_index[t.id] = j
+        return private_rt_index
+
+    def routes(
+        self,
+        routes: list[TfResource],
+        public_table_ids: set[str],
+        private_rt_index: dict[str, int],
+    ) -> None:
+        """The ``aws_route`` default routes: to the internet gateway, or to a NAT gateway."""
         for r in routes:
             if r.attr("destination_cidr_block") != "0.0.0.0/0":
                 continue
@@ -274,16 +323,6 @@ class _Inference:
                 self.assign(
                     r, f"network/private-default-route-{j}", f"default route to NAT gateway #{j}"
                 )
-        for a in associations:
-            subnet_id = str(a.attr("subnet_id", ""))
-            if subnet_id not in subnet_index:
-                continue
-            i = subnet_index[subnet_id]
-            self.assign(
-                a,
-                f"network/{tiers[subnet_id]}-rta-{i}",
-                f"associates the {tiers[subnet_id]} subnet #{i}",
-            )
 
     # -- services ---------------------------------------------------------------------------
     def services(self) -> None:
