@@ -496,6 +496,32 @@ def plan_migration(
         ConfigError: if the state has no resource the migration recognises, or the names
             are invalid.
     """
+    _check_plan_inputs(state, component_name=component_name, stack=stack)
+    state = with_inline_routes(state)
+    assignments = terraform_roles(state)
+    derived, config, plans, roles2 = _plan_without_name_clashes(
+        state, assignments, component_name, stack, project, adopt_names=adopt_names
+    )
+    used = {p.role for p in plans.values() if p.adopted}
+    created = tuple(
+        (role, child.registration.type, child.registration.name)
+        for role, child in sorted(roles2.items())
+        if role not in used
+    )
+    return MigrationPlan(
+        component_name=component_name,
+        project=project,
+        stack=stack,
+        config=derived,
+        state=state,
+        resources=tuple(plans[r.address] for r in state.resources),
+        created=created,
+        notes=tuple(_plan_notes(derived, config, assignments, plans, component_name)),
+    )
+
+
+def _check_plan_inputs(state: TfState, *, component_name: str, stack: str) -> None:
+    """The stack and component names are valid, and the state has a resource to adopt."""
     from ..errors import ConfigError
 
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", stack):
@@ -511,15 +537,26 @@ def plan_migration(
             "a state with the spec's AWS resources (aws_vpc, aws_ecs_service, "
             "aws_elasticache_*, ...)",
         )
-    state = with_inline_routes(state)
-    assignments = terraform_roles(state)
+
+
+def _plan_without_name_clashes(
+    state: TfState,
+    assignments: list[RoleAssignment],
+    component_name: str,
+    stack: str,
+    project: str,
+    *,
+    adopt_names: bool,
+) -> tuple[DerivedConfig, StackConfig, dict[str, ResourcePlan], dict[str, ComponentChild]]:
+    """Derive the config and classify, again without the names of the refused resources
+    until none is left: a refused resource keeps its old name, so the component's new one
+    must not take it. Returns the config, the plans by address and the children by role."""
     skip: frozenset[str] = frozenset()
     while True:
         derived = derive_config(assignments, adopt_names=adopt_names, skip_roles=skip)
         config, plans, roles2 = _classify(
             state, assignments, derived, component_name, stack, project
         )
-        # A refused resource keeps its old name; the component's new one must not take it.
         refused = {
             p.role
             for p in plans.values()
@@ -532,12 +569,18 @@ def plan_migration(
         if p.role in skip:  # its name is left out on purpose: do not suggest setting it
             kept = tuple(m for m in p.missing_inputs if not m.startswith("proliferate:adopt"))
             plans[address] = dataclasses.replace(p, missing_inputs=kept)
-    used = {p.role for p in plans.values() if p.adopted}
-    created = tuple(
-        (role, child.registration.type, child.registration.name)
-        for role, child in sorted(roles2.items())
-        if role not in used
-    )
+    return derived, config, plans, roles2
+
+
+def _plan_notes(
+    derived: DerivedConfig,
+    config: StackConfig,
+    assignments: list[RoleAssignment],
+    plans: Mapping[str, ResourcePlan],
+    component_name: str,
+) -> list[str]:
+    """The config's notes, then remarks about zones, Redis eviction and the default
+    security group of an adopted VPC."""
     notes = list(derived.notes)
     network = config.adopt.network if config.adopt is not None else None
     pinned = network is not None and network.availability_zones is not None
@@ -555,16 +598,7 @@ def plan_migration(
             "nothing uses it (`aws ec2 describe-network-interfaces --filters "
             "Name=group-id,Values=<default sg id>`) before `pulumi up`"
         )
-    return MigrationPlan(
-        component_name=component_name,
-        project=project,
-        stack=stack,
-        config=derived,
-        state=state,
-        resources=tuple(plans[r.address] for r in state.resources),
-        created=created,
-        notes=tuple(notes),
-    )
+    return notes
 
 
 def _classify(
@@ -640,6 +674,8 @@ def _plan_one(
     stack: str,
     project: str,
 ) -> ResourcePlan:
+    """One Terraform resource's plan: not adopted (no part in the components), blocked (a
+    different object, a replacement, no import id) or adopted (with or without changes)."""
     res = a.resource
     base: dict[str, Any] = {
         "address": res.address,
@@ -655,19 +691,9 @@ def _plan_one(
             reason=f"{res.type} is not one of the spec's resources",
             safe_path="Not touched by the migration: it stays with Terraform (or move it yourself).",
         )
-    target = pulumi_type_of(res)
     child = roles.get(a.role) if a.role else None
     if a.role is None or child is None:
-        reason = (
-            a.why if a.role is None else f"the components have no {a.role} under the derived config"
-        )
-        path = _NOT_ADOPTED.get(res.type) or (
-            "No component child plays this part: `terraform state rm` it after the cutover and "
-            "delete it with the Terraform resources it belongs to."
-        )
-        return ResourcePlan(
-            **base, status=Status.NOT_ADOPTED, pulumi_type=target, reason=reason, safe_path=path
-        )
+        return _without_child(a, base)
     child2 = roles2.get(a.role, child)
     reg = child2.registration
     common: dict[str, Any] = {
@@ -698,37 +724,74 @@ def _plan_one(
             safe_path=_NOT_ADOPTED["aws_ecs_task_definition"],
         )
     if forced:
-        same_name = [
-            f"`{state_value}` ({c.pulumi_input})"
-            for c in REPLACEMENT_PROPERTIES.get(reg.type, ())
-            if c.pulumi_input in ("name", "replicationGroupId")
-            and c.pulumi_input not in {d.property for d in forced}
-            and (state_value := res.attr(c.tf_attribute))
-        ]
-        missing = tuple(
-            dict.fromkeys(
-                _MISSING_INPUTS[(reg.type, d.property)]
-                for d in forced
-                if (reg.type, d.property) in _MISSING_INPUTS
-            )
+        return _would_be_replaced(res, reg.type, common, diffs, forced)
+    return _importable(common, diffs, the_id)
+
+
+def _without_child(a: RoleAssignment, base: Mapping[str, Any]) -> ResourcePlan:
+    """No component child plays the resource's part (no role, or none under the config)."""
+    res = a.resource
+    reason = (
+        a.why if a.role is None else f"the components have no {a.role} under the derived config"
+    )
+    path = _NOT_ADOPTED.get(res.type) or (
+        "No component child plays this part: `terraform state rm` it after the cutover and "
+        "delete it with the Terraform resources it belongs to."
+    )
+    return ResourcePlan(
+        **base,
+        status=Status.NOT_ADOPTED,
+        pulumi_type=pulumi_type_of(res),
+        reason=reason,
+        safe_path=path,
+    )
+
+
+def _would_be_replaced(
+    res: TfResource,
+    pulumi_type: str,
+    common: Mapping[str, Any],
+    diffs: list[Difference],
+    forced: list[Difference],
+) -> ResourcePlan:
+    """Blocked: importing it would replace it (``forced`` differences); says which name the
+    replacement would reuse and which inputs would avoid the replacement."""
+    same_name = [
+        f"`{state_value}` ({c.pulumi_input})"
+        for c in REPLACEMENT_PROPERTIES.get(pulumi_type, ())
+        if c.pulumi_input in ("name", "replicationGroupId")
+        and c.pulumi_input not in {d.property for d in forced}
+        and (state_value := res.attr(c.tf_attribute))
+    ]
+    missing = tuple(
+        dict.fromkeys(
+            _MISSING_INPUTS[(pulumi_type, d.property)]
+            for d in forced
+            if (pulumi_type, d.property) in _MISSING_INPUTS
         )
-        return ResourcePlan(
-            **common,
-            status=Status.BLOCKED,
-            differences=tuple(diffs),
-            reason="would be replaced: "
-            + ", ".join(d.property for d in forced)
-            + (
-                "; the replacement would reuse the name "
-                + ", ".join(same_name)
-                + ", which AWS refuses while the old one exists: deploy to a stack with another "
-                "name, or rename the Terraform resource first"
-                if same_name
-                else ""
-            ),
-            safe_path=_safe_path(reg.type),
-            missing_inputs=missing,
-        )
+    )
+    return ResourcePlan(
+        **common,
+        status=Status.BLOCKED,
+        differences=tuple(diffs),
+        reason="would be replaced: "
+        + ", ".join(d.property for d in forced)
+        + (
+            "; the replacement would reuse the name "
+            + ", ".join(same_name)
+            + ", which AWS refuses while the old one exists: deploy to a stack with another "
+            "name, or rename the Terraform resource first"
+            if same_name
+            else ""
+        ),
+        safe_path=_safe_path(pulumi_type),
+        missing_inputs=missing,
+    )
+
+
+def _importable(common: Mapping[str, Any], diffs: list[Difference], the_id: str) -> ResourcePlan:
+    """Adopted (updated in place by the first ``pulumi up`` when ``diffs``), or blocked when
+    the state lacks the id ``pulumi import`` needs."""
     if not the_id:
         return ResourcePlan(
             **common,
