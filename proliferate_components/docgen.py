@@ -48,7 +48,10 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from .platform import PlatformService
 
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
 END = "<!-- END GENERATED: {name} -->"
@@ -298,87 +301,12 @@ def render_environment() -> str:
 def render_platform() -> str:
     """One section per service of the platform contract (``platform.PLATFORM_SERVICES``):
     each fact with the upstream file and line it was read from."""
-    from .environment import requirement
-    from .platform import PLATFORM_SERVICES, env_keys, health_check_command
+    from .platform import PLATFORM_SERVICES
     from .secret_formats import FORMATS
 
     parts: list[str] = []
     for svc in PLATFORM_SERVICES.values():
-        facts: list[tuple[str, str, str]] = [
-            ("enabled_by_default", "Runs by default", "yes" if svc.enabled_by_default else "no")
-        ]
-        if svc.image is not None:
-            image = f"{_code('docker buildx build --platform ' + svc.image.platform)} "
-            image += f"{_code('-f ' + svc.image.dockerfile)} context {_code(svc.image.context)}"
-            if svc.image.build_args:
-                image += " with build args " + ", ".join(_code(a) for a in svc.image.build_args)
-            facts.append(("image", "Image", image))
-        if svc.image_of is not None:
-            facts.append(("image_of", "Image", f"the {svc.image_of}'s"))
-        facts.append(("runtime", "Runtime", svc.runtime))
-        if svc.port is not None:
-            facts.append(("port", "Port", str(svc.port)))
-        if svc.port_environment:
-            facts.append(
-                (
-                    "port_environment",
-                    "Port setting",
-                    ", ".join(_code(f"{k}={v}") for k, v in svc.port_environment.items()),
-                )
-            )
-        if svc.health_path is not None and svc.port is not None:
-            check = " ".join(health_check_command(svc.runtime, svc.port, svc.health_path)[1:3])
-            facts.append(("health_path", "Health", f"{_code(svc.health_path)} ({_code(check)})"))
-            facts.append(("start_period_seconds", "Health grace", f"{svc.start_period_seconds} s"))
-        if svc.command is not None:
-            facts.append(("command", "Command", _code(" ".join(svc.command))))
-        if svc.working_directory is not None:
-            facts.append(("working_directory", "Working directory", _code(svc.working_directory)))
-        if svc.environment:
-            facts.append(
-                (
-                    "environment",
-                    "Fixed settings",
-                    ", ".join(_code(f"{k}={v}") for k, v in svc.environment.items()),
-                )
-            )
-        facts.append(
-            ("validates_schema", "Validates the schema", "yes" if svc.validates_schema else "no")
-        )
-        if svc.rds_ca is not None:
-            facts.append(("rds_ca", "Trusts the RDS CA", svc.rds_ca))
-        if svc.writable_paths:
-            facts.append(
-                ("writable_paths", "Writes to", ", ".join(_code(p) for p in svc.writable_paths))
-            )
-        facts.append(
-            ("readonly_root", "Read-only root filesystem", "yes" if svc.readonly_root else "no")
-        )
-        rows: list[list[str]] = []
-        for field, label, value in facts:
-            src = svc.sources.get(field)
-            where = (
-                f"[{src.path}@{src.commit}]({src.url}): {_code(src.quote)}"
-                if src
-                else "this project's choice"
-            )
-            rows.append([label, value, where])
-        keys = env_keys(svc.name)
-        secret = [k for k in keys if k.secret]
-        plain = [k for k in keys if not k.secret]
-
-        def listed(vars_: Sequence[Any]) -> str:
-            return (
-                ", ".join(
-                    _code(v.env_name)
-                    + ("" if requirement(v) == "optional" else f" ({requirement(v)})")
-                    for v in vars_
-                )
-                or "none"
-            )
-
-        rows.append(["Secrets it reads", listed(secret), "docs/environment.md"])
-        rows.append(["Settings it reads", listed(plain), "docs/environment.md"])
+        rows = [*_sourced_rows(svc, _service_facts(svc)), *_environment_rows(svc)]
         parts.append(
             f"### {svc.name}\n\n{svc.description}\n\n"
             + _table(["Fact", "Value", "Read from"], rows)
@@ -388,6 +316,102 @@ def render_platform() -> str:
         "### Generated secret formats\n\n" + _table(["Format", "Shape", "Upstream"], formats)
     )
     return "\n".join(parts)
+
+
+def _service_facts(svc: PlatformService) -> list[tuple[str, str, str]]:
+    """``(field, label, value)`` for each fact a service has, in the table's order."""
+    from .platform import health_check_command
+
+    facts: list[tuple[str, str, str]] = [
+        ("enabled_by_default", "Runs by default", "yes" if svc.enabled_by_default else "no")
+    ]
+    if svc.image is not None:
+        image = f"{_code('docker buildx build --platform ' + svc.image.platform)} "
+        image += f"{_code('-f ' + svc.image.dockerfile)} context {_code(svc.image.context)}"
+        if svc.image.build_args:
+            image += " with build args " + ", ".join(_code(a) for a in svc.image.build_args)
+        facts.append(("image", "Image", image))
+    if svc.image_of is not None:
+        facts.append(("image_of", "Image", f"the {svc.image_of}'s"))
+    facts.append(("runtime", "Runtime", svc.runtime))
+    if svc.port is not None:
+        facts.append(("port", "Port", str(svc.port)))
+    if svc.port_environment:
+        facts.append(
+            (
+                "port_environment",
+                "Port setting",
+                ", ".join(_code(f"{k}={v}") for k, v in svc.port_environment.items()),
+            )
+        )
+    if svc.health_path is not None and svc.port is not None:
+        check = " ".join(health_check_command(svc.runtime, svc.port, svc.health_path)[1:3])
+        facts.append(("health_path", "Health", f"{_code(svc.health_path)} ({_code(check)})"))
+        facts.append(("start_period_seconds", "Health grace", f"{svc.start_period_seconds} s"))
+    if svc.command is not None:
+        facts.append(("command", "Command", _code(" ".join(svc.command))))
+    if svc.working_directory is not None:
+        facts.append(("working_directory", "Working directory", _code(svc.working_directory)))
+    if svc.environment:
+        facts.append(
+            (
+                "environment",
+                "Fixed settings",
+                ", ".join(_code(f"{k}={v}") for k, v in svc.environment.items()),
+            )
+        )
+    facts.append(
+        ("validates_schema", "Validates the schema", "yes" if svc.validates_schema else "no")
+    )
+    if svc.rds_ca is not None:
+        facts.append(("rds_ca", "Trusts the RDS CA", svc.rds_ca))
+    if svc.writable_paths:
+        facts.append(
+            ("writable_paths", "Writes to", ", ".join(_code(p) for p in svc.writable_paths))
+        )
+    facts.append(
+        ("readonly_root", "Read-only root filesystem", "yes" if svc.readonly_root else "no")
+    )
+    return facts
+
+
+def _sourced_rows(svc: PlatformService, facts: list[tuple[str, str, str]]) -> list[list[str]]:
+    """``[label, value, where it was read from]`` for each fact (the upstream file and quote,
+    or "this project's choice")."""
+    rows: list[list[str]] = []
+    for field, label, value in facts:
+        src = svc.sources.get(field)
+        where = (
+            f"[{src.path}@{src.commit}]({src.url}): {_code(src.quote)}"
+            if src
+            else "this project's choice"
+        )
+        rows.append([label, value, where])
+    return rows
+
+
+def _environment_rows(svc: PlatformService) -> list[list[str]]:
+    """The secrets and the settings a service reads (with how each is required)."""
+    from .environment import requirement
+    from .platform import env_keys
+
+    keys = env_keys(svc.name)
+    secret = [k for k in keys if k.secret]
+    plain = [k for k in keys if not k.secret]
+
+    def listed(vars_: Sequence[Any]) -> str:
+        return (
+            ", ".join(
+                _code(v.env_name) + ("" if requirement(v) == "optional" else f" ({requirement(v)})")
+                for v in vars_
+            )
+            or "none"
+        )
+
+    return [
+        ["Secrets it reads", listed(secret), "docs/environment.md"],
+        ["Settings it reads", listed(plain), "docs/environment.md"],
+    ]
 
 
 # --- policies -----------------------------------------------------------------------------

@@ -25,7 +25,9 @@ from ..errors import ConfigError, ProliferateError
 from ..preview.timeout import DEFAULT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
+    from ..cost.preview import CostOutcome, CostRequest
     from ..preview.pack_pool import PackPool
+    from ..preview.runner import PreviewResult
 
 __all__ = [
     "EXIT_ERROR",
@@ -61,6 +63,22 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_input_arguments(parser)
+    _add_policy_arguments(parser)
+    _add_output_arguments(parser)
+    _add_cost_arguments(parser.add_argument_group("cost estimate (docs/cost.md)"))
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running: preview again whenever a file of the project, the policy pack or "
+        "local code it imports changes (Ctrl-C to stop)",
+    )
+    parser.set_defaults(handler=run, quick_exit=True)
+    return parser
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """The project, the stack and its config (``--config``, ``--secret``, ``--preset``)."""
     parser.add_argument(
         "project_dir",
         nargs="?",
@@ -98,6 +116,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         choices=("dev", "prod"),
         help="start from the spec's dev or prod config set (explicit --config values win)",
     )
+
+
+def _add_policy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which policy pack runs, with which config (or none)."""
     parser.add_argument(
         "--policy-pack",
         metavar="DIR",
@@ -109,6 +131,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="JSON file of enforcement levels and properties, as for `pulumi preview --policy-pack-config`",
     )
     parser.add_argument("--no-policy", action="store_true", help="do not run any policy pack")
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """What is written and shown (``--json``, ``--diagram``, ``--verbose``), and ``--timeout``."""
     parser.add_argument(
         "--json",
         dest="json_file",
@@ -131,7 +157,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="show the resolved config and tracebacks"
     )
-    cost = parser.add_argument_group("cost estimate (docs/cost.md)")
+
+
+def _add_cost_arguments(cost: Any) -> None:
+    """The cost estimate's options, in their own help section (an argparse argument group)."""
     cost.add_argument(
         "--cost",
         action="store_true",
@@ -165,14 +194,6 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the estimate (and comparison) as Markdown (.md)",
     )
-    parser.add_argument(
-        "--watch",
-        action="store_true",
-        help="keep running: preview again whenever a file of the project, the policy pack or "
-        "local code it imports changes (Ctrl-C to stop)",
-    )
-    parser.set_defaults(handler=run, quick_exit=True)
-    return parser
 
 
 def _seconds(text: str) -> float:
@@ -320,43 +341,12 @@ def _print_error(exc: BaseException, verbose: bool) -> None:
 
 def _run(args: argparse.Namespace, pack_pool: PackPool | None = None) -> int:
     if not args.offline:
-        pack = args.policy_pack or _pack_hint()
-        extra = (
-            f" --policy-pack-config {args.policy_pack_config}" if args.policy_pack_config else ""
-        )
-        sys.stderr.write(_ONLINE_HINT.format(pack=pack, config=extra))
-        return EXIT_ERROR
+        return _online_hint(args)
     config = parse_assignments(list(args.config), "--config")
     secrets = parse_assignments(list(args.secret), "--secret")
     stack = args.stack or args.preset or "dev"  # --preset prod previews the stack prod
-    if args.no_policy and (args.policy_pack or args.policy_pack_config):
-        raise ConfigError(
-            "--no-policy", True, "not together with --policy-pack or --policy-pack-config"
-        )
-    if args.diagram and Path(args.diagram).suffix not in (".mmd", ".md"):
-        raise ConfigError(
-            "--diagram", args.diagram, "a file ending in .mmd (Mermaid) or .md (Markdown)"
-        )
-
-    cost_request = None
-    cost_options = (args.usage, args.prices, args.compare_preset, args.cost_report)
-    if args.cost or args.compare_config or any(o is not None for o in cost_options):
-        from ..cost.preview import prepare_cost
-
-        # every cost input (files, region, priced types) is checked before the program runs
-        cost_request = prepare_cost(
-            args.project_dir,
-            cost=bool(args.cost),
-            stack=stack,
-            config=config,
-            secret_config=secrets,
-            preset=args.preset,
-            prices_file=args.prices,
-            usage_file=args.usage,
-            compare_preset=args.compare_preset,
-            compare_config=parse_assignments(list(args.compare_config), "--compare-config"),
-            report_file=args.cost_report,
-        )
+    _check_options(args)
+    cost_request = _prepare_cost(args, stack, config, secrets)
     from ..preview.runner import load_policy_pack_config, run_preview
 
     policy_config = (
@@ -384,7 +374,61 @@ def _run(args: argparse.Namespace, pack_pool: PackPool | None = None) -> int:
 
     # priced (and compared) before any file is written: an unpriced type fails first
     cost = cost_request.run(result) if cost_request is not None else None
+    _write_and_report(args, result, cost)
+    _finish_timings()
+    return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
 
+
+def _online_hint(args: argparse.Namespace) -> int:
+    """Without ``--offline``: say how to run the same preview with the Pulumi CLI."""
+    pack = args.policy_pack or _pack_hint()
+    extra = f" --policy-pack-config {args.policy_pack_config}" if args.policy_pack_config else ""
+    sys.stderr.write(_ONLINE_HINT.format(pack=pack, config=extra))
+    return EXIT_ERROR
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Options that do not go together, or a diagram file of an unknown kind."""
+    if args.no_policy and (args.policy_pack or args.policy_pack_config):
+        raise ConfigError(
+            "--no-policy", True, "not together with --policy-pack or --policy-pack-config"
+        )
+    if args.diagram and Path(args.diagram).suffix not in (".mmd", ".md"):
+        raise ConfigError(
+            "--diagram", args.diagram, "a file ending in .mmd (Mermaid) or .md (Markdown)"
+        )
+
+
+def _prepare_cost(
+    args: argparse.Namespace, stack: str, config: dict[str, str], secrets: dict[str, str]
+) -> CostRequest | None:
+    """The cost estimate asked for, with every input (files, region, priced types) checked
+    before the program runs; ``None`` when no cost option was given."""
+    cost_options = (args.usage, args.prices, args.compare_preset, args.cost_report)
+    if not (args.cost or args.compare_config or any(o is not None for o in cost_options)):
+        return None
+    from ..cost.preview import prepare_cost
+
+    return prepare_cost(
+        args.project_dir,
+        cost=bool(args.cost),
+        stack=stack,
+        config=config,
+        secret_config=secrets,
+        preset=args.preset,
+        prices_file=args.prices,
+        usage_file=args.usage,
+        compare_preset=args.compare_preset,
+        compare_config=parse_assignments(list(args.compare_config), "--compare-config"),
+        report_file=args.cost_report,
+    )
+
+
+def _write_and_report(
+    args: argparse.Namespace, result: PreviewResult, cost: CostOutcome | None
+) -> None:
+    """Write the ``--json``, ``--diagram`` and ``--cost-report`` files, then print the report
+    and the files written (on stderr with ``--json -``, where stdout carries the JSON alone)."""
     from ..preview.export import redactor_for, write_json
     from ..preview.report import print_report
 
@@ -410,8 +454,6 @@ def _run(args: argparse.Namespace, pack_pool: PackPool | None = None) -> int:
         print(f"wrote {args.diagram}", file=human)
     if cost is not None and args.cost_report:
         print(f"wrote {args.cost_report}", file=human)
-    _finish_timings()
-    return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
 
 
 def _import_report_modules() -> None:

@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from .model import ComponentCost, CostEstimate, ResourceCost, ResourceStatus
 from .prices import PriceTable, load_prices
 from .resources import CostResource, StackIndex
-from .rules import Free, NotPriced, Priced, PricingContext, classify
+from .rules import Free, NotPriced, Outcome, Priced, PricingContext, classify
 from .usage import USAGE_KEYS, Usage
 
 __all__ = ["DEFAULT_REGION", "check_region", "estimate"]
@@ -76,38 +76,7 @@ def estimate(
         outcome = classify(r, ctx)
         chain = _component_chain(r, components)
         component = components[chain[0]].name if chain else ""
-        status: ResourceStatus
-        if isinstance(outcome, Priced):
-            status = "partly priced" if outcome.unpriced else "priced"
-            priced.append(
-                ResourceCost(
-                    urn=r.urn,
-                    type=r.type,
-                    name=r.name,
-                    component=component,
-                    component_urns=chain,
-                    status=status,
-                    reason="not priced: " + "; ".join(outcome.unpriced) if outcome.unpriced else "",
-                    lines=outcome.lines,
-                    notes=outcome.notes,
-                    region=where,
-                )
-            )
-            continue
-        status = "free" if isinstance(outcome, Free) else "not priced"
-        assert isinstance(outcome, (Free, NotPriced))
-        priced.append(
-            ResourceCost(
-                urn=r.urn,
-                type=r.type,
-                name=r.name,
-                component=component,
-                component_urns=chain,
-                status=status,
-                reason=outcome.reason,
-                region=where,
-            )
-        )
+        priced.append(_resource_cost(r, outcome, component, chain, where))
     return CostEstimate(
         region=region,
         currency="USD",
@@ -118,6 +87,38 @@ def estimate(
         resources=tuple(sorted(priced, key=lambda c: c.urn)),
         components=_components(components, priced),
         warnings=tuple(_usage_warnings(resources, figures)),
+    )
+
+
+def _resource_cost(
+    r: CostResource, outcome: Outcome, component: str, chain: tuple[str, ...], where: str
+) -> ResourceCost:
+    """One resource's line of the estimate: priced (wholly or partly), free or not priced;
+    ``component`` names the outermost component of ``chain`` (its components' URNs)."""
+    if isinstance(outcome, Priced):
+        status: ResourceStatus = "partly priced" if outcome.unpriced else "priced"
+        return ResourceCost(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            component=component,
+            component_urns=chain,
+            status=status,
+            reason="not priced: " + "; ".join(outcome.unpriced) if outcome.unpriced else "",
+            lines=outcome.lines,
+            notes=outcome.notes,
+            region=where,
+        )
+    assert isinstance(outcome, (Free, NotPriced))
+    return ResourceCost(
+        urn=r.urn,
+        type=r.type,
+        name=r.name,
+        component=component,
+        component_urns=chain,
+        status="free" if isinstance(outcome, Free) else "not priced",
+        reason=outcome.reason,
+        region=where,
     )
 
 

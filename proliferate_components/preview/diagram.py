@@ -222,8 +222,43 @@ def _public_subnets(index: _Index, resources: Sequence[Registration]) -> set[str
 def architecture(resources: Sequence[Registration]) -> Architecture:
     """Build the diagram model from registrations (see the module docstring for the rules)."""
     index = _Index(resources)
-    public = _public_subnets(index, resources)
     arch = Architecture()
+    places = _places(index, resources, arch)
+    one_off = _one_off_tasks(index, resources)
+    kinds = {**_KINDS, TASK_DEFINITION: ("task", "one-off ECS task")}
+    used_ids: set[str] = set()
+    members: dict[str, list[str]] = {}  # security group URN -> node ids
+    for r in sorted(
+        resources,
+        key=lambda x: (_KIND_ORDER.get(kinds.get(x.type, ("", ""))[0], 9), x.name, x.urn),
+    ):
+        if r.type not in _KINDS and r.urn not in one_off:
+            continue
+        subnets, groups = _subnets_and_groups(index, r, one_off)
+        node = _node(r, kinds[r.type], subnets, groups, places, used_ids)
+        arch.nodes.append(node)
+        for g in groups:
+            members.setdefault(g, []).append(node.id)
+    extra = _add_ingress_edges(index, resources, members, arch)
+    arch.nodes = [*sorted(extra.values(), key=lambda n: (n.kind != "internet", n.id)), *arch.nodes]
+    for labels in arch.edges.values():
+        labels.sort(key=_label_sort_key)
+    return arch
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where things sit: the VPC of each subnet and security group, and the public subnets."""
+
+    subnet_vpc: dict[str, str]
+    sg_vpc: dict[str, str]
+    """Security group URN -> its VPC's URN (empty when unknown)."""
+    public: set[str]
+
+
+def _places(index: _Index, resources: Sequence[Registration], arch: Architecture) -> _Places:
+    """Add each VPC (with its CIDR) to ``arch``; where each subnet and security group sits."""
+    public = _public_subnets(index, resources)
     subnet_vpc: dict[str, str] = {}
     for r in resources:
         if r.type == VPC:
@@ -238,54 +273,65 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
         for r in resources
         if r.type == SECURITY_GROUP
     }
+    return _Places(subnet_vpc=subnet_vpc, sg_vpc=sg_vpc, public=public)
 
-    one_off = _one_off_tasks(index, resources)
-    kinds = {**_KINDS, TASK_DEFINITION: ("task", "one-off ECS task")}
 
-    used_ids: set[str] = set()
-    members: dict[str, list[str]] = {}  # security group URN -> node ids
-    for r in sorted(
-        resources,
-        key=lambda x: (_KIND_ORDER.get(kinds.get(x.type, ("", ""))[0], 9), x.name, x.urn),
-    ):
-        if r.type not in _KINDS and r.urn not in one_off:
-            continue
-        kind, what = kinds[r.type]
-        subnets: list[str] = []
-        for path in _SUBNET_PATHS.get(r.type, ()):
-            subnets += index.refs(r, path, [SUBNET])
-        group_path = _SUBNET_GROUP_PATHS.get(r.type)
-        if group_path:
-            for group in index.refs(r, group_path, _SUBNET_GROUPS):
-                subnets += index.refs(index.by_urn[group], "subnetIds", [SUBNET])
-        groups: list[str] = list(one_off.get(r.urn, ()))
-        for path in _SG_PATHS.get(r.type, ()):
-            groups += index.refs(r, path, [SECURITY_GROUP])
-        vpcs = {subnet_vpc[s] for s in subnets if s in subnet_vpc} or {
-            sg_vpc[g] for g in groups if sg_vpc.get(g)
-        }
-        vpc = sorted(vpcs)[0] if len(vpcs) == 1 else ""
-        tiers = {"public" if s in public else "private" for s in subnets}
-        tier = tiers.pop() if len(tiers) == 1 and vpc else ""
-        engine = r.input("engine")
-        detail = f"{what} {engine}" if kind == "store" and isinstance(engine, str) else what
-        if (
-            r.type == "aws:lb/loadBalancer:LoadBalancer"
-            and r.input("loadBalancerType") == "network"
-        ):
-            detail = "network load balancer"
-        node = Node(
-            id=_unique(_slug(f"{kind}_{r.name}"), used_ids),
-            kind=kind,
-            label=f"{r.name}<br/>{detail}",
-            urn=r.urn,
-            vpc=vpc,
-            tier=tier,
-        )
-        arch.nodes.append(node)
-        for g in groups:
-            members.setdefault(g, []).append(node.id)
+def _subnets_and_groups(
+    index: _Index, r: Registration, one_off: Mapping[str, list[str]]
+) -> tuple[list[str], list[str]]:
+    """The subnets a resource sits in (directly or through its subnet group) and its
+    security groups (for a one-off task, the groups registered beside it)."""
+    subnets: list[str] = []
+    for path in _SUBNET_PATHS.get(r.type, ()):
+        subnets += index.refs(r, path, [SUBNET])
+    group_path = _SUBNET_GROUP_PATHS.get(r.type)
+    if group_path:
+        for group in index.refs(r, group_path, _SUBNET_GROUPS):
+            subnets += index.refs(index.by_urn[group], "subnetIds", [SUBNET])
+    groups: list[str] = list(one_off.get(r.urn, ()))
+    for path in _SG_PATHS.get(r.type, ()):
+        groups += index.refs(r, path, [SECURITY_GROUP])
+    return subnets, groups
 
+
+def _node(
+    r: Registration,
+    kind_and_what: tuple[str, str],
+    subnets: list[str],
+    groups: list[str],
+    places: _Places,
+    used_ids: set[str],
+) -> Node:
+    """The box of one resource: in its VPC and tier when they are unambiguous."""
+    kind, what = kind_and_what
+    vpcs = {places.subnet_vpc[s] for s in subnets if s in places.subnet_vpc} or {
+        places.sg_vpc[g] for g in groups if places.sg_vpc.get(g)
+    }
+    vpc = sorted(vpcs)[0] if len(vpcs) == 1 else ""
+    tiers = {"public" if s in places.public else "private" for s in subnets}
+    tier = tiers.pop() if len(tiers) == 1 and vpc else ""
+    engine = r.input("engine")
+    detail = f"{what} {engine}" if kind == "store" and isinstance(engine, str) else what
+    if r.type == "aws:lb/loadBalancer:LoadBalancer" and r.input("loadBalancerType") == "network":
+        detail = "network load balancer"
+    return Node(
+        id=_unique(_slug(f"{kind}_{r.name}"), used_ids),
+        kind=kind,
+        label=f"{r.name}<br/>{detail}",
+        urn=r.urn,
+        vpc=vpc,
+        tier=tier,
+    )
+
+
+def _add_ingress_edges(
+    index: _Index,
+    resources: Sequence[Registration],
+    members: Mapping[str, list[str]],
+    arch: Architecture,
+) -> dict[str, Node]:
+    """Add an edge (labelled with its ports) for each ingress rule between the nodes of two
+    security groups, or from the Internet or a CIDR; returns those Internet and CIDR nodes."""
     extra: dict[str, Node] = {}
     for target, source, label in _ingress_rules(index, resources):
         targets = members.get(target, [])
@@ -309,10 +355,7 @@ def architecture(resources: Sequence[Registration]) -> Architecture:
                 labels = arch.edges.setdefault((s, t), [])
                 if label not in labels:
                     labels.append(label)
-    arch.nodes = [*sorted(extra.values(), key=lambda n: (n.kind != "internet", n.id)), *arch.nodes]
-    for labels in arch.edges.values():
-        labels.sort(key=_label_sort_key)
-    return arch
+    return extra
 
 
 def _one_off_tasks(index: _Index, resources: Sequence[Registration]) -> dict[str, list[str]]:

@@ -191,6 +191,36 @@ class PulumiProject:
                 file cannot be decrypted offline and is not overridden, or a typed project key
                 has no value at all.
         """
+        values, sources, secret = self._merged_values(
+            stack,
+            overrides or {},
+            secret_overrides or {},
+            override_source=override_source,
+            layers=layers,
+            secret_known_keys=secret_known_keys,
+        )
+        self._apply_declarations(stack, values, sources, secret)
+        explicit = {self.full_key(k) for k in [*(overrides or {}), *(secret_overrides or {})]}
+        return ResolvedConfig(
+            values=dict(sorted(values.items())),
+            secret_keys=frozenset(secret),
+            sources=dict(sorted(sources.items())),
+            warnings=self._undeclared_warnings(explicit, known_keys),
+        )
+
+    def _merged_values(
+        self,
+        stack: str,
+        overrides: Mapping[str, str],
+        secret_overrides: Mapping[str, str],
+        *,
+        override_source: str,
+        layers: tuple[tuple[str, Mapping[str, str]], ...],
+        secret_known_keys: frozenset[str],
+    ) -> tuple[dict[str, str], dict[str, str], set[str]]:
+        """The stack file's plain values, then each layer, then the overrides (later wins):
+        values, where each came from, and the secret keys. A value the stack file holds
+        encrypted must be overridden, as it cannot be decrypted offline."""
         values: dict[str, str] = {}
         sources: dict[str, str] = {}
         secret: set[str] = {d.full_key for d in self.config if d.secret} | set(secret_known_keys)
@@ -208,7 +238,7 @@ class PulumiProject:
                 values[full] = value
                 sources[full] = source
                 encrypted.discard(full)
-        for mapping, is_secret in ((overrides or {}, False), (secret_overrides or {}, True)):
+        for mapping, is_secret in ((overrides, False), (secret_overrides, True)):
             for key, value in mapping.items():
                 full = self.full_key(key)
                 values[full] = value
@@ -225,7 +255,13 @@ class PulumiProject:
                 f"decrypt it; pass it with --config {key}=VALUE (or --secret {key}=VALUE)",
                 secret=True,
             )
+        return values, sources, secret
 
+    def _apply_declarations(
+        self, stack: str, values: dict[str, str], sources: dict[str, str], secret: set[str]
+    ) -> None:
+        """Type-check each declared key's value, fill in the ``Pulumi.yaml`` defaults and
+        values (into ``values`` and ``sources``), and refuse typed project keys left unset."""
         missing: list[ConfigDeclaration] = []
         for decl in self.config:
             if decl.full_key in values:
@@ -251,9 +287,13 @@ class PulumiProject:
                 f"them ({first.type_name()}) without a default; pass --config {first.full_key}=VALUE",
             )
 
+    def _undeclared_warnings(
+        self, explicit: set[str], known_keys: frozenset[str]
+    ) -> tuple[str, ...]:
+        """A warning (with the closest declared key) for each explicitly given project key that
+        ``Pulumi.yaml`` does not declare and the program is not known to read."""
         warnings: list[str] = []
         declared = {d.full_key for d in self.config}
-        explicit = {self.full_key(k) for k in [*(overrides or {}), *(secret_overrides or {})]}
         if declared or known_keys:
             import difflib
 
@@ -267,12 +307,7 @@ class PulumiProject:
                     close = difflib.get_close_matches(key, candidates, n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     warnings.append(f"config key {key!r} is not declared in Pulumi.yaml{hint}")
-        return ResolvedConfig(
-            values=dict(sorted(values.items())),
-            secret_keys=frozenset(secret),
-            sources=dict(sorted(sources.items())),
-            warnings=tuple(warnings),
-        )
+        return tuple(warnings)
 
     def _stack_file_values(self, stack: str) -> list[tuple[str, str, bool]]:
         path = self.stack_file(stack)
@@ -306,68 +341,21 @@ def load_project(project_dir: str | Path) -> PulumiProject:
         ProjectFileError: the file breaks one of Pulumi's rules (the key names the attribute
             or config key).
     """
-    directory = Path(project_dir).expanduser().resolve()
-    if not directory.is_dir():
-        raise ConfigError("PROJECT_DIR", str(project_dir), "a directory holding a Pulumi.yaml")
-    path = next(
-        (directory / n for n in ("Pulumi.yaml", "Pulumi.yml") if (directory / n).is_file()), None
-    )
-    if path is None:
-        raise ConfigError(
-            "PROJECT_DIR", str(project_dir), "a directory holding a Pulumi.yaml (none found)"
-        )
+    directory, path = _project_file(project_dir)
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ProjectFileError(
             path, "Pulumi.yaml", data, "a mapping with at least 'name' and 'runtime'"
         )
     doc = cast("dict[str, Any]", data)
-
-    name = doc.get("name")
-    if not isinstance(name, str) or not name:
-        raise ProjectFileError(path, "name", name, "a non-empty string (the project name)")
-    if not _PROJECT_NAME.match(name):
-        raise ProjectFileError(
-            path, "name", name, "letters, digits, hyphens, underscores and periods only"
-        )
-
-    runtime_raw = doc.get("runtime", _MISSING)
-    runtime, options = _runtime(path, runtime_raw)
-
-    main = doc.get("main")
-    if main is not None:
-        if not isinstance(main, str) or not main:
-            raise ProjectFileError(
-                path, "main", main, "a path (relative to Pulumi.yaml) to the program"
-            )
-        target = directory / main
-        if not target.exists():
-            raise ProjectFileError(
-                path, "main", main, f"an existing file or directory ({target} does not exist)"
-            )
+    name = _project_name(path, doc.get("name"))
+    runtime, options = _runtime(path, doc.get("runtime", _MISSING))
+    main = _main(path, directory, doc.get("main"))
     description = doc.get("description")
     if description is not None and not isinstance(description, str):
         raise ProjectFileError(path, "description", description, "a string")
-
-    stack_config_dir = doc.get("stackConfigDir")
-    config_raw = doc.get("config")
-    if isinstance(config_raw, str):  # legacy spelling of stackConfigDir
-        if stack_config_dir is not None:
-            raise ProjectFileError(
-                path,
-                "config",
-                config_raw,
-                "use only stackConfigDir (not both it and a 'config' string)",
-            )
-        stack_config_dir, config_raw = config_raw, None
-    if stack_config_dir is not None and not isinstance(stack_config_dir, str):
-        raise ProjectFileError(path, "stackConfigDir", stack_config_dir, "a directory path")
-    if config_raw is not None and not isinstance(config_raw, dict):
-        raise ProjectFileError(
-            path, "config", config_raw, "a mapping of config keys to declarations"
-        )
-    decls = _declarations(path, name, cast("dict[Any, Any]", config_raw or {}))
-
+    stack_config_dir, config_raw = _stack_config_dir_and_config(path, doc)
+    decls = _declarations(path, name, config_raw or {})
     project = PulumiProject(
         directory=directory,
         name=name,
@@ -389,6 +377,72 @@ def load_project(project_dir: str | Path) -> PulumiProject:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _project_file(project_dir: str | Path) -> tuple[Path, Path]:
+    """The project directory, resolved, and its ``Pulumi.yaml`` (or ``Pulumi.yml``)."""
+    directory = Path(project_dir).expanduser().resolve()
+    if not directory.is_dir():
+        raise ConfigError("PROJECT_DIR", str(project_dir), "a directory holding a Pulumi.yaml")
+    path = next(
+        (directory / n for n in ("Pulumi.yaml", "Pulumi.yml") if (directory / n).is_file()), None
+    )
+    if path is None:
+        raise ConfigError(
+            "PROJECT_DIR", str(project_dir), "a directory holding a Pulumi.yaml (none found)"
+        )
+    return directory, path
+
+
+def _project_name(path: Path, name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise ProjectFileError(path, "name", name, "a non-empty string (the project name)")
+    if not _PROJECT_NAME.match(name):
+        raise ProjectFileError(
+            path, "name", name, "letters, digits, hyphens, underscores and periods only"
+        )
+    return name
+
+
+def _main(path: Path, directory: Path, main: Any) -> str | None:
+    """``main``: ``None``, or a path to the program that exists."""
+    if main is None:
+        return None
+    if not isinstance(main, str) or not main:
+        raise ProjectFileError(
+            path, "main", main, "a path (relative to Pulumi.yaml) to the program"
+        )
+    target = directory / main
+    if not target.exists():
+        raise ProjectFileError(
+            path, "main", main, f"an existing file or directory ({target} does not exist)"
+        )
+    return main
+
+
+def _stack_config_dir_and_config(
+    path: Path, doc: Mapping[str, Any]
+) -> tuple[str | None, dict[Any, Any] | None]:
+    """``stackConfigDir`` (also spelled as a ``config`` string, the legacy way) and the
+    ``config:`` block of declarations."""
+    stack_config_dir = doc.get("stackConfigDir")
+    config_raw = doc.get("config")
+    if isinstance(config_raw, str):  # legacy spelling of stackConfigDir
+        if stack_config_dir is not None:
+            raise ProjectFileError(
+                path,
+                "config",
+                config_raw,
+                "use only stackConfigDir (not both it and a 'config' string)",
+            )
+        stack_config_dir, config_raw = config_raw, None
+    if stack_config_dir is not None and not isinstance(stack_config_dir, str):
+        raise ProjectFileError(path, "stackConfigDir", stack_config_dir, "a directory path")
+    if config_raw is not None and not isinstance(config_raw, dict):
+        raise ProjectFileError(
+            path, "config", config_raw, "a mapping of config keys to declarations"
+        )
+    return stack_config_dir, cast("dict[Any, Any] | None", config_raw)
 
 
 def _yaml12_loader() -> Any:
@@ -479,99 +533,116 @@ def _items(path: Path, key: str, raw: Any) -> ConfigItems:
 def _declarations(
     path: Path, project: str, config: dict[Any, Any]
 ) -> tuple[ConfigDeclaration, ...]:
+    """The ``config:`` block, checked against Pulumi's rules, in file order."""
     out: list[ConfigDeclaration] = []
     seen: dict[str, str] = {}
     for raw_key, raw in config.items():
         key = str(raw_key)
-        owned = ":" not in key or key.startswith(f"{project}:")
         full = key if ":" in key else f"{project}:{key}"
         if full in seen:
             raise ProjectFileError(path, key, raw, f"declared once (it duplicates {seen[full]!r})")
         seen[full] = key
-        if not isinstance(
-            raw, dict
-        ):  # shorthand: a default for project keys, a value for the others
-            spec: dict[str, Any] = {"default": raw} if owned else {"value": raw}
-        else:
-            spec = cast("dict[str, Any]", raw)
-        unknown = sorted(set(spec) - _DECLARATION_ATTRIBUTES)
-        if unknown:
+        out.append(_declaration(path, project, key, full, raw))
+    return tuple(out)
+
+
+def _declaration(path: Path, project: str, key: str, full: str, raw: Any) -> ConfigDeclaration:
+    """One config key's declaration (``raw`` a mapping, or a shorthand scalar)."""
+    owned = ":" not in key or key.startswith(f"{project}:")
+    spec = _declaration_spec(path, key, raw, owned=owned)
+    has_default, has_value = "default" in spec, "value" in spec
+    if has_default and has_value:
+        raise ProjectFileError(path, key, spec, "either a 'default' or a 'value', not both")
+    typ = spec.get("type")
+    secret = spec.get("secret", False)
+    if not isinstance(secret, bool):
+        raise ProjectFileError(path, f"{key}.secret", secret, "true or false")
+    description = spec.get("description", "")
+    if not isinstance(description, str):
+        raise ProjectFileError(path, f"{key}.description", description, "a string")
+    if not owned:
+        _check_foreign_key(path, project, key, spec)
+    items = _declared_items(path, key, spec)
+    decl = ConfigDeclaration(
+        key=key,
+        full_key=full,
+        project_owned=owned,
+        type=typ,
+        items=items,
+        description=description,
+        secret=secret,
+        default=spec.get("default"),
+        has_default=has_default,
+        value=spec.get("value"),
+        has_value=has_value,
+    )
+    if typ is not None and has_default and not _matches(typ, items, decl.default):
+        raise ProjectFileError(
+            path,
+            key,
+            decl.default,
+            f"a default of type {decl.type_name()} (the default does not match the declared type)",
+        )
+    return decl
+
+
+def _declaration_spec(path: Path, key: str, raw: Any, *, owned: bool) -> dict[str, Any]:
+    """The declaration as a mapping of known attributes; a shorthand scalar is a default for
+    project keys and a value for the others."""
+    if not isinstance(raw, dict):
+        spec: dict[str, Any] = {"default": raw} if owned else {"value": raw}
+    else:
+        spec = cast("dict[str, Any]", raw)
+    unknown = sorted(set(spec) - _DECLARATION_ATTRIBUTES)
+    if unknown:
+        raise ProjectFileError(
+            path,
+            key,
+            {unknown[0]: spec[unknown[0]]},
+            f"only {', '.join(sorted(_DECLARATION_ATTRIBUTES))}",
+        )
+    return spec
+
+
+def _check_foreign_key(path: Path, project: str, key: str, spec: Mapping[str, Any]) -> None:
+    """A key outside the project namespace (``aws:region``) may only give a ``value``."""
+    for attr in ("type", "items", "default", "secret"):
+        if attr in spec:
             raise ProjectFileError(
                 path,
                 key,
-                {unknown[0]: spec[unknown[0]]},
-                f"only {', '.join(sorted(_DECLARATION_ATTRIBUTES))}",
+                {attr: spec[attr]},
+                f"only a 'value': keys outside the project namespace {project!r} may not "
+                f"declare '{attr}' (Pulumi: configuration key {key!r} is not namespaced by the "
+                "project" + (", use 'value' instead of 'default')" if attr == "default" else ")"),
             )
-        has_default, has_value = "default" in spec, "value" in spec
-        if has_default and has_value:
-            raise ProjectFileError(path, key, spec, "either a 'default' or a 'value', not both")
-        typ = spec.get("type")
-        secret = spec.get("secret", False)
-        if not isinstance(secret, bool):
-            raise ProjectFileError(path, f"{key}.secret", secret, "true or false")
-        description = spec.get("description", "")
-        if not isinstance(description, str):
-            raise ProjectFileError(path, f"{key}.description", description, "a string")
-        if not owned:
-            for attr in ("type", "items", "default", "secret"):
-                if attr in spec:
-                    raise ProjectFileError(
-                        path,
-                        key,
-                        {attr: spec[attr]},
-                        f"only a 'value': keys outside the project namespace {project!r} may not "
-                        f"declare '{attr}' (Pulumi: configuration key {key!r} is not namespaced by the "
-                        "project"
-                        + (", use 'value' instead of 'default')" if attr == "default" else ")"),
-                    )
-            if not has_value:
-                raise ProjectFileError(
-                    path, key, spec, "a 'value' (it is outside the project namespace)"
-                )
-        items = None
-        if typ is not None:
-            if typ not in CONFIG_TYPES:
-                raise ProjectFileError(
-                    path,
-                    f"{key}.type",
-                    typ,
-                    f"one of {', '.join(CONFIG_TYPES)} (Pulumi has no {typ!r} type)",
-                )
-            if typ == "array":
-                if "items" not in spec:
-                    raise ProjectFileError(
-                        path,
-                        f"{key}.items",
-                        None,
-                        "an 'items' type: an array must say what it holds",
-                    )
-                items = _items(path, key, spec["items"])
-        elif "items" in spec:
+    if "value" not in spec:
+        raise ProjectFileError(path, key, spec, "a 'value' (it is outside the project namespace)")
+
+
+def _declared_items(path: Path, key: str, spec: Mapping[str, Any]) -> ConfigItems | None:
+    """Check the declared ``type``; the element type of an ``array`` (``None`` otherwise)."""
+    typ = spec.get("type")
+    if typ is None:
+        if "items" in spec:
             raise ProjectFileError(
                 path, f"{key}.items", spec["items"], "'items' only with type: array"
             )
-        decl = ConfigDeclaration(
-            key=key,
-            full_key=full,
-            project_owned=owned,
-            type=typ,
-            items=items,
-            description=description,
-            secret=secret,
-            default=spec.get("default"),
-            has_default=has_default,
-            value=spec.get("value"),
-            has_value=has_value,
+        return None
+    if typ not in CONFIG_TYPES:
+        raise ProjectFileError(
+            path,
+            f"{key}.type",
+            typ,
+            f"one of {', '.join(CONFIG_TYPES)} (Pulumi has no {typ!r} type)",
         )
-        if typ is not None and has_default and not _matches(typ, items, decl.default):
-            raise ProjectFileError(
-                path,
-                key,
-                decl.default,
-                f"a default of type {decl.type_name()} (the default does not match the declared type)",
-            )
-        out.append(decl)
-    return tuple(out)
+    if typ != "array":
+        return None
+    if "items" not in spec:
+        raise ProjectFileError(
+            path, f"{key}.items", None, "an 'items' type: an array must say what it holds"
+        )
+    return _items(path, key, spec["items"])
 
 
 def _matches(typ: str, items: ConfigItems | None, value: Any) -> bool:

@@ -217,6 +217,47 @@ def run_preview(
         PolicyPackError: the pack could not start or failed to answer.
     """
     started = time.perf_counter()
+    project, resolved = _project_and_config(project_dir, stack, config, secret_config, preset)
+    pack_dir = _check_pack_dir(policy_pack) if policy_pack is not None else None
+    if policy_config is None and pack_dir is not None:
+        policy_config = _profile_policy_config(resolved)
+    timings: dict[str, float] = {}
+    log: list[tuple[str, str]] = []
+    with contextlib.ExitStack() as stack_ctx:
+        pending: Callable[[], AnalyzerProcess] | None = None
+        if pack_dir is not None:
+            pending = _open_pack(
+                stack_ctx, pack_dir, policy_config, project.name, stack, resolved, pack_pool
+            )
+        analysis = _streaming_analysis(stack_ctx, pending, reuse_answers=pack_pool is not None)
+        capture = _timed_program(project, stack, resolved, mocks, analysis, log, timings)
+        violations, policy_levels = _finish_analysis(
+            analysis, pending, capture, while_analysing, timings
+        )
+        mark("policy_end")
+    timings["total"] = time.perf_counter() - started
+    return PreviewResult(
+        project=project,
+        stack=stack,
+        config=resolved,
+        capture=capture,
+        violations=violations,
+        policy_pack=pack_dir,
+        timings_seconds=timings,
+        log=log,
+        policy_levels=policy_levels,
+    )
+
+
+def _project_and_config(
+    project_dir: str | Path | None,
+    stack: str,
+    config: Mapping[str, str] | None,
+    secret_config: Mapping[str, str] | None,
+    preset: str | None,
+) -> tuple[PulumiProject, ResolvedConfig]:
+    """Check the stack name, load ``Pulumi.yaml`` and resolve the stack's config (preset,
+    stack file, overrides), type-checked before any program code runs."""
     if not _STACK_NAME.match(stack):
         raise ConfigError(
             "--stack", stack, "a stack name: 1-100 letters, digits, hyphens, underscores or periods"
@@ -232,84 +273,103 @@ def run_preview(
         known_keys=known,
         secret_known_keys=secret_known,
     )
-    pack_dir = _check_pack_dir(policy_pack) if policy_pack is not None else None
-    if policy_config is None and pack_dir is not None:
-        # A prod stack is held to the prod profile's hardening (policies/profiles.py).
-        from ..policies.profiles import policy_config_for
+    return project, resolved
 
-        policy_config = policy_config_for(resolved.values.get("proliferate:profile")) or None
 
-    timings: dict[str, float] = {}
-    log: list[tuple[str, str]] = []
-    violations: list[Violation] = []
-    policy_levels: dict[str, str] = {}
-    with contextlib.ExitStack() as stack_ctx:
-        pending: Callable[[], AnalyzerProcess] | None = None
-        if pack_dir is not None:
-            # the pack sees the stack's config as the engine passes it, minus secrets
-            stack_config = {
-                k: v for k, v in resolved.values.items() if k not in resolved.secret_keys
-            }
-            if pack_pool is not None:
-                pending = pack_pool.acquire(
-                    pack_dir,
-                    policy_config,
-                    project=project.name,
-                    stack=stack,
-                    stack_config=stack_config,
-                )
-            else:
-                pending = _start_analyzer(
-                    stack_ctx,
-                    pack_dir,
-                    policy_config,
-                    project=project.name,
-                    stack=stack,
-                    stack_config=stack_config,
-                ).result
-        analysis: StreamingAnalysis | None = None
-        if pending is not None:
-            from ..analyzer import StreamingAnalysis
+def _profile_policy_config(resolved: ResolvedConfig) -> dict[str, Any] | None:
+    """The policy config of the stack's profile: a prod stack is held to the prod profile's
+    hardening (policies/profiles.py); ``None`` for the pack's own defaults."""
+    from ..policies.profiles import policy_config_for
 
-            # Each custom resource is analysed as it registers, while the program still
-            # runs (as the engine does); only AnalyzeStack waits for the program's end.
-            # A pack kept for later previews answers again what it answered before.
-            analysis = stack_ctx.enter_context(
-                StreamingAnalysis(pending, reuse_answers=pack_pool is not None)
-            )
-        t0 = time.perf_counter()
-        mark("program_start")
-        with _collect_log(log):
-            capture = _run_program(
-                project, stack, resolved, mocks, analysis.submit if analysis else None
-            )
-        timings["program"] = time.perf_counter() - t0
-        mark("program_end")
-        if analysis is not None:
-            t1 = time.perf_counter()
-            answers = analysis.finish_later(capture.resources)
-            if while_analysing is not None:
-                while_analysing()
-            violations = sorted(answers(), key=_violation_key)
-            timings["policy"] = time.perf_counter() - t1
-            if pending is not None:
-                process = pending()
-                names = {p.name for p in process.info().policies}  # not the config's "all"
-                configured = process.configuration()
-                policy_levels = {n: c.enforcement for n, c in configured.items() if n in names}
-        mark("policy_end")
-    timings["total"] = time.perf_counter() - started
-    return PreviewResult(
-        project=project,
-        stack=stack,
-        config=resolved,
-        capture=capture,
-        violations=violations,
-        policy_pack=pack_dir,
-        timings_seconds=timings,
-        log=log,
-        policy_levels=policy_levels,
-    )
+    return policy_config_for(resolved.values.get("proliferate:profile")) or None
+
+
+def _open_pack(
+    exits: contextlib.ExitStack,
+    pack_dir: Path,
+    policy_config: Mapping[str, Any] | None,
+    project: str,
+    stack: str,
+    resolved: ResolvedConfig,
+    pack_pool: PackPool | None,
+) -> Callable[[], AnalyzerProcess]:
+    """The pack's process, started now (or reused from ``pack_pool``): a function that waits
+    for it to be ready."""
+    # the pack sees the stack's config as the engine passes it, minus secrets
+    stack_config = {k: v for k, v in resolved.values.items() if k not in resolved.secret_keys}
+    if pack_pool is not None:
+        return pack_pool.acquire(
+            pack_dir, policy_config, project=project, stack=stack, stack_config=stack_config
+        )
+    return _start_analyzer(
+        exits, pack_dir, policy_config, project=project, stack=stack, stack_config=stack_config
+    ).result
+
+
+def _streaming_analysis(
+    exits: contextlib.ExitStack,
+    pending: Callable[[], AnalyzerProcess] | None,
+    *,
+    reuse_answers: bool,
+) -> StreamingAnalysis | None:
+    """Analysis of each custom resource as it registers, while the program still runs (as
+    the engine does); only AnalyzeStack waits for the program's end. A pack kept for later
+    previews answers again what it answered before. ``None`` without a pack."""
+    if pending is None:
+        return None
+    from ..analyzer import StreamingAnalysis
+
+    return exits.enter_context(StreamingAnalysis(pending, reuse_answers=reuse_answers))
+
+
+def _timed_program(
+    project: PulumiProject,
+    stack: str,
+    resolved: ResolvedConfig,
+    mocks: pulumi.runtime.Mocks | None,
+    analysis: StreamingAnalysis | None,
+    log: list[tuple[str, str]],
+    timings: dict[str, float],
+) -> Capture:
+    """Run the program (each registration going to ``analysis``), collecting what it logs
+    into ``log`` and its wall time into ``timings["program"]``."""
+    t0 = time.perf_counter()
+    mark("program_start")
+    with _collect_log(log):
+        capture = _run_program(
+            project, stack, resolved, mocks, analysis.submit if analysis else None
+        )
+    timings["program"] = time.perf_counter() - t0
+    mark("program_end")
+    return capture
+
+
+def _finish_analysis(
+    analysis: StreamingAnalysis | None,
+    pending: Callable[[], AnalyzerProcess] | None,
+    capture: Capture,
+    while_analysing: Callable[[], object] | None,
+    timings: dict[str, float],
+) -> tuple[list[Violation], dict[str, str]]:
+    """Wait for the last ``Analyze`` answers and ``AnalyzeStack`` (running ``while_analysing``
+    meanwhile, timed as ``timings["policy"]``); the violations, mandatory first, and the
+    policies' levels. Nothing without a pack."""
+    if analysis is None or pending is None:
+        return [], {}
+    t1 = time.perf_counter()
+    answers = analysis.finish_later(capture.resources)
+    if while_analysing is not None:
+        while_analysing()
+    violations = sorted(answers(), key=_violation_key)
+    timings["policy"] = time.perf_counter() - t1
+    return violations, _policy_levels(pending())
+
+
+def _policy_levels(process: AnalyzerProcess) -> dict[str, str]:
+    """Each policy of the pack -> its enforcement level after the policy config."""
+    names = {p.name for p in process.info().policies}  # not the config's "all"
+    configured = process.configuration()
+    return {n: c.enforcement for n, c in configured.items() if n in names}
 
 
 def _known_keys(project: str) -> tuple[frozenset[str], frozenset[str]]:

@@ -57,7 +57,12 @@ from .envfile import (
 )
 from .errors import SetupError
 from .pulumi_install import Runner, ensure_pulumi
-from .secrets_provider import DEFAULT_KMS_ALIAS, resolve_secrets_provider, validate_alias
+from .secrets_provider import (
+    DEFAULT_KMS_ALIAS,
+    SecretsProvider,
+    resolve_secrets_provider,
+    validate_alias,
+)
 from .stack_config import (
     SECRET_KEYS,
     Desired,
@@ -67,6 +72,7 @@ from .stack_config import (
     validate_stack_config,
 )
 from .state_backend import (
+    BackendLocation,
     backend_url,
     default_bucket_name,
     ensure_lock_table,
@@ -227,6 +233,46 @@ def _bool_text(value: bool) -> str:
     return "true" if value else "false"
 
 
+@dataclass
+class _Run:
+    """The outside world one run works with, once the preflight has set it up."""
+
+    deps: SetupDeps
+    project_dir: Path
+    pulumi: PulumiBackend
+    pulumi_env: dict[str, str]
+    """The environment Pulumi runs in (shared with the backend; grows as steps add to it)."""
+    login: aws_credentials.AwsLogin
+    region: str
+    """The answered region; the stack's own region once :func:`_configure_stack` read it."""
+
+
+@dataclass
+class _StackState:
+    """The selected stack: its name, whether it can be read yet, its config and outputs."""
+
+    name: str
+    ready: bool
+    """The stack exists (or was just created): a dry run on a new stack reads nothing."""
+    current: dict[str, ConfigEntry]
+    outputs_before: dict[str, OutputEntry]
+    """The outputs before this run's ``pulumi up`` (empty: never deployed)."""
+
+
+@dataclass
+class _EnvState:
+    """The env file, where its values come from, and the values resolved so far."""
+
+    path: Path
+    example: Path | None
+    existing: dict[str, str]
+    migrated_from: Path | None
+    inputs: EnvInputs
+    derived: dict[str, str]
+    values: dict[str, Resolved]
+    checks: list[CredentialCheck]
+
+
 def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
     """Run every step of the wizard; see the module docstring.
 
@@ -240,8 +286,44 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
     cloud = ctx.text("cloud", "Cloud provider", default="aws")
     if cloud != "aws":
         raise ConfigError("cloud", cloud, _CLOUD_VALID)
+    run, previous = _preflight(ctx, deps, project_dir)
+    url, provider, backend_ready = _state_backend(ctx, run, previous)
+    stack = _select_stack(ctx, run, provider, backend_ready=backend_ready)
+    desired, domain_plan, external_db = _configure_stack(ctx, run, stack)
+    env = _environment_before_up(ctx, run, stack, domain_plan, desired, external_db)
+    up_done = _pulumi_up(ctx, run, stack.name)
+    outputs = run.pulumi.outputs(stack.name) if stack.ready else {}
+    migration: MigrationResult | None = None
+    if up_done and ctx.flag(
+        "run_migrations", "Run the database migrations now (one-off ECS task)?", default=False
+    ):
+        migration = _migrate(ctx, run.login, outputs, deps)
+    ready = up_done or bool(outputs)
+    _environment_after_up(ctx, env, outputs, ready=ready)
+    written, backup = _write_env(ctx, env.path, env.example, env.values, env.existing)
+    steps, deployed = _next_steps(ctx, run, stack.name, domain_plan, outputs, env, ready=ready)
+    return SetupResult(
+        stack=stack.name,
+        backend_url=url,
+        outputs=outputs,
+        env_file=env.path,
+        env_written=written,
+        backup=backup,
+        values=env.values,
+        migration=migration,
+        steps=steps,
+        changes=list(ctx.changes),
+        checks=env.checks,
+        migrated_from=env.migrated_from,
+        deploy=deployed,
+    )
 
-    # -- preflight -------------------------------------------------------------------------
+
+def _preflight(
+    ctx: SetupContext, deps: SetupDeps, project_dir: Path
+) -> tuple[_Run, BackendLocation | None]:
+    """Pulumi CLI (install offer), profile, region and AWS login; also returns the backend
+    Pulumi is logged in to, if it is an S3 one (its bucket and region are the defaults)."""
     ctx.echo("Preflight")
     pulumi_env: dict[str, str] = {}
     pulumi = deps.pulumi_factory(project_dir, pulumi_env)
@@ -267,9 +349,17 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
         max_attempts=deps.aws_max_attempts,
     )
     pulumi_env.update(login.pulumi_env())
+    run = _Run(deps, project_dir, pulumi, pulumi_env, login, region)
+    return run, previous
 
-    # -- backend ---------------------------------------------------------------------------
+
+def _state_backend(
+    ctx: SetupContext, run: _Run, previous: BackendLocation | None
+) -> tuple[str, SecretsProvider, bool]:
+    """State bucket (and lock table), secrets provider and ``pulumi login``; returns the
+    backend URL, the secrets provider and whether Pulumi is logged in to that URL."""
     ctx.echo("Pulumi state backend")
+    login, region = run.login, run.region
     bucket = ctx.text(
         "backend_bucket",
         "S3 bucket for the Pulumi state",
@@ -303,14 +393,20 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
         else DEFAULT_KMS_ALIAS,
         region=region,
     )
-    pulumi_env.update(provider.env)
+    run.pulumi_env.update(provider.env)
     url = backend_url(bucket, region=bucket_region, profile=login.credentials.profile)
+    pulumi = run.pulumi
     if pulumi.current_backend() != url:
         ctx.mutate(f"pulumi login {url}", lambda: pulumi.login(url))
-    backend_ready = pulumi.current_backend() == url
+    return url, provider, pulumi.current_backend() == url
 
-    # -- stack -----------------------------------------------------------------------------
+
+def _select_stack(
+    ctx: SetupContext, run: _Run, provider: SecretsProvider, *, backend_ready: bool
+) -> _StackState:
+    """Select the stack, or create it with the secrets provider; read its config and outputs."""
     ctx.echo("Stack")
+    pulumi = run.pulumi
     stack = ctx.text(
         "stack",
         "Pulumi stack",
@@ -326,49 +422,80 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
             f"create stack {stack} (secrets provider {provider.url})",
             lambda: pulumi.select_or_create_stack(stack, secrets_provider=provider.url),
         )
-    stack_ready = exists or not ctx.dry_run
-    current: dict[str, ConfigEntry] = pulumi.get_all_config(stack) if stack_ready else {}
-    outputs_before: dict[str, OutputEntry] = pulumi.outputs(stack) if stack_ready else {}
+    ready = exists or not ctx.dry_run
+    return _StackState(
+        name=stack,
+        ready=ready,
+        current=pulumi.get_all_config(stack) if ready else {},
+        outputs_before=pulumi.outputs(stack) if ready else {},
+    )
 
-    stack_region = current.get("aws:region")
+
+def _configure_stack(
+    ctx: SetupContext, run: _Run, stack: _StackState
+) -> tuple[dict[str, Desired], DomainPlan, bool]:
+    """Core config, sizing preset and domain/TLS, written to the stack; returns the desired
+    config, the domain plan and whether the database is external."""
+    stack_region = stack.current.get("aws:region")
     if (
         stack_region
-        and stack_region.value != region
+        and stack_region.value != run.region
         and ctx.answers.get("region") is None
         and not ctx.interactive
     ):
         ctx.echo(f"  using the stack's region {stack_region.value} (pass --region to change it)")
-        region = stack_region.value
-        login.region = region
-    desired, domain_plan, external_db = _stack_answers(ctx, login, stack, region, current)
-    validate_stack_config(current, desired)
-    apply_config(ctx, pulumi, stack, current, desired)
-    if stack_ready:
-        current = pulumi.get_all_config(stack) if not ctx.dry_run else current
+        run.region = stack_region.value
+        run.login.region = run.region
+    desired, domain_plan, external_db = _stack_answers(
+        ctx, run.login, stack.name, run.region, stack.current
+    )
+    validate_stack_config(stack.current, desired)
+    apply_config(ctx, run.pulumi, stack.name, stack.current, desired)
+    if stack.ready and not ctx.dry_run:
+        stack.current = run.pulumi.get_all_config(stack.name)
+    return desired, domain_plan, external_db
 
-    # -- environment before up ---------------------------------------------------------------
-    ctx.echo("Environment")
+
+def _env_sources(
+    ctx: SetupContext, project_dir: Path
+) -> tuple[Path, Path | None, dict[str, str], Path | None]:
+    """The env file, the ``.env.example`` to follow and the values the env file has (with
+    those of a legacy ``.env.prod`` carried over); the last item is that ``.env.prod``."""
     env_file = _path_answer(ctx, "env_file") or project_dir / ENV_FILE_NAME
     example_path = _path_answer(ctx, "env_example")
     if example_path is None and (project_dir / ".env.example").is_file():
         example_path = project_dir / ".env.example"
     existing = read_env_file(env_file)
-    migrated_from: Path | None = None
     legacy = env_file.with_name(LEGACY_ENV_FILE_NAME)
-    if env_file.name == ENV_FILE_NAME and legacy.is_file():
-        carried = {k: v for k, v in read_env_file(legacy).items() if k not in existing}
-        if carried:
-            migrated_from = legacy
-            ctx.echo(
-                f"  carrying {len(carried)} values over from {legacy} into {env_file} "
-                f"({legacy.name} itself is left as it is)"
-            )
-            existing = {**carried, **existing}
-    derived = _derived_values(login, region, domain_plan, desired)
+    if env_file.name != ENV_FILE_NAME or not legacy.is_file():
+        return env_file, example_path, existing, None
+    carried = {k: v for k, v in read_env_file(legacy).items() if k not in existing}
+    if not carried:
+        return env_file, example_path, existing, None
+    ctx.echo(
+        f"  carrying {len(carried)} values over from {legacy} into {env_file} "
+        f"({legacy.name} itself is left as it is)"
+    )
+    return env_file, example_path, {**carried, **existing}, legacy
+
+
+def _environment_before_up(
+    ctx: SetupContext,
+    run: _Run,
+    stack: _StackState,
+    domain_plan: DomainPlan,
+    desired: Mapping[str, Desired],
+    external_db: bool,
+) -> _EnvState:
+    """Resolve the values known before ``up``, test the API credentials, and push what the
+    services need to the stack's config."""
+    ctx.echo("Environment")
+    env_file, example_path, existing, migrated_from = _env_sources(ctx, run.project_dir)
+    derived = _derived_values(run.login, run.region, domain_plan, desired)
     inputs = EnvInputs(
         existing=existing,
-        config=current,
-        outputs=outputs_before,
+        config=stack.current,
+        outputs=stack.outputs_before,
         derived=derived,
         example=example_values(example_path),
         generate_dev_keys=ctx.flag(
@@ -382,74 +509,69 @@ def run_setup(ctx: SetupContext, deps: SetupDeps | None = None) -> SetupResult:
         v.name for v in ENVIRONMENT if not is_stack_output_key(v, external_database=external_db)
     ]
     values = resolve_environment(ctx, inputs, names=before_names, outputs_ready=False)
-    checks = _validate_credentials(ctx, values, deps)
-    env_config = _env_config(ctx, values, current, fresh_stack=not outputs_before)
-    apply_config(ctx, pulumi, stack, current, env_config)
-
-    # -- pulumi up ---------------------------------------------------------------------------
-    skip_up = ctx.flag("skip_pulumi_up", "Skip pulumi up?", default=False, ask=False)
-    up_done = False
-    if skip_up:
-        ctx.echo("Skipping pulumi up (--skip-pulumi-up)")
-    else:
-        ctx.echo(f"pulumi up --yes (stack {stack})")
-        ctx.mutate(
-            f"run pulumi up --yes on stack {stack}",
-            lambda: pulumi.up(stack, on_output=lambda line: ctx.echo("    " + line.rstrip())),
-        )
-        up_done = not ctx.dry_run
-    outputs = pulumi.outputs(stack) if stack_ready else {}
-
-    # -- migrations --------------------------------------------------------------------------
-    migration: MigrationResult | None = None
-    if up_done and ctx.flag(
-        "run_migrations", "Run the database migrations now (one-off ECS task)?", default=False
-    ):
-        migration = _migrate(ctx, login, outputs, deps)
-
-    # -- environment after up; .env.local ----------------------------------------------------
-    inputs.outputs = outputs
-    inputs.derived = {**derived, **_output_derived(outputs)}
-    after_names = [v.name for v in ENVIRONMENT if v.name not in values]
-    values.update(
-        resolve_environment(ctx, inputs, names=after_names, outputs_ready=up_done or bool(outputs))
+    checks = _validate_credentials(ctx, values, run.deps)
+    env_config = _env_config(ctx, values, stack.current, fresh_stack=not stack.outputs_before)
+    apply_config(ctx, run.pulumi, stack.name, stack.current, env_config)
+    return _EnvState(
+        env_file, example_path, existing, migrated_from, inputs, derived, values, checks
     )
-    written, backup = _write_env(ctx, env_file, example_path, values, existing)
 
-    app_url = values.get("NEXT_PUBLIC_APP_URL", Resolved(None, "")).value or ""
+
+def _pulumi_up(ctx: SetupContext, run: _Run, stack: str) -> bool:
+    """``pulumi up --yes`` unless ``--skip-pulumi-up``; whether it ran (not in a dry run)."""
+    if ctx.flag("skip_pulumi_up", "Skip pulumi up?", default=False, ask=False):
+        ctx.echo("Skipping pulumi up (--skip-pulumi-up)")
+        return False
+    ctx.echo(f"pulumi up --yes (stack {stack})")
+    pulumi = run.pulumi
+    ctx.mutate(
+        f"run pulumi up --yes on stack {stack}",
+        lambda: pulumi.up(stack, on_output=lambda line: ctx.echo("    " + line.rstrip())),
+    )
+    return not ctx.dry_run
+
+
+def _environment_after_up(
+    ctx: SetupContext, env: _EnvState, outputs: dict[str, OutputEntry], *, ready: bool
+) -> None:
+    """Resolve the rest of the values (the stack outputs' among them) into ``env.values``."""
+    env.inputs.outputs = outputs
+    env.inputs.derived = {**env.derived, **_output_derived(outputs)}
+    after_names = [v.name for v in ENVIRONMENT if v.name not in env.values]
+    env.values.update(resolve_environment(ctx, env.inputs, names=after_names, outputs_ready=ready))
+
+
+def _next_steps(
+    ctx: SetupContext,
+    run: _Run,
+    stack: str,
+    domain_plan: DomainPlan,
+    outputs: Mapping[str, OutputEntry],
+    env: _EnvState,
+    *,
+    ready: bool,
+) -> tuple[list[str], DeployResult | None]:
+    """The next-steps checklist, and ``proliferate-infra deploy`` when asked for (else the
+    checklist says how to run it)."""
+    values = env.values
     steps = checklist(
         domain_plan,
         outputs,
-        app_url=app_url,
+        app_url=values.get("NEXT_PUBLIC_APP_URL", Resolved(None, "")).value or "",
         google=bool(values.get("GOOGLE_CLIENT_ID", Resolved(None, "")).value),
         unset_keys=[k for k, r in values.items() if r.value is None],
     )
     deployed: DeployResult | None = None
-    ready = up_done or bool(outputs)
     if ready and ctx.flag(
         "deploy", "Build and deploy the platform now (proliferate-infra deploy)?", default=False
     ):
-        deployed = _deploy(ctx, deps, login, project_dir, stack, pulumi_env)
+        deployed = _deploy(ctx, run.deps, run.login, run.project_dir, stack, run.pulumi_env)
     if deployed is None:
         steps.append(
             f"Build and deploy the platform: from a checkout of proliferate-ai/proliferate, run "
-            f"`proliferate-infra deploy --stack {stack} --project-dir {project_dir}`"
+            f"`proliferate-infra deploy --stack {stack} --project-dir {run.project_dir}`"
         )
-    return SetupResult(
-        stack=stack,
-        backend_url=url,
-        outputs=outputs,
-        env_file=env_file,
-        env_written=written,
-        backup=backup,
-        values=values,
-        migration=migration,
-        steps=steps,
-        changes=list(ctx.changes),
-        checks=checks,
-        migrated_from=migrated_from,
-        deploy=deployed,
-    )
+    return steps, deployed
 
 
 def _validate_credentials(
@@ -572,6 +694,7 @@ def _domain_step(
     desired: dict[str, Desired],
     explicit: Callable[[str], bool],
 ) -> DomainPlan:
+    """Domain and TLS: none, managed by the stack (Route53 + ACM) or an existing certificate."""
     ctx.echo("Domain and TLS")
     existing_domain = current.get("proliferate:domainName")
     domain = ctx.text(
@@ -600,46 +723,72 @@ def _domain_step(
     sure = explicit("domain_name") or existing_domain is None
     desired["proliferate:domainName"] = Desired(domain, explicit=sure)
     if tls == "managed":
-        zone_answer = ctx.answers.get("hosted_zone_id")
-        zone_id: str | None = str(zone_answer.value) if zone_answer else None
-        if zone_id is None and "proliferate:hostedZoneId" in current:
-            zone_id = current["proliferate:hostedZoneId"].value
-        if zone_id is None:
-            zone = find_hosted_zone(login.client("route53"), domain)
-            if zone is not None:
-                ctx.echo(f"  using Route53 zone {zone.name} ({zone.zone_id})")
-                zone_id = zone.zone_id
-            else:
-                ctx.echo(f"  no Route53 zone for {domain}: the stack creates one (delegate it)")
-        desired["proliferate:manageDns"] = Desired("true", explicit=explicit("tls"))
-        desired["proliferate:enableHttps"] = Desired("true", explicit=explicit("tls"))
-        if zone_id:
-            desired["proliferate:hostedZoneId"] = Desired(zone_id, explicit=zone_answer is not None)
-        return DomainPlan(domain=domain, tls="managed", hosted_zone_id=zone_id)
+        return _managed_tls(ctx, login, domain, current, desired, explicit)
     if tls == "existing":
-        entry = current.get("proliferate:certificateArn")
-        arn = ctx.text(
-            "certificate_arn",
-            f"ACM certificate ARN (in {region}) covering {domain}",
-            existing=entry.value if entry else None,
-            secret=False,
-            validate=lambda v: _problem(
-                lambda: validate_certificate_arn(v, key="certificate_arn", region=region)
-            ),
-        )
-        validate_certificate_arn(arn, key="certificate_arn", region=region)
-        info = describe_certificate(login.client("acm"), arn)
-        hosts = [domain, f"gateway.{domain}", f"llm.{domain}"]
-        steps = validation_steps(info, hosts)
-        for line in steps:
-            ctx.echo(f"  {line}")
-        desired["proliferate:certificateArn"] = Desired(arn, secret=True, explicit=True)
+        plan = _existing_certificate(ctx, login, region, domain, current, desired)
         desired["proliferate:enableHttps"] = Desired("true", explicit=explicit("tls"))
         if manage:
             desired["proliferate:manageDns"] = Desired("false", explicit=explicit("tls"))
-        return DomainPlan(domain=domain, tls="existing", validation_steps=tuple(steps))
+        return plan
     desired["proliferate:enableHttps"] = Desired("false", explicit=explicit("tls"))
     return DomainPlan(domain=domain, tls="none")
+
+
+def _managed_tls(
+    ctx: SetupContext,
+    login: aws_credentials.AwsLogin,
+    domain: str,
+    current: Mapping[str, ConfigEntry],
+    desired: dict[str, Desired],
+    explicit: Callable[[str], bool],
+) -> DomainPlan:
+    """TLS and DNS managed by the stack: in the answered, configured or found Route53 zone
+    (none found: the stack creates one)."""
+    zone_answer = ctx.answers.get("hosted_zone_id")
+    zone_id: str | None = str(zone_answer.value) if zone_answer else None
+    if zone_id is None and "proliferate:hostedZoneId" in current:
+        zone_id = current["proliferate:hostedZoneId"].value
+    if zone_id is None:
+        zone = find_hosted_zone(login.client("route53"), domain)
+        if zone is not None:
+            ctx.echo(f"  using Route53 zone {zone.name} ({zone.zone_id})")
+            zone_id = zone.zone_id
+        else:
+            ctx.echo(f"  no Route53 zone for {domain}: the stack creates one (delegate it)")
+    desired["proliferate:manageDns"] = Desired("true", explicit=explicit("tls"))
+    desired["proliferate:enableHttps"] = Desired("true", explicit=explicit("tls"))
+    if zone_id:
+        desired["proliferate:hostedZoneId"] = Desired(zone_id, explicit=zone_answer is not None)
+    return DomainPlan(domain=domain, tls="managed", hosted_zone_id=zone_id)
+
+
+def _existing_certificate(
+    ctx: SetupContext,
+    login: aws_credentials.AwsLogin,
+    region: str,
+    domain: str,
+    current: Mapping[str, ConfigEntry],
+    desired: dict[str, Desired],
+) -> DomainPlan:
+    """An existing ACM certificate: ask for its ARN, show how to validate it for the hosts."""
+    entry = current.get("proliferate:certificateArn")
+    arn = ctx.text(
+        "certificate_arn",
+        f"ACM certificate ARN (in {region}) covering {domain}",
+        existing=entry.value if entry else None,
+        secret=False,
+        validate=lambda v: _problem(
+            lambda: validate_certificate_arn(v, key="certificate_arn", region=region)
+        ),
+    )
+    validate_certificate_arn(arn, key="certificate_arn", region=region)
+    info = describe_certificate(login.client("acm"), arn)
+    hosts = [domain, f"gateway.{domain}", f"llm.{domain}"]
+    steps = validation_steps(info, hosts)
+    for line in steps:
+        ctx.echo(f"  {line}")
+    desired["proliferate:certificateArn"] = Desired(arn, secret=True, explicit=True)
+    return DomainPlan(domain=domain, tls="existing", validation_steps=tuple(steps))
 
 
 def _derived_values(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -118,203 +119,355 @@ class OfflineMocks(pulumi.runtime.Mocks):
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
+        """Outputs and id for one registration, from the handler for its resource family."""
         typ = args.typ
         inputs: dict[str, Any] = dict(args.inputs)  # pyright: ignore[reportUnknownArgumentType]
         h = _digest(typ, args.name)
         physical = str(inputs.get("name") or f"{args.name}-{h[:7]}")
-        outputs: dict[str, Any] = dict(inputs)
-        rid = f"{_ID_PREFIX[typ]}-{h}" if typ in _ID_PREFIX else f"{physical}"
-        r = self.region
+        new = _New(
+            typ=typ,
+            name=args.name,
+            inputs=inputs,
+            h=h,
+            physical=physical,
+            outputs=dict(inputs),
+            rid=f"{_ID_PREFIX[typ]}-{h}" if typ in _ID_PREFIX else physical,
+        )
+        rid = _handler(typ, custom=bool(args.custom))(self, new)
+        return rid, new.outputs
 
-        if typ == "aws:ec2/vpc:Vpc":
-            outputs.update(
-                arn=self.arn("ec2", f"vpc/{rid}"),
-                defaultSecurityGroupId=f"sg-{_digest(rid, 'default')}",
-                defaultRouteTableId=f"rtb-{_digest(rid, 'main')}",
-                mainRouteTableId=f"rtb-{_digest(rid, 'main')}",
-                defaultNetworkAclId=f"acl-{_digest(rid, 'acl')}",
-                ownerId=ACCOUNT_ID,
-            )
-        elif typ in _ID_PREFIX:
-            kind = _ID_PREFIX[typ].split("-")[0]
-            resource_kind = {
-                "sg": "security-group",
-                "igw": "internet-gateway",
-                "nat": "natgateway",
-                "eipalloc": "elastic-ip",
-                "rtb": "route-table",
-                "fl": "vpc-flow-log",
-                "sgr": "security-group-rule",
-            }.get(kind, kind)
-            outputs["arn"] = self.arn("ec2", f"{resource_kind}/{rid}")
-            if typ == "aws:ec2/eip:Eip":
-                outputs.update(publicIp=f"203.0.113.{int(h[:2], 16) % 250 + 1}", allocationId=rid)
-            if typ == "aws:ec2/securityGroup:SecurityGroup":
-                outputs.setdefault("name", physical)
-                outputs["ownerId"] = ACCOUNT_ID
-            if typ.startswith("aws:vpc/securityGroup"):
-                outputs["securityGroupRuleId"] = rid
-        elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
-            rid = str(inputs.get("replicationGroupId") or physical)
-            host = f"master.{rid}.{h[:6]}.{_short_region(r)}.cache.amazonaws.com"
-            outputs.update(
-                arn=self.arn("elasticache", f"replicationgroup:{rid}"),
-                primaryEndpointAddress=host,
-                readerEndpointAddress=host.replace("master.", "replica.", 1),
-                port=int(inputs.get("port", 6379)),
-                memberClusters=[
-                    f"{rid}-{i + 1:03d}" for i in range(int(inputs.get("numCacheClusters", 1) or 1))
-                ],
-                clusterEnabled=False,
-            )
-        elif typ == "aws:elasticache/parameterGroup:ParameterGroup":
-            rid = physical
-            outputs.update(arn=self.arn("elasticache", f"parametergroup:{rid}"), name=rid)
-        elif typ == "aws:elasticache/subnetGroup:SubnetGroup":
-            rid = physical
-            outputs.update(arn=self.arn("elasticache", f"subnetgroup:{rid}"), name=rid)
-        elif typ == "aws:rds/instance:Instance":
-            rid = str(inputs.get("identifier") or physical)
-            address = f"{rid}.c{h[:10]}.{r}.rds.amazonaws.com"
-            port = int(inputs.get("port", 5432))
-            outputs.update(
-                arn=self.arn("rds", f"db:{rid}"),
-                address=address,
-                endpoint=f"{address}:{port}",
-                port=port,
-                identifier=rid,
-                resourceId=f"db-{h.upper()[:26]}",
-                hostedZoneId="Z2R2ITUGPM61AM",
-            )
-            if inputs.get("manageMasterUserPassword"):
-                outputs["masterUserSecrets"] = [
-                    {
-                        "secretArn": self.arn("secretsmanager", f"secret:rds!{rid}-{h[:6]}"),
-                        "secretStatus": "active",
-                        "kmsKeyId": "alias/aws/secretsmanager",
-                    }
-                ]
-        elif typ in ("aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup"):
-            rid = physical
-            kind = "subgrp" if "subnet" in typ else "pg"
-            outputs.update(arn=self.arn("rds", f"{kind}:{rid}"), name=rid)
-        elif typ == "aws:ecs/cluster:Cluster":
-            outputs.update(arn=self.arn("ecs", f"cluster/{physical}"), name=physical)
-            rid = outputs["arn"]
-        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
-            family = str(inputs.get("family") or physical)
-            outputs.update(arn=self.arn("ecs", f"task-definition/{family}:1"), revision=1)
-            outputs["arnWithoutRevision"] = self.arn("ecs", f"task-definition/{family}")
-            rid = family
-        elif typ == "aws:ecs/service:Service":
-            outputs.update(name=physical)
-            rid = self.arn("ecs", f"service/{physical}")
-        elif typ == "aws:ecr/repository:Repository":
-            outputs.update(
-                arn=self.arn("ecr", f"repository/{physical}"),
-                name=physical,
-                registryId=ACCOUNT_ID,
-                repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{r}.amazonaws.com/{physical}",
-            )
-            rid = physical
-        elif typ == "aws:iam/role:Role":
-            outputs.update(
-                arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
-                name=physical,
-                uniqueId=f"AROA{h.upper()}",
-            )
-            rid = physical
-        elif typ == "aws:iam/policy:Policy":
-            outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{physical}", name=physical)
-            rid = outputs["arn"]
-        elif typ == "aws:cloudwatch/logGroup:LogGroup":
-            outputs.update(arn=self.arn("logs", f"log-group:{physical}"), name=physical)
-            rid = physical
-        elif typ == "aws:secretsmanager/secret:Secret":
-            outputs.update(
-                arn=self.arn("secretsmanager", f"secret:{physical}-{h[:6]}"), name=physical
-            )
-            rid = outputs["arn"]
-        elif typ == "aws:secretsmanager/secretVersion:SecretVersion":
-            outputs.update(versionId=f"{h[:8]}-{h[8:12]}-{h[12:16]}", arn=inputs.get("secretId"))
-            rid = f"{inputs.get('secretId')}|{outputs['versionId']}"
-        elif typ == "aws:lb/loadBalancer:LoadBalancer":
-            lb_name = physical[:32]
-            outputs.update(
-                arn=self.arn("elasticloadbalancing", f"loadbalancer/app/{lb_name}/{h[:16]}"),
-                arnSuffix=f"app/{lb_name}/{h[:16]}",
-                dnsName=f"{lb_name}-{int(h[:8], 16)}.{r}.elb.amazonaws.com",
-                zoneId="Z35SXDOTRQ7X7K",
-                name=lb_name,
-            )
-            rid = outputs["arn"]
-        elif typ == "aws:lb/targetGroup:TargetGroup":
-            tg = physical[:32]
-            outputs.update(
-                arn=self.arn("elasticloadbalancing", f"targetgroup/{tg}/{h[:16]}"),
-                arnSuffix=f"targetgroup/{tg}/{h[:16]}",
-                name=tg,
-            )
-            rid = outputs["arn"]
-        elif typ in ("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
-            outputs["arn"] = self.arn("elasticloadbalancing", f"listener/app/lb/{h[:16]}/{h[:8]}")
-            rid = outputs["arn"]
-        elif typ == "aws:acm/certificate:Certificate":
-            domain = str(inputs.get("domainName", "example.com"))
-            names = [domain, *list(inputs.get("subjectAlternativeNames") or [])]
-            outputs.update(
-                arn=self.arn("acm", f"certificate/{h[:8]}-{h[8:12]}-{h[12:16]}"),
-                status="ISSUED",
-                domainValidationOptions=[
-                    {
-                        "domainName": n,
-                        "resourceRecordName": f"_{_digest(n, length=12)}.{n.lstrip('*.')}.",
-                        "resourceRecordType": "CNAME",
-                        "resourceRecordValue": f"_{_digest(n, 'v', length=12)}.acm-validations.aws.",
-                    }
-                    for n in names
-                ],
-            )
-            rid = outputs["arn"]
-        elif typ == "aws:acm/certificateValidation:CertificateValidation":
-            rid = str(inputs.get("certificateArn", physical))
-        elif typ == "aws:route53/zone:Zone":
-            rid = f"Z{h.upper()[:13]}"
-            outputs.update(
-                zoneId=rid,
-                arn=f"arn:aws:route53:::hostedzone/{rid}",
-                nameServers=[
-                    f"ns-{int(h[i : i + 3], 16) % 2048}.awsdns-{i:02d}.{tld}"
-                    for i, tld in ((0, "com"), (3, "net"), (6, "org"), (9, "co.uk"))
-                ],
-            )
-        elif typ == "aws:route53/record:Record":
-            rid = f"{inputs.get('zoneId')}_{inputs.get('name')}_{inputs.get('type')}"
-            outputs["fqdn"] = inputs.get("name")
-        elif typ.startswith("random:index/random"):
-            result = _random_value(typ, args.name, inputs)
-            outputs.update(result=result)
-            if typ == "random:index/randomPassword:RandomPassword":
-                outputs["bcryptHash"] = "$2a$10$" + _digest(result, length=53)
-            rid = "none"
-        elif typ.startswith("aws:appautoscaling/"):
-            rid = f"service/{h[:12]}"
-            outputs["arn"] = self.arn("application-autoscaling", f"scalable-target/{h[:20]}")
-        elif typ.startswith("aws:s3/"):
-            bucket = str(inputs.get("bucket") or physical)
-            outputs.update(arn=f"arn:aws:s3:::{bucket}", bucket=bucket)
-            rid = bucket
-        elif typ.startswith("aws:kms/key:Key"):
-            rid = f"{h[:8]}-{h[8:12]}-{h[12:16]}"
-            outputs.update(arn=self.arn("kms", f"key/{rid}"), keyId=rid)
-        elif args.custom:
-            # Any other custom resource: an ARN-shaped id so references still look real.
-            service = typ.split(":")[1].split("/")[0]
-            outputs.setdefault("arn", self.arn(service, f"{physical}"))
-            rid = physical
-        else:
-            rid = ""
-        return rid, outputs
+
+@dataclass
+class _New:
+    """One registration being answered: what a resource family's handler reads and fills."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    h: str
+    """The digest of the type and name every made-up id and address derives from."""
+    physical: str
+    """The ``name`` input, else the logical name with a hash suffix (as Pulumi auto-names)."""
+    outputs: dict[str, Any]
+    """The inputs, to which the handler adds what AWS would return."""
+    rid: str
+    """The default id: ``<prefix>-<hash>`` for the EC2 types of ``_ID_PREFIX``, else physical."""
+
+
+_Handler = Callable[[OfflineMocks, _New], str]
+"""Fills ``new.outputs`` for one resource family and returns the resource's id."""
+
+
+def _vpc(m: OfflineMocks, new: _New) -> str:
+    rid = new.rid
+    new.outputs.update(
+        arn=m.arn("ec2", f"vpc/{rid}"),
+        defaultSecurityGroupId=f"sg-{_digest(rid, 'default')}",
+        defaultRouteTableId=f"rtb-{_digest(rid, 'main')}",
+        mainRouteTableId=f"rtb-{_digest(rid, 'main')}",
+        defaultNetworkAclId=f"acl-{_digest(rid, 'acl')}",
+        ownerId=ACCOUNT_ID,
+    )
+    return rid
+
+
+_EC2_ARN_KIND = {
+    "sg": "security-group",
+    "igw": "internet-gateway",
+    "nat": "natgateway",
+    "eipalloc": "elastic-ip",
+    "rtb": "route-table",
+    "fl": "vpc-flow-log",
+    "sgr": "security-group-rule",
+}
+"""Id prefix -> the resource kind in the ARN (the prefix itself when absent)."""
+
+
+def _ec2(m: OfflineMocks, new: _New) -> str:
+    typ, rid, outputs = new.typ, new.rid, new.outputs
+    kind = _ID_PREFIX[typ].split("-")[0]
+    outputs["arn"] = m.arn("ec2", f"{_EC2_ARN_KIND.get(kind, kind)}/{rid}")
+    if typ == "aws:ec2/eip:Eip":
+        outputs.update(publicIp=f"203.0.113.{int(new.h[:2], 16) % 250 + 1}", allocationId=rid)
+    if typ == "aws:ec2/securityGroup:SecurityGroup":
+        outputs.setdefault("name", new.physical)
+        outputs["ownerId"] = ACCOUNT_ID
+    if typ.startswith("aws:vpc/securityGroup"):
+        outputs["securityGroupRuleId"] = rid
+    return rid
+
+
+def _replication_group(m: OfflineMocks, new: _New) -> str:
+    inputs = new.inputs
+    rid = str(inputs.get("replicationGroupId") or new.physical)
+    host = f"master.{rid}.{new.h[:6]}.{_short_region(m.region)}.cache.amazonaws.com"
+    new.outputs.update(
+        arn=m.arn("elasticache", f"replicationgroup:{rid}"),
+        primaryEndpointAddress=host,
+        readerEndpointAddress=host.replace("master.", "replica.", 1),
+        port=int(inputs.get("port", 6379)),
+        memberClusters=[
+            f"{rid}-{i + 1:03d}" for i in range(int(inputs.get("numCacheClusters", 1) or 1))
+        ],
+        clusterEnabled=False,
+    )
+    return rid
+
+
+def _elasticache_group(m: OfflineMocks, new: _New) -> str:
+    kind = "subnetgroup" if "subnetGroup" in new.typ else "parametergroup"
+    new.outputs.update(arn=m.arn("elasticache", f"{kind}:{new.physical}"), name=new.physical)
+    return new.physical
+
+
+def _db_instance(m: OfflineMocks, new: _New) -> str:
+    inputs, h = new.inputs, new.h
+    rid = str(inputs.get("identifier") or new.physical)
+    address = f"{rid}.c{h[:10]}.{m.region}.rds.amazonaws.com"
+    port = int(inputs.get("port", 5432))
+    new.outputs.update(
+        arn=m.arn("rds", f"db:{rid}"),
+        address=address,
+        endpoint=f"{address}:{port}",
+        port=port,
+        identifier=rid,
+        resourceId=f"db-{h.upper()[:26]}",
+        hostedZoneId="Z2R2ITUGPM61AM",
+    )
+    if inputs.get("manageMasterUserPassword"):
+        new.outputs["masterUserSecrets"] = [
+            {
+                "secretArn": m.arn("secretsmanager", f"secret:rds!{rid}-{h[:6]}"),
+                "secretStatus": "active",
+                "kmsKeyId": "alias/aws/secretsmanager",
+            }
+        ]
+    return rid
+
+
+def _rds_group(m: OfflineMocks, new: _New) -> str:
+    kind = "subgrp" if "subnet" in new.typ else "pg"
+    new.outputs.update(arn=m.arn("rds", f"{kind}:{new.physical}"), name=new.physical)
+    return new.physical
+
+
+def _ecs_cluster(m: OfflineMocks, new: _New) -> str:
+    new.outputs.update(arn=m.arn("ecs", f"cluster/{new.physical}"), name=new.physical)
+    return new.outputs["arn"]
+
+
+def _task_definition(m: OfflineMocks, new: _New) -> str:
+    family = str(new.inputs.get("family") or new.physical)
+    new.outputs.update(arn=m.arn("ecs", f"task-definition/{family}:1"), revision=1)
+    new.outputs["arnWithoutRevision"] = m.arn("ecs", f"task-definition/{family}")
+    return family
+
+
+def _ecs_service(m: OfflineMocks, new: _New) -> str:
+    new.outputs.update(name=new.physical)
+    return m.arn("ecs", f"service/{new.physical}")
+
+
+def _ecr_repository(m: OfflineMocks, new: _New) -> str:
+    physical = new.physical
+    new.outputs.update(
+        arn=m.arn("ecr", f"repository/{physical}"),
+        name=physical,
+        registryId=ACCOUNT_ID,
+        repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{m.region}.amazonaws.com/{physical}",
+    )
+    return physical
+
+
+def _iam_role(_m: OfflineMocks, new: _New) -> str:
+    new.outputs.update(
+        arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{new.physical}",
+        name=new.physical,
+        uniqueId=f"AROA{new.h.upper()}",
+    )
+    return new.physical
+
+
+def _iam_policy(_m: OfflineMocks, new: _New) -> str:
+    new.outputs.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{new.physical}", name=new.physical)
+    return new.outputs["arn"]
+
+
+def _log_group(m: OfflineMocks, new: _New) -> str:
+    new.outputs.update(arn=m.arn("logs", f"log-group:{new.physical}"), name=new.physical)
+    return new.physical
+
+
+def _secret(m: OfflineMocks, new: _New) -> str:
+    new.outputs.update(
+        arn=m.arn("secretsmanager", f"secret:{new.physical}-{new.h[:6]}"), name=new.physical
+    )
+    return new.outputs["arn"]
+
+
+def _secret_version(_m: OfflineMocks, new: _New) -> str:
+    h, secret_id = new.h, new.inputs.get("secretId")
+    new.outputs.update(versionId=f"{h[:8]}-{h[8:12]}-{h[12:16]}", arn=secret_id)
+    return f"{secret_id}|{new.outputs['versionId']}"
+
+
+def _load_balancer(m: OfflineMocks, new: _New) -> str:
+    lb_name, h = new.physical[:32], new.h
+    new.outputs.update(
+        arn=m.arn("elasticloadbalancing", f"loadbalancer/app/{lb_name}/{h[:16]}"),
+        arnSuffix=f"app/{lb_name}/{h[:16]}",
+        dnsName=f"{lb_name}-{int(h[:8], 16)}.{m.region}.elb.amazonaws.com",
+        zoneId="Z35SXDOTRQ7X7K",
+        name=lb_name,
+    )
+    return new.outputs["arn"]
+
+
+def _target_group(m: OfflineMocks, new: _New) -> str:
+    tg, h = new.physical[:32], new.h
+    new.outputs.update(
+        arn=m.arn("elasticloadbalancing", f"targetgroup/{tg}/{h[:16]}"),
+        arnSuffix=f"targetgroup/{tg}/{h[:16]}",
+        name=tg,
+    )
+    return new.outputs["arn"]
+
+
+def _listener(m: OfflineMocks, new: _New) -> str:
+    h = new.h
+    new.outputs["arn"] = m.arn("elasticloadbalancing", f"listener/app/lb/{h[:16]}/{h[:8]}")
+    return new.outputs["arn"]
+
+
+def _certificate(m: OfflineMocks, new: _New) -> str:
+    h = new.h
+    domain = str(new.inputs.get("domainName", "example.com"))
+    names = [domain, *list(new.inputs.get("subjectAlternativeNames") or [])]
+    new.outputs.update(
+        arn=m.arn("acm", f"certificate/{h[:8]}-{h[8:12]}-{h[12:16]}"),
+        status="ISSUED",
+        domainValidationOptions=[
+            {
+                "domainName": n,
+                "resourceRecordName": f"_{_digest(n, length=12)}.{n.lstrip('*.')}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_digest(n, 'v', length=12)}.acm-validations.aws.",
+            }
+            for n in names
+        ],
+    )
+    return new.outputs["arn"]
+
+
+def _certificate_validation(_m: OfflineMocks, new: _New) -> str:
+    return str(new.inputs.get("certificateArn", new.physical))
+
+
+def _hosted_zone(_m: OfflineMocks, new: _New) -> str:
+    h = new.h
+    rid = f"Z{h.upper()[:13]}"
+    new.outputs.update(
+        zoneId=rid,
+        arn=f"arn:aws:route53:::hostedzone/{rid}",
+        nameServers=[
+            f"ns-{int(h[i : i + 3], 16) % 2048}.awsdns-{i:02d}.{tld}"
+            for i, tld in ((0, "com"), (3, "net"), (6, "org"), (9, "co.uk"))
+        ],
+    )
+    return rid
+
+
+def _dns_record(_m: OfflineMocks, new: _New) -> str:
+    inputs = new.inputs
+    new.outputs["fqdn"] = inputs.get("name")
+    return f"{inputs.get('zoneId')}_{inputs.get('name')}_{inputs.get('type')}"
+
+
+def _random(_m: OfflineMocks, new: _New) -> str:
+    result = _random_value(new.typ, new.name, new.inputs)
+    new.outputs.update(result=result)
+    if new.typ == "random:index/randomPassword:RandomPassword":
+        new.outputs["bcryptHash"] = "$2a$10$" + _digest(result, length=53)
+    return "none"
+
+
+def _scaling(m: OfflineMocks, new: _New) -> str:
+    new.outputs["arn"] = m.arn("application-autoscaling", f"scalable-target/{new.h[:20]}")
+    return f"service/{new.h[:12]}"
+
+
+def _s3(_m: OfflineMocks, new: _New) -> str:
+    bucket = str(new.inputs.get("bucket") or new.physical)
+    new.outputs.update(arn=f"arn:aws:s3:::{bucket}", bucket=bucket)
+    return bucket
+
+
+def _kms_key(m: OfflineMocks, new: _New) -> str:
+    h = new.h
+    rid = f"{h[:8]}-{h[8:12]}-{h[12:16]}"
+    new.outputs.update(arn=m.arn("kms", f"key/{rid}"), keyId=rid)
+    return rid
+
+
+def _other_custom(m: OfflineMocks, new: _New) -> str:
+    """Any other custom resource: an ARN-shaped id so references still look real."""
+    service = new.typ.split(":")[1].split("/")[0]
+    new.outputs.setdefault("arn", m.arn(service, f"{new.physical}"))
+    return new.physical
+
+
+def _component(_m: OfflineMocks, _new: _New) -> str:
+    """A component resource: no id."""
+    return ""
+
+
+_BY_TYPE: dict[str, _Handler] = {
+    **dict.fromkeys(_ID_PREFIX, _ec2),
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:elasticache/parameterGroup:ParameterGroup": _elasticache_group,
+    "aws:elasticache/subnetGroup:SubnetGroup": _elasticache_group,
+    "aws:rds/instance:Instance": _db_instance,
+    "aws:rds/subnetGroup:SubnetGroup": _rds_group,
+    "aws:rds/parameterGroup:ParameterGroup": _rds_group,
+    "aws:ecs/cluster:Cluster": _ecs_cluster,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
+    "aws:route53/zone:Zone": _hosted_zone,
+    "aws:route53/record:Record": _dns_record,
+}
+"""Type token -> the handler of its family (the token is matched exactly)."""
+
+_BY_PREFIX: tuple[tuple[str, _Handler], ...] = (
+    ("random:index/random", _random),
+    ("aws:appautoscaling/", _scaling),
+    ("aws:s3/", _s3),
+    ("aws:kms/key:Key", _kms_key),
+)
+"""Token prefix -> handler, for the families not in ``_BY_TYPE`` (first match wins)."""
+
+
+def _handler(typ: str, *, custom: bool) -> _Handler:
+    """The handler for a type token: exact, then by prefix, then any custom or component."""
+    found = _BY_TYPE.get(typ)
+    if found is not None:
+        return found
+    for prefix, handler in _BY_PREFIX:
+        if typ.startswith(prefix):
+            return handler
+    return _other_custom if custom else _component
 
 
 def _short_region(region: str) -> str:
