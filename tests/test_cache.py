@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 from data_tier_fixtures import SOURCES, SUBNETS, VPC, assert_no_churn, rejected
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
@@ -311,6 +311,7 @@ def test_invalid_args_are_rejected_before_anything_is_registered(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(nodes=1, retention=0, single_ok=False)  # both wrong: the field's own range first
 @given(
     nodes=st.integers(min_value=-3, max_value=10),
     retention=st.integers(min_value=-3, max_value=40),
@@ -332,7 +333,14 @@ def test_node_count_and_retention_are_valid_or_rejected_by_key(
         assert rg.input("snapshotRetentionLimit") == retention
     else:
         error, cap = rejected(lambda: RedisCache("cache", args))
-        expected = "num_cache_clusters" if not valid_nodes else "snapshot_retention_days"
+        # Each field's own range first (in field order), then the rule across fields
+        # (one node only with allow_single_node).
+        if not 1 <= nodes <= 6:
+            expected = "num_cache_clusters"
+        elif not valid_retention:
+            expected = "snapshot_retention_days"
+        else:
+            expected = "num_cache_clusters"
         assert error.key == f"RedisCacheArgs.{expected}"
         assert cap.resources == []
 

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from .timeout import PreviewTimeout
+
 if TYPE_CHECKING:
     import argparse
 
@@ -440,6 +442,8 @@ def watch(
                 change = watcher.wait()
                 assert change is not None
                 _apply(change, pool, stream)
+        except PreviewTimeout:
+            raise  # --timeout, not Ctrl-C: the command reports it
         except KeyboardInterrupt:
             print("stopped watching", file=stream)
             return code
