@@ -5,14 +5,20 @@ starts this module's :func:`main` as a plugin. Pulumi infers the package schema 
 components' Python annotations and docstrings (Pulumi's ``Analyzer``) and generates an SDK
 for the consumer's language - TypeScript, Go, C#, Java or YAML.
 
-Two things are added to Pulumi's inference, both kept small:
+What is added to Pulumi's inference, each kept small:
 
 - a dataclass field with a default is optional in the schema (Pulumi's analyzer only knows
   ``X | None`` and ``NotRequired``, so ``idle_timeout_seconds: int = 3600`` would be
   required);
 - ``Annotated[T, constraint]`` is read as ``T``, and the constraint's
   :meth:`~proliferate_components.constraints.Constraint.describe` is appended to the
-  property's description (the same words the Python docs and the errors use).
+  property's description (the same words the Python docs and the errors use);
+- ``Literal["a", "b"]`` is a string (or number) whose values go into the description, and
+  ``tuple[X, ...]`` an array, as ``Sequence[X]`` is;
+- fields and attributes marked :class:`~proliferate_components.constraints.PythonOnly`
+  (a Python resource object) are left out;
+- a component with a ``_provider_init`` is constructed through it (``ProliferateStack``
+  takes a config and keywords from Python, one ``args`` object from the provider).
 
 A component constructed through the provider is registered with the schema's type token
 (``proliferate:index:Network``); from Python it keeps its own (``proliferate:network:Network``).
