@@ -309,7 +309,9 @@ class ProliferateStack(pulumi.ComponentResource):
     :meth:`export_outputs` exports its stack outputs (``appUrl``, ``gatewayUrl``,
     ``llmProxyUrl``, ``databaseUrl`` and ``redisUrl`` as secrets, the repository URLs,
     ``clusterName``, ``albDnsName``, the four ``migrations*`` outputs, and ``nameServers`` /
-    ``hostedZoneId`` with ``manage_dns``).
+    ``hostedZoneId`` with ``manage_dns``). The same values are typed attributes
+    (:attr:`app_url`, :attr:`database_url`, :attr:`repository_urls`, ...), registered as the
+    component's outputs: what other languages read through the component provider.
     """
 
     _type_token = "proliferate:stack:ProliferateStack"
