@@ -28,7 +28,6 @@ ALLOWED_LONG: dict[str, str] = {
     "proliferate_components.migrate.report:render_markdown": "split pending on the issue-13 code",
     "proliferate_components.migrate.roles:_Inference.by_name": "split pending on the issue-13 code",
     "proliferate_components.migrate.plan:_propagate": "split pending on the issue-13 code",
-    "proliferate_components.migrate.tfstate:parse_state": "split pending on the issue-13 code",
     "proliferate_components.migrate.roles:_Inference.load_balancer": "split pending on the issue-13 code",
 }
 """``module:qualname`` -> why it may be longer than :data:`MAX_LINES` for now."""
