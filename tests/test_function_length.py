@@ -25,7 +25,6 @@ ALLOWED_LONG: dict[str, str] = {
     "proliferate_components.migrate.plan:_plan_one": "split pending on the issue-13 code",
     "proliferate_components.migrate.plan:plan_migration": "split pending on the issue-13 code",
     "proliferate_components.migrate.roles:_Inference.iam": "split pending on the issue-13 code",
-    "proliferate_components.migrate.report:render_markdown": "split pending on the issue-13 code",
     "proliferate_components.migrate.roles:_Inference.by_name": "split pending on the issue-13 code",
     "proliferate_components.migrate.plan:_propagate": "split pending on the issue-13 code",
     "proliferate_components.migrate.roles:_Inference.load_balancer": "split pending on the issue-13 code",
