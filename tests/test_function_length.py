@@ -21,7 +21,6 @@ ALLOWED_LONG: dict[str, str] = {
     # Their split was done on the code before issue 13 reworked adoption; it is being redone
     # on the merged code. Remove each entry once its function is split.
     "proliferate_components.migrate.roles:_Inference.network": "split pending on the issue-13 code",
-    "proliferate_components.migrate.derive:derive_config": "split pending on the issue-13 code",
     "proliferate_components.migrate.plan:_plan_one": "split pending on the issue-13 code",
     "proliferate_components.migrate.plan:plan_migration": "split pending on the issue-13 code",
     "proliferate_components.migrate.roles:_Inference.iam": "split pending on the issue-13 code",
