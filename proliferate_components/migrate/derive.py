@@ -137,6 +137,22 @@ def _region(resources: list[TfResource]) -> tuple[str | None, str]:
     return None, ""
 
 
+@dataclass
+class _Derivation:
+    """The config being derived: values, the address each came from, the shell commands
+    that read the values the state does not hold, and remarks (in the order made)."""
+
+    values: dict[str, str] = field(default_factory=dict[str, str])
+    sources: dict[str, str] = field(default_factory=dict[str, str])
+    notes: list[str] = field(default_factory=list[str])
+    lookups: dict[str, str] = field(default_factory=dict[str, str])
+
+    def put(self, key: str, value: Any, res: TfResource) -> None:
+        """Set ``key`` as ``pulumi config set`` stores it, read from ``res``."""
+        self.values[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        self.sources[key] = res.address
+
+
 def derive_config(
     assignments: list[RoleAssignment],
     *,
@@ -151,38 +167,64 @@ def derive_config(
     cannot be adopted). ``skip_roles``: roles whose names are not carried (resources that
     cannot be adopted anyway: the component's new one needs a name of its own)."""
     by_role = {a.role: a.resource for a in assignments if a.role is not None}
-    values: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    notes: list[str] = []
-    lookups: dict[str, str] = {}
-
-    def put(key: str, value: Any, res: TfResource) -> None:
-        values[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        sources[key] = res.address
-
+    out = _Derivation()
     region, where = _region([a.resource for a in assignments])
     if region:
-        values["aws:region"] = region
-        sources["aws:region"] = where
+        out.values["aws:region"] = region
+        out.sources["aws:region"] = where
+    zones = _network(by_role, out)
+    _services(by_role, out)
+    _log_retention(by_role, out)
+    store = _redis(by_role, out)
+    _load_balancer(by_role, region, out)
+    db = by_role.get("postgres/instance")
+    if db is not None:
+        _database(db, by_role, out)
+    else:
+        first = assignments[0].resource if assignments else None
+        _external_database(by_role.get("network/vpc") or store or first, out)
+    named: set[str] = set()
+    if adopt_names:
+        _adopt_names(by_role, zones, skip_roles, named, out)
+    _skipped_name_notes(by_role, skip_roles, out)
+    return _validated_config(out, zones, named)
 
-    # -- network ------------------------------------------------------------------------
+
+def _network(by_role: Mapping[str, TfResource], out: _Derivation) -> list[str]:
+    """VPC CIDR, zone count and NAT strategy; returns the subnets' zones (AZ #0 first)."""
     vpc = by_role.get("network/vpc")
-    if vpc is not None and vpc.attr("cidr_block"):
-        put("proliferate:vpcCidr", vpc.attr("cidr_block"), vpc)
-    elif vpc is not None:
-        cidrs = [
-            str(r.attr("cidr_block"))
-            for role, r in by_role.items()
-            if "-subnet-" in role and r.attr("cidr_block")
-        ]
-        guess = cidr_supernet(cidrs)
-        if guess is not None and vpc.id:
-            put("proliferate:vpcCidr", guess, vpc)
-            lookups["proliferate:vpcCidr"] = _describe("vpcs", vpc.id, "Vpcs[0].CidrBlock")
-            notes.append(
-                f"{vpc.address} holds no cidr_block: config.sh reads it from AWS (the plan "
-                f"assumed {guess}, the /16 of its subnets)"
-            )
+    if vpc is not None:
+        _vpc_cidr(vpc, by_role, out)
+    zones = _subnet_zones(by_role)
+    if zones and vpc is not None:
+        out.put("proliferate:azCount", len(zones), vpc)
+    _nat_strategy(by_role, len(zones), out)
+    return zones
+
+
+def _vpc_cidr(vpc: TfResource, by_role: Mapping[str, TfResource], out: _Derivation) -> None:
+    """The VPC's CIDR; when the state does not hold it, the supernet of its subnets in the
+    plan and a lookup in config.sh."""
+    if vpc.attr("cidr_block"):
+        out.put("proliferate:vpcCidr", vpc.attr("cidr_block"), vpc)
+        return
+    cidrs = [
+        str(r.attr("cidr_block"))
+        for role, r in by_role.items()
+        if "-subnet-" in role and r.attr("cidr_block")
+    ]
+    guess = cidr_supernet(cidrs)
+    if guess is not None and vpc.id:
+        out.put("proliferate:vpcCidr", guess, vpc)
+        out.lookups["proliferate:vpcCidr"] = _describe("vpcs", vpc.id, "Vpcs[0].CidrBlock")
+        out.notes.append(
+            f"{vpc.address} holds no cidr_block: config.sh reads it from AWS (the plan "
+            f"assumed {guess}, the /16 of its subnets)"
+        )
+
+
+def _subnet_zones(by_role: Mapping[str, TfResource]) -> list[str]:
+    """The zone of subnet #0, #1, ... (private, else public) up to the first missing one."""
     zones: list[str] = []
     for i in range(8):
         subnet = by_role.get(f"network/private-subnet-{i}") or by_role.get(
@@ -191,35 +233,48 @@ def derive_config(
         if subnet is None:
             break
         zones.append(str(subnet.attr("availability_zone", "")))
-    if zones and vpc is not None:
-        put("proliferate:azCount", len(zones), vpc)
-    nat_count = sum(1 for role in by_role if re.fullmatch(r"network/nat-[0-9]+", role))
-    if nat_count:
-        nat = by_role["network/nat-0"]
-        put("proliferate:natStrategy", "one_per_az" if nat_count > 1 else "single", nat)
-        if 1 < nat_count < len(zones):
-            notes.append(
-                f"{nat_count} NAT gateways for {len(zones)} zones: the components run one NAT "
-                "gateway or one per zone; natStrategy=one_per_az adds the missing ones"
-            )
+    return zones
 
-    # -- services -----------------------------------------------------------------------
-    config_prefix = {
-        "worker": "worker",
-        "llm-proxy": "llmProxy",
-        "gateway": "gateway",
-        "web": "web",
-    }
-    for service, prefix in config_prefix.items():
+
+def _nat_strategy(by_role: Mapping[str, TfResource], zone_count: int, out: _Derivation) -> None:
+    """One NAT gateway or one per zone, from how many the state has."""
+    nat_count = sum(1 for role in by_role if re.fullmatch(r"network/nat-[0-9]+", role))
+    if not nat_count:
+        return
+    nat = by_role["network/nat-0"]
+    out.put("proliferate:natStrategy", "one_per_az" if nat_count > 1 else "single", nat)
+    if 1 < nat_count < zone_count:
+        out.notes.append(
+            f"{nat_count} NAT gateways for {zone_count} zones: the components run one NAT "
+            "gateway or one per zone; natStrategy=one_per_az adds the missing ones"
+        )
+
+
+_SERVICE_CONFIG_PREFIX: Mapping[str, str] = {
+    "worker": "worker",
+    "llm-proxy": "llmProxy",
+    "gateway": "gateway",
+    "web": "web",
+}
+"""Service (role prefix) -> the prefix of its config keys."""
+
+
+def _services(by_role: Mapping[str, TfResource], out: _Derivation) -> None:
+    """Each service's task size and desired count (and ``enableWeb`` when the web runs)."""
+    for service, prefix in _SERVICE_CONFIG_PREFIX.items():
         task = by_role.get(f"{service}/task")
         if task is not None:
-            put(f"proliferate:{prefix}Cpu", int(str(task.attr("cpu", "0")) or 0), task)
-            put(f"proliferate:{prefix}Memory", int(str(task.attr("memory", "0")) or 0), task)
+            out.put(f"proliferate:{prefix}Cpu", int(str(task.attr("cpu", "0")) or 0), task)
+            out.put(f"proliferate:{prefix}Memory", int(str(task.attr("memory", "0")) or 0), task)
         svc = by_role.get(f"{service}/service")
         if svc is not None:
-            put(f"proliferate:{prefix}DesiredCount", int(svc.attr("desired_count", 1)), svc)
+            out.put(f"proliferate:{prefix}DesiredCount", int(svc.attr("desired_count", 1)), svc)
             if service == "web":
-                put("proliferate:enableWeb", True, svc)
+                out.put("proliferate:enableWeb", True, svc)
+
+
+def _log_retention(by_role: Mapping[str, TfResource], out: _Derivation) -> None:
+    """The log groups' retention, when they share one (the stack has one for all)."""
     retentions = {
         int(res.attr("retention_in_days", 0))
         for role, res in by_role.items()
@@ -229,156 +284,192 @@ def derive_config(
         value = next(iter(retentions))
         logs = next(res for role, res in by_role.items() if role.endswith("/logs"))
         if value == 0:
-            notes.append(
+            out.notes.append(
                 "the Terraform log groups keep logs forever (retention 0): the components always "
                 "set a retention (default 30 days); set proliferate:logRetentionDays to keep more"
             )
         else:
-            put("proliferate:logRetentionDays", value, logs)
+            out.put("proliferate:logRetentionDays", value, logs)
     elif len(retentions) > 1:
-        notes.append(
+        out.notes.append(
             f"the Terraform log groups have different retentions {sorted(retentions)}: the stack "
             "uses one proliferate:logRetentionDays for all services"
         )
 
-    # -- redis --------------------------------------------------------------------------
-    store = by_role.get("redis/replication-group")
-    if store is not None:
-        engine = str(store.attr("engine", "redis"))
-        put("proliferate:redisEngine", engine, store)
-        put("proliferate:redisCacheNodeType", store.attr("node_type"), store)
-        version = str(store.attr("engine_version", ""))
-        major_minor = ".".join(version.split(".")[:2])
-        cache_params = by_role.get("redis/params")
-        cache_family = str(cache_params.attr("family", "")) if cache_params is not None else ""
-        if (engine, major_minor) in ENGINE_FAMILIES:
-            put("proliferate:redisEngineVersion", major_minor, store)
-        elif not version and cache_params is not None:
-            # Not in the state: the newest version of the parameter group's family.
-            fitting = sorted(
-                v for (e, v), f in ENGINE_FAMILIES.items() if e == engine and f == cache_family
-            )
-            if fitting:
-                put("proliferate:redisEngineVersion", fitting[-1], cache_params)
-        elif version:
-            notes.append(
-                f"{store.address} runs {engine} {version}: the components accept "
-                f"{', '.join(f'{e} {v}' for e, v in ENGINE_FAMILIES)}; upgrade it in place first "
-                "(in Terraform) or accept the library default"
-            )
-        nodes = int(store.attr("num_cache_clusters", 0) or store.attr("num_cache_nodes", 1) or 1)
-        put("proliferate:redisNumCacheClusters", nodes, store)
-        if nodes == 1:
-            put("proliferate:redisAllowSingleNode", True, store)
-        retention = int(store.attr("snapshot_retention_limit", 0) or 0)
-        if 1 <= retention <= 35:
-            put("proliferate:redisSnapshotRetentionDays", retention, store)
-        else:
-            notes.append(
-                f"{store.address} keeps no automatic snapshots (snapshot_retention_limit="
-                f"{retention}): the components always keep at least 1 day; the first `pulumi up` "
-                "turns daily snapshots on"
-            )
 
-    # -- load balancer ------------------------------------------------------------------
+def _redis(by_role: Mapping[str, TfResource], out: _Derivation) -> TfResource | None:
+    """Engine, version, node type and count, snapshot retention of the Redis store (if any,
+    returned)."""
+    store = by_role.get("redis/replication-group")
+    if store is None:
+        return None
+    engine = str(store.attr("engine", "redis"))
+    out.put("proliferate:redisEngine", engine, store)
+    out.put("proliferate:redisCacheNodeType", store.attr("node_type"), store)
+    _redis_engine_version(store, engine, by_role.get("redis/params"), out)
+    nodes = int(store.attr("num_cache_clusters", 0) or store.attr("num_cache_nodes", 1) or 1)
+    out.put("proliferate:redisNumCacheClusters", nodes, store)
+    if nodes == 1:
+        out.put("proliferate:redisAllowSingleNode", True, store)
+    retention = int(store.attr("snapshot_retention_limit", 0) or 0)
+    if 1 <= retention <= 35:
+        out.put("proliferate:redisSnapshotRetentionDays", retention, store)
+    else:
+        out.notes.append(
+            f"{store.address} keeps no automatic snapshots (snapshot_retention_limit="
+            f"{retention}): the components always keep at least 1 day; the first `pulumi up` "
+            "turns daily snapshots on"
+        )
+    return store
+
+
+def _redis_engine_version(
+    store: TfResource, engine: str, cache_params: TfResource | None, out: _Derivation
+) -> None:
+    """The store's major.minor version when the components accept it; not in the state, the
+    newest of its parameter group's family; otherwise a note."""
+    version = str(store.attr("engine_version", ""))
+    major_minor = ".".join(version.split(".")[:2])
+    cache_family = str(cache_params.attr("family", "")) if cache_params is not None else ""
+    if (engine, major_minor) in ENGINE_FAMILIES:
+        out.put("proliferate:redisEngineVersion", major_minor, store)
+    elif not version and cache_params is not None:
+        # Not in the state: the newest version of the parameter group's family.
+        fitting = sorted(
+            v for (e, v), f in ENGINE_FAMILIES.items() if e == engine and f == cache_family
+        )
+        if fitting:
+            out.put("proliferate:redisEngineVersion", fitting[-1], cache_params)
+    elif version:
+        out.notes.append(
+            f"{store.address} runs {engine} {version}: the components accept "
+            f"{', '.join(f'{e} {v}' for e, v in ENGINE_FAMILIES)}; upgrade it in place first "
+            "(in Terraform) or accept the library default"
+        )
+
+
+def _load_balancer(by_role: Mapping[str, TfResource], region: str | None, out: _Derivation) -> None:
+    """HTTPS (and its certificate) when the load balancer has an HTTPS listener."""
     https = by_role.get("lb/https")
     alb = by_role.get("lb/alb")
     if https is not None:
-        put("proliferate:enableHttps", True, https)
+        out.put("proliferate:enableHttps", True, https)
         certificate = https.attr("certificate_arn")
         if certificate:
-            put("proliferate:certificateArn", certificate, https)
+            out.put("proliferate:certificateArn", certificate, https)
         elif https.attr("arn") and region:
-            # Not in the state: config.sh reads it; the plan uses a stand-in of its shape.
-            put(
-                "proliferate:certificateArn",
-                f"arn:aws:acm:{region}:000000000000:certificate/00000000-0000-0000-0000-000000000000",
-                https,
-            )
-            lookups["proliferate:certificateArn"] = command(
-                [
-                    "aws",
-                    "elbv2",
-                    "describe-listeners",
-                    "--listener-arns",
-                    str(https.attr("arn")),
-                    "--query",
-                    "Listeners[0].Certificates[0].CertificateArn",
-                    "--output",
-                    "text",
-                ]
-            )
+            _certificate_lookup(https, region, out)
     elif alb is not None:
-        put("proliferate:enableHttps", False, alb)
+        out.put("proliferate:enableHttps", False, alb)
 
-    # -- data ---------------------------------------------------------------------------
-    db = by_role.get("postgres/instance")
-    if db is not None:
-        put("proliferate:enableRds", True, db)
-        if db.attr("instance_class"):
-            put("proliferate:dbInstanceClass", db.attr("instance_class"), db)
-        version = str(db.attr("engine_version", "") or "")
-        params = by_role.get("postgres/params")
-        family = str(params.attr("family", "")) if params is not None else ""
-        if version:
-            major_minor = ".".join(version.split(".")[:2])
-            put("proliferate:dbEngineVersion", major_minor, db)
-        elif re.fullmatch(r"postgres[0-9]+", family) and params is not None:
-            # Not in the state: the parameter group's family says the major version.
-            put("proliferate:dbEngineVersion", family[len("postgres") :], params)
-        if db.attr("allocated_storage"):
-            put("proliferate:dbAllocatedStorageGib", int(db.attr("allocated_storage")), db)
-        if (
-            db.attr("max_allocated_storage") is not None
-            and "max_allocated_storage" in db.attributes
-        ):
-            put(
-                "proliferate:dbMaxAllocatedStorageGib",
-                int(db.attr("max_allocated_storage") or 0),
-                db,
-            )
-        if "multi_az" in db.attributes:
-            put("proliferate:dbMultiAz", bool(db.attr("multi_az")), db)
-        if db.attr("backup_retention_period"):
-            put("proliferate:dbBackupRetentionDays", int(db.attr("backup_retention_period")), db)
-    else:
-        anchor = vpc or store or (assignments[0].resource if assignments else None)
-        if anchor is not None:
-            put("proliferate:enableRds", False, anchor)
-            sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
-            notes.append(
-                "the Terraform deployment has no RDS database: enableRds=false keeps the "
-                "external database; its DATABASE_URL moves with secrets.sh, or set it with "
-                "`pulumi config set --secret proliferate:DATABASE_URL ...`"
-            )
 
-    named: set[str] = set()
-    adopt = (
-        _adopt_object(by_role, zones, skip_roles, named, values.get("proliferate:vpcCidr"), lookups)
-        if adopt_names
-        else {}
+def _certificate_lookup(https: TfResource, region: str, out: _Derivation) -> None:
+    """The HTTPS listener's certificate is not in the state: config.sh reads it; the plan
+    uses a stand-in of its shape."""
+    out.put(
+        "proliferate:certificateArn",
+        f"arn:aws:acm:{region}:000000000000:certificate/00000000-0000-0000-0000-000000000000",
+        https,
     )
+    out.lookups["proliferate:certificateArn"] = command(
+        [
+            "aws",
+            "elbv2",
+            "describe-listeners",
+            "--listener-arns",
+            str(https.attr("arn")),
+            "--query",
+            "Listeners[0].Certificates[0].CertificateArn",
+            "--output",
+            "text",
+        ]
+    )
+
+
+def _database(db: TfResource, by_role: Mapping[str, TfResource], out: _Derivation) -> None:
+    """The RDS instance's class, engine version, storage, Multi-AZ and backup retention."""
+    out.put("proliferate:enableRds", True, db)
+    if db.attr("instance_class"):
+        out.put("proliferate:dbInstanceClass", db.attr("instance_class"), db)
+    version = str(db.attr("engine_version", "") or "")
+    params = by_role.get("postgres/params")
+    family = str(params.attr("family", "")) if params is not None else ""
+    if version:
+        major_minor = ".".join(version.split(".")[:2])
+        out.put("proliferate:dbEngineVersion", major_minor, db)
+    elif re.fullmatch(r"postgres[0-9]+", family) and params is not None:
+        # Not in the state: the parameter group's family says the major version.
+        out.put("proliferate:dbEngineVersion", family[len("postgres") :], params)
+    if db.attr("allocated_storage"):
+        out.put("proliferate:dbAllocatedStorageGib", int(db.attr("allocated_storage")), db)
+    if db.attr("max_allocated_storage") is not None and "max_allocated_storage" in db.attributes:
+        out.put(
+            "proliferate:dbMaxAllocatedStorageGib",
+            int(db.attr("max_allocated_storage") or 0),
+            db,
+        )
+    if "multi_az" in db.attributes:
+        out.put("proliferate:dbMultiAz", bool(db.attr("multi_az")), db)
+    if db.attr("backup_retention_period"):
+        out.put("proliferate:dbBackupRetentionDays", int(db.attr("backup_retention_period")), db)
+
+
+def _external_database(anchor: TfResource | None, out: _Derivation) -> None:
+    """The Terraform deployment has no RDS database: keep the external one (``anchor``: the
+    resource the value is attributed to; none, nothing is set)."""
+    if anchor is None:
+        return
+    out.put("proliferate:enableRds", False, anchor)
+    out.sources["proliferate:enableRds"] = "(no aws_db_instance in the state)"
+    out.notes.append(
+        "the Terraform deployment has no RDS database: enableRds=false keeps the "
+        "external database; its DATABASE_URL moves with secrets.sh, or set it with "
+        "`pulumi config set --secret proliferate:DATABASE_URL ...`"
+    )
+
+
+def _adopt_names(
+    by_role: Mapping[str, TfResource],
+    zones: list[str],
+    skip_roles: frozenset[str],
+    named: set[str],
+    out: _Derivation,
+) -> None:
+    """``proliferate:adopt`` (see :func:`_adopt_object`), when it carries anything."""
+    adopt = _adopt_object(
+        by_role, zones, skip_roles, named, out.values.get("proliferate:vpcCidr"), out.lookups
+    )
+    if adopt:
+        out.values[ADOPT_KEY] = json.dumps(adopt, sort_keys=True, separators=(",", ":"))
+        out.sources[ADOPT_KEY] = "the names and subnets of the resources with roles"
+
+
+def _skipped_name_notes(
+    by_role: Mapping[str, TfResource], skip_roles: frozenset[str], out: _Derivation
+) -> None:
+    """A note for every resource whose name is not carried (it cannot be adopted)."""
     for role in sorted(skip_roles & set(by_role)):
-        notes.append(
+        out.notes.append(
             f"the name of {by_role[role].address} is not carried into proliferate:adopt: it "
             "cannot be adopted, and the component's new resource needs a name of its own (AWS "
             "refuses two with one name)"
         )
-    if adopt:
-        values[ADOPT_KEY] = json.dumps(adopt, sort_keys=True, separators=(",", ":"))
-        sources[ADOPT_KEY] = "the names and subnets of the resources with roles"
-    values, dropped = _validated(values)
+
+
+def _validated_config(out: _Derivation, zones: list[str], named: set[str]) -> DerivedConfig:
+    """The derived values that :class:`StackConfig` accepts, a note for each one dropped."""
+    values, dropped = _validated(out.values)
     for key, message in dropped:
-        sources.pop(key, None)
-        notes.append(f"{key} not carried over: {message}")
+        out.sources.pop(key, None)
+        out.notes.append(f"{key} not carried over: {message}")
     return DerivedConfig(
         values=values,
-        sources=sources,
-        notes=tuple(notes),
+        sources=out.sources,
+        notes=tuple(out.notes),
         availability_zones=tuple(zones),
         secret_keys=frozenset(k for k in values if k in _SECRET_KEYS),
         named_roles=frozenset(named) if ADOPT_KEY in values else frozenset(),
-        lookups={k: v for k, v in lookups.items() if k in values or k.startswith(ADOPT_KEY)},
+        lookups={k: v for k, v in out.lookups.items() if k in values or k.startswith(ADOPT_KEY)},
     )
 
 

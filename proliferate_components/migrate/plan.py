@@ -545,102 +545,15 @@ def plan_migration(
         ConfigError: if the state has no resource the migration recognises, or the names
             are invalid.
     """
-    from ..errors import ConfigError
-
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", stack):
-        raise ConfigError("--stack", stack, "a Pulumi stack name (letters, digits, _ . -)")
-    if not re.fullmatch(r"[a-z][a-z0-9-]*", component_name):
-        raise ConfigError(
-            "--component-name", component_name, "lower-case letters, digits and hyphens"
-        )
-    if not any(r.type in RECOGNISED_TYPES for r in state.resources):
-        raise ConfigError(
-            "--state",
-            f"{len(state.resources)} managed resources",
-            "a state with the spec's AWS resources (aws_vpc, aws_ecs_service, "
-            "aws_elasticache_*, ...)",
-        )
+    _check_plan_inputs(state, component_name=component_name, stack=stack)
     state = with_inline_rules(with_inline_routes(with_equivalents(state)))
     refs = References(state)
     assignments = terraform_roles(state, refs)
-    skip: frozenset[str] = frozenset()
-    while True:
-        derived = derive_config(assignments, adopt_names=adopt_names, skip_roles=skip)
-        config, plans, roles2 = _classify(
-            state, refs, assignments, derived, component_name, stack, project
-        )
-        # A refused resource keeps its old name; the component's new one must not take it.
-        refused = {
-            p.role
-            for p in plans.values()
-            if p.status == Status.BLOCKED and p.role in derived.named_roles
-        }
-        if refused <= skip:
-            break
-        skip |= refused
-    for address, p in plans.items():
-        if p.role in skip:  # its name is left out on purpose: do not suggest setting it
-            kept = tuple(m for m in p.missing_inputs if not m.startswith("proliferate:adopt"))
-            res = state.by_address(address)
-            attribute = next(
-                (
-                    c.tf_attribute
-                    for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())
-                    if c.pulumi_input in ("name", "replicationGroupId")
-                ),
-                "name",
-            )
-            extra = () if p.commands else tuple(safepaths.named_collision(res, attribute, stack))
-            plans[address] = dataclasses.replace(
-                p, missing_inputs=kept, commands=p.commands + extra
-            )
-    used = {p.role for p in plans.values() if p.counts_adopted}
-    created = tuple(
-        (role, child.registration.type, child.registration.name)
-        for role, child in sorted(roles2.items())
-        if role not in used
+    derived, config, plans, roles2 = _plan_without_name_clashes(
+        state, refs, assignments, component_name, stack, project, adopt_names=adopt_names
     )
-    notes = list(derived.notes)
-    network = config.adopt.network if config.adopt is not None else None
-    pinned = network is not None and network.availability_zones is not None
-    if derived.availability_zones and not pinned:
-        notes.append(
-            "zones: the components take the region's first available zones "
-            f"(aws.getAvailabilityZones); this plan assumes they are {', '.join(derived.availability_zones)} "
-            "like the Terraform subnets - check with `aws ec2 describe-availability-zones`"
-        )
-    notes.extend(_eviction_notes(assignments))
-    if any(p.role == "network/vpc" and p.adopted for p in plans.values()):
-        notes.append(
-            "the adopted VPC's default security group is taken over by "
-            f"{component_name}-network-default-sg, which removes all its rules: check that "
-            "nothing uses it (`aws ec2 describe-network-interfaces --filters "
-            "Name=group-id,Values=<default sg id>`) before `pulumi up`"
-        )
-    database = next(
-        (p for p in plans.values() if p.role == "postgres/instance" and p.adopted), None
-    )
-    if database is not None:
-        notes.append(
-            f"{database.address}: the first `pulumi up` sets the master password the component "
-            "generates (PostgresDb takes no password), in place; the adopted services receive "
-            "the new DATABASE_URL in the same update, anything else connecting with the old "
-            "password must be given the new one (`pulumi stack output` -> databaseUrl)"
-        )
-    notes += [a.ambiguity for a in assignments if a.ambiguity]
-    foreign = {p.address for p in plans.values() if p.status is Status.NOT_OURS}
-    for p in plans.values():
-        users = sorted(refs.dependents(p.address) & foreign) if p.counts_adopted else []
-        if users:
-            shown = ", ".join(f"`{u}`" for u in users[:3]) + (
-                f" and {len(users) - 3} more" if len(users) > 3 else ""
-            )
-            notes.append(
-                f"`{p.address}` is shared with other applications ({shown}): once adopted, "
-                "changing or destroying it in Pulumi affects them too"
-            )
-    if state.data_sources:
-        notes.append(f"{state.data_sources} data source instances skipped (nothing to adopt)")
+    created = _created(plans, roles2)
+    notes = _plan_notes(state, refs, derived, config, assignments, plans, component_name)
     secret_values = secret_config(state, assignments, derived, stack)
     ordered = tuple(plans[r.address] for r in state.resources)
     return MigrationPlan(
@@ -658,6 +571,174 @@ def plan_migration(
             r.adopted and (r.import_id or "").startswith("unresolved:") for r in ordered
         ),
     )
+
+
+def _check_plan_inputs(state: TfState, *, component_name: str, stack: str) -> None:
+    """The stack and component names are valid, and the state has a resource to adopt."""
+    from ..errors import ConfigError
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", stack):
+        raise ConfigError("--stack", stack, "a Pulumi stack name (letters, digits, _ . -)")
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", component_name):
+        raise ConfigError(
+            "--component-name", component_name, "lower-case letters, digits and hyphens"
+        )
+    if not any(r.type in RECOGNISED_TYPES for r in state.resources):
+        raise ConfigError(
+            "--state",
+            f"{len(state.resources)} managed resources",
+            "a state with the spec's AWS resources (aws_vpc, aws_ecs_service, "
+            "aws_elasticache_*, ...)",
+        )
+
+
+def _plan_without_name_clashes(
+    state: TfState,
+    refs: References,
+    assignments: list[RoleAssignment],
+    component_name: str,
+    stack: str,
+    project: str,
+    *,
+    adopt_names: bool,
+) -> tuple[DerivedConfig, StackConfig, dict[str, ResourcePlan], dict[str, ComponentChild]]:
+    """Derive the config and classify, again without the names of the refused resources
+    until none is left: a refused resource keeps its old name, so the component's new one
+    must not take it (:func:`_point_skipped_names_at_their_collision`). Returns the config,
+    the plans by address and the children by role."""
+    skip: frozenset[str] = frozenset()
+    while True:
+        derived = derive_config(assignments, adopt_names=adopt_names, skip_roles=skip)
+        config, plans, roles2 = _classify(
+            state, refs, assignments, derived, component_name, stack, project
+        )
+        refused = {
+            p.role
+            for p in plans.values()
+            if p.status == Status.BLOCKED and p.role in derived.named_roles
+        }
+        if refused <= skip:
+            break
+        skip |= refused
+    _point_skipped_names_at_their_collision(state, plans, skip, stack)
+    return derived, config, plans, roles2
+
+
+def _point_skipped_names_at_their_collision(
+    state: TfState, plans: dict[str, ResourcePlan], skip: frozenset[str], stack: str
+) -> None:
+    """A resource whose name is left out on purpose: do not suggest setting it as a missing
+    input; without commands of its own, give it the ones for its name collision."""
+    for address, p in plans.items():
+        if p.role not in skip:
+            continue
+        kept = tuple(m for m in p.missing_inputs if not m.startswith("proliferate:adopt"))
+        res = state.by_address(address)
+        attribute = next(
+            (
+                c.tf_attribute
+                for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())
+                if c.pulumi_input in ("name", "replicationGroupId")
+            ),
+            "name",
+        )
+        extra = () if p.commands else tuple(safepaths.named_collision(res, attribute, stack))
+        plans[address] = dataclasses.replace(p, missing_inputs=kept, commands=p.commands + extra)
+
+
+def _created(
+    plans: Mapping[str, ResourcePlan], roles2: Mapping[str, ComponentChild]
+) -> tuple[tuple[str, str, str], ...]:
+    """(role, type, logical name) of every child no adopted resource plays: the first
+    ``pulumi up`` creates it."""
+    used = {p.role for p in plans.values() if p.counts_adopted}
+    return tuple(
+        (role, child.registration.type, child.registration.name)
+        for role, child in sorted(roles2.items())
+        if role not in used
+    )
+
+
+def _plan_notes(
+    state: TfState,
+    refs: References,
+    derived: DerivedConfig,
+    config: StackConfig,
+    assignments: list[RoleAssignment],
+    plans: Mapping[str, ResourcePlan],
+    component_name: str,
+) -> list[str]:
+    """The config's notes, then remarks about the zones, Redis eviction, the adopted VPC's
+    default security group and database password, ambiguous roles, resources shared with
+    other applications and skipped data sources."""
+    notes = list(derived.notes)
+    notes += _zone_notes(derived, config)
+    notes += _eviction_notes(assignments)
+    notes += _adopted_vpc_notes(plans, component_name)
+    notes += _adopted_database_notes(plans)
+    notes += [a.ambiguity for a in assignments if a.ambiguity]
+    notes += _shared_resource_notes(refs, plans)
+    if state.data_sources:
+        notes.append(f"{state.data_sources} data source instances skipped (nothing to adopt)")
+    return notes
+
+
+def _zone_notes(derived: DerivedConfig, config: StackConfig) -> list[str]:
+    """Unless ``proliferate:adopt`` pins the zones: the plan assumes the region's first
+    zones are the Terraform subnets' ones."""
+    network = config.adopt.network if config.adopt is not None else None
+    pinned = network is not None and network.availability_zones is not None
+    if not derived.availability_zones or pinned:
+        return []
+    return [
+        "zones: the components take the region's first available zones "
+        f"(aws.getAvailabilityZones); this plan assumes they are {', '.join(derived.availability_zones)} "
+        "like the Terraform subnets - check with `aws ec2 describe-availability-zones`"
+    ]
+
+
+def _adopted_vpc_notes(plans: Mapping[str, ResourcePlan], component_name: str) -> list[str]:
+    """An adopted VPC's default security group loses its rules."""
+    if not any(p.role == "network/vpc" and p.adopted for p in plans.values()):
+        return []
+    return [
+        "the adopted VPC's default security group is taken over by "
+        f"{component_name}-network-default-sg, which removes all its rules: check that "
+        "nothing uses it (`aws ec2 describe-network-interfaces --filters "
+        "Name=group-id,Values=<default sg id>`) before `pulumi up`"
+    ]
+
+
+def _adopted_database_notes(plans: Mapping[str, ResourcePlan]) -> list[str]:
+    """An adopted database gets the component's master password."""
+    database = next(
+        (p for p in plans.values() if p.role == "postgres/instance" and p.adopted), None
+    )
+    if database is None:
+        return []
+    return [
+        f"{database.address}: the first `pulumi up` sets the master password the component "
+        "generates (PostgresDb takes no password), in place; the adopted services receive "
+        "the new DATABASE_URL in the same update, anything else connecting with the old "
+        "password must be given the new one (`pulumi stack output` -> databaseUrl)"
+    ]
+
+
+def _shared_resource_notes(refs: References, plans: Mapping[str, ResourcePlan]) -> list[str]:
+    """Adopted resources that other applications' resources reference."""
+    notes: list[str] = []
+    foreign = {p.address for p in plans.values() if p.status is Status.NOT_OURS}
+    for p in plans.values():
+        users = sorted(refs.dependents(p.address) & foreign) if p.counts_adopted else []
+        if users:
+            shown = ", ".join(f"`{u}`" for u in users[:3]) + (
+                f" and {len(users) - 3} more" if len(users) > 3 else ""
+            )
+            notes.append(
+                f"`{p.address}` is shared with other applications ({shown}): once adopted, "
+                "changing or destroying it in Pulumi affects them too"
+            )
+    return notes
 
 
 def _classify(
@@ -790,6 +871,9 @@ def _plan_one(
     stack: str,
     project: str,
 ) -> ResourcePlan:
+    """One Terraform resource's plan: by its part when it has no role; not adopted when no
+    child plays its role; blocked when it is a different object or would be replaced; a new
+    revision (task definitions); otherwise adopted, with or without in-place changes."""
     res = a.resource
     base: dict[str, Any] = {
         "address": res.address,
@@ -800,17 +884,9 @@ def _plan_one(
     }
     if a.role is None:
         return _part_plan(a, base)
-    target = pulumi_type_of(res)
     child = roles.get(a.role)
     if child is None:
-        return ResourcePlan(
-            **base,
-            status=Status.NOT_ADOPTED,
-            pulumi_type=target,
-            reason=f"the components have no {a.role} under the derived config",
-            safe_path="Not imported: it stays with Terraform until it is retired.",
-            commands=tuple(safepaths.retire(res.address)),
-        )
+        return _without_child(res, a.role, base)
     child2 = roles2.get(a.role, child)
     reg = child2.registration
     common: dict[str, Any] = {
@@ -821,95 +897,152 @@ def _plan_one(
         "parent_chain": tuple((p.type, p.name) for p in child2.ancestors),
     }
     if res.address not in matched:
-        what = "a single-node cache cluster" if res.type == "aws_elasticache_cluster" else res.type
-        commands = (
-            safepaths.redis_store(res, stack, f"{res.attr('cluster_id') or res.id}-migrate")
-            if res.type == "aws_elasticache_cluster"
-            else safepaths.side_by_side(res, reg.type)
-        )
-        return ResourcePlan(
-            **common,
-            status=Status.BLOCKED,
-            reason=f"{what} is a different AWS object than the component's {reg.type}: it "
-            "cannot be imported as one",
-            safe_path=_safe_path(reg.type),
-            decided_by="type",
-            commands=tuple(commands),
-        )
+        return _different_object(res, reg.type, common, stack)
     diffs, unknown = _differences(res, child2)
     forced = [d for d in diffs if d.forces_replacement]
     the_id = import_id(res)
     if res.type == "aws_ecs_task_definition":
-        family = str(res.attr("family", ""))
-        if a.role in derived.named_roles and family:
-            return ResourcePlan(
-                **common,
-                status=Status.NEW_REVISION,
-                differences=tuple(d for d in diffs if d.property != "family"),
-                reason=f"the first `pulumi up` registers the next revision of family `{family}` "
-                "(a revision is immutable) and the adopted service rolls to it: the service "
-                "is not replaced",
-                safe_path="The Terraform revision stays registered (inactive after the roll): "
-                "`aws ecs update-service --task-definition` back to it is the way back.",
-            )
-        return ResourcePlan(
-            **common,
-            status=Status.NOT_ADOPTED,
-            differences=tuple(diffs),
-            reason="a task definition revision is immutable and its family could not be carried",
-            safe_path="The component registers a revision of its own family and the service "
-            "rolls to it; the Terraform revisions stay registered (inactive).",
-            commands=tuple(safepaths.retire(res.address)),
-        )
+        return _task_definition(res, a.role in derived.named_roles, common, diffs)
     if forced:
-        same_name = [
-            f"`{state_value}` ({c.pulumi_input})"
-            for c in REPLACEMENT_PROPERTIES.get(reg.type, ())
-            if c.pulumi_input in ("name", "replicationGroupId")
-            and c.pulumi_input not in {d.property for d in forced}
-            and (state_value := res.attr(c.tf_attribute))
-        ]
-        missing = tuple(
-            dict.fromkeys(
-                _MISSING_INPUTS[(reg.type, d.property)]
-                for d in forced
-                if (reg.type, d.property) in _MISSING_INPUTS
-            )
-        )
-        deciding = next(
-            (
-                c.tf_attribute
-                for c in REPLACEMENT_PROPERTIES.get(reg.type, ())
-                if c.pulumi_input == forced[0].property
-            ),
-            snake(forced[0].property),
-        )
-        if reg.type == "aws:elasticache/replicationGroup:ReplicationGroup":
-            commands = safepaths.redis_store(
-                res, stack, f"{res.attr('replication_group_id') or res.id}-migrate"
-            )
-        else:
-            commands = safepaths.side_by_side(res, reg.type)
+        return _would_be_replaced(res, reg.type, common, diffs, unknown, forced, stack)
+    return _adopted(common, the_id, diffs, unknown)
+
+
+def _without_child(res: TfResource, role: str, base: Mapping[str, Any]) -> ResourcePlan:
+    """No component child plays ``role`` under the derived config: not adopted."""
+    return ResourcePlan(
+        **base,
+        status=Status.NOT_ADOPTED,
+        pulumi_type=pulumi_type_of(res),
+        reason=f"the components have no {role} under the derived config",
+        safe_path="Not imported: it stays with Terraform until it is retired.",
+        commands=tuple(safepaths.retire(res.address)),
+    )
+
+
+def _different_object(
+    res: TfResource, pulumi_type: str, common: Mapping[str, Any], stack: str
+) -> ResourcePlan:
+    """Blocked: the resource is another kind of AWS object than the child playing its role
+    (a single-node cache cluster for a replication group)."""
+    what = "a single-node cache cluster" if res.type == "aws_elasticache_cluster" else res.type
+    commands = (
+        safepaths.redis_store(res, stack, f"{res.attr('cluster_id') or res.id}-migrate")
+        if res.type == "aws_elasticache_cluster"
+        else safepaths.side_by_side(res, pulumi_type)
+    )
+    return ResourcePlan(
+        **common,
+        status=Status.BLOCKED,
+        reason=f"{what} is a different AWS object than the component's {pulumi_type}: it "
+        "cannot be imported as one",
+        safe_path=_safe_path(pulumi_type),
+        decided_by="type",
+        commands=tuple(commands),
+    )
+
+
+def _task_definition(
+    res: TfResource, family_carried: bool, common: Mapping[str, Any], diffs: list[Difference]
+) -> ResourcePlan:
+    """A task definition is never imported (a revision is immutable): with its family
+    carried, the component registers the next revision of it; otherwise one of its own."""
+    family = str(res.attr("family", ""))
+    if family_carried and family:
         return ResourcePlan(
             **common,
-            status=Status.BLOCKED,
-            differences=tuple(diffs),
-            unknown=tuple(unknown),
-            reason="would be replaced: "
-            + ", ".join(d.property for d in forced)
-            + (
-                "; the replacement would reuse the name "
-                + ", ".join(same_name)
-                + ", which AWS refuses while the old one exists: deploy to a stack with another "
-                "name, or rename the Terraform resource first"
-                if same_name
-                else ""
-            ),
-            safe_path=_safe_path(reg.type),
-            missing_inputs=missing,
-            decided_by=deciding,
-            commands=tuple(commands),
+            status=Status.NEW_REVISION,
+            differences=tuple(d for d in diffs if d.property != "family"),
+            reason=f"the first `pulumi up` registers the next revision of family `{family}` "
+            "(a revision is immutable) and the adopted service rolls to it: the service "
+            "is not replaced",
+            safe_path="The Terraform revision stays registered (inactive after the roll): "
+            "`aws ecs update-service --task-definition` back to it is the way back.",
         )
+    return ResourcePlan(
+        **common,
+        status=Status.NOT_ADOPTED,
+        differences=tuple(diffs),
+        reason="a task definition revision is immutable and its family could not be carried",
+        safe_path="The component registers a revision of its own family and the service "
+        "rolls to it; the Terraform revisions stay registered (inactive).",
+        commands=tuple(safepaths.retire(res.address)),
+    )
+
+
+def _would_be_replaced(
+    res: TfResource,
+    pulumi_type: str,
+    common: Mapping[str, Any],
+    diffs: list[Difference],
+    unknown: list[str],
+    forced: list[Difference],
+    stack: str,
+) -> ResourcePlan:
+    """Blocked: importing it would replace it (the ``forced`` differences). Says which name
+    the replacement would reuse, which inputs would avoid it and which attribute decided."""
+    same_name = [
+        f"`{state_value}` ({c.pulumi_input})"
+        for c in REPLACEMENT_PROPERTIES.get(pulumi_type, ())
+        if c.pulumi_input in ("name", "replicationGroupId")
+        and c.pulumi_input not in {d.property for d in forced}
+        and (state_value := res.attr(c.tf_attribute))
+    ]
+    missing = tuple(
+        dict.fromkeys(
+            _MISSING_INPUTS[(pulumi_type, d.property)]
+            for d in forced
+            if (pulumi_type, d.property) in _MISSING_INPUTS
+        )
+    )
+    return ResourcePlan(
+        **common,
+        status=Status.BLOCKED,
+        differences=tuple(diffs),
+        unknown=tuple(unknown),
+        reason="would be replaced: "
+        + ", ".join(d.property for d in forced)
+        + (
+            "; the replacement would reuse the name "
+            + ", ".join(same_name)
+            + ", which AWS refuses while the old one exists: deploy to a stack with another "
+            "name, or rename the Terraform resource first"
+            if same_name
+            else ""
+        ),
+        safe_path=_safe_path(pulumi_type),
+        missing_inputs=missing,
+        decided_by=_deciding_attribute(pulumi_type, forced[0]),
+        commands=tuple(_replacement_commands(res, pulumi_type, stack)),
+    )
+
+
+def _deciding_attribute(pulumi_type: str, first: Difference) -> str:
+    """The Terraform attribute behind the first replacement-forcing difference."""
+    return next(
+        (
+            c.tf_attribute
+            for c in REPLACEMENT_PROPERTIES.get(pulumi_type, ())
+            if c.pulumi_input == first.property
+        ),
+        snake(first.property),
+    )
+
+
+def _replacement_commands(res: TfResource, pulumi_type: str, stack: str) -> list[str]:
+    """The commands of a resource that would be replaced: the component's Redis store seeded
+    from a snapshot of it (or the queues drained), or the component's resource side by side."""
+    if pulumi_type == "aws:elasticache/replicationGroup:ReplicationGroup":
+        return safepaths.redis_store(
+            res, stack, f"{res.attr('replication_group_id') or res.id}-migrate"
+        )
+    return safepaths.side_by_side(res, pulumi_type)
+
+
+def _adopted(
+    common: Mapping[str, Any], the_id: str, diffs: list[Difference], unknown: list[str]
+) -> ResourcePlan:
+    """Adopted: as is, or with the in-place changes ``diffs`` the first ``pulumi up`` makes."""
     status = Status.ADOPT_WITH_CHANGES if diffs else Status.ADOPT
     reason = (
         "the first `pulumi up` updates in place: " + ", ".join(d.property for d in diffs)
@@ -1092,61 +1225,79 @@ def _propagate(
         if not refused:
             return plans
         for address, p in list(plans.items()):
-            if not p.adopted:
-                continue
-            res = state.by_address(address)
-            forcing = {c.tf_attribute for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())}
-            for attribute, targets in sorted(refs.out.get(address, {}).items()):
-                hit = sorted(targets & refused)
-                if not hit:
-                    continue
-                names = " or ".join(hit)
-                if attribute in forcing or (res.type, attribute) in _ATTACHMENTS:
-                    why = f"{attribute} references {names}, which cannot be adopted: " + (
-                        "adopting it would replace it"
-                        if attribute in forcing
-                        else "moving it to the component's new one would take it away "
-                        "from what still runs on the old one"
-                    )
-                    reused = [
-                        f"`{res.attr(c.tf_attribute)}`"
-                        for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())
-                        if c.pulumi_input in ("name", "replicationGroupId")
-                        and not c.autonamed
-                        and res.attr(c.tf_attribute)
-                    ]
-                    if reused:
-                        why += (
-                            f"; the component's new one would reuse the name {', '.join(reused)}, "
-                            "which AWS refuses while the old one exists"
-                        )
-                    plans[address] = _blocked(
-                        p,
-                        why,
-                        (
-                            Difference(
-                                camel(attribute),
-                                res.attr(attribute),
-                                f"<new {names}>",
-                                attribute in forcing,
-                            ),
-                        ),
-                        attribute,
-                        res,
-                    )
-                    changed = True
-                    break
-                if (address, attribute) in moved:
-                    continue
-                moved.add((address, attribute))
-                move = Difference(camel(attribute), res.attr(attribute), f"<new {names}>", False)
-                plans[address] = dataclasses.replace(
-                    plans[address],
-                    status=Status.ADOPT_WITH_CHANGES,
-                    differences=(*plans[address].differences, move),
-                    reason=plans[address].reason
-                    + f"; {attribute} moves in place to the component's new {names}",
-                )
+            if p.adopted and _follow_refused_references(
+                state, refs, plans, address, p, refused, moved
+            ):
                 changed = True
     _ = stack
     return plans
+
+
+def _follow_refused_references(
+    state: TfState,
+    refs: References,
+    plans: dict[str, ResourcePlan],
+    address: str,
+    p: ResourcePlan,
+    refused: set[str],
+    moved: set[tuple[str, str]],
+) -> bool:
+    """Refuse the adopted ``p`` when one of its references to a refused resource forces a
+    replacement or is an attachment; otherwise record each such reference (once, in
+    ``moved``) as an in-place move. True when its plan changed."""
+    res = state.by_address(address)
+    forcing = {c.tf_attribute for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())}
+    changed = False
+    for attribute, targets in sorted(refs.out.get(address, {}).items()):
+        hit = sorted(targets & refused)
+        if not hit:
+            continue
+        names = " or ".join(hit)
+        if attribute in forcing or (res.type, attribute) in _ATTACHMENTS:
+            plans[address] = _refused_by_reference(p, res, attribute, names, attribute in forcing)
+            return True
+        if (address, attribute) in moved:
+            continue
+        moved.add((address, attribute))
+        plans[address] = _moved_in_place(plans[address], res, attribute, names)
+        changed = True
+    return changed
+
+
+def _refused_by_reference(
+    p: ResourcePlan, res: TfResource, attribute: str, names: str, forcing: bool
+) -> ResourcePlan:
+    """``p`` blocked: its ``attribute`` references the refused ``names``, and adopting it
+    would replace it (``forcing``) or take it away from what stays on the old one."""
+    why = f"{attribute} references {names}, which cannot be adopted: " + (
+        "adopting it would replace it"
+        if forcing
+        else "moving it to the component's new one would take it away "
+        "from what still runs on the old one"
+    )
+    reused = [
+        f"`{res.attr(c.tf_attribute)}`"
+        for c in REPLACEMENT_PROPERTIES.get(p.pulumi_type or "", ())
+        if c.pulumi_input in ("name", "replicationGroupId")
+        and not c.autonamed
+        and res.attr(c.tf_attribute)
+    ]
+    if reused:
+        why += (
+            f"; the component's new one would reuse the name {', '.join(reused)}, "
+            "which AWS refuses while the old one exists"
+        )
+    difference = Difference(camel(attribute), res.attr(attribute), f"<new {names}>", forcing)
+    return _blocked(p, why, (difference,), attribute, res)
+
+
+def _moved_in_place(p: ResourcePlan, res: TfResource, attribute: str, names: str) -> ResourcePlan:
+    """``p`` still adopted, its ``attribute`` moving in place to the component's new
+    ``names`` (listed as a change)."""
+    move = Difference(camel(attribute), res.attr(attribute), f"<new {names}>", False)
+    return dataclasses.replace(
+        p,
+        status=Status.ADOPT_WITH_CHANGES,
+        differences=(*p.differences, move),
+        reason=p.reason + f"; {attribute} moves in place to the component's new {names}",
+    )

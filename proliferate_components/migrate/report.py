@@ -175,6 +175,32 @@ def _table(plan: MigrationPlan) -> list[str]:
 
 def render_markdown(plan: MigrationPlan) -> str:
     """The migration report as Markdown (``report.md``), secret values redacted."""
+    lines = [
+        *_md_summary(plan),
+        *_md_config(plan),
+        *["## Every resource", "", *_table(plan), ""],
+        *_md_outcomes(plan),
+        *_md_created(plan),
+        *_md_missing_inputs(plan),
+        *_md_next_steps(plan),
+    ]
+    return "\n".join(lines)
+
+
+_SECTIONS: tuple[tuple[Status, str], ...] = (
+    (Status.ADOPT, "Adopted as is"),
+    (Status.ADOPT_WITH_CHANGES, "Adopted with a config change"),
+    (Status.NEW_REVISION, "Continued as a new revision"),
+    (Status.BLOCKED, "Cannot be adopted safely"),
+    (Status.SUPERSEDED, "Retired with Terraform (the components do its job)"),
+    (Status.NOT_ADOPTED, "Not adopted"),
+    (Status.NOT_OURS, "Not ours (left in Terraform)"),
+)
+"""The report's section per outcome, in the order they appear."""
+
+
+def _md_summary(plan: MigrationPlan) -> list[str]:
+    """Title, component, adoption rate and the count of every outcome."""
     adopted, considered = adoption_rate(plan)
     lines: list[str] = [
         f"# Terraform -> Pulumi migration report ({plan.project}/{plan.stack})",
@@ -191,7 +217,12 @@ def render_markdown(plan: MigrationPlan) -> str:
     for s in Status:
         lines.append(f"| {STATUS_LABELS[s]} | {len(plan.by_status(s))} |")
     lines += ["", "Nothing is replaced silently: every property that differs is listed below.", ""]
-    lines += ["## Stack config", "", "```sh", *plan.config.commands(plan.stack), "```", ""]
+    return lines
+
+
+def _md_config(plan: MigrationPlan) -> list[str]:
+    """The stack config commands, the secret values ``secrets.sh`` carries, the notes."""
+    lines = ["## Stack config", "", "```sh", *plan.config.commands(plan.stack), "```", ""]
     if plan.secret_sources:
         lines += [
             "## Secret values",
@@ -204,17 +235,14 @@ def render_markdown(plan: MigrationPlan) -> str:
         lines.append("")
     if plan.notes:
         lines += ["Notes:", ""] + [f"- {n}" for n in plan.notes] + [""]
-    lines += ["## Every resource", "", *_table(plan), ""]
-    sections = (
-        (Status.ADOPT, "Adopted as is"),
-        (Status.ADOPT_WITH_CHANGES, "Adopted with a config change"),
-        (Status.NEW_REVISION, "Continued as a new revision"),
-        (Status.BLOCKED, "Cannot be adopted safely"),
-        (Status.SUPERSEDED, "Retired with Terraform (the components do its job)"),
-        (Status.NOT_ADOPTED, "Not adopted"),
-        (Status.NOT_OURS, "Not ours (left in Terraform)"),
-    )
-    for status, title in sections:
+    return lines
+
+
+def _md_outcomes(plan: MigrationPlan) -> list[str]:
+    """One section per outcome that has resources: each resource in detail (``not ours``:
+    one line each)."""
+    lines: list[str] = []
+    for status, title in _SECTIONS:
         items = plan.by_status(status)
         if not items:
             continue
@@ -224,51 +252,82 @@ def render_markdown(plan: MigrationPlan) -> str:
             lines.append("")
             continue
         for r in items:
-            target = f" -> `{r.logical_name}` ({r.pulumi_type})" if r.logical_name else ""
-            lines.append(f"### `{_show(r.address)}`{target}")
-            lines.append("")
-            if r.import_id:
-                lines.append(f"- import id: `{r.import_id}`")
-            if r.urn:
-                lines.append(f"- URN: `{r.urn}`")
-            lines.append(f"- {r.reason}")
-            if r.unknown:
-                lines.append(
-                    "- not in the state (unknown; `pulumi preview` after the import shows it): "
-                    + ", ".join(f"`{u}`" for u in r.unknown)
-                )
-            if r.differences:
-                lines += [
-                    "",
-                    "| Property | Terraform state | Component input | Replaces |",
-                    "|---|---|---|---|",
-                ]
-                for d in r.differences:
-                    field = snake(d.property)
-                    lines.append(
-                        f"| `{d.property}` | `{_show(redact(d.state_value, field))}` "
-                        f"| `{_show(redact(d.component_value, field))}` "
-                        f"| {'**yes**' if d.forces_replacement else 'no'} |"
-                    )
-                lines.append("")
-            if r.safe_path:
-                lines.append(f"- Safe path: {r.safe_path}")
-            if r.commands:
-                lines += ["", "```sh", *r.commands, "```"]
-            if r.missing_inputs:
-                lines.append(f"- Missing component input: {'; '.join(r.missing_inputs)}")
-            lines.append("")
-    if plan.created:
-        lines += ["## Created new by the first `pulumi up`", ""]
-        lines += [f"- `{n}` ({t})" for _role, t, n in plan.created]
-        lines.append("")
+            lines += _md_resource(r)
+    return lines
+
+
+def _md_resource(r: ResourcePlan) -> list[str]:
+    """One resource's outcome: its target, ids, reason, differences and safe path."""
+    target = f" -> `{r.logical_name}` ({r.pulumi_type})" if r.logical_name else ""
+    lines = [f"### `{_show(r.address)}`{target}", ""]
+    if r.import_id:
+        lines.append(f"- import id: `{r.import_id}`")
+    if r.urn:
+        lines.append(f"- URN: `{r.urn}`")
+    lines.append(f"- {r.reason}")
+    if r.unknown:
+        lines.append(
+            "- not in the state (unknown; `pulumi preview` after the import shows it): "
+            + ", ".join(f"`{u}`" for u in r.unknown)
+        )
+    if r.differences:
+        lines += _md_differences(r)
+    if r.safe_path:
+        lines.append(f"- Safe path: {r.safe_path}")
+    if r.commands:
+        lines += ["", "```sh", *r.commands, "```"]
+    if r.missing_inputs:
+        lines.append(f"- Missing component input: {'; '.join(r.missing_inputs)}")
+    lines.append("")
+    return lines
+
+
+def _md_differences(r: ResourcePlan) -> list[str]:
+    """The table of the properties where the state and the component differ (redacted)."""
+    lines = [
+        "",
+        "| Property | Terraform state | Component input | Replaces |",
+        "|---|---|---|---|",
+    ]
+    for d in r.differences:
+        field = snake(d.property)
+        lines.append(
+            f"| `{d.property}` | `{_show(redact(d.state_value, field))}` "
+            f"| `{_show(redact(d.component_value, field))}` "
+            f"| {'**yes**' if d.forces_replacement else 'no'} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _md_created(plan: MigrationPlan) -> list[str]:
+    """What the first ``pulumi up`` creates new."""
+    if not plan.created:
+        return []
+    return [
+        "## Created new by the first `pulumi up`",
+        "",
+        *[f"- `{n}` ({t})" for _role, t, n in plan.created],
+        "",
+    ]
+
+
+def _md_missing_inputs(plan: MigrationPlan) -> list[str]:
+    """The component inputs that would allow a clean adoption, with the resources needing each."""
     missing = plan.missing_inputs
-    if missing:
-        lines += ["## Component inputs that would allow a clean adoption", ""]
-        for name, addresses in missing.items():
-            lines.append(f"- {name}: {', '.join(f'`{_show(a)}`' for a in addresses)}")
-        lines.append("")
-    lines += [
+    if not missing:
+        return []
+    lines = ["## Component inputs that would allow a clean adoption", ""]
+    for name, addresses in missing.items():
+        lines.append(f"- {name}: {', '.join(f'`{_show(a)}`' for a in addresses)}")
+    lines.append("")
+    return lines
+
+
+def _md_next_steps(plan: MigrationPlan) -> list[str]:
+    """The steps after the report, in order (with ``secrets.sh`` and ``resolve-rules`` when
+    this plan needs them)."""
+    return [
         "## Next steps",
         "",
         "See docs/migrating-from-terraform.md. In short: `sh config.sh`"
@@ -284,7 +343,6 @@ def render_markdown(plan: MigrationPlan) -> str:
         "directory; switch DNS; retire the rest with Terraform.",
         "",
     ]
-    return "\n".join(lines)
 
 
 def summary_lines(plan: MigrationPlan, paths: Iterable[Path], out: Path) -> list[str]:

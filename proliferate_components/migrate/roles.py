@@ -28,7 +28,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -174,6 +174,143 @@ def _first(items: Sequence[Any]) -> Any:
     return items[0] if items else None
 
 
+@dataclass
+class _VpcLayout:
+    """What the network inference learns about the chosen VPC, step by step."""
+
+    subnets: list[TfResource]
+    """The VPC's subnets."""
+    tables: list[TfResource]
+    """The VPC's route tables."""
+    routes: list[TfResource]
+    """Every ``aws_route`` of the state."""
+    associations: list[TfResource]
+    """Every route table association of the state."""
+    table_of: dict[str, str] = field(default_factory=dict[str, str])
+    """Subnet id -> the id of its route table."""
+    subnet_of: dict[str, str] = field(default_factory=dict[str, str])
+    """Association address -> subnet id, where the state does not hold it."""
+    tiers: dict[str, str] = field(default_factory=dict[str, str])
+    """Subnet id -> ``public`` or ``private``."""
+    zones: list[str] = field(default_factory=list[str])
+    """The subnets' zones, sorted (AZ #0 first)."""
+    zone_of: dict[str, str] = field(default_factory=dict[str, str])
+    """Subnet id -> its zone (by elimination where the state does not hold it)."""
+    subnet_index: dict[str, int] = field(default_factory=dict[str, int])
+    """Subnet id -> its zone's number, for the subnets assigned a role."""
+    public_nats: list[TfResource] = field(default_factory=list[TfResource])
+    """The NAT gateways in public subnets, in zone order."""
+    nat_index: dict[str, int] = field(default_factory=dict[str, int])
+    """NAT gateway id -> its number."""
+    private_rt_index: dict[str, int] = field(default_factory=dict[str, int])
+    """Private route table id -> the number of the NAT gateway it routes to."""
+
+
+def _default_routes(table: TfResource, routes: Sequence[TfResource]) -> list[Mapping[str, Any]]:
+    """The default (``0.0.0.0/0``) routes of a route table: ``aws_route`` resources and
+    inline ``route`` blocks."""
+    found: list[Mapping[str, Any]] = [
+        r.attributes
+        for r in routes
+        if r.attr("route_table_id") == table.id and r.attr("destination_cidr_block") == "0.0.0.0/0"
+    ]
+    for inline in cast("list[Any]", table.attr("route", [])):
+        if isinstance(inline, dict) and inline.get("cidr_block") == "0.0.0.0/0":
+            found.append(cast("Mapping[str, Any]", inline))
+    return found
+
+
+def _tables_routing_to_igw(net: _VpcLayout, igw_id: str | None) -> list[TfResource]:
+    """The route tables whose default route goes to the internet gateway (or to any
+    ``igw-``)."""
+    return [
+        t
+        for t in net.tables
+        if any(
+            (igw_id and r.get("gateway_id") == igw_id)
+            or str(r.get("gateway_id") or "").startswith("igw-")
+            for r in _default_routes(t, net.routes)
+        )
+    ]
+
+
+def _link_subnets_to_tables(net: _VpcLayout) -> None:
+    """Fill ``net.table_of`` from the associations. An association whose subnet the state
+    does not hold belongs to the one subnet of the VPC that has no association
+    (``net.subnet_of``)."""
+    net.table_of.update(
+        {
+            str(a.attr("subnet_id")): str(a.attr("route_table_id", ""))
+            for a in net.associations
+            if a.attr("subnet_id") and a.attr("route_table_id")
+        }
+    )
+    associated = {str(a.attr("subnet_id")) for a in net.associations}
+    loose = [s for s in net.subnets if s.id not in associated]
+    for a in net.associations:
+        if not a.attr("subnet_id") and a.attr("route_table_id") and len(loose) == 1:
+            net.subnet_of[a.address] = loose[0].id
+            net.table_of[loose[0].id] = str(a.attr("route_table_id"))
+
+
+def _tier_subnets(net: _VpcLayout, public_table_ids: set[str]) -> None:
+    """Fill ``net.tiers``: public when the subnet's route table is public. No route table
+    says it: the tier of its siblings (the same count/for_each block), else its name, else
+    whether it maps public IPs."""
+    tiers = net.tiers
+    for s in net.subnets:
+        if s.id in net.table_of:
+            tiers[s.id] = "public" if net.table_of[s.id] in public_table_ids else "private"
+    for s in net.subnets:
+        if s.id in tiers:
+            continue
+        siblings = {
+            tiers[o.id]
+            for o in net.subnets
+            if o.id in tiers and (o.module, o.name) == (s.module, s.name)
+        }
+        words = _words(_text(s))
+        if len(siblings) == 1:
+            tiers[s.id] = siblings.pop()
+        elif "public" in words:
+            tiers[s.id] = "public"
+        elif "private" in words:
+            tiers[s.id] = "private"
+        else:
+            tiers[s.id] = "public" if s.attr("map_public_ip_on_launch") else "private"
+
+
+def _zone_subnets(net: _VpcLayout) -> None:
+    """Fill ``net.zones`` and ``net.zone_of``. Each tier has one subnet per zone; a subnet
+    whose zone the state does not hold takes the one zone its tier lacks (by elimination)."""
+    subnets = net.subnets
+    known = {str(s.attr("availability_zone")) for s in subnets if s.attr("availability_zone")}
+    net.zones = sorted(known)
+    for tier in ("public", "private"):
+        members = [s for s in subnets if net.tiers[s.id] == tier]
+        have = {str(s.attr("availability_zone")) for s in members if s.attr("availability_zone")}
+        lacking = [z for z in net.zones if z not in have]
+        for s in members:
+            zone = str(s.attr("availability_zone") or "")
+            if not zone and len(lacking) == 1:
+                zone = lacking.pop()
+            net.zone_of[s.id] = zone
+
+
+def _forwards(listener: TfResource) -> set[str]:
+    """The ARNs of the target groups a listener's default actions forward to."""
+    out: set[str] = set()
+    for action in cast("list[Any]", listener.attr("default_action", [])):
+        if isinstance(action, dict):
+            a = cast("dict[str, Any]", action)
+            if a.get("target_group_arn"):
+                out.add(str(a["target_group_arn"]))
+            for fwd in cast("list[Any]", a.get("forward") or []):
+                for tg in cast("list[Any]", cast("dict[str, Any]", fwd).get("target_group") or []):
+                    out.add(str(cast("dict[str, Any]", tg).get("arn", "")))
+    return out
+
+
 class _Inference:
     """Role inference over one Terraform state (see :func:`terraform_roles`)."""
 
@@ -269,10 +406,56 @@ class _Inference:
 
     # -- network ----------------------------------------------------------------------------
     def network(self) -> None:
+        """The VPC that holds the subnets the services use, and its parts the Network
+        component has: internet gateway, subnets by tier and zone, NAT gateways and their
+        Elastic IPs, route tables, default routes, associations and the VPC's defaults."""
         vpcs = self.of_type("aws_vpc")
         subnets_all = self.of_type("aws_subnet")
         if not vpcs:
             return
+        vpc = self._choose_vpc(vpcs, subnets_all)
+        if vpc is None:
+            return
+        self.vpc = vpc
+        net = _VpcLayout(
+            subnets=[s for s in subnets_all if s.attr("vpc_id") == vpc.id],
+            tables=[t for t in self.of_type("aws_route_table") if t.attr("vpc_id") == vpc.id],
+            routes=self.of_type("aws_route"),
+            associations=self.of_type("aws_route_table_association"),
+        )
+        self.subnets = {s.id for s in net.subnets}
+        igw = self.choose(
+            "network/igw",
+            self.find(["aws_internet_gateway"], vpc_id=vpc.id)
+            or [g for g in self.of_type("aws_internet_gateway") if not g.attr("vpc_id")],
+            lambda g: (1,),
+            "the internet gateway attached to the VPC",
+        )
+        public_tables = _tables_routing_to_igw(net, igw.id if igw is not None else None)
+        _link_subnets_to_tables(net)
+        if not public_tables:
+            public_tables = self._public_tables_without_routes(net)
+        _tier_subnets(net, {t.id for t in public_tables})
+        _zone_subnets(net)
+        self._assign_subnets(net)
+        self._assign_nat_gateways(net, self._nat_gateways(net, single_vpc=len(vpcs) == 1))
+        public_rt = self.choose(
+            "network/public-rt",
+            public_tables,
+            lambda t: (sum(1 for v in net.table_of.values() if v == t.id),),
+            "route table with the default route to the internet gateway",
+        )
+        self._assign_private_tables_by_route(net)
+        self._assign_private_tables_by_zone(net, public_rt)
+        self._assign_default_routes(net, public_rt)
+        self._assign_associations(net)
+        self._vpc_defaults(vpc)
+
+    def _choose_vpc(
+        self, vpcs: list[TfResource], subnets_all: list[TfResource]
+    ) -> TfResource | None:
+        """The VPC whose subnets most of the platform's resources use (then: the one with
+        the most subnets)."""
 
         def platform_refs(vpc: TfResource) -> int:
             ids = {s.id for s in subnets_all if s.attr("vpc_id") == vpc.id}
@@ -291,7 +474,7 @@ class _Inference:
                         count += 1
             return count
 
-        vpc = self.choose(
+        return self.choose(
             "network/vpc",
             vpcs,
             lambda v: (
@@ -300,110 +483,23 @@ class _Inference:
             ),
             "the VPC that holds the subnets the services use",
         )
-        if vpc is None:
-            return
-        self.vpc = vpc
-        subnets = [s for s in subnets_all if s.attr("vpc_id") == vpc.id]
-        self.subnets = {s.id for s in subnets}
-        igw = self.choose(
-            "network/igw",
-            self.find(["aws_internet_gateway"], vpc_id=vpc.id)
-            or [g for g in self.of_type("aws_internet_gateway") if not g.attr("vpc_id")],
-            lambda g: (1,),
-            "the internet gateway attached to the VPC",
-        )
-        igw_id = igw.id if igw is not None else None
-        tables = [t for t in self.of_type("aws_route_table") if t.attr("vpc_id") == vpc.id]
-        routes = self.of_type("aws_route")
 
-        def default_routes(table: TfResource) -> list[Mapping[str, Any]]:
-            found: list[Mapping[str, Any]] = [
-                r.attributes
-                for r in routes
-                if r.attr("route_table_id") == table.id
-                and r.attr("destination_cidr_block") == "0.0.0.0/0"
-            ]
-            for inline in cast("list[Any]", table.attr("route", [])):
-                if isinstance(inline, dict) and inline.get("cidr_block") == "0.0.0.0/0":
-                    found.append(cast("Mapping[str, Any]", inline))
-            return found
-
-        public_tables = [
-            t
-            for t in tables
-            if any(
-                (igw_id and r.get("gateway_id") == igw_id)
-                or str(r.get("gateway_id") or "").startswith("igw-")
-                for r in default_routes(t)
-            )
+    def _public_tables_without_routes(self, net: _VpcLayout) -> list[TfResource]:
+        """No table's routes say which is public (the state does not hold them): the table
+        of the subnets that hold the NAT gateways, or one named public."""
+        nat_subnets = {str(n.attr("subnet_id")) for n in self.of_type("aws_nat_gateway")}
+        held = {net.table_of[s] for s in nat_subnets if s in net.table_of}
+        return [t for t in net.tables if t.id in held] or [
+            t for t in net.tables if "public" in _words(_text(t))
         ]
-        associations = self.of_type("aws_route_table_association")
-        table_of = {
-            str(a.attr("subnet_id")): str(a.attr("route_table_id", ""))
-            for a in associations
-            if a.attr("subnet_id") and a.attr("route_table_id")
-        }
-        # An association whose subnet the state does not hold belongs to the one subnet of
-        # the VPC that has no association.
-        loose = [s for s in subnets if s.id not in {str(a.attr("subnet_id")) for a in associations}]
-        subnet_of: dict[str, str] = {}
-        for a in associations:
-            if not a.attr("subnet_id") and a.attr("route_table_id") and len(loose) == 1:
-                subnet_of[a.address] = loose[0].id
-                table_of[loose[0].id] = str(a.attr("route_table_id"))
-        if not public_tables:
-            # No table's routes say so (the state does not hold them): the public table is
-            # the one of the subnets that hold the NAT gateways, or one named public.
-            nat_subnets = {str(n.attr("subnet_id")) for n in self.of_type("aws_nat_gateway")}
-            held = {table_of[s] for s in nat_subnets if s in table_of}
-            public_tables = [t for t in tables if t.id in held] or [
-                t for t in tables if "public" in _words(_text(t))
-            ]
-        public_table_ids = {t.id for t in public_tables}
-        tiers: dict[str, str] = {}
-        for s in subnets:
-            if s.id in table_of:
-                tiers[s.id] = "public" if table_of[s.id] in public_table_ids else "private"
-        for s in subnets:
-            if s.id in tiers:
-                continue
-            # No route table says it: the tier of its siblings (the same count/for_each
-            # block), else its name, else whether it maps public IPs.
-            siblings = {
-                tiers[o.id]
-                for o in subnets
-                if o.id in tiers and (o.module, o.name) == (s.module, s.name)
-            }
-            words = _words(_text(s))
-            if len(siblings) == 1:
-                tiers[s.id] = siblings.pop()
-            elif "public" in words:
-                tiers[s.id] = "public"
-            elif "private" in words:
-                tiers[s.id] = "private"
-            else:
-                tiers[s.id] = "public" if s.attr("map_public_ip_on_launch") else "private"
-        # Zones: each tier has one subnet per zone; a subnet whose zone the state does not
-        # hold takes the one zone its tier lacks (by elimination).
-        known = {str(s.attr("availability_zone")) for s in subnets if s.attr("availability_zone")}
-        zones = sorted(known)
-        zone_of: dict[str, str] = {}
-        for tier in ("public", "private"):
-            members = [s for s in subnets if tiers[s.id] == tier]
-            have = {
-                str(s.attr("availability_zone")) for s in members if s.attr("availability_zone")
-            }
-            lacking = [z for z in zones if z not in have]
-            for s in members:
-                zone = str(s.attr("availability_zone") or "")
-                if not zone and len(lacking) == 1:
-                    zone = lacking.pop()
-                zone_of[s.id] = zone
-        self.zone_of = zone_of
-        subnet_index: dict[str, int] = {}
+
+    def _assign_subnets(self, net: _VpcLayout) -> None:
+        """Public subnets, then private ones, each numbered by its zone (a second subnet of
+        a tier in one zone is reported, not assigned); fills ``net.subnet_index``."""
+        zones, zone_of = net.zones, net.zone_of
         for tier in ("public", "private"):
             members = sorted(
-                (s for s in subnets if tiers[s.id] == tier and zone_of.get(s.id) in zones),
+                (s for s in net.subnets if net.tiers[s.id] == tier and zone_of.get(s.id) in zones),
                 key=lambda x: (zone_of[x.id], x.address),
             )
             for s in members:
@@ -411,7 +507,7 @@ class _Inference:
                 if self.assign(
                     s, f"network/{tier}-subnet-{i}", f"{tier} subnet in AZ #{i} ({zones[i]})"
                 ):
-                    subnet_index[s.id] = i
+                    net.subnet_index[s.id] = i
                 else:
                     other = self.by_role.get(f"network/{tier}-subnet-{i}")
                     if other is not None:
@@ -420,28 +516,36 @@ class _Inference:
                             f"several {tier} subnets in {zones[i]}: chose `{other.address}` "
                             f"over `{s.address}`",
                         )
+
+    def _nat_gateways(self, net: _VpcLayout, *, single_vpc: bool) -> list[TfResource]:
+        """The NAT gateways in the VPC's subnets; with a single VPC, also those whose subnet
+        the state does not hold, each given a free public subnet (:attr:`nat_subnet`)."""
         nats = [n for n in self.of_type("aws_nat_gateway") if n.attr("subnet_id") in self.subnets]
-        if len(vpcs) == 1:  # a NAT gateway whose subnet the state does not hold
+        if single_vpc:  # a NAT gateway whose subnet the state does not hold
             held = {str(n.attr("subnet_id")) for n in nats}
             free_public = sorted(
-                (s for s in subnets if tiers[s.id] == "public" and s.id not in held),
-                key=lambda x: (zone_of.get(x.id, ""), x.address),
+                (s for s in net.subnets if net.tiers[s.id] == "public" and s.id not in held),
+                key=lambda x: (net.zone_of.get(x.id, ""), x.address),
             )
             for n in self.of_type("aws_nat_gateway"):
                 if not n.attr("subnet_id") and free_public:
                     nats.append(n)
                     self.nat_subnet[n.address] = free_public.pop(0).id
+        return nats
 
-        def nat_subnet(n: TfResource) -> str:
-            return str(n.attr("subnet_id") or self.nat_subnet.get(n.address, ""))
+    def _nat_subnet_of(self, nat: TfResource) -> str:
+        """The subnet id of a NAT gateway (the one given to it when the state lacks it)."""
+        return str(nat.attr("subnet_id") or self.nat_subnet.get(nat.address, ""))
 
-        public_nats = sorted(
-            (n for n in nats if tiers.get(nat_subnet(n)) == "public"),
-            key=lambda n: (subnet_index.get(nat_subnet(n), 99), n.address),
+    def _assign_nat_gateways(self, net: _VpcLayout, nats: list[TfResource]) -> None:
+        """The NAT gateways in public subnets, in zone order, and their Elastic IPs; fills
+        ``net.public_nats`` and ``net.nat_index``."""
+        net.public_nats = sorted(
+            (n for n in nats if net.tiers.get(self._nat_subnet_of(n)) == "public"),
+            key=lambda n: (net.subnet_index.get(self._nat_subnet_of(n), 99), n.address),
         )
-        nat_index: dict[str, int] = {}
-        for j, nat in enumerate(public_nats):
-            nat_index[nat.id] = j
+        for j, nat in enumerate(net.public_nats):
+            net.nat_index[nat.id] = j
             self.assign(nat, f"network/nat-{j}", f"NAT gateway #{j} (in a public subnet)")
             eip = self.by_value(["aws_eip"], "allocation_id", nat.attr("allocation_id"))
             if eip is None:
@@ -453,34 +557,36 @@ class _Inference:
                     ]
                 )
             self.assign(eip, f"network/nat-eip-{j}", f"the Elastic IP of NAT gateway #{j}")
-        public_rt = self.choose(
-            "network/public-rt",
-            public_tables,
-            lambda t: (sum(1 for v in table_of.values() if v == t.id),),
-            "route table with the default route to the internet gateway",
-        )
-        private_rt_index: dict[str, int] = {}
-        for t in tables:
-            for r in default_routes(t):
+
+    def _assign_private_tables_by_route(self, net: _VpcLayout) -> None:
+        """The route tables whose default route goes to NAT gateway #j; fills
+        ``net.private_rt_index``."""
+        for t in net.tables:
+            for r in _default_routes(t, net.routes):
                 nat_id = r.get("nat_gateway_id")
-                if nat_id in nat_index:
-                    j = nat_index[str(nat_id)]
+                if nat_id in net.nat_index:
+                    j = net.nat_index[str(nat_id)]
                     if self.assign(
                         t,
                         f"network/private-rt-{j}",
                         f"route table with the default route to NAT gateway #{j}",
                     ):
-                        private_rt_index[t.id] = j
-        # A private table whose default route the state does not show: the one of the
-        # private subnets of NAT gateway #j's zone (or of the single NAT gateway).
-        nat_of_zone = {zone_of.get(nat_subnet(n), ""): j for j, n in enumerate(public_nats)}
-        for t in tables:
+                        net.private_rt_index[t.id] = j
+
+    def _assign_private_tables_by_zone(self, net: _VpcLayout, public_rt: TfResource | None) -> None:
+        """A private table whose default route the state does not show: the one of the
+        private subnets of NAT gateway #j's zone (or of the single NAT gateway)."""
+        public_nats = net.public_nats
+        nat_of_zone = {
+            net.zone_of.get(self._nat_subnet_of(n), ""): j for j, n in enumerate(public_nats)
+        }
+        for t in net.tables:
             if t.address in self.roles or (public_rt is not None and t.id == public_rt.id):
                 continue
-            served = [s for s, table in table_of.items() if table == t.id]
-            if not served or any(tiers.get(s) != "private" for s in served):
+            served = [s for s, table in net.table_of.items() if table == t.id]
+            if not served or any(net.tiers.get(s) != "private" for s in served):
                 continue
-            zones_served = sorted({zone_of.get(s, "") for s in served})
+            zones_served = sorted({net.zone_of.get(s, "") for s in served})
             j = nat_of_zone.get(zones_served[0]) if len(public_nats) > 1 else 0
             if (
                 j is not None
@@ -491,8 +597,11 @@ class _Inference:
                     f"route table of the private subnets of NAT gateway #{j}'s zone",
                 )
             ):
-                private_rt_index[t.id] = j
-        for r in routes:
+                net.private_rt_index[t.id] = j
+
+    def _assign_default_routes(self, net: _VpcLayout, public_rt: TfResource | None) -> None:
+        """The ``aws_route`` default routes: to the internet gateway, or to a NAT gateway."""
+        for r in net.routes:
             if r.attr("destination_cidr_block") != "0.0.0.0/0":
                 continue
             table_id = r.attr("route_table_id")
@@ -500,21 +609,28 @@ class _Inference:
                 self.assign(
                     r, "network/public-default-route", "default route to the internet gateway"
                 )
-            elif table_id in private_rt_index:
-                j = private_rt_index[str(table_id)]
+            elif table_id in net.private_rt_index:
+                j = net.private_rt_index[str(table_id)]
                 self.assign(
                     r, f"network/private-default-route-{j}", f"default route to NAT gateway #{j}"
                 )
-        for a in associations:
-            subnet_id = str(a.attr("subnet_id") or subnet_of.get(a.address, ""))
-            if subnet_id not in subnet_index:
+
+    def _assign_associations(self, net: _VpcLayout) -> None:
+        """The route table association of each assigned subnet."""
+        for a in net.associations:
+            subnet_id = str(a.attr("subnet_id") or net.subnet_of.get(a.address, ""))
+            if subnet_id not in net.subnet_index:
                 continue
-            i = subnet_index[subnet_id]
+            i = net.subnet_index[subnet_id]
             self.assign(
                 a,
-                f"network/{tiers[subnet_id]}-rta-{i}",
-                f"associates the {tiers[subnet_id]} subnet #{i}",
+                f"network/{net.tiers[subnet_id]}-rta-{i}",
+                f"associates the {net.tiers[subnet_id]} subnet #{i}",
             )
+
+    def _vpc_defaults(self, vpc: TfResource) -> None:
+        """The VPC's default security group (a component child takes it over); its default
+        route table, network ACL and DHCP options go with it (ours, no child)."""
         for d in self.find(["aws_default_security_group"], vpc_id=vpc.id):
             self.assign(d, childmap.SECURITY_GROUP["default"], "the VPC's default security group")
         for t in ("aws_default_route_table", "aws_default_network_acl", "aws_vpc_dhcp_options"):
@@ -690,6 +806,22 @@ class _Inference:
 
     # -- load balancer ----------------------------------------------------------------------
     def load_balancer(self) -> None:
+        """The application load balancer that serves the services, its security group and
+        listeners; target groups named like a service; listener rules forwarding to one."""
+        listeners = self.of_type("aws_lb_listener", "aws_alb_listener")
+        lb = self._choose_load_balancer(listeners)
+        if lb is None:
+            return
+        sg_ids = cast("list[Any]", lb.attr("security_groups", []))
+        sg = _first([g for g in self.of_type("aws_security_group") if g.id in sg_ids])
+        self.assign(sg, childmap.SECURITY_GROUP["lb"], "security group of the load balancer")
+        self._assign_listeners(lb, listeners)
+        self._target_groups_by_name()
+        self._assign_listener_rules()
+
+    def _choose_load_balancer(self, listeners: list[TfResource]) -> TfResource | None:
+        """The application load balancer whose listeners forward to the services' target
+        groups (then: in the VPC, then named like the platform's)."""
         lbs = [
             r
             for r in self.of_type("aws_lb", "aws_alb")
@@ -698,38 +830,21 @@ class _Inference:
         our_tgs = {
             self.by_role[role].attr("arn") for role in self.by_role if role.startswith("lb/tg-")
         }
-        listeners = self.of_type("aws_lb_listener", "aws_alb_listener")
-
-        def forwards(listener: TfResource) -> set[str]:
-            out: set[str] = set()
-            for action in cast("list[Any]", listener.attr("default_action", [])):
-                if isinstance(action, dict):
-                    a = cast("dict[str, Any]", action)
-                    if a.get("target_group_arn"):
-                        out.add(str(a["target_group_arn"]))
-                    for fwd in cast("list[Any]", a.get("forward") or []):
-                        for tg in cast(
-                            "list[Any]", cast("dict[str, Any]", fwd).get("target_group") or []
-                        ):
-                            out.add(str(cast("dict[str, Any]", tg).get("arn", "")))
-            return out
 
         def score(lb: TfResource) -> tuple[int, int, int]:
             mine = [x for x in listeners if x.attr("load_balancer_arn") in (lb.attr("arn"), lb.id)]
-            serving = sum(1 for x in mine if forwards(x) & our_tgs)
+            serving = sum(1 for x in mine if _forwards(x) & our_tgs)
             in_vpc = 1 if self.vpc is not None and lb.attr("vpc_id") in (None, self.vpc.id) else 0
             named = 1 if service_of_text(_text(lb)) or "proliferate" in _text(lb) else 0
             return serving, in_vpc, named
 
         candidates = [lb for lb in lbs if score(lb) != (0, 0, 0)] or lbs
-        lb = self.choose(
+        return self.choose(
             "lb/alb", candidates, score, "the application load balancer of the services"
         )
-        if lb is None:
-            return
-        sg_ids = cast("list[Any]", lb.attr("security_groups", []))
-        sg = _first([g for g in self.of_type("aws_security_group") if g.id in sg_ids])
-        self.assign(sg, childmap.SECURITY_GROUP["lb"], "security group of the load balancer")
+
+    def _assign_listeners(self, lb: TfResource, listeners: list[TfResource]) -> None:
+        """The load balancer's listeners on port 80 and 443."""
         for listener in listeners:
             if listener.attr("load_balancer_arn") not in (lb.attr("arn"), lb.id):
                 continue
@@ -739,12 +854,19 @@ class _Inference:
                 self.assign(listener, "lb/http", "listener on port 80")
             elif port == 443 or (not port and protocol == "HTTPS"):
                 self.assign(listener, "lb/https", "listener on port 443")
+
+    def _target_groups_by_name(self) -> None:
+        """Free target groups named like a routed service (not used by another
+        application)."""
         for tg in self.free("aws_lb_target_group", "aws_alb_target_group"):
             if self.used_elsewhere(tg):
                 continue
             service = service_of_text(_text(tg))
             if service in SERVICES and service != "worker":
                 self.assign(tg, f"lb/tg-{service}", f"target group named like the {service}")
+
+    def _assign_listener_rules(self) -> None:
+        """The rules of our listeners that forward to one service's target group."""
         tg_service = {
             str(self.by_role[role].attr("arn")): role[len("lb/tg-") :]
             for role in self.by_role
@@ -755,7 +877,7 @@ class _Inference:
                 self.by_role[r].attr("arn") for r in ("lb/http", "lb/https") if r in self.by_role
             }:
                 continue
-            targets = forwards(
+            targets = _forwards(
                 TfResource(
                     rule.address,
                     rule.type,
@@ -924,11 +1046,23 @@ class _Inference:
         """Match what the wiring left open by name (``Name`` tag, module path): a state
         without ECS services still has the repositories, log groups, roles and security
         groups that the stack creates for every service."""
-        in_vpc: Callable[[TfResource], bool] = lambda r: (  # noqa: E731
-            self.vpc is None or r.attr("vpc_id") in (None, "", self.vpc.id)
+        self._security_groups_by_name()
+        self._service_resources_by_name(
+            "aws_ecr_repository", "repo", "image repository named like the {service}"
         )
+        self._service_resources_by_name(
+            "aws_cloudwatch_log_group", "logs", "log group named like the {service}'s"
+        )
+        self._iam_roles_by_name()
+        self._store_groups_by_name()
+        self._lifecycle_policies()
+
+    def _security_groups_by_name(self) -> None:
+        """Free security groups in the VPC named like the load balancer's, Redis', the
+        database's or a service's (not used by another application)."""
         for sg in self.free("aws_security_group"):
-            if not in_vpc(sg) or self.used_elsewhere(sg):
+            in_vpc = self.vpc is None or sg.attr("vpc_id") in (None, "", self.vpc.id)
+            if not in_vpc or self.used_elsewhere(sg):
                 continue
             words = _words(_text(sg))
             if _LB.search(words):
@@ -955,18 +1089,20 @@ class _Inference:
                         role_for(childmap.SECURITY_GROUP["service"], service=service),
                         f"security group named like the {service}'s",
                     )
-        for repo in self.free("aws_ecr_repository"):
-            if self.used_elsewhere(repo):
+
+    def _service_resources_by_name(self, rtype: str, child: str, why: str) -> None:
+        """Free resources of ``rtype`` named like a service: its ``<service>/<child>`` (not
+        used by another application)."""
+        for res in self.free(rtype):
+            if self.used_elsewhere(res):
                 continue
-            service = service_of_text(_text(repo))
+            service = service_of_text(_text(res))
             if service is not None:
-                self.assign(repo, f"{service}/repo", f"image repository named like the {service}")
-        for group in self.free("aws_cloudwatch_log_group"):
-            if self.used_elsewhere(group):
-                continue
-            service = service_of_text(_text(group))
-            if service is not None:
-                self.assign(group, f"{service}/logs", f"log group named like the {service}'s")
+                self.assign(res, f"{service}/{child}", why.format(service=service))
+
+    def _iam_roles_by_name(self) -> None:
+        """Free roles ECS tasks assume, named like an execution role or a task role (a task
+        role without a service name goes to the first service without one)."""
         for role in self.free("aws_iam_role"):
             if self.used_elsewhere(role) or "ecs-tasks" not in str(
                 role.attr("assume_role_policy", "")
@@ -987,6 +1123,11 @@ class _Inference:
                         f"role named like the {candidate}'s task role",
                     ):
                         break
+
+    def _store_groups_by_name(self) -> None:
+        """The parameter and subnet groups of an assigned Redis store or database that the
+        wiring did not find: the only free one of the state, or the only one named like the
+        store."""
         for role, types, pattern in (
             ("redis/params", ("aws_elasticache_parameter_group",), _REDIS),
             ("redis/subnets", ("aws_elasticache_subnet_group",), _REDIS),
@@ -1003,6 +1144,9 @@ class _Inference:
             named = [g for g in free if pattern.search(_words(_text(g)))]
             chosen = named[0] if len(named) == 1 else free[0] if len(free) == 1 else None
             self.assign(chosen, role, f"the only {types[0]} of the state, named like the store's")
+
+    def _lifecycle_policies(self) -> None:
+        """The lifecycle policy of each assigned repository."""
         for repo_role in [r for r in self.by_role if r.endswith("/repo")]:
             repo = self.by_role[repo_role]
             policy = _first(
@@ -1020,9 +1164,35 @@ class _Inference:
 
     # -- IAM --------------------------------------------------------------------------------
     def iam(self) -> None:
-        # The execution roles of the services' task definitions that no component role takes
-        # (several Terraform roles, one shared role in the stack): the stack's role does
-        # their job.
+        """Execution roles no component role takes, inline policies (on an execution role:
+        placed by what they grant), managed-policy attachments on adopted roles and the
+        managed policies only they attach."""
+        self._superseded_execution_roles()
+        role_owner = self._iam_role_owners()
+        granted = self._granted_arns()
+        for policy in self.free("aws_iam_role_policy"):
+            owner = role_owner.get(str(policy.attr("role", "")))
+            if owner is None:
+                continue
+            if (
+                owner == childmap.SHARED_EXECUTION_ROLE
+                or owner.endswith("execution/role")
+                or owner.endswith("-execution/role")
+            ):
+                self._execution_role_policy(policy, owner, granted)
+            else:
+                self.part(
+                    policy,
+                    "superseded",
+                    "inline policy on an adopted role: the components grant with their own "
+                    "least-privilege policies",
+                )
+        self._managed_policy_attachments(role_owner)
+
+    def _superseded_execution_roles(self) -> None:
+        """The execution roles of the services' task definitions that no component role
+        takes (several Terraform roles, one shared role in the stack): the stack's role does
+        their job."""
         for service, task in self.tasks.items():
             execution = self._role_by_arn(str(task.attr("execution_role_arn", "")))
             if execution is not None and execution.address not in self.roles:
@@ -1033,7 +1203,10 @@ class _Inference:
                     f"({childmap.EXECUTION_ROLE}) takes over its job",
                     service,
                 )
-        role_owner: dict[str, str] = {}  # role name -> component role (or "superseded")
+
+    def _iam_role_owners(self) -> dict[str, str]:
+        """Role name -> the component role that takes it over (or ``superseded``)."""
+        role_owner: dict[str, str] = {}
         for role, res in self.by_role.items():
             if res.type == "aws_iam_role":
                 role_owner[str(res.attr("name") or res.id)] = role
@@ -1041,7 +1214,11 @@ class _Inference:
             res = self.state.by_address(address)
             if res.type == "aws_iam_role" and part == "superseded":
                 role_owner[str(res.attr("name") or res.id)] = "superseded"
-        granted: dict[str, set[str]] = {}  # service -> ARNs its task definition uses
+        return role_owner
+
+    def _granted_arns(self) -> dict[str, set[str]]:
+        """Service -> the ARNs its task definition uses (its secrets and its resources)."""
+        granted: dict[str, set[str]] = {}
         for service, task in self.tasks.items():
             arns: set[str] = set()
             for c in containers(task):
@@ -1052,73 +1229,58 @@ class _Inference:
                 if role.startswith(f"{service}/") and res.attr("arn"):
                     arns.add(str(res.attr("arn")))
             granted[service] = arns
-        for policy in self.free("aws_iam_role_policy"):
-            owner = role_owner.get(str(policy.attr("role", "")))
-            if owner is None:
-                continue
-            if (
-                owner == childmap.SHARED_EXECUTION_ROLE
-                or owner.endswith("execution/role")
-                or owner.endswith("-execution/role")
+        return granted
+
+    def _execution_role_policy(
+        self, policy: TfResource, owner: str, granted: Mapping[str, set[str]]
+    ) -> None:
+        """An inline policy on an adopted execution role: the execution policy of the
+        service whose reads it grants (named like it first). With per-service execution
+        roles only the service owning the role can take it; a grant for another service
+        goes with Terraform (that service's own role grants it)."""
+        ordered = _grantees(policy, granted)
+        grants = ordered[0] if ordered else None
+        owners: list[str] = []
+        if "{service}" in childmap.EXECUTION_ROLE:
+            # Per-service execution roles: a policy can only stay on the role it is
+            # on, so only the service owning that role takes it.
+            owners = [
+                s
+                for s in childmap.TASK_SERVICES
+                if role_for(childmap.EXECUTION_ROLE, service=s) == owner
+            ]
+            ordered = [s for s in ordered if s in owners][:1]
+        placed = False
+        for service in ordered:
+            if self.assign(
+                policy,
+                role_for(childmap.EXECUTION_POLICY, service=service),
+                f"inline policy on the execution role granting what the {service} reads",
             ):
-                resources = _policy_resources(policy.attr("policy"))
-                users = [
-                    s
-                    for s in childmap.SERVICE_ORDER
-                    if s in granted
-                    and any(
-                        any(g.startswith(r.rstrip("*")) for g in granted[s])
-                        for r in resources
-                        if r != "*"
-                    )
-                ]
-                named = service_of_text(_text(policy))
-                ordered = ([named] if named in users else []) + users + ([named] if named else [])
-                grants = ordered[0] if ordered else None
-                owners: list[str] = []
-                if "{service}" in childmap.EXECUTION_ROLE:
-                    # Per-service execution roles: a policy can only stay on the role it is
-                    # on, so only the service owning that role takes it.
-                    owners = [
-                        s
-                        for s in childmap.TASK_SERVICES
-                        if role_for(childmap.EXECUTION_ROLE, service=s) == owner
-                    ]
-                    ordered = [s for s in ordered if s in owners][:1]
-                placed = False
-                for service in ordered:
-                    if self.assign(
-                        policy,
-                        role_for(childmap.EXECUTION_POLICY, service=service),
-                        f"inline policy on the execution role granting what the {service} reads",
-                    ):
-                        placed = True
-                        break
-                if not placed and grants is not None and owners and grants not in owners:
-                    # A shared Terraform role is the first service's now: what it granted the
-                    # others, their own execution roles grant.
-                    self.part(
-                        policy,
-                        "superseded",
-                        f"grants what the {grants} reads, on the execution role the "
-                        f"{owners[0]} adopts: the {grants} gets an execution role of its own "
-                        f"({role_for(childmap.EXECUTION_ROLE, service=grants)}), so this policy "
-                        "goes with Terraform",
-                        grants,
-                    )
-                elif not placed:
-                    self.part(
-                        policy,
-                        "superseded",
-                        "inline policy on an adopted role: the components grant with their own policies",
-                    )
-            else:
-                self.part(
-                    policy,
-                    "superseded",
-                    "inline policy on an adopted role: the components grant with their own "
-                    "least-privilege policies",
-                )
+                placed = True
+                break
+        if not placed and grants is not None and owners and grants not in owners:
+            # A shared Terraform role is the first service's now: what it granted the
+            # others, their own execution roles grant.
+            self.part(
+                policy,
+                "superseded",
+                f"grants what the {grants} reads, on the execution role the "
+                f"{owners[0]} adopts: the {grants} gets an execution role of its own "
+                f"({role_for(childmap.EXECUTION_ROLE, service=grants)}), so this policy "
+                "goes with Terraform",
+                grants,
+            )
+        elif not placed:
+            self.part(
+                policy,
+                "superseded",
+                "inline policy on an adopted role: the components grant with their own policies",
+            )
+
+    def _managed_policy_attachments(self, role_owner: Mapping[str, str]) -> None:
+        """Attachments of managed policies to adopted roles, and the managed policies only
+        they attach: superseded."""
         for attachment in self.free("aws_iam_role_policy_attachment"):
             if str(attachment.attr("role", "")) in role_owner:
                 self.part(
@@ -1459,6 +1621,20 @@ def _policy_resources(document: Any) -> list[str]:
         )
         out += [str(r) for r in items]
     return out
+
+
+def _grantees(policy: TfResource, granted: Mapping[str, set[str]]) -> list[str]:
+    """The services whose task definitions use what ``policy`` grants, in service order;
+    the one it is named like first (and last, when it grants nothing a service uses)."""
+    resources = _policy_resources(policy.attr("policy"))
+    users = [
+        s
+        for s in childmap.SERVICE_ORDER
+        if s in granted
+        and any(any(g.startswith(r.rstrip("*")) for g in granted[s]) for r in resources if r != "*")
+    ]
+    named = service_of_text(_text(policy))
+    return ([named] if named in users else []) + users + ([named] if named else [])
 
 
 def terraform_roles(state: TfState, refs: References | None = None) -> list[RoleAssignment]:

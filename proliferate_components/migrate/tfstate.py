@@ -152,6 +152,26 @@ def parse_state(data: Any, *, source: str = "state") -> TfState:
         ConfigError: naming the JSON path (``<source>.version``, ``<source>.resources[3].type``,
             ...) and what is expected there.
     """
+    doc = _state_document(data, source)
+    found: list[TfResource] = []
+    data_sources = 0
+    for i, raw in enumerate(_raw_resources(doc, source)):
+        path = f"{source}.resources[{i}]"
+        res = _resource_entry(raw, path)
+        if res["mode"] == "data":
+            data_sources += _data_instance_count(res)
+            continue
+        found.extend(_managed_instances(res, path))
+    return TfState(
+        resources=tuple(found),
+        terraform_version=str(doc.get("terraform_version") or ""),
+        lineage=str(doc.get("lineage") or ""),
+        data_sources=data_sources,
+    )
+
+
+def _state_document(data: Any, source: str) -> dict[str, Any]:
+    """``data`` as a state document of format version 4."""
     if not isinstance(data, dict):
         raise ConfigError(source, type(data).__name__, "a JSON object (a Terraform state file)")
     doc = cast("dict[str, Any]", data)
@@ -164,64 +184,74 @@ def parse_state(data: Any, *, source: str = "state") -> TfState:
         if "format_version" in doc and "values" in doc:
             hint += "; this looks like `terraform show -json` output, which is not a state file"
         raise ConfigError(f"{source}.version", version, hint)
+    return doc
+
+
+def _raw_resources(doc: Mapping[str, Any], source: str) -> list[Any]:
+    """The document's ``resources`` list (empty when absent)."""
     raw_resources = doc.get("resources", [])
     if not isinstance(raw_resources, list):
         raise ConfigError(f"{source}.resources", raw_resources, "a list of resources")
-    found: list[TfResource] = []
-    data_sources = 0
-    for i, raw in enumerate(cast("list[Any]", raw_resources)):
-        path = f"{source}.resources[{i}]"
-        if not isinstance(raw, dict):
-            raise ConfigError(path, raw, "a resource object")
-        res = cast("dict[str, Any]", raw)
-        for key in ("mode", "type", "name"):
-            if not isinstance(res.get(key), str) or not res.get(key):
-                raise ConfigError(f"{path}.{key}", res.get(key), "a non-empty string")
-        if res["mode"] == "data":
-            instances_of_data = res.get("instances")
-            if isinstance(instances_of_data, list):
-                data_sources += len(cast("list[Any]", instances_of_data))
-            continue
-        if res["mode"] != "managed":
-            raise ConfigError(f"{path}.mode", res["mode"], "'managed' or 'data'")
-        instances = res.get("instances", [])
-        if not isinstance(instances, list):
-            raise ConfigError(f"{path}.instances", instances, "a list of instances")
-        module = res.get("module")
-        if module is not None and not isinstance(module, str):
-            raise ConfigError(f"{path}.module", module, "a module address string")
-        for j, inst in enumerate(cast("list[Any]", instances)):
-            ipath = f"{path}.instances[{j}]"
-            if not isinstance(inst, dict):
-                raise ConfigError(ipath, inst, "an instance object")
-            instance = cast("dict[str, Any]", inst)
-            attributes = instance.get("attributes")
-            if not isinstance(attributes, dict):
-                raise ConfigError(
-                    f"{ipath}.attributes",
-                    attributes,
-                    "an object of attributes (states with only `attributes_flat` are from "
-                    "Terraform < 0.12: upgrade the state first)",
-                )
-            index_key = instance.get("index_key")
-            if index_key is not None and not isinstance(index_key, (int, str)):
-                raise ConfigError(f"{ipath}.index_key", index_key, "an integer or a string")
-            rtype, name = str(res["type"]), str(res["name"])
-            found.append(
-                TfResource(
-                    address=_address(module, rtype, name, index_key),
-                    type=rtype,
-                    name=name,
-                    index_key=index_key,
-                    attributes=cast("dict[str, Any]", attributes),
-                    module=module or "",
-                )
-            )
-    return TfState(
-        resources=tuple(found),
-        terraform_version=str(doc.get("terraform_version") or ""),
-        lineage=str(doc.get("lineage") or ""),
-        data_sources=data_sources,
+    return cast("list[Any]", raw_resources)
+
+
+def _resource_entry(raw: Any, path: str) -> dict[str, Any]:
+    """One entry of ``resources``: an object with a non-empty ``mode``, ``type`` and ``name``."""
+    if not isinstance(raw, dict):
+        raise ConfigError(path, raw, "a resource object")
+    res = cast("dict[str, Any]", raw)
+    for key in ("mode", "type", "name"):
+        if not isinstance(res.get(key), str) or not res.get(key):
+            raise ConfigError(f"{path}.{key}", res.get(key), "a non-empty string")
+    return res
+
+
+def _data_instance_count(res: Mapping[str, Any]) -> int:
+    """How many instances a data source entry holds (they are skipped, only counted)."""
+    instances = res.get("instances")
+    return len(cast("list[Any]", instances)) if isinstance(instances, list) else 0
+
+
+def _managed_instances(res: Mapping[str, Any], path: str) -> list[TfResource]:
+    """The instances of one managed resource entry (its ``mode`` must be ``managed``)."""
+    if res["mode"] != "managed":
+        raise ConfigError(f"{path}.mode", res["mode"], "'managed' or 'data'")
+    instances = res.get("instances", [])
+    if not isinstance(instances, list):
+        raise ConfigError(f"{path}.instances", instances, "a list of instances")
+    module = res.get("module")
+    if module is not None and not isinstance(module, str):
+        raise ConfigError(f"{path}.module", module, "a module address string")
+    rtype, name = str(res["type"]), str(res["name"])
+    return [
+        _instance(inst, f"{path}.instances[{j}]", rtype=rtype, name=name, module=module)
+        for j, inst in enumerate(cast("list[Any]", instances))
+    ]
+
+
+def _instance(inst: Any, ipath: str, *, rtype: str, name: str, module: str | None) -> TfResource:
+    """One instance of a managed resource: its attributes and ``count``/``for_each`` key."""
+    if not isinstance(inst, dict):
+        raise ConfigError(ipath, inst, "an instance object")
+    instance = cast("dict[str, Any]", inst)
+    attributes = instance.get("attributes")
+    if not isinstance(attributes, dict):
+        raise ConfigError(
+            f"{ipath}.attributes",
+            attributes,
+            "an object of attributes (states with only `attributes_flat` are from "
+            "Terraform < 0.12: upgrade the state first)",
+        )
+    index_key = instance.get("index_key")
+    if index_key is not None and not isinstance(index_key, (int, str)):
+        raise ConfigError(f"{ipath}.index_key", index_key, "an integer or a string")
+    return TfResource(
+        address=_address(module, rtype, name, index_key),
+        type=rtype,
+        name=name,
+        index_key=index_key,
+        attributes=cast("dict[str, Any]", attributes),
+        module=module or "",
     )
 
 
