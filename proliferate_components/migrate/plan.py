@@ -1096,16 +1096,21 @@ def _check_new_subnets(
     if vpc is None:
         return
     adopted_roles = {p.role for p in plans.values() if p.adopted}
-    new = [
-        str(child.registration.input("cidrBlock"))
-        for role, child in roles.items()
-        if child.registration.type == "aws:ec2/subnet:Subnet" and role not in adopted_roles
-    ]
-    kept = [
+    # Sorted: the component's children come in registration order, which varies between
+    # runs, and the message (in report.md) should not.
+    new = sorted(
+        (
+            str(child.registration.input("cidrBlock"))
+            for role, child in roles.items()
+            if child.registration.type == "aws:ec2/subnet:Subnet" and role not in adopted_roles
+        ),
+        key=lambda cidr: ipaddress.ip_network(cidr, strict=False),
+    )
+    kept = sorted(
         (r.address, str(r.attr("cidr_block")))
         for r in state.of_type("aws_subnet")
         if r.attr("vpc_id") == vpc.tf_id and not plans[r.address].adopted and r.attr("cidr_block")
-    ]
+    )
     clashes = [
         f"{cidr} overlaps {address} ({old})"
         for cidr in new
