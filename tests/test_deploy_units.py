@@ -242,7 +242,12 @@ def test_the_migration_revision_changes_only_the_image() -> None:
 
 def test_the_subprocess_runner_streams_lines_and_feeds_stdin() -> None:
     seen: list[str] = []
-    script = "import sys; print('got', sys.stdin.read().strip()); print('done', file=sys.stderr)"
+    # stdout flushed before stderr is written: a pipe makes a child's stdout block-buffered,
+    # so without the flush the order is the child's, not the runner's (it failed under env -i).
+    script = (
+        "import sys; print('got', sys.stdin.read().strip(), flush=True); "
+        "print('done', file=sys.stderr)"
+    )
     result = SubprocessRunner().run(
         [sys.executable, "-c", script], stdin="secret\n", on_line=seen.append
     )
