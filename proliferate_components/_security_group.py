@@ -8,13 +8,14 @@ the child names, rule shape and tags stay identical in all of them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import pulumi
 import pulumi_aws as aws
 
 from ._options import child_opts, merge_tags
 
-__all__ = ["moved_child_opts", "port_security_group"]
+__all__ = ["StoreArgs", "moved_child_opts", "port_security_group", "store_security_group"]
 
 
 def moved_child_opts(
@@ -69,3 +70,44 @@ def port_security_group(
             opts=opts,
         )
     return security_group
+
+
+class StoreArgs(Protocol):
+    """What :func:`store_security_group` reads of ``RedisCacheArgs`` / ``PostgresDbArgs``."""
+
+    @property
+    def vpc_id(self) -> pulumi.Input[str]: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def allowed_security_group_ids(self) -> Sequence[pulumi.Input[str]]: ...
+    @property
+    def security_group_name(self) -> str | None: ...
+    @property
+    def security_group_description(self) -> str | None: ...
+
+
+def store_security_group(
+    owner: pulumi.Resource,
+    name: str,
+    args: StoreArgs,
+    *,
+    store_id: str,
+    rule_description: str,
+    tags: Mapping[str, str],
+) -> aws.ec2.SecurityGroup:
+    """A data store's ``{name}-sg`` and its rules: ``args.port`` from each of
+    ``args.allowed_security_group_ids``, named and described by ``args`` (default
+    description ``<store_id>: port <port> from allowed security groups only``)."""
+    return port_security_group(
+        owner,
+        name,
+        group_name=args.security_group_name,
+        vpc_id=args.vpc_id,
+        port=args.port,
+        sources=args.allowed_security_group_ids,
+        description=args.security_group_description
+        or f"{store_id}: port {args.port} from allowed security groups only",
+        rule_description=rule_description,
+        tags=tags,
+    )

@@ -44,7 +44,7 @@ from ._options import (
     validate_identifier,
     validate_windows,
 )
-from ._security_group import port_security_group
+from ._security_group import store_security_group
 from .constraints import (
     KMS_KEY_ARN,
     SECURITY_GROUP_IDS,
@@ -317,15 +317,11 @@ class RedisCache(pulumi.ComponentResource):
             self, f"{name}-auth-token", length=_AUTH_TOKEN_LENGTH, protect=args.protect
         )
         params, subnet_group = self._groups(args, group_id, family)
-        security_group = port_security_group(
+        security_group = store_security_group(
             self,
             name,
-            group_name=args.security_group_name,
-            vpc_id=args.vpc_id,
-            port=args.port,
-            sources=args.allowed_security_group_ids,
-            description=args.security_group_description
-            or f"{group_id}: port {args.port} from allowed security groups only",
+            args,
+            store_id=group_id,
             rule_description=f"{args.engine} from an allowed security group",
             tags=self._tags,
         )

@@ -42,7 +42,7 @@ from ._options import (
     validate_identifier,
     validate_windows,
 )
-from ._security_group import port_security_group
+from ._security_group import store_security_group
 from .constraints import (
     KMS_KEY_ARN,
     SECURITY_GROUP_IDS,
@@ -346,17 +346,13 @@ class PostgresDb(pulumi.ComponentResource):
             self, f"{name}-password", length=_PASSWORD_LENGTH, protect=args.protect
         )
         params, subnet_group = self._groups(args, identifier, family)
-        security_group = port_security_group(
+        security_group = store_security_group(
             self,
             name,
-            vpc_id=args.vpc_id,
-            port=args.port,
-            sources=args.allowed_security_group_ids,
-            description=args.security_group_description
-            or f"{identifier}: port {args.port} from allowed security groups only",
+            args,
+            store_id=identifier,
             rule_description="PostgreSQL from an allowed security group",
             tags=self._tags,
-            group_name=args.security_group_name,
         )
         instance = self._instance(
             args,
