@@ -107,6 +107,15 @@ class PricingContext:
             resource_type=resource_type,
         )
 
+    def public_ipv4_line(
+        self, description: str, address_hours: float, *assumptions: Assumption
+    ) -> LineItem:
+        """The ``ipv4`` line: ``address_hours`` of public IPv4 addresses (AWS bills each
+        public address by the hour, wherever it is attached)."""
+        return self.line(
+            "ipv4", description, address_hours, "hours", "public_ipv4.hour", *assumptions
+        )
+
     def line(
         self,
         key: str,

@@ -148,12 +148,9 @@ def service(r: CostResource, ctx: PricingContext) -> Outcome:
     lines = _fargate_lines(ctx, size, task_hours, what, count, hours)
     if r.input_map("networkConfiguration").get("assignPublicIp") is True:
         lines.append(
-            ctx.line(
-                "ipv4",
+            ctx.public_ipv4_line(
                 f"Public IPv4 address hours (one per task, {what})",
                 task_hours,
-                "hours",
-                "public_ipv4.hour",
                 count,
                 hours,
             )

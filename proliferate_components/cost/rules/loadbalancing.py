@@ -50,12 +50,9 @@ def load_balancer(r: CostResource, ctx: PricingContext) -> Outcome:
         if azs is None:
             return Priced(tuple(lines), unpriced=("public IPv4 addresses (subnets unknown)",))
         lines.append(
-            ctx.line(
-                "ipv4",
+            ctx.public_ipv4_line(
                 f"Public IPv4 address hours ({azs} AZ, one address each)",
                 azs * hours.value,
-                "hours",
-                "public_ipv4.hour",
                 hours,
             )
         )

@@ -41,12 +41,9 @@ def eip(r: CostResource, ctx: PricingContext) -> Outcome:
     hours = ctx.hours(r)
     return Priced(
         (
-            ctx.line(
-                "ipv4",
+            ctx.public_ipv4_line(
                 "Public IPv4 address hours",
                 hours.value,
-                "hours",
-                "public_ipv4.hour",
                 hours,
             ),
         )

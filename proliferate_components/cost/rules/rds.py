@@ -90,12 +90,9 @@ def instance(r: CostResource, ctx: PricingContext) -> Outcome:
     lines.extend(_log_export_lines(r, ctx))
     if r.input("publiclyAccessible") is True:
         lines.append(
-            ctx.line(
-                "ipv4",
+            ctx.public_ipv4_line(
                 "Public IPv4 address hours",
                 hours.value,
-                "hours",
-                "public_ipv4.hour",
                 hours,
             )
         )
