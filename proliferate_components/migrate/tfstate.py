@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -90,6 +90,10 @@ class TfState:
 
     data_sources: int = 0
     """How many data source instances the state holds (skipped)."""
+
+    def with_resources(self, extra: Sequence[TfResource]) -> TfState:
+        """This state with ``extra`` appended (itself when there is none)."""
+        return replace(self, resources=self.resources + tuple(extra)) if extra else self
 
     @cached_property
     def _by_type(self) -> dict[str, list[TfResource]]:
@@ -306,14 +310,7 @@ def with_inline_routes(state: TfState) -> TfState:
                     inline_of=table.address,
                 )
             )
-    if not extra:
-        return state
-    return TfState(
-        resources=state.resources + tuple(extra),
-        terraform_version=state.terraform_version,
-        lineage=state.lineage,
-        data_sources=state.data_sources,
-    )
+    return state.with_resources(extra)
 
 
 _PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "all": "-1", "58": "icmpv6"}
@@ -444,11 +441,4 @@ def with_inline_rules(state: TfState) -> TfState:
                             module=group.module,
                         )
                     )
-    if not extra:
-        return state
-    return TfState(
-        resources=state.resources + tuple(extra),
-        terraform_version=state.terraform_version,
-        lineage=state.lineage,
-        data_sources=state.data_sources,
-    )
+    return state.with_resources(extra)
