@@ -266,11 +266,10 @@ def test_no_secret_value_reaches_json_or_console(
 # -- subprocess: the real entry point --------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_subprocess_entry_point(tmp_path: Path) -> None:
-    out = tmp_path / "p.json"
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run(
+def _cli_preview_of_plain(*extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``proliferate-infra preview --offline`` of the plain fixture with its pack and
+    ``deletionProtection=false`` (one mandatory violation), as a separate process."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -282,15 +281,21 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
             str(PACK),
             "--config",
             "deletionProtection=false",
-            "--json",
-            str(out),
+            *extra,
         ],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        cwd=cwd,
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.slow
+def test_subprocess_entry_point(tmp_path: Path) -> None:
+    out = tmp_path / "p.json"
+    proc = _cli_preview_of_plain("--json", str(out))
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr == ""
     document = json.loads(out.read_text())
@@ -304,29 +309,7 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
 def test_json_dash_prints_the_document_alone_on_stdout(tmp_path: Path) -> None:
     """`--json -` is the JSON document on stdout (pipeable into jq), the report on stderr,
     and no file named '-'."""
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "proliferate_components.cli.main",
-            "preview",
-            "--offline",
-            str(PLAIN),
-            "--policy-pack",
-            str(PACK),
-            "--config",
-            "deletionProtection=false",
-            "--json",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    proc = _cli_preview_of_plain("--json", "-", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     document = json.loads(proc.stdout)
     validate(document)
