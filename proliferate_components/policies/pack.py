@@ -9,7 +9,8 @@ forever. Tests drive the pack in a subprocess through
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from .catalog import RULES
@@ -101,6 +102,85 @@ def keep_secret_paths() -> bool:
     return True
 
 
+class _LastCalls(threading.local):
+    """Per gRPC worker thread: the last (argument, result) pairs of one function, by the
+    argument's ``id``."""
+
+    size = 1024
+    """Enough for every resource of an ``AnalyzeStack`` request of a large stack: its
+    policies each convert every resource again, one policy after the other."""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[Any, Any]] = {}
+
+
+def _once_per_argument(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` answering again, on the same thread, for the very same argument object
+    (``is``, not ``==``): the request objects of one ``Analyze`` or ``AnalyzeStack`` call.
+    Calls with more than that one argument are passed through. The cache holds the
+    arguments themselves, so an ``id`` is never reused while it is cached."""
+    last = _LastCalls()
+
+    def once(argument: Any, *more: Any, **options: Any) -> Any:
+        if more or options:
+            return function(argument, *more, **options)
+        entries = last.entries
+        hit = entries.get(id(argument))
+        if hit is not None and hit[0] is argument:
+            return hit[1]
+        result = function(argument)
+        if len(entries) >= _LastCalls.size:
+            del entries[next(iter(entries))]  # the oldest
+        entries[id(argument)] = (argument, result)
+        return result
+
+    return once
+
+
+class _JsonFormatOncePerMessage:
+    """``google.protobuf.json_format`` whose ``MessageToDict(message)`` (no options) converts
+    a given message object once per thread; every other name is the module's own."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+        self.MessageToDict = _once_per_argument(module.MessageToDict)  # noqa: N815
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+def convert_each_request_once() -> bool:
+    """Convert each ``Analyze`` request's properties once, not once per policy; returns
+    whether that is in place.
+
+    ``pulumi_policy`` (1.x) ``Analyze`` loops over the policies and, for each one, converts
+    the same request again: ``json_format.MessageToDict`` of the properties (and of the
+    provider's), ``deserialize_properties`` and ``unknown_checking_proxy``, all looked up in
+    ``pulumi_policy.policy`` at call time. With 48 resource policies that was 48 conversions
+    of every resource, most of the pack's time. Each of the three now answers again for the
+    very object it was last given on the same thread (see :func:`_once_per_argument`), so a
+    request is converted once and every policy receives the same read-only proxy. Sharing
+    it is safe here: each validator of this pack copies the proxy into plain data
+    (:func:`plain`) before a rule sees it, and never writes to it. Call after
+    :func:`keep_secret_paths` (whose wrappers it then memoizes). Only in the pack's process.
+    """
+    try:
+        import pulumi_policy.policy as policy_module
+    except ImportError:  # pragma: no cover - the pack's own dependency
+        return False
+    json_format: Any = getattr(policy_module, "json_format", None)
+    deserialize: Any = getattr(policy_module, "deserialize_properties", None)
+    proxy: Any = getattr(policy_module, "unknown_checking_proxy", None)
+    if json_format is None or deserialize is None or proxy is None:
+        return False
+    if isinstance(json_format, _JsonFormatOncePerMessage):
+        return True
+    setattr(policy_module, "json_format", _JsonFormatOncePerMessage(json_format))  # noqa: B010
+    setattr(policy_module, "deserialize_properties", _once_per_argument(deserialize))  # noqa: B010
+    setattr(policy_module, "unknown_checking_proxy", _once_per_argument(proxy))  # noqa: B010
+    return True
+
+
 def _resource_validator(rule: ResourceRule) -> Any:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in rule.resource_types:
@@ -172,6 +252,7 @@ def build_pack(
     )
 
     keep_secret_paths()
+    convert_each_request_once()
     policies: list[Any] = []
     for rule in rules:
         level = None if enforcement_level is not None else EnforcementLevel(rule.enforcement)
