@@ -22,14 +22,27 @@ SUBCOMMANDS: tuple[str, ...] = ("preview", "setup", "deploy", "policy_pack", "in
 """Modules of ``proliferate_components.cli`` that provide a subcommand."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand module ``argv`` invokes (``policy-pack`` -> ``policy_pack``), or
+    ``None`` when its first word is not a subcommand (an option, ``--help``, a typo)."""
+    if not argv:
+        return None
+    module = argv[0].replace("-", "_")
+    return module if module in SUBCOMMANDS and argv[0] == module.replace("_", "-") else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser with every subcommand, or with ``only`` that one (a module
+    of :data:`SUBCOMMANDS`): parsing ``preview ...`` then imports none of the others
+    (``deploy`` alone pulls in ``urllib``, ``ssl`` and ``email``, a tenth of a cold
+    preview's start-up). Usage and help without a subcommand list them all."""
     parser = argparse.ArgumentParser(
         prog="proliferate-infra",
         description="Check, set up and deploy a self-hosted Proliferate stack on AWS.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in SUBCOMMANDS if only is None else (only,):
         importlib.import_module(f"{__package__}.{name}").register(sub)
     return parser
 
@@ -43,8 +56,9 @@ def main(argv: Sequence[str] | None = None, *, quick_exit: bool = False) -> int:
             done, without tearing down the interpreter (see :func:`console`). Only for the
             command-line entry points: the caller never gets control back.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_of(arguments))
+    args = parser.parse_args(arguments)
     handler = cast("Callable[[argparse.Namespace], int] | None", getattr(args, "handler", None))
     if handler is None:
         parser.print_help()
