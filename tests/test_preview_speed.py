@@ -308,6 +308,8 @@ _TYPES = textwrap.dedent(
     from proliferate_components.preview import sdk_loader
     if sys.argv[1] == "fast":
         assert sdk_loader.install() is not None
+        from proliferate_components.preview import sdk_patches
+        assert sdk_patches.apply()
     import pulumi
     from pulumi import _types
     import pulumi_aws as aws

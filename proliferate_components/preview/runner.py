@@ -461,7 +461,9 @@ def _run_program(
 ) -> Capture:
     from ..errors import UnansweredInvokeError
     from ..testing import capture_project
+    from . import sdk_patches
 
+    sdk_patches.apply()
     try:
         return capture_project(
             project.directory,
