@@ -525,8 +525,13 @@ class ProliferateStack(pulumi.ComponentResource):
             configuration=aws.ecs.ClusterConfigurationArgs(
                 execute_command_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationArgs(
                     logging="OVERRIDE",
+                    # No encryption requirement on the session logs (the group itself is
+                    # encrypted with the stack's key when it has one), spelt out as AWS
+                    # reports it so an adopted cluster shows no change.
                     log_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationLogConfigurationArgs(
-                        cloud_watch_log_group_name=self.cluster_exec_logs.name
+                        cloud_watch_log_group_name=self.cluster_exec_logs.name,
+                        cloud_watch_encryption_enabled=False,
+                        s3_bucket_encryption_enabled=False,
                     ),
                 )
             ),

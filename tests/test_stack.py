@@ -148,7 +148,11 @@ def test_cluster_logs_ecs_exec_sessions_to_its_own_group(preset: str) -> None:
     assert cluster.input("configuration") == {
         "executeCommandConfiguration": {
             "logging": "OVERRIDE",
-            "logConfiguration": {"cloudWatchLogGroupName": f"/aws/ecs/proliferate-{preset}"},
+            "logConfiguration": {
+                "cloudWatchLogGroupName": f"/aws/ecs/proliferate-{preset}",
+                "cloudWatchEncryptionEnabled": False,
+                "s3BucketEncryptionEnabled": False,
+            },
         }
     }
     assert group.urn in cluster.dependencies
