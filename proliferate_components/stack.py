@@ -914,9 +914,7 @@ class ProliferateStack(pulumi.ComponentResource):
                 else None
             ),
             enable_execute_command=config.enable_execute_command,
-            task_role_policy_statements=(
-                exec_log_statements(self._exec_log_group) if config.enable_execute_command else ()
-            ),
+            task_role_policy_statements=self._exec_statements(),
             retention_days=config.log_retention_days,
             create_service=service != "migrations",
             service_name=names.service_name,
@@ -927,6 +925,13 @@ class ProliferateStack(pulumi.ComponentResource):
             execution_policy_name=names.execution_policy_name,
             task_family=names.task_family,
         )
+
+    def _exec_statements(self) -> list[dict[str, Any]]:
+        """With ECS Exec on: what a task role needs to log its sessions to the cluster's
+        exec log group (else nothing)."""
+        if not self._config.enable_execute_command:
+            return []
+        return exec_log_statements(self._exec_log_group)
 
     def _finish(
         self, urls: _Urls, contracts: dict[str, ServiceContract], database_url: pulumi.Output[str]
