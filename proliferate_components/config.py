@@ -671,7 +671,8 @@ class StackConfig:
     (wildcards ``*`` allowed, at most five). Unset: every tag is immutable, so a deployed
     tag always names the same image."""
     log_retention_days: int = 30
-    """Retention of the services' CloudWatch log groups (spec: 30 days; prod: 365)."""
+    """Retention of the services' CloudWatch log groups and of the cluster's ECS Exec session
+    log group (spec: 30 days; prod: 365)."""
     enable_execute_command: bool = False
     """Allow ``aws ecs execute-command`` shells into tasks (off: it is an access path)."""
 
@@ -1102,7 +1103,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("autoscalingMaxCount", "autoscaling_max_count", "integer", "Most tasks per service when autoscaling", prod=8, valid=f"from 1 to {_MAX_DESIRED_COUNT}, at least every desired count"),
     _k("imageTag", "image_tag", "string", "Container image tag to deploy", valid="a Docker tag: letters, digits, _ . - (up to 128, not starting with . or -)"),
     _k("mutableImageTags", "mutable_image_tags", "string", "ECR tags that may be re-pushed, comma-separated, e.g. latest (unset: every tag is immutable)", valid="1 to 5 comma-separated tags of letters, digits, . _ - with at most two * wildcards each, e.g. latest"),
-    _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs", prod=365, valid=_LOG_VALID),
+    _k("logRetentionDays", "log_retention_days", "integer", "Days to keep service logs and ECS Exec session logs", prod=365, valid=_LOG_VALID),
     _k("enableExecuteCommand", "enable_execute_command", "boolean", "Allow `aws ecs execute-command` into tasks"),
     # redis
     _k("redisCacheNodeType", "redis_cache_node_type", "string", "ElastiCache node type", prod="cache.t3.small", valid="cache.<family><generation>.<size>, e.g. cache.t3.micro"),

@@ -2,7 +2,9 @@
 
 One public and one private subnet per availability zone (layout from
 :func:`~proliferate_components.subnets.plan_subnets`), an internet gateway, NAT gateway(s),
-route tables, a closed default security group and optional VPC flow logs. Only plain
+route tables, a closed default security group, the VPC's default network ACL (allow-all, as
+AWS creates it) and default route table (no routes besides ``local``), and optional VPC flow
+logs. Only plain
 ``pulumi_aws`` resources are used, so every child is visible to unit tests and policies.
 
 Child names (a public contract; ``N`` is the component name, ``i`` the AZ index from 0):
@@ -14,6 +16,8 @@ Child names (a public contract; ``N`` is the component name, ``i`` the AZ index 
 - ``N-public-rt``, ``N-public-default-route``, ``N-public-rta-i``
 - ``N-private-rt-j``, ``N-private-default-route-j``, ``N-private-rta-i``
 - ``N-default-sg``
+- ``N-default-nacl`` (unless ``manage_default_network_acl=False``), ``N-default-rt`` (unless
+  ``manage_default_route_table=False``)
 - with flow logs: ``N-flow-logs`` (log group), ``N-flow-logs-role``,
   ``N-flow-logs-policy``, ``N-flow-log``
 
@@ -123,6 +127,22 @@ class NetworkArgs:
     Default ``None``: :func:`plan_subnets`'s layout. Same rules as
     ``public_subnet_cidrs``, with which it is given."""
 
+    manage_default_network_acl: bool = True
+    """Take over the VPC's default network ACL as ``N-default-nacl`` (as terraform-aws-modules'
+    ``manage_default_network_acl``) with the rules AWS gives it: allow all IPv4 traffic in
+    and out (rule 100), so subnet traffic is unchanged and any rule added by hand is
+    removed. Every subnet uses this ACL (the component creates no other); its subnet
+    associations are left to AWS (``subnetIds`` ignored). Default ``True``. On a network
+    that already exists the provider's first take-over deletes the ACL's rules and writes
+    them again, a moment without rules; adopting with ``pulumi import`` (``migrate
+    terraform``) does not. ``False``: the ACL is left unmanaged."""
+
+    manage_default_route_table: bool = True
+    """Take over the VPC's default (main) route table as ``N-default-rt`` with no routes
+    besides ``local`` (as terraform-aws-modules' ``manage_default_route_table``): every
+    subnet of the component is associated with its own route tables, so nothing should
+    route through it. Default ``True``. ``False``: the table is left unmanaged."""
+
     tags: Mapping[str, str] = field(default_factory=dict[str, str])
     """Tags added to every taggable child (plus ``Name``). Default: none besides ``Name``."""
 
@@ -199,6 +219,8 @@ def _validate(args: NetworkArgs) -> None:
     validate_az_count(args.availability_zone_count, key="NetworkArgs.availability_zone_count")
     validate_choice(args.nat_strategy, key="NetworkArgs.nat_strategy", choices=NAT_STRATEGIES)
     validate_bool(args.enable_flow_logs, key="NetworkArgs.enable_flow_logs")
+    validate_bool(args.manage_default_network_acl, key="NetworkArgs.manage_default_network_acl")
+    validate_bool(args.manage_default_route_table, key="NetworkArgs.manage_default_route_table")
     validate_log_retention_days(
         args.flow_log_retention_days, key="NetworkArgs.flow_log_retention_days"
     )
@@ -325,6 +347,10 @@ class Network(pulumi.ComponentResource):
     """The private route tables (default route to a NAT gateway), for extra routes."""
     default_security_group_id: pulumi.Output[str]
     """The VPC's default security group, closed (no rules)."""
+    default_network_acl_id: pulumi.Output[str]
+    """The VPC's default network ACL (every subnet's; allow-all when managed)."""
+    default_route_table_id: pulumi.Output[str]
+    """The VPC's default (main) route table (no routes besides ``local`` when managed)."""
 
     def __init__(
         self,
@@ -368,6 +394,7 @@ class Network(pulumi.ComponentResource):
             tags=self._tagged(f"{name}-default-sg"),
             opts=child_opts(self),
         )
+        default_nacl_id, default_rt_id = self._vpc_defaults(vpc, args)
         if args.enable_flow_logs:
             self._flow_logs(name, args, vpc, self._tagged)
 
@@ -380,6 +407,8 @@ class Network(pulumi.ComponentResource):
         self.public_route_table_id = public_rt.id
         self.private_route_table_ids = [rt.id for rt in private_rts]
         self.default_security_group_id = default_sg.id
+        self.default_network_acl_id = default_nacl_id
+        self.default_route_table_id = default_rt_id
         register_outputs(
             self,
             "vpc_id",
@@ -391,7 +420,60 @@ class Network(pulumi.ComponentResource):
             "public_route_table_id",
             "private_route_table_ids",
             "default_security_group_id",
+            "default_network_acl_id",
+            "default_route_table_id",
         )
+
+    def _vpc_defaults(
+        self, vpc: aws.ec2.Vpc, args: NetworkArgs
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """``N-default-nacl`` (allow-all, as AWS creates it) and ``N-default-rt`` (no routes),
+        each unless opted out; returns the default ACL's and route table's ids."""
+        name = self._name
+        nacl_id: pulumi.Output[str] = vpc.default_network_acl_id
+        rt_id: pulumi.Output[str] = vpc.default_route_table_id
+        if args.manage_default_network_acl:
+            nacl = aws.ec2.DefaultNetworkAcl(
+                f"{name}-default-nacl",
+                default_network_acl_id=vpc.default_network_acl_id,
+                ingress=[
+                    aws.ec2.DefaultNetworkAclIngressArgs(
+                        action="allow",
+                        cidr_block="0.0.0.0/0",
+                        from_port=0,
+                        to_port=0,
+                        protocol="-1",
+                        rule_no=100,
+                    )
+                ],
+                egress=[
+                    aws.ec2.DefaultNetworkAclEgressArgs(
+                        action="allow",
+                        cidr_block="0.0.0.0/0",
+                        from_port=0,
+                        to_port=0,
+                        protocol="-1",
+                        rule_no=100,
+                    )
+                ],
+                tags=self._tagged(f"{name}-default-nacl"),
+                # Subnets not associated with another ACL are always this one's; listing
+                # them would only fight AWS (terraform-aws-modules ignores them the same way).
+                opts=pulumi.ResourceOptions.merge(
+                    child_opts(self), pulumi.ResourceOptions(ignore_changes=["subnetIds"])
+                ),
+            )
+            nacl_id = nacl.id
+        if args.manage_default_route_table:
+            rt = aws.ec2.DefaultRouteTable(
+                f"{name}-default-rt",
+                default_route_table_id=vpc.default_route_table_id,
+                routes=[],
+                tags=self._tagged(f"{name}-default-rt"),
+                opts=child_opts(self),
+            )
+            rt_id = rt.id
+        return nacl_id, rt_id
 
     def _tagged(self, child: str) -> dict[str, str]:
         return merge_tags(self._tags, child)

@@ -58,6 +58,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._args import coerce_args, register_outputs
+from ._options import physical_name
 from .accesslogs import AccessLogBucket, AccessLogBucketArgs
 from .cache import RedisCache, RedisCacheArgs
 from .config import (
@@ -100,6 +101,8 @@ __all__ = [
     "ProliferateStackArgs",
     "ServiceImage",
     "ServiceSpec",
+    "exec_log_group_name",
+    "exec_log_statements",
 ]
 
 STACK_SERVICES: tuple[str, ...] = (
@@ -113,6 +116,35 @@ STACK_SERVICES: tuple[str, ...] = (
 """Every service the stack can run (``web`` only with ``enable_web``, ``trigger-service``
 only with ``enable_trigger_service``; ``migrations`` is a task definition for one-off
 runs)."""
+
+
+def exec_log_group_name(name: str, stack: str, cluster_name: str | None) -> str:
+    """The ECS Exec log group of the stack component ``name`` in ``stack``:
+    ``/aws/ecs/<cluster name>`` as terraform-aws-modules/ecs names it, for an adopted
+    cluster (``cluster_name``, ``proliferate:adopt.clusterName``); else
+    ``/aws/ecs/<name>-<stack>`` (a generated cluster name is only known once the cluster
+    exists, and the cluster's configuration names the group)."""
+    return f"/aws/ecs/{cluster_name or physical_name(name, stack, max_length=200)}"
+
+
+def exec_log_statements(group_name: str) -> list[dict[str, Any]]:
+    """What a task role needs to record its ECS Exec sessions in the cluster's log group
+    ``group_name`` (logging ``OVERRIDE``): write to that group, and find it."""
+    group = f"arn:aws:logs:*:*:log-group:{group_name}"
+    return [
+        {
+            "Sid": "EcsExecLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Resource": [group, f"{group}:*"],
+        },
+        {
+            "Sid": "EcsExecLogGroups",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": "*",
+        },
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -283,7 +315,12 @@ class ProliferateStack(pulumi.ComponentResource):
     Children (names are a public contract; ``N`` = ``name``), in the order they are made:
 
     - ``N-network`` (:class:`Network`), ``N-cluster`` (``aws.ecs.Cluster``, Container
-      Insights enabled);
+      Insights enabled, ECS Exec sessions logged to ``N-cluster-exec-logs``),
+      ``N-cluster-exec-logs`` (``aws.cloudwatch.LogGroup`` ``/aws/ecs/<cluster name>``, as
+      terraform-aws-modules/ecs names it; ``logRetentionDays``, the stack's key) and
+      ``N-cluster-capacity-providers`` (``aws.ecs.ClusterCapacityProviders``: ``FARGATE``
+      and ``FARGATE_SPOT``, default strategy ``FARGATE``; the services set their launch
+      type, so nothing moves);
     - ``N-key`` (:class:`EncryptionKey`, only with ``customer_managed_key``);
     - ``N-dns`` (:class:`DnsTls`, only with ``manage_dns``), ``N-access-logs``
       (:class:`AccessLogBucket`, only with ``alb_access_logs``);
@@ -323,6 +360,8 @@ class ProliferateStack(pulumi.ComponentResource):
     contract: Annotated[PlatformContract, _PYTHON_OBJECT]
     network: Annotated[Network, _PYTHON_OBJECT]
     cluster: Annotated[aws.ecs.Cluster, _PYTHON_OBJECT]
+    cluster_exec_logs: Annotated[aws.cloudwatch.LogGroup, _PYTHON_OBJECT]
+    cluster_capacity_providers: Annotated[aws.ecs.ClusterCapacityProviders, _PYTHON_OBJECT]
     key: Annotated[EncryptionKey | None, _PYTHON_OBJECT]
     access_logs: Annotated[AccessLogBucket | None, _PYTHON_OBJECT]
     load_balancer: Annotated[PublicLoadBalancer, _PYTHON_OBJECT]
@@ -461,12 +500,56 @@ class ProliferateStack(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self._cluster()
+
+    def _cluster(self) -> None:
+        """``N-cluster`` with its ECS Exec log group and capacity providers, as
+        terraform-aws-modules/ecs's cluster module makes them."""
+        name, config = self._name, self._config
+        child = pulumi.ResourceOptions(parent=self)
+        self._exec_log_group = exec_log_group_name(
+            name, pulumi.get_stack(), self._adopt.cluster_name
+        )
+        self.cluster_exec_logs = aws.cloudwatch.LogGroup(
+            f"{name}-cluster-exec-logs",
+            name=self._exec_log_group,
+            retention_in_days=config.log_retention_days,
+            kms_key_id=self._key_arn,
+            tags={"Name": f"{name}-cluster-exec-logs"},
+            opts=child,
+        )
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             name=self._adopt.cluster_name,
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            configuration=aws.ecs.ClusterConfigurationArgs(
+                execute_command_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationArgs(
+                    logging="OVERRIDE",
+                    # No encryption requirement on the session logs (the group itself is
+                    # encrypted with the stack's key when it has one), spelt out as AWS
+                    # reports it so an adopted cluster shows no change.
+                    log_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationLogConfigurationArgs(
+                        cloud_watch_log_group_name=self.cluster_exec_logs.name,
+                        cloud_watch_encryption_enabled=False,
+                        s3_bucket_encryption_enabled=False,
+                    ),
+                )
+            ),
             tags={"Name": f"{name}-cluster"},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=child,
+        )
+        # FARGATE as the default strategy: what a service or task without a launch type or
+        # strategy used before (the stack's services set launch type FARGATE anyway).
+        self.cluster_capacity_providers = aws.ecs.ClusterCapacityProviders(
+            f"{name}-cluster-capacity-providers",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[
+                aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(
+                    capacity_provider="FARGATE", base=0, weight=1
+                )
+            ],
+            opts=child,
         )
 
     def _encryption_key(self) -> None:
@@ -831,6 +914,7 @@ class ProliferateStack(pulumi.ComponentResource):
                 else None
             ),
             enable_execute_command=config.enable_execute_command,
+            task_role_policy_statements=self._exec_statements(),
             retention_days=config.log_retention_days,
             create_service=service != "migrations",
             service_name=names.service_name,
@@ -841,6 +925,13 @@ class ProliferateStack(pulumi.ComponentResource):
             execution_policy_name=names.execution_policy_name,
             task_family=names.task_family,
         )
+
+    def _exec_statements(self) -> list[dict[str, Any]]:
+        """With ECS Exec on: what a task role needs to log its sessions to the cluster's
+        exec log group (else nothing)."""
+        if not self._config.enable_execute_command:
+            return []
+        return exec_log_statements(self._exec_log_group)
 
     def _finish(
         self, urls: _Urls, contracts: dict[str, ServiceContract], database_url: pulumi.Output[str]

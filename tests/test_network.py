@@ -160,6 +160,71 @@ def test_default_security_group_is_closed() -> None:
     assert sg.input("vpcId") == cap.one("aws:ec2/vpc:Vpc").id
 
 
+T_NACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+T_DEFAULT_RT = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+ALLOW_ALL = {
+    "action": "allow",
+    "cidrBlock": "0.0.0.0/0",
+    "fromPort": 0,
+    "toPort": 0,
+    "protocol": "-1",
+    "ruleNo": 100,
+}
+
+
+def test_default_network_acl_keeps_the_allow_all_rules_aws_creates() -> None:
+    cap = run(NetworkArgs(tags={"team": "platform"}))
+    nacl = cap.one(T_NACL, "net-default-nacl")
+    vpc = cap.one("aws:ec2/vpc:Vpc")
+    assert nacl.input("defaultNetworkAclId") == vpc.outputs["defaultNetworkAclId"]
+    assert nacl.input("ingress") == [ALLOW_ALL]
+    assert nacl.input("egress") == [ALLOW_ALL]
+    assert nacl.input("tags") == {"Name": "net-default-nacl", "team": "platform"}
+    # Subnets without another ACL are the default ACL's: listing them would fight AWS.
+    assert nacl.input("subnetIds") is None
+    assert nacl.ignore_changes == ("subnetIds",)
+    assert nacl.id == vpc.outputs["defaultNetworkAclId"]
+
+
+def test_default_route_table_has_no_routes_and_no_subnet_uses_it() -> None:
+    cap = run(NetworkArgs(tags={"team": "platform"}, availability_zone_count=3))
+    rt = cap.one(T_DEFAULT_RT, "net-default-rt")
+    vpc = cap.one("aws:ec2/vpc:Vpc")
+    assert rt.input("defaultRouteTableId") == vpc.outputs["defaultRouteTableId"]
+    assert rt.input("routes") == []
+    assert rt.input("tags") == {"Name": "net-default-rt", "team": "platform"}
+    associated = {a.input("subnetId") for a in cap.of_type(T_RTA)}
+    assert associated == {s.id for s in cap.of_type(T_SUBNET)}
+    assert rt.id not in {a.input("routeTableId") for a in cap.of_type(T_RTA)}
+
+
+def test_network_outputs_name_the_vpc_defaults() -> None:
+    def program() -> None:
+        net = Network("net")
+        pulumi.export("nacl", net.default_network_acl_id)
+        pulumi.export("rt", net.default_route_table_id)
+
+    cap = capture(program)
+    vpc = cap.one("aws:ec2/vpc:Vpc")
+    assert cap.outputs["nacl"] == vpc.outputs["defaultNetworkAclId"]
+    assert cap.outputs["rt"] == vpc.outputs["defaultRouteTableId"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "absent"),
+    [
+        ({"manage_default_network_acl": False}, T_NACL),
+        ({"manage_default_route_table": False}, T_DEFAULT_RT),
+    ],
+)
+def test_vpc_defaults_can_be_left_unmanaged(overrides: dict[str, Any], absent: str) -> None:
+    cap = run(NetworkArgs(**overrides))
+    assert cap.of_type(absent) == []
+    kept = T_DEFAULT_RT if absent == T_NACL else T_NACL
+    assert len(cap.of_type(kept)) == 1
+    assert len(cap.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")) == 1
+
+
 def test_flow_logs_when_enabled() -> None:
     cap = run(NetworkArgs(enable_flow_logs=True, flow_log_retention_days=90))
     group = cap.one("aws:cloudwatch/logGroup:LogGroup", "net-flow-logs")
@@ -270,6 +335,14 @@ def test_same_args_give_identical_inputs() -> None:
         (lambda: NetworkArgs(availability_zones="us-east-1a"), "NetworkArgs.availability_zones"),  # type: ignore[arg-type]
         (lambda: NetworkArgs(nat_strategy="two"), "NetworkArgs.nat_strategy"),  # type: ignore[arg-type]
         (lambda: NetworkArgs(enable_flow_logs="yes"), "NetworkArgs.enable_flow_logs"),  # type: ignore[arg-type]
+        (
+            lambda: NetworkArgs(manage_default_network_acl="no"),  # type: ignore[arg-type]
+            "NetworkArgs.manage_default_network_acl",
+        ),
+        (
+            lambda: NetworkArgs(manage_default_route_table=1),  # type: ignore[arg-type]
+            "NetworkArgs.manage_default_route_table",
+        ),
         (lambda: NetworkArgs(flow_log_retention_days=31), "NetworkArgs.flow_log_retention_days"),
         (lambda: NetworkArgs(tags={"aws:owner": "me"}), "NetworkArgs.tags"),
     ],

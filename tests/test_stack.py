@@ -132,6 +132,63 @@ def test_cluster_has_container_insights_and_services_their_sizes(preset: str) ->
     assert not cap.one(ECS_SERVICE, "proliferate-worker-service").input("loadBalancers")
 
 
+@pytest.mark.parametrize("preset", ["dev", "prod"])
+def test_cluster_logs_ecs_exec_sessions_to_its_own_group(preset: str) -> None:
+    cap = _run(preset)
+    config = StackConfig.from_mapping(DEV_PRESET if preset == "dev" else PROD_PRESET)
+    group = cap.one("aws:cloudwatch/logGroup:LogGroup", "proliferate-cluster-exec-logs")
+    # /aws/ecs/<cluster> like terraform-aws-modules/ecs; the cluster's name is generated here
+    assert group.input("name") == f"/aws/ecs/proliferate-{preset}"
+    assert group.input("retentionInDays") == config.log_retention_days
+    worker_logs = cap.one("aws:cloudwatch/logGroup:LogGroup", "proliferate-worker-logs")
+    assert group.input("kmsKeyId") == worker_logs.input("kmsKeyId")
+    if preset == "prod":
+        assert group.input("kmsKeyId") == cap.one("aws:kms/key:Key").outputs["arn"]
+    cluster = cap.one("aws:ecs/cluster:Cluster")
+    assert cluster.input("configuration") == {
+        "executeCommandConfiguration": {
+            "logging": "OVERRIDE",
+            "logConfiguration": {
+                "cloudWatchLogGroupName": f"/aws/ecs/proliferate-{preset}",
+                "cloudWatchEncryptionEnabled": False,
+                "s3BucketEncryptionEnabled": False,
+            },
+        }
+    }
+    assert group.urn in cluster.dependencies
+
+
+@pytest.mark.parametrize("preset", ["dev", "prod"])
+def test_cluster_offers_fargate_and_spot_and_defaults_to_fargate(preset: str) -> None:
+    cap = _run(preset)
+    providers = cap.one(
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+        "proliferate-cluster-capacity-providers",
+    )
+    cluster = cap.one("aws:ecs/cluster:Cluster")
+    assert providers.input("clusterName") == cluster.outputs["name"]
+    assert providers.input("capacityProviders") == ["FARGATE", "FARGATE_SPOT"]
+    assert providers.input("defaultCapacityProviderStrategies") == [
+        {"capacityProvider": "FARGATE", "base": 0, "weight": 1}
+    ]
+    # The default strategy moves nothing: every service names its launch type.
+    for service in cap.of_type(ECS_SERVICE):
+        assert service.input("launchType") == "FARGATE", service.name
+        assert not service.input("capacityProviderStrategies"), service.name
+
+
+def test_ecs_exec_task_roles_may_write_only_the_exec_log_group() -> None:
+    cap = _run("dev", (("proliferate:enableExecuteCommand", "true"),))
+    policy = json.loads(cap.one(ROLE_POLICY, "proliferate-worker-task-policy").input("policy"))
+    by_sid = {st.get("Sid"): st for st in policy["Statement"]}
+    group = "arn:aws:logs:*:*:log-group:/aws/ecs/proliferate-dev"
+    assert by_sid["EcsExecLogs"]["Resource"] == [group, f"{group}:*"]
+    assert "logs:PutLogEvents" in by_sid["EcsExecLogs"]["Action"]
+    assert by_sid["EcsExecLogGroups"]["Action"] == "logs:DescribeLogGroups"
+    without = _run("dev")
+    assert not [r for r in without.of_type(ROLE_POLICY) if r.name.endswith("-task-policy")]
+
+
 def test_no_churn_two_runs_register_identical_inputs() -> None:
     first = capture_project(EXAMPLE, config=PROD_PRESET, stack="prod")
     second = capture_project(EXAMPLE, config=PROD_PRESET, stack="prod")
@@ -692,6 +749,8 @@ def test_adopt_config_reaches_every_component() -> None:
         return cap.one(type_, name).input(prop)
 
     assert named("aws:ecs/cluster:Cluster", "proliferate-cluster") == "tf-cluster"
+    exec_logs = named("aws:cloudwatch/logGroup:LogGroup", "proliferate-cluster-exec-logs")
+    assert exec_logs == "/aws/ecs/tf-cluster"
     # the one shared role is adopted as the worker's (the others get roles of their own)
     assert named("aws:iam/role:Role", "proliferate-worker-execution-role") == "tf-execution"
     assert named("aws:ecs/service:Service", "proliferate-worker-service") == "tf-worker"

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "CLUSTER_PARTS",
     "EXECUTION_POLICY",
     "EXECUTION_ROLE",
     "NAME_CARRIERS",
@@ -38,6 +39,7 @@ __all__ = [
     "STORES",
     "TASK_ROLE",
     "TASK_SERVICES",
+    "VPC_DEFAULTS",
     "role_for",
 ]
 
@@ -76,6 +78,25 @@ SECURITY_GROUP: Mapping[str, str] = MappingProxyType(
     }
 )
 """Security groups by owner."""
+
+VPC_DEFAULTS: Mapping[str, str] = MappingProxyType(
+    {
+        "aws_default_security_group": SECURITY_GROUP["default"],
+        "aws_default_network_acl": "network/default-nacl",
+        "aws_default_route_table": "network/default-rt",
+    }
+)
+"""The VPC's defaults the ``Network`` takes over, by Terraform type (one of each per VPC)."""
+
+CLUSTER_PARTS: Mapping[str, str] = MappingProxyType(
+    {
+        "exec-logs": "stack/cluster-exec-logs",
+        "capacity-providers": "stack/cluster-capacity-providers",
+    }
+)
+"""The cluster's own satellites: its ECS Exec log group (``/aws/ecs/<cluster name>``, named
+after the adopted cluster, so no name of its own travels in config) and its capacity
+providers."""
 
 RULE: Mapping[str, str] = MappingProxyType(
     {

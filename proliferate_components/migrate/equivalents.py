@@ -147,6 +147,20 @@ def _only_vpc(_a: Mapping[str, Any], ctx: _Context) -> str | None:
     return ctx.vpcs[0].id if len(ctx.vpcs) == 1 and ctx.vpcs[0].id else None
 
 
+def _vpc_with_default(attribute: str) -> Derive:
+    """The VPC whose ``attribute`` (``default_network_acl_id``, ``default_route_table_id``)
+    is this default's id; else the state's only VPC."""
+
+    def derive(a: Mapping[str, Any], ctx: _Context) -> str | None:
+        own = a.get(attribute) or a.get("id")
+        for vpc in ctx.vpcs:
+            if own and vpc.attributes.get(attribute) == own and vpc.id:
+                return vpc.id
+        return _only_vpc(a, ctx)
+
+    return derive
+
+
 def _eip_domain(a: Mapping[str, Any], _ctx: _Context) -> str | None:
     if a.get("vpc") is True or _is("eipalloc-", a.get("allocation_id") or a.get("id")):
         return "vpc"
@@ -199,6 +213,20 @@ EQUIVALENTS: Mapping[str, tuple[tuple[str, Derive], ...]] = {
     "aws_route_table": (("id", _arn_tail), ("vpc_id", _only_vpc)),
     "aws_security_group": (("id", _arn_tail), ("vpc_id", _only_vpc)),
     "aws_default_security_group": (("id", _arn_tail), ("vpc_id", _only_vpc)),
+    "aws_default_network_acl": (
+        ("id", lambda a, _c: a.get("default_network_acl_id") or _tail(a.get("arn"))),
+        ("default_network_acl_id", _id),
+        ("vpc_id", _vpc_with_default("default_network_acl_id")),
+    ),
+    "aws_default_route_table": (
+        ("id", lambda a, _c: a.get("default_route_table_id") or _tail(a.get("arn"))),
+        ("default_route_table_id", _id),
+        ("vpc_id", _vpc_with_default("default_route_table_id")),
+    ),
+    "aws_ecs_cluster_capacity_providers": (
+        ("cluster_name", _id),
+        ("id", lambda a, _c: a.get("cluster_name")),
+    ),
     "aws_ecs_cluster": (
         ("arn", lambda a, _c: a.get("id") if _is("arn:", a.get("id")) else None),
         ("id", _arn),

@@ -70,6 +70,11 @@ PULUMI_TYPES: Mapping[str, str] = MappingProxyType(
         "aws_db_subnet_group": "aws:rds/subnetGroup:SubnetGroup",
         "aws_db_parameter_group": "aws:rds/parameterGroup:ParameterGroup",
         "aws_default_security_group": "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        "aws_default_network_acl": "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+        "aws_default_route_table": "aws:ec2/defaultRouteTable:DefaultRouteTable",
+        "aws_ecs_cluster_capacity_providers": (
+            "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+        ),
         "aws_lb_listener_rule": "aws:lb/listenerRule:ListenerRule",
         "aws_alb_listener_rule": "aws:lb/listenerRule:ListenerRule",
     }
@@ -150,6 +155,9 @@ _IMPORT_IDS: Mapping[str, Callable[[TfResource], str]] = MappingProxyType(
         "aws_alb_target_group": lambda r: str(r.attr("arn") or r.id),
         "aws_elasticache_subnet_group": lambda r: str(r.attr("name") or r.id),
         "aws_elasticache_parameter_group": lambda r: str(r.attr("name") or r.id),
+        # A default route table is imported by its VPC's id (pulumi-aws's Import section).
+        "aws_default_route_table": lambda r: str(r.attr("vpc_id") or ""),
+        "aws_ecs_cluster_capacity_providers": lambda r: str(r.attr("cluster_name") or r.id),
     }
 )
 
@@ -363,6 +371,15 @@ REPLACEMENT_PROPERTIES: Mapping[str, tuple[ReplacementProperty, ...]] = MappingP
             _p("description", "description", default="Managed by Pulumi"),
         ),
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (_p("vpcId", "vpc_id"),),
+        "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": (
+            _p("defaultNetworkAclId", "default_network_acl_id"),
+        ),
+        "aws:ec2/defaultRouteTable:DefaultRouteTable": (
+            _p("defaultRouteTableId", "default_route_table_id"),
+        ),
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
+            _p("clusterName", "cluster_name"),
+        ),
         "aws:lb/listenerRule:ListenerRule": (_p("listenerArn", "listener_arn"),),
     }
 )

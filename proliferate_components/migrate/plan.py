@@ -698,15 +698,26 @@ def _zone_notes(derived: DerivedConfig, config: StackConfig) -> list[str]:
 
 
 def _adopted_vpc_notes(plans: Mapping[str, ResourcePlan], component_name: str) -> list[str]:
-    """An adopted VPC's default security group loses its rules."""
+    """An adopted VPC's default security group loses its rules; a default network ACL the
+    state does not hold is taken over by the first ``pulumi up``, which writes its rules
+    again."""
     if not any(p.role == "network/vpc" and p.adopted for p in plans.values()):
         return []
-    return [
+    notes = [
         "the adopted VPC's default security group is taken over by "
         f"{component_name}-network-default-sg, which removes all its rules: check that "
         "nothing uses it (`aws ec2 describe-network-interfaces --filters "
         "Name=group-id,Values=<default sg id>`) before `pulumi up`"
     ]
+    adopted = {p.role for p in plans.values() if p.adopted}
+    if "network/default-nacl" not in adopted:
+        notes.append(
+            "the adopted VPC's default network ACL is not in the state: the first `pulumi up` "
+            f"takes it over as {component_name}-network-default-nacl, deleting its rules and "
+            "writing the allow-all ones again (every subnet uses it, so traffic pauses for a "
+            "moment): run that update in a quiet window"
+        )
+    return notes
 
 
 def _adopted_database_notes(plans: Mapping[str, ResourcePlan]) -> list[str]:

@@ -311,6 +311,19 @@ def _forwards(listener: TfResource) -> set[str]:
     return out
 
 
+def _exec_log_group_of(cluster: TfResource) -> str | None:
+    """The CloudWatch log group a cluster's ``execute_command_configuration`` logs to."""
+
+    def first(value: Any) -> Mapping[str, Any]:
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return cast("Mapping[str, Any]", value[0])
+        return {}
+
+    execute = first(first(cluster.attr("configuration")).get("execute_command_configuration"))
+    logging = first(execute.get("log_configuration"))
+    return str(logging.get("cloud_watch_log_group_name") or "") or None
+
+
 class _Inference:
     """Role inference over one Terraform state (see :func:`terraform_roles`)."""
 
@@ -629,21 +642,27 @@ class _Inference:
             )
 
     def _vpc_defaults(self, vpc: TfResource) -> None:
-        """The VPC's default security group (a component child takes it over); its default
-        route table, network ACL and DHCP options go with it (ours, no child)."""
-        for d in self.find(["aws_default_security_group"], vpc_id=vpc.id):
-            self.assign(d, childmap.SECURITY_GROUP["default"], "the VPC's default security group")
-        for t in ("aws_default_route_table", "aws_default_network_acl", "aws_vpc_dhcp_options"):
-            for d in self.of_type(t):
-                if d.attr("vpc_id", vpc.id) == vpc.id or self.refs.references(d.address) & {
-                    vpc.address
-                }:
-                    self.part(
-                        d,
-                        "ours",
-                        "a default of the adopted VPC: it goes with the VPC, no component child "
-                        "manages it",
-                    )
+        """The VPC's default security group, network ACL and route table (the ``Network``'s
+        ``default-sg``, ``default-nacl`` and ``default-rt`` take them over); its DHCP
+        options go with it (ours, no child)."""
+        ids = {
+            "aws_default_network_acl": vpc.attr("default_network_acl_id"),
+            "aws_default_route_table": vpc.attr("default_route_table_id"),
+        }
+        for tf_type, role in childmap.VPC_DEFAULTS.items():
+            for d in self.of_type(tf_type):
+                if d.attr("vpc_id") == vpc.id or (ids.get(tf_type) and d.id == ids[tf_type]):
+                    self.assign(d, role, f"the VPC's {tf_type.removeprefix('aws_default_')}")
+        for d in self.of_type("aws_vpc_dhcp_options"):
+            if d.attr("vpc_id", vpc.id) == vpc.id or self.refs.references(d.address) & {
+                vpc.address
+            }:
+                self.part(
+                    d,
+                    "ours",
+                    "a default of the adopted VPC: it goes with the VPC, no component child "
+                    "manages it",
+                )
 
     # -- ECS --------------------------------------------------------------------------------
     def ecs_cluster(self) -> None:
@@ -661,6 +680,27 @@ class _Inference:
 
         self.cluster = self.choose(
             "stack/cluster", clusters, score, "the ECS cluster the services run in"
+        )
+        if self.cluster is not None:
+            self._cluster_parts(self.cluster)
+
+    def _cluster_parts(self, cluster: TfResource) -> None:
+        """The cluster's capacity providers, and the log group its ECS Exec sessions are
+        logged to (named in its ``execute_command_configuration``, else
+        ``/aws/ecs/<cluster name>`` as terraform-aws-modules/ecs names it)."""
+        name = str(cluster.attr("name") or "")
+        for cp in self.of_type("aws_ecs_cluster_capacity_providers"):
+            if name and cp.attr("cluster_name") == name:
+                self.assign(
+                    cp,
+                    childmap.CLUSTER_PARTS["capacity-providers"],
+                    "the cluster's capacity providers",
+                )
+        group_name = _exec_log_group_of(cluster) or (f"/aws/ecs/{name}" if name else None)
+        self.assign(
+            self.by_value(["aws_cloudwatch_log_group"], "name", group_name),
+            childmap.CLUSTER_PARTS["exec-logs"],
+            "the log group of the cluster's ECS Exec sessions",
         )
 
     def _in_cluster(self, svc: TfResource) -> bool:

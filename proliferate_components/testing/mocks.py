@@ -171,6 +171,19 @@ def _vpc(m: OfflineMocks, new: _New) -> str:
     return rid
 
 
+def _vpc_default(m: OfflineMocks, new: _New) -> str:
+    """A VPC's default network ACL or route table: taken over, so its id is the one given."""
+    acl = new.typ == "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+    rid = str(
+        new.inputs.get("defaultNetworkAclId" if acl else "defaultRouteTableId")
+        or f"{'acl' if acl else 'rtb'}-{new.h}"
+    )
+    new.outputs.update(
+        arn=m.arn("ec2", f"{'network-acl' if acl else 'route-table'}/{rid}"), ownerId=ACCOUNT_ID
+    )
+    return rid
+
+
 _EC2_ARN_KIND = {
     "sg": "security-group",
     "igw": "internet-gateway",
@@ -424,6 +437,8 @@ def _component(_m: OfflineMocks, _new: _New) -> str:
 _BY_TYPE: dict[str, _Handler] = {
     **dict.fromkeys(_ID_PREFIX, _ec2),
     "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": _vpc_default,
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": _vpc_default,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:elasticache/parameterGroup:ParameterGroup": _elasticache_group,
     "aws:elasticache/subnetGroup:SubnetGroup": _elasticache_group,
