@@ -555,3 +555,30 @@ def test_preview_result_lists_each_policys_level() -> None:
     assert default.policy_levels["fixture-rds-deletion-protection"] == "mandatory"
     assert default.policy_levels["fixture-log-retention"] == "advisory"
     assert not run_preview(PLAIN).every_policy_disabled  # no pack ran
+
+
+def test_only_the_invoked_subcommand_is_built_and_usage_lists_them_all() -> None:
+    from proliferate_components.cli import main as cli_main
+
+    assert cli_main.command_of(["preview", "--offline"]) == "preview"
+    assert cli_main.command_of(["policy-pack", "path"]) == "policy_pack"
+    assert cli_main.command_of(["policy_pack"]) is None  # not a command name
+    assert cli_main.command_of(["--version"]) is None
+    assert cli_main.command_of([]) is None
+    probe = (
+        "import sys, contextlib, io\n"
+        "from proliferate_components.cli.main import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['preview', '--help'])\n"
+        "print('proliferate_components.deploy.flow' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"
+    usage = subprocess.run(
+        [sys.executable, "-m", "proliferate_components.cli.main", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for command in ("preview", "setup", "deploy", "policy-pack", "init-ci", "migrate"):
+        assert command in usage
