@@ -87,3 +87,50 @@ def test_pulumi_policy_looks_up_what_the_pack_replaces_at_call_time() -> None:
     source = inspect.getsource(policy_module._PolicyAnalyzerServicer.Analyze)  # pyright: ignore[reportPrivateUsage]
     for name in ("json_format.MessageToDict", "deserialize_properties", "unknown_checking_proxy"):
         assert name in source
+
+
+class _Policy:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def test_analyze_visits_only_the_policies_of_the_resource_type() -> None:
+    bucket, cache, stack, foreign = (_Policy(n) for n in ("bucket", "cache", "stack", "foreign"))
+    policies = pack.PoliciesByType(
+        [bucket, cache, stack, foreign],
+        {
+            id(bucket): frozenset({"aws:s3/bucket:Bucket"}),
+            id(cache): frozenset({"aws:elasticache/replicationGroup:ReplicationGroup"}),
+            id(stack): frozenset(),  # a stack rule is never visited by Analyze
+        },
+    )
+    assert [p.name for p in policies] == ["bucket", "cache", "stack", "foreign"]
+    pack._ANALYZING.type = "aws:s3/bucket:Bucket"  # pyright: ignore[reportPrivateUsage]
+    try:
+        assert [p.name for p in policies] == ["bucket", "foreign"]  # foreign: types unknown
+        assert [p.name for p in policies] == ["bucket", "foreign"]  # (remembered)
+    finally:
+        pack._ANALYZING.type = None  # pyright: ignore[reportPrivateUsage]
+    assert len(list(policies)) == 4  # AnalyzeStack, GetAnalyzerInfo: every policy
+
+
+def test_the_analyze_wrapper_notes_the_type_only_while_it_runs(monkeypatch: Any) -> None:
+    import pulumi_policy.policy as policy_module
+
+    seen: list[str | None] = []
+
+    class Servicer:
+        def Analyze(self, request: Any, context: Any) -> str:
+            seen.append(pack._ANALYZING.type)  # pyright: ignore[reportPrivateUsage]
+            return "answer"
+
+    monkeypatch.setattr(policy_module, "_PolicyAnalyzerServicer", Servicer)
+    assert pack.analyze_with_the_policies_of_its_type()
+    assert pack.analyze_with_the_policies_of_its_type()  # idempotent: wrapped once
+
+    class Request:
+        type = "aws:ec2/vpc:Vpc"
+
+    assert Servicer().Analyze(Request(), None) == "answer"
+    assert seen == ["aws:ec2/vpc:Vpc"]
+    assert pack._ANALYZING.type is None  # pyright: ignore[reportPrivateUsage]

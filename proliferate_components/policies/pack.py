@@ -143,7 +143,7 @@ class _JsonFormatOncePerMessage:
 
     def __init__(self, module: Any) -> None:
         self._module = module
-        self.MessageToDict = _once_per_argument(module.MessageToDict)  # noqa: N815
+        self.MessageToDict = _once_per_argument(module.MessageToDict)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._module, name)
@@ -178,6 +178,74 @@ def convert_each_request_once() -> bool:
     setattr(policy_module, "json_format", _JsonFormatOncePerMessage(json_format))  # noqa: B010
     setattr(policy_module, "deserialize_properties", _once_per_argument(deserialize))  # noqa: B010
     setattr(policy_module, "unknown_checking_proxy", _once_per_argument(proxy))  # noqa: B010
+    return True
+
+
+class _Analyzing(threading.local):
+    """The resource type an ``Analyze`` call on this thread is judging (``None`` outside)."""
+
+    type: str | None = None
+
+
+_ANALYZING = _Analyzing()
+
+
+class PoliciesByType(list[Any]):
+    """The pack's policies. Iterated during an ``Analyze`` of a resource of type ``T`` (see
+    :func:`analyze_with_the_policies_of_its_type`), it yields only those that can report on
+    ``T``: the resource policies of rules whose ``resource_types`` hold ``T``, and every
+    policy it was not told the types of. Anywhere else (``AnalyzeStack``, ``Remediate``,
+    ``GetAnalyzerInfo``) it is the whole list."""
+
+    def __init__(self, policies: Sequence[Any], types: Mapping[int, frozenset[str]]) -> None:
+        super().__init__(policies)
+        self._types = dict(types)  # id(policy) -> the types it judges
+        self._for_type: dict[str, list[Any]] = {}
+
+    def __iter__(self) -> Any:
+        wanted = _ANALYZING.type
+        if wanted is None:
+            return super().__iter__()
+        found = self._for_type.get(wanted)
+        if found is None:
+            everything = list(super().__iter__())
+            found = [p for p in everything if wanted in self._types.get(id(p), (wanted,))]
+            self._for_type[wanted] = found
+        return iter(found)
+
+
+def analyze_with_the_policies_of_its_type() -> bool:
+    """Let ``Analyze`` visit only the policies that can report on the resource's type;
+    returns whether that is in place.
+
+    ``pulumi_policy`` (1.x) ``Analyze`` builds the arguments of every resource policy for
+    every resource and calls it; each validator of this pack then returns at once unless
+    the resource's type is one of its rule's (:func:`_resource_validator`), so 48 calls
+    gave at most a handful of answers. ``Analyze`` is wrapped to note the request's type on
+    its thread while it runs, and :func:`build_pack` hands ``pulumi_policy`` a
+    :class:`PoliciesByType`, which then yields only the policies of that type: the same
+    answers, without the calls that could not report anything. Only in the pack's process.
+    """
+    try:
+        import pulumi_policy.policy as policy_module
+    except ImportError:  # pragma: no cover - the pack's own dependency
+        return False
+    servicer: Any = getattr(policy_module, "_PolicyAnalyzerServicer", None)
+    analyze: Any = getattr(servicer, "Analyze", None)
+    if analyze is None:
+        return False
+    if getattr(analyze, "by_type", False):
+        return True
+
+    def by_type(self: Any, request: Any, context: Any) -> Any:
+        _ANALYZING.type = request.type
+        try:
+            return analyze(self, request, context)
+        finally:
+            _ANALYZING.type = None
+
+    by_type.by_type = True  # type: ignore[attr-defined]
+    setattr(servicer, "Analyze", by_type)  # noqa: B010
     return True
 
 
@@ -253,7 +321,9 @@ def build_pack(
 
     keep_secret_paths()
     convert_each_request_once()
+    analyze_with_the_policies_of_its_type()
     policies: list[Any] = []
+    types: dict[int, frozenset[str]] = {}
     for rule in rules:
         level = None if enforcement_level is not None else EnforcementLevel(rule.enforcement)
         common: dict[str, Any] = {
@@ -268,10 +338,12 @@ def build_pack(
         if isinstance(rule, StackRule):
             policies.append(StackValidationPolicy(validate=_stack_validator(rule), **common))
         else:
-            policies.append(ResourceValidationPolicy(validate=_resource_validator(rule), **common))
+            policy = ResourceValidationPolicy(validate=_resource_validator(rule), **common)
+            types[id(policy)] = frozenset(rule.resource_types)
+            policies.append(policy)
     return PolicyPack(
         name=name,
-        policies=policies,
+        policies=PoliciesByType(policies, types),
         enforcement_level=EnforcementLevel(enforcement_level) if enforcement_level else None,
         description="Guards a self-hosted Proliferate stack on AWS (proliferate-components).",
         provider="aws",

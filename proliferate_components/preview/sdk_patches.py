@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from . import sdk_loader
 
@@ -53,8 +53,11 @@ def memoized_get_type_hints(original: Callable[..., dict[str, Any]]) -> Callable
         localns: Mapping[str, Any] | None = None,
         include_extras: bool = False,
     ) -> dict[str, Any]:
-        annotations: Any = obj.__annotations__ if isinstance(obj, types.FunctionType) else None
-        text = annotations.get("return") if isinstance(annotations, dict) else None
+        found: Any = obj.__annotations__ if isinstance(obj, types.FunctionType) else None
+        annotations: dict[str, Any] = (
+            cast("dict[str, Any]", found) if isinstance(found, dict) else {}
+        )
+        text: Any = annotations.get("return")
         if include_extras or globalns is None or not isinstance(text, str) or len(annotations) != 1:
             return original(obj, globalns, localns, include_extras)
         names = names_of.get(text)
