@@ -26,6 +26,7 @@ Nothing runs at import time.
 
 from __future__ import annotations
 
+import inspect
 import re
 import types
 from collections.abc import Callable, Mapping
@@ -53,6 +54,7 @@ def memoized_get_type_hints(original: Callable[..., dict[str, Any]]) -> Callable
         localns: Mapping[str, Any] | None = None,
         include_extras: bool = False,
     ) -> dict[str, Any]:
+        _define_lazy_names(obj, globalns)
         found: Any = obj.__annotations__ if isinstance(obj, types.FunctionType) else None
         annotations: dict[str, Any] = (
             cast("dict[str, Any]", found) if isinstance(found, dict) else {}
@@ -74,6 +76,27 @@ def memoized_get_type_hints(original: Callable[..., dict[str, Any]]) -> Callable
         return dict(hints)
 
     return get_type_hints
+
+
+def _define_lazy_names(obj: Any, globalns: dict[str, Any] | None) -> None:
+    """Have the lazy type modules (:mod:`.lazy_classes`) define the names ``obj``'s
+    annotation strings read, in their modules and in ``globalns``, before they are
+    evaluated."""
+    from . import lazy_classes
+
+    if isinstance(obj, types.FunctionType):
+        owners: list[Any] = [obj]
+    elif isinstance(obj, type):
+        owners = list(obj.__mro__)
+    else:
+        return
+    for owner in owners:
+        annotations: Any = inspect.get_annotations(owner)
+        if not isinstance(annotations, dict):
+            continue
+        texts = [v for v in cast("dict[str, Any]", annotations).values() if isinstance(v, str)]
+        if texts:
+            lazy_classes.resolve(str(getattr(owner, "__module__", "")), texts, globalns)
 
 
 def fast_is_empty_function(
