@@ -621,6 +621,10 @@ class StackConfig:
     """Send VPC flow logs to CloudWatch Logs (prod: on)."""
     flow_log_retention_days: int = 30
     """Retention of the flow-log group; one of CloudWatch's allowed periods (prod: 365)."""
+    manage_default_network_acl: bool = True
+    """Take over the VPC's default network ACL with its allow-all rules
+    (``NetworkArgs.manage_default_network_acl``). ``false`` leaves it unmanaged: for a stack
+    created before this existed, whose first take-over would rewrite the ACL's rules."""
 
     # --- services ---
     worker_cpu: int = 256
@@ -1080,6 +1084,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     _k("azCount", "az_count", "integer", "Availability zones to use", valid="from 2 to 6"),
     _k("natStrategy", "nat_strategy", "string", "NAT gateways: single (cheaper) or one_per_az (highly available)", prod="one_per_az", choices=("single", "one_per_az")),
     _k("enableFlowLogs", "enable_flow_logs", "boolean", "Send VPC flow logs to CloudWatch Logs", prod=True),
+    _k("manageDefaultNetworkAcl", "manage_default_network_acl", "boolean", "Take over the VPC's default network ACL (allow-all rules, as AWS creates it); false leaves it unmanaged (a stack made with 0.1, whose first take-over would rewrite the rules)"),
     _k("flowLogRetentionDays", "flow_log_retention_days", "integer", "Days to keep VPC flow logs", prod=365, valid=_LOG_VALID),
     # services
     _k("workerCpu", "worker_cpu", "integer", "Worker task CPU units", prod=512, valid=_CPU_VALID),

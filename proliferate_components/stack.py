@@ -493,6 +493,7 @@ class ProliferateStack(pulumi.ComponentResource):
                 nat_strategy=config.nat_strategy,
                 enable_flow_logs=config.enable_flow_logs,
                 flow_log_retention_days=config.flow_log_retention_days,
+                manage_default_network_acl=config.manage_default_network_acl,
                 flow_log_kms_key_id=self._key_arn,
                 availability_zones=net.availability_zones,
                 public_subnet_cidrs=net.public_subnet_cidrs,

@@ -236,6 +236,16 @@ def test_upstream_every_resource_has_its_deliberate_outcome() -> None:
     assert [p.address for p in plan.by_status(Status.BLOCKED)] == ["aws_elasticache_cluster.main"]
 
 
+def test_a_default_acl_terraform_did_not_manage_stays_unmanaged() -> None:
+    # Upstream's state has no aws_default_network_acl: taking the ACL over would rewrite its
+    # rules on every subnet, so the written config leaves it alone and says how to opt in.
+    upstream = _plan("upstream")
+    assert upstream.config.values["proliferate:manageDefaultNetworkAcl"] == "false"
+    assert any("manageDefaultNetworkAcl true" in note for note in upstream.notes)
+    # terraform-aws-modules manages it: it is imported, so the stack manages it too
+    assert "proliferate:manageDefaultNetworkAcl" not in _plan("tfmodules").config.values
+
+
 def test_upstream_config_carries_every_name_the_state_holds() -> None:
     plan = _plan("upstream")
     adopt = plan.config.stack_config().adopt

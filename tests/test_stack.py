@@ -158,6 +158,17 @@ def test_cluster_logs_ecs_exec_sessions_to_its_own_group(preset: str) -> None:
     assert group.urn in cluster.dependencies
 
 
+def test_the_default_network_acl_is_managed_unless_the_config_says_not() -> None:
+    nacl = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+    assert len(_run("dev").of_type(nacl)) == 1
+    off = _run("dev", (("proliferate:manageDefaultNetworkAcl", "false"),))
+    assert off.of_type(nacl) == []
+    # the route table and security group are still taken over (no rules are rewritten)
+    assert len(off.of_type("aws:ec2/defaultRouteTable:DefaultRouteTable")) == 1
+    with pytest.raises(ConfigError, match="manageDefaultNetworkAcl"):
+        _run("dev", (("proliferate:manageDefaultNetworkAcl", "sometimes"),))
+
+
 @pytest.mark.parametrize("preset", ["dev", "prod"])
 def test_cluster_offers_fargate_and_spot_and_defaults_to_fargate(preset: str) -> None:
     cap = _run(preset)

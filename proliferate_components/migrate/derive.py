@@ -199,6 +199,10 @@ def _network(by_role: Mapping[str, TfResource], out: _Derivation) -> list[str]:
     if zones and vpc is not None:
         out.put("proliferate:azCount", len(zones), vpc)
     _nat_strategy(by_role, len(zones), out)
+    if vpc is not None and "network/default-nacl" not in by_role:
+        # Taking over a default ACL that is not imported rewrites its rules (a moment
+        # without any on every subnet): leave it unmanaged unless Terraform managed it.
+        out.put("proliferate:manageDefaultNetworkAcl", False, vpc)
     return zones
 
 

@@ -699,8 +699,7 @@ def _zone_notes(derived: DerivedConfig, config: StackConfig) -> list[str]:
 
 def _adopted_vpc_notes(plans: Mapping[str, ResourcePlan], component_name: str) -> list[str]:
     """An adopted VPC's default security group loses its rules; a default network ACL the
-    state does not hold is taken over by the first ``pulumi up``, which writes its rules
-    again."""
+    state does not hold is left unmanaged (taking it over would write its rules again)."""
     if not any(p.role == "network/vpc" and p.adopted for p in plans.values()):
         return []
     notes = [
@@ -712,10 +711,12 @@ def _adopted_vpc_notes(plans: Mapping[str, ResourcePlan], component_name: str) -
     adopted = {p.role for p in plans.values() if p.adopted}
     if "network/default-nacl" not in adopted:
         notes.append(
-            "the adopted VPC's default network ACL is not in the state: the first `pulumi up` "
-            f"takes it over as {component_name}-network-default-nacl, deleting its rules and "
-            "writing the allow-all ones again (every subnet uses it, so traffic pauses for a "
-            "moment): run that update in a quiet window"
+            "the adopted VPC's default network ACL is not in the state, so it stays unmanaged "
+            "(`proliferate:manageDefaultNetworkAcl` is false): taking it over as "
+            f"{component_name}-network-default-nacl deletes its rules and writes the "
+            "allow-all ones again (every subnet uses it, so traffic pauses for a moment); to "
+            "do that, `pulumi config set proliferate:manageDefaultNetworkAcl true` and run "
+            "`pulumi up` in a quiet window"
         )
     return notes
 
