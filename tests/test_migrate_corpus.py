@@ -246,6 +246,16 @@ def test_a_default_acl_terraform_did_not_manage_stays_unmanaged() -> None:
     assert "proliferate:manageDefaultNetworkAcl" not in _plan("tfmodules").config.values
 
 
+def test_log_groups_with_different_retentions_keep_the_longest() -> None:
+    # terraform-aws-modules: services keep 14 days, the cluster's ECS Exec group 90; the
+    # stack has one retention for all, and a shorter one would delete audit logs.
+    plan = _plan("tfmodules")
+    assert plan.config.values["proliferate:logRetentionDays"] == "90"
+    assert any("different retentions [14, 90]" in note for note in plan.notes)
+    exec_logs = _by_address(plan)["module.ecs_cluster.aws_cloudwatch_log_group.this[0]"]
+    assert not [d for d in exec_logs.differences if d.property == "retentionInDays"]
+
+
 def test_upstream_config_carries_every_name_the_state_holds() -> None:
     plan = _plan("upstream")
     adopt = plan.config.stack_config().adopt

@@ -277,27 +277,32 @@ def _services(by_role: Mapping[str, TfResource], out: _Derivation) -> None:
                 out.put("proliferate:enableWeb", True, svc)
 
 
+_LOG_ROLES = ("/logs", "/cluster-exec-logs")
+
+
 def _log_retention(by_role: Mapping[str, TfResource], out: _Derivation) -> None:
-    """The log groups' retention, when they share one (the stack has one for all)."""
-    retentions = {
-        int(res.attr("retention_in_days", 0))
-        for role, res in by_role.items()
-        if role.endswith("/logs")
-    }
-    if len(retentions) == 1:
-        value = next(iter(retentions))
-        logs = next(res for role, res in by_role.items() if role.endswith("/logs"))
-        if value == 0:
-            out.notes.append(
-                "the Terraform log groups keep logs forever (retention 0): the components always "
-                "set a retention (default 30 days); set proliferate:logRetentionDays to keep more"
-            )
-        else:
-            out.put("proliferate:logRetentionDays", value, logs)
-    elif len(retentions) > 1:
+    """The log groups' retention (the stack has one for all of them): theirs when they share
+    one, else the longest, so that no group's logs are deleted sooner than before."""
+    groups = {role: res for role, res in by_role.items() if role.endswith(_LOG_ROLES)}
+    retentions = {int(res.attr("retention_in_days", 0) or 0) for res in groups.values()}
+    if not retentions:
+        return
+    if 0 in retentions:
+        out.notes.append(
+            "some Terraform log groups keep logs forever (retention 0): the components always "
+            "set a retention (default 30 days); set proliferate:logRetentionDays to keep more"
+        )
+        retentions.discard(0)
+        if not retentions:
+            return
+    value = max(retentions)
+    logs = next(r for r in groups.values() if int(r.attr("retention_in_days", 0) or 0) == value)
+    out.put("proliferate:logRetentionDays", value, logs)
+    if len(retentions) > 1:
         out.notes.append(
             f"the Terraform log groups have different retentions {sorted(retentions)}: the stack "
-            "uses one proliferate:logRetentionDays for all services"
+            f"uses one proliferate:logRetentionDays for all, set to the longest ({value} days) "
+            "so that no group's logs are deleted sooner"
         )
 
 
