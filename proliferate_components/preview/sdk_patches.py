@@ -26,6 +26,7 @@ Nothing runs at import time.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import re
 import types
@@ -36,15 +37,18 @@ from . import sdk_loader
 
 __all__ = ["applied", "apply", "fast_is_empty_function", "memoized_get_type_hints"]
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FREE_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
+"""An identifier not preceded by a dot: a name evaluation looks up (``a`` of ``a.b``)."""
+_BUILTINS: dict[str, Any] = vars(builtins)
 _UNBOUND = object()
 _APPLIED: list[bool] = []
 
 
 def memoized_get_type_hints(original: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
     """``original`` (``typing.get_type_hints``) reusing its answer for a function whose only
-    annotation is a ``return`` string already resolved with every name it mentions bound (in
-    ``localns``, then ``globalns``) to the same objects as now."""
+    annotation is a ``return`` string already resolved with every name it looks up bound (in
+    ``localns``, then ``globalns``, then the builtins) to the same objects as now. Names a
+    lazy type module serves (:mod:`.lazy_classes`) are defined first, for every call."""
     names_of: dict[str, tuple[str, ...]] = {}
     answers: dict[tuple[str, tuple[int, ...]], tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
@@ -54,19 +58,29 @@ def memoized_get_type_hints(original: Callable[..., dict[str, Any]]) -> Callable
         localns: Mapping[str, Any] | None = None,
         include_extras: bool = False,
     ) -> dict[str, Any]:
-        _define_lazy_names(obj, globalns)
         found: Any = obj.__annotations__ if isinstance(obj, types.FunctionType) else None
         annotations: dict[str, Any] = (
             cast("dict[str, Any]", found) if isinstance(found, dict) else {}
         )
         text: Any = annotations.get("return")
         if include_extras or globalns is None or not isinstance(text, str) or len(annotations) != 1:
+            _define_lazy_names(obj, globalns)
             return original(obj, globalns, localns, include_extras)
         names = names_of.get(text)
         if names is None:
-            names = names_of[text] = tuple(sorted(set(_NAME.findall(text))))
+            names = names_of[text] = tuple(sorted(set(_FREE_NAME.findall(text))))
         local: Mapping[str, Any] = localns or {}
-        bound = tuple(local[n] if n in local else globalns.get(n, _UNBOUND) for n in names)
+
+        def lookup() -> tuple[Any, ...]:
+            return tuple(
+                local[n] if n in local else globalns.get(n, _BUILTINS.get(n, _UNBOUND))
+                for n in names
+            )
+
+        bound = lookup()
+        if any(b is _UNBOUND for b in bound):  # a lazy module may define it
+            _define_lazy_names(obj, globalns)
+            bound = lookup()
         key = (text, tuple(map(id, bound)))
         seen = answers.get(key)
         if seen is not None and all(a is b for a, b in zip(seen[0], bound, strict=True)):
