@@ -39,7 +39,7 @@ __all__ = ["applied", "apply", "fast_is_empty_function", "memoized_get_type_hint
 
 _FREE_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
 """An identifier not preceded by a dot: a name evaluation looks up (``a`` of ``a.b``)."""
-_BUILTINS: dict[str, Any] = vars(builtins)
+_BUILTINS: Mapping[str, Any] = vars(builtins)
 _UNBOUND = object()
 _APPLIED: list[bool] = []
 
