@@ -213,3 +213,25 @@ def test_split_keeps_in_the_header_what_the_header_reads() -> None:
 def test_runtime_names_leave_annotations_out() -> None:
     tree = ast.parse("def f(x: Hidden) -> AlsoHidden:\n    y: Hidden2 = Seen\n    return Used\n")
     assert lazy_classes.runtime_names(tree.body) == {"Seen", "Used"}
+
+
+def test_without_the_type_hint_hook_every_class_is_defined_at_import(
+    sdk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sdk_patches, "apply", lambda: False)
+    import pulumi_lazysdk.svc.res as res  # pyright: ignore[reportMissingImports]
+
+    inputs = sys.modules["pulumi_lazysdk.svc._inputs"]
+    assert {"ThingArgs", "ThingArgsDict", "PartArgs", "Size"} <= set(inputs.__dict__)
+    assert res.__dict__["ThingArgs"] is inputs.ThingArgs  # the star import, bound eagerly
+    assert typing.get_type_hints(res.Res.hint)["return"] is inputs.ThingArgs
+
+
+def test_the_loader_gives_runpy_the_whole_module(sdk: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pulumi_lazysdk.svc._inputs")
+    assert spec is not None and spec.loader is not None
+    namespace: dict[str, object] = {"__name__": "copy", "__package__": "pulumi_lazysdk.svc"}
+    exec(spec.loader.get_code("pulumi_lazysdk.svc._inputs"), namespace)  # type: ignore[attr-defined]
+    assert {"ThingArgs", "PartArgs", "Aliased"} <= set(namespace)

@@ -38,6 +38,7 @@ from typing import Any
 __all__ = [
     "CLASS_MODULES",
     "ModuleParts",
+    "finish",
     "install",
     "lazy_star_imports",
     "resolve",
@@ -208,6 +209,7 @@ class _Lazy:
         self.needs = needs
         self.stars = [(source, frozenset(names)) for source, names in stars]
         self.lock = threading.RLock()
+        self.eager = False
 
     def get(self, name: str) -> Any:
         namespace = self.module.__dict__
@@ -252,8 +254,10 @@ def install(
     removed star imports ``stars``."""
     from . import sdk_patches
 
-    sdk_patches.apply()  # get_type_hints then asks the lazy modules for the names it reads
     lazy = _Lazy(module, classes, needs, stars)
+    # get_type_hints must ask the lazy modules for the names it reads; where that cannot be
+    # put in place, finish() defines everything once the header has run.
+    lazy.eager = not sdk_patches.apply()
 
     def __getattr__(name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
@@ -267,6 +271,15 @@ def install(
     namespace["__getattr__"] = __getattr__
     namespace["__dir__"] = __dir__
     namespace[_MARK] = lazy
+
+
+def finish(module: ModuleType) -> None:
+    """After ``module``'s header ran: define every pending class and bind every lazily
+    star-imported name now, when :func:`install` found it could not be lazy."""
+    lazy = module.__dict__.get(_MARK)
+    if isinstance(lazy, _Lazy) and lazy.eager:
+        for name in sorted(lazy.names()):
+            lazy.get(name)
 
 
 def resolve(module_name: str, texts: Iterable[str], namespace: dict[str, Any] | None) -> None:
