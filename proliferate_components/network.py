@@ -69,6 +69,17 @@ FORCES_REPLACEMENT: Mapping[str, str] = MappingProxyType(
 _AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$")
 
 
+_ALLOW_ALL_IPV4: dict[str, Any] = {
+    "action": "allow",
+    "cidr_block": "0.0.0.0/0",
+    "from_port": 0,
+    "to_port": 0,
+    "protocol": "-1",
+    "rule_no": 100,
+}
+"""Rule 100 of a default network ACL, inbound and outbound, as AWS creates it."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
     """Arguments of :class:`Network`.
@@ -436,26 +447,8 @@ class Network(pulumi.ComponentResource):
             nacl = aws.ec2.DefaultNetworkAcl(
                 f"{name}-default-nacl",
                 default_network_acl_id=vpc.default_network_acl_id,
-                ingress=[
-                    aws.ec2.DefaultNetworkAclIngressArgs(
-                        action="allow",
-                        cidr_block="0.0.0.0/0",
-                        from_port=0,
-                        to_port=0,
-                        protocol="-1",
-                        rule_no=100,
-                    )
-                ],
-                egress=[
-                    aws.ec2.DefaultNetworkAclEgressArgs(
-                        action="allow",
-                        cidr_block="0.0.0.0/0",
-                        from_port=0,
-                        to_port=0,
-                        protocol="-1",
-                        rule_no=100,
-                    )
-                ],
+                ingress=[aws.ec2.DefaultNetworkAclIngressArgs(**_ALLOW_ALL_IPV4)],
+                egress=[aws.ec2.DefaultNetworkAclEgressArgs(**_ALLOW_ALL_IPV4)],
                 tags=self._tagged(f"{name}-default-nacl"),
                 # Subnets not associated with another ACL are always this one's; listing
                 # them would only fight AWS (terraform-aws-modules ignores them the same way).

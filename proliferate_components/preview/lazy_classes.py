@@ -37,7 +37,9 @@ from typing import Any
 
 __all__ = [
     "CLASS_MODULES",
+    "FREE_NAME",
     "ModuleParts",
+    "bound_names",
     "finish",
     "install",
     "lazy_star_imports",
@@ -50,7 +52,8 @@ CLASS_MODULES = frozenset({"_inputs", "outputs", "_enums"})
 """Module basenames (in a generated SDK) whose top-level classes are defined lazily."""
 
 _MARK = "__proliferate_lazy__"
-_FREE_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
+FREE_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
+"""An identifier not preceded by a dot: a name evaluation looks up (``a`` of ``a.b``)."""
 
 
 def runtime_names(nodes: Iterable[ast.AST]) -> set[str]:
@@ -112,7 +115,7 @@ def split(tree: ast.Module) -> ModuleParts | None:
     reads it, or when a class that stays reads it, or when its name is bound twice."""
     bound: dict[str, int] = {}
     for node in tree.body:
-        for name in _statement_binds(node):
+        for name in bound_names(node):
             bound[name] = bound.get(name, 0) + 1
     classes: dict[str, list[ast.stmt]] = {}
     header: list[ast.stmt] = []
@@ -156,11 +159,12 @@ def split(tree: ast.Module) -> ModuleParts | None:
     )
 
 
-def _statement_binds(node: ast.stmt) -> set[str]:
-    if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-        return {node.name}
+def bound_names(node: ast.stmt) -> set[str]:
+    """Names a top-level statement binds (enough for generated SDK modules)."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return {(a.asname or a.name).split(".")[0] for a in node.names}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
     return {
         n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
@@ -293,7 +297,7 @@ def resolve(module_name: str, texts: Iterable[str], namespace: dict[str, Any] | 
         return
     globals_ = lazy.module.__dict__
     for text in texts:
-        for name in _FREE_NAME.findall(text):
+        for name in FREE_NAME.findall(text):
             if name in globals_ and (namespace is None or name in namespace):
                 continue
             try:

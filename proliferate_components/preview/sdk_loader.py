@@ -62,6 +62,8 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
+from . import lazy_classes
+
 __all__ = [
     "DISABLE_ENV",
     "SdkFinder",
@@ -149,19 +151,6 @@ def _exported_names(path: str) -> list[str] | None:
     return None
 
 
-def _bound_names(node: ast.stmt) -> set[str]:
-    """Names a top-level statement binds (enough for the generated ``__init__`` files)."""
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {(a.asname or a.name).split(".")[0] for a in node.names}
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    names: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-            names.add(sub.id)
-    return names
-
-
 class _LazyIndex:
     """Which star-imported submodule binds each name of a lazy package."""
 
@@ -214,13 +203,9 @@ class _LazyParts:
         self.stars = tuple(stars)
 
     def install(self, module: ModuleType) -> None:
-        from . import lazy_classes
-
         lazy_classes.install(module, self.classes, self.needs, self.stars)
 
     def finish(self, module: ModuleType) -> None:
-        from . import lazy_classes
-
         lazy_classes.finish(module)
 
     def payload(self) -> tuple[Any, ...]:
@@ -416,8 +401,6 @@ def _lazy_parts(
     """A module's lazy star imports (removed from ``tree``) and, for a type module, its
     lazily defined classes (:mod:`.lazy_classes`): the module's code left to run at import
     and those parts, or ``None``; and the source files they depend on."""
-    from . import lazy_classes
-
     package, _, basename = fullname.rpartition(".")
     if is_package:
         package, basename = fullname, "__init__"
@@ -559,7 +542,7 @@ def _lazy_package(
             names[name] = sub  # a later star-import wins, as it does when executed
     bound: set[str] = set()
     for node in kept:
-        bound |= _bound_names(node)
+        bound |= lazy_classes.bound_names(node)
     if bound & set(names):
         return None  # an explicit binding would be overridden or shadowed differently
     submodules = sorted(

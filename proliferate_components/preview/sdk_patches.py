@@ -28,17 +28,14 @@ from __future__ import annotations
 
 import builtins
 import inspect
-import re
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from . import sdk_loader
+from . import lazy_classes, sdk_loader
 
 __all__ = ["applied", "apply", "fast_is_empty_function", "memoized_get_type_hints"]
 
-_FREE_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
-"""An identifier not preceded by a dot: a name evaluation looks up (``a`` of ``a.b``)."""
 _BUILTINS: Mapping[str, Any] = vars(builtins)
 _UNBOUND = object()
 _APPLIED: list[bool] = []
@@ -68,7 +65,7 @@ def memoized_get_type_hints(original: Callable[..., dict[str, Any]]) -> Callable
             return original(obj, globalns, localns, include_extras)
         names = names_of.get(text)
         if names is None:
-            names = names_of[text] = tuple(sorted(set(_FREE_NAME.findall(text))))
+            names = names_of[text] = tuple(sorted(set(lazy_classes.FREE_NAME.findall(text))))
         local: Mapping[str, Any] = localns or {}
 
         def lookup() -> tuple[Any, ...]:
@@ -96,8 +93,6 @@ def _define_lazy_names(obj: Any, globalns: dict[str, Any] | None) -> None:
     """Have the lazy type modules (:mod:`.lazy_classes`) define the names ``obj``'s
     annotation strings read, in their modules and in ``globalns``, before they are
     evaluated."""
-    from . import lazy_classes
-
     if isinstance(obj, types.FunctionType):
         owners: list[Any] = [obj]
     elif isinstance(obj, type):
