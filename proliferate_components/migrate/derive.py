@@ -22,7 +22,7 @@ from ..config import CONFIG_KEYS, AdoptConfig, StackConfig
 from ..errors import ConfigError
 from .childmap import NAME_CARRIERS, TASK_SERVICES
 from .roles import RoleAssignment, cidr_supernet
-from .shell import command
+from .shell import command, config_set
 from .tfstate import TfResource
 
 __all__ = ["DerivedConfig", "derive_config"]
@@ -77,44 +77,23 @@ class DerivedConfig:
         """``pulumi config set`` lines for ``stack`` (secret keys with ``--secret``); the
         ``proliferate:adopt`` object as one ``pulumi config set --path`` line per entry
         (Pulumi stores it as an object and hands it to the program as JSON text)."""
-        lines: list[str] = []
-        for key in sorted(self.values):
-            if key == ADOPT_KEY:
-                continue
-            secret = ["--secret"] if key in self.secret_keys else []
-            if key in self.lookups:
-                lines.append(
-                    command(["pulumi", "config", "set", "--stack", stack, *secret, key])
-                    + f' -- "$({self.lookups[key]})"'
-                )
-                continue
-            lines.append(
-                command(
-                    [
-                        "pulumi",
-                        "config",
-                        "set",
-                        "--stack",
-                        stack,
-                        *secret,
-                        *_args(key, self.values[key]),
-                    ]
-                )
-            )
-        adopt = self.adopt
-        if adopt is not None:
-            for path, value in adopt.config_paths(key=ADOPT_KEY):
-                if path in self.lookups:
-                    lines.append(
-                        command(["pulumi", "config", "set", "--stack", stack, "--path", path])
-                        + f' -- "$({self.lookups[path]})"'
-                    )
-                    continue
-                lines.append(
-                    command(
-                        ["pulumi", "config", "set", "--stack", stack, "--path", *_args(path, value)]
-                    )
-                )
+
+        def line(flags: list[str], key: str, value: str) -> str:
+            lookup = self.lookups.get(key)
+            if lookup is not None:  # the state lacks it: config.sh reads it from AWS
+                return config_set(stack, *flags, key) + f' -- "$({lookup})"'
+            return config_set(stack, *flags, *_args(key, value))
+
+        lines = [
+            line(["--secret"] if key in self.secret_keys else [], key, self.values[key])
+            for key in sorted(self.values)
+            if key != ADOPT_KEY
+        ]
+        if self.adopt is not None:
+            lines += [
+                line(["--path"], path, value)
+                for path, value in self.adopt.config_paths(key=ADOPT_KEY)
+            ]
         return lines
 
 

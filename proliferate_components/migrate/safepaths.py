@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .shell import command
+from .shell import command, config_set
 from .tfstate import TfResource, rule_shape
 
 __all__ = [
@@ -91,18 +91,7 @@ def redis_store(res: TfResource, stack: str, snapshot: str) -> list[str]:
             ]
         ),
         "# 2. when it says available, seed the component's new replication group from it:",
-        command(
-            [
-                "pulumi",
-                "config",
-                "set",
-                "--stack",
-                stack,
-                "--path",
-                "proliferate:adopt.redis.snapshotName",
-                snapshot,
-            ]
-        ),
+        config_set(stack, "--path", "proliferate:adopt.redis.snapshotName", snapshot),
         "# 3. create it; the adopted services switch REDIS_URL to it in the same update:",
         command(["pulumi", "up", "--stack", stack]),
         "# (instead of 1-2 you may drain: let the workers empty bull:<queue>:wait and",

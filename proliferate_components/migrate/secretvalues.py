@@ -28,7 +28,7 @@ from ..secrets import bundle_keys
 from .childmap import SECRET_KEY_ALIASES
 from .derive import DerivedConfig
 from .roles import RoleAssignment, containers
-from .shell import command, quote
+from .shell import command, config_set, quote
 from .tfstate import TfState
 
 __all__ = ["SecretConfig", "secret_config"]
@@ -132,8 +132,7 @@ def secret_config(
                 lines += [
                     f"# {target} <- {where}",
                     f"value=$({feed})",
-                    "printf '%s' \"$value\" | "
-                    + command(["pulumi", "config", "set", "--stack", stack, "--secret", target]),
+                    "printf '%s' \"$value\" | " + config_set(stack, "--secret", target),
                 ]
     for name, why in sorted(skipped.items()):
         notes.append(f"secret {name} is not carried into the stack's secrets: {why}")

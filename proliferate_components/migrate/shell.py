@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 
-__all__ = ["command", "quote"]
+__all__ = ["command", "config_set", "quote"]
 
 
 def quote(word: str) -> str:
@@ -23,3 +23,8 @@ def quote(word: str) -> str:
 def command(words: Iterable[str]) -> str:
     """A command line of ``words``, each quoted with :func:`quote`."""
     return " ".join(quote(w) for w in words)
+
+
+def config_set(stack: str, *words: str) -> str:
+    """``pulumi config set --stack <stack> <words...>``, every word quoted."""
+    return command(["pulumi", "config", "set", "--stack", stack, *words])
